@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file tdxsim.h
+ * @brief tdxsim: an emulator of the Intel TDX module (SEAM mode) and the platform around it.
+ *
+ * Host code (a kernel's TDX bring-up, a hypervisor's TD management) ported to userspace talks to
+ * a simulated platform through this header: it reads MSRs, turns VMX on per logical processor
+ * (LP), gets pointers into simulated physical memory, and issues SEAMCALLs with the real leaf
+ * numbers, registers and 64-bit statuses (see abi.h and the generated abi_constants.h).
+ *
+ * Conventions
+ * - One opaque handle, ::tdxsim_t. The library keeps no global state: any number of simulators
+ *   can live in one process and never see each other.
+ * - A SEAMCALL returns what RAX would hold. Problems with the library call itself (a bad handle,
+ *   LP index, pointer) are reported as ::tdxsim_err_t from the functions that return one, and as
+ *   the software status ::TDXSIM_STATUS_API_MISUSE from tdxsim_seamcall(); neither is ever a
+ *   status the module itself returns.
+ * - Thread safety: every function may be called from any thread. SEAMCALLs and platform events
+ *   on one simulator are serialized by an internal lock (so the module's contention statuses,
+ *   TDX_SYS_BUSY / TDX_OPERAND_BUSY, are produced only through fault injection for now; see
+ *   docs/fidelity.md). Pointers returned by tdxsim_phys_to_virt() stay valid until
+ *   tdxsim_destroy(); accesses through them are not synchronized by the library.
+ */
+#ifndef TDXSIM_TDXSIM_H
+#define TDXSIM_TDXSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdxsim/abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TDXSIM_API __attribute__((visibility("default")))
+#else
+#define TDXSIM_API
+#endif
+
+/** The simulator handle (opaque). */
+typedef struct tdxsim tdxsim_t;
+
+/** Library-level errors. Never mixed with TDX statuses. */
+typedef enum tdxsim_err {
+	TDXSIM_OK = 0,
+	TDXSIM_ERR_INVALID_ARG = -1, /**< NULL pointer, bad LP index, size 0, misaligned... */
+	TDXSIM_ERR_NO_MEMORY = -2,   /**< the host process ran out of memory or address space */
+	TDXSIM_ERR_BAD_CONFIG = -3,  /**< the config is inconsistent; see tdxsim_last_error() */
+	TDXSIM_ERR_NOT_RAM = -4,     /**< the physical range is not (entirely) simulated RAM */
+	TDXSIM_ERR_NO_SPACE = -5,    /**< no free physically contiguous range fits the request */
+	TDXSIM_ERR_GP = -6,          /**< the instruction would raise #GP (e.g. RDMSR of a missing MSR) */
+	TDXSIM_ERR_LP_OFFLINE = -7,  /**< the LP is offline and cannot execute anything */
+	TDXSIM_ERR_NOT_COVERED = -8, /**< the address is not covered by an initialized PAMT */
+	TDXSIM_ERR_INVARIANT = -9,   /**< tdxsim_check_invariants() found a broken invariant */
+	TDXSIM_ERR_STATE = -10,      /**< the call is not allowed in the simulator's current state */
+} tdxsim_err_t;
+
+/** Returns a static string describing @p err. Never NULL. */
+TDXSIM_API const char *tdxsim_strerror(tdxsim_err_t err);
+
+/**
+ * Returns a message about the last library error on @p sim (for example which config field was
+ * wrong), or "" when there was none. The string is owned by @p sim and valid until the next call
+ * on it. Not thread-safe with respect to concurrent failing calls on the same simulator.
+ */
+TDXSIM_API const char *tdxsim_last_error(const tdxsim_t *sim);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Configuration                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/** At most this many RAM ranges (they become the CMRs, of which the module has 32). */
+#define TDXSIM_MAX_RAM_RANGES 32
+/** At most this many packages (the module's package index must be < 8, sheet 7.2). */
+#define TDXSIM_MAX_PACKAGES 8
+/** At most this many LPs in total. */
+#define TDXSIM_MAX_LPS 1024
+/** Number of per-leaf slots in ::tdxsim_costs (leaf numbers 0..127). */
+#define TDXSIM_NUM_LEAF_SLOTS 128
+/** Use in place of an LP index to mean "any LP". */
+#define TDXSIM_ANY_LP UINT32_MAX
+
+/** A physical address range [base, base + size). */
+typedef struct tdxsim_range {
+	uint64_t base;
+	uint64_t size;
+	uint32_t node; /**< NUMA node (package) the range belongs to; informative */
+} tdxsim_range_t;
+
+/** Which TDX module the simulator emulates (see docs/fidelity.md, "Profiles"). */
+typedef enum tdxsim_module_profile {
+	TDXSIM_MODULE_1_5_05 = 0, /**< default: what current Linux needs */
+	TDXSIM_MODULE_1_5_06 = 1,
+	TDXSIM_MODULE_1_0 = 2, /**< TDH.SYS.INFO only, no TDH.SYS.RD/RDALL */
+} tdxsim_module_profile_t;
+
+/**
+ * Virtual-cycle costs charged to the calling LP's virtual TSC. Defaults and their sources are
+ * in docs/cycles.md (cited figures vs estimates). All values are cycles of a 2.2 GHz TSC.
+ */
+typedef struct tdxsim_costs {
+	/** Whole-call cost per leaf number, including SEAMCALL entry and SEAMRET. */
+	uint64_t leaf[TDXSIM_NUM_LEAF_SLOTS];
+	/** Cost of a SEAMCALL that the dispatcher rejects before a leaf runs (bad RAX, state). */
+	uint64_t rejected_call;
+	/** TDH.SYS.TDMR.INIT: per 4 MiB chunk of PAMT initialized (added to the leaf cost). */
+	uint64_t tdmr_init_chunk;
+	/** TDH.SYS.LP.INIT: the global EPT flush (INVEPT all contexts), added to the leaf cost. */
+	uint64_t lp_init_ept_flush;
+	/** TDH.SYS.KEY.CONFIG: programming the package's key (PCONFIG), added to the leaf cost. */
+	uint64_t key_program;
+	/** TDH.SYS.CONFIG: per TDMR validated, added to the leaf cost. */
+	uint64_t config_per_tdmr;
+	/** RDMSR, VMXON, VMXOFF executed through the library. */
+	uint64_t rdmsr, vmxon, vmxoff;
+} tdxsim_costs_t;
+
+/** Fills @p costs with the documented defaults (docs/cycles.md). */
+TDXSIM_API void tdxsim_costs_default(tdxsim_costs_t *costs);
+
+/**
+ * Simulator configuration. Always initialize with tdxsim_config_init() and then change fields;
+ * @c size lets the structure grow without breaking callers.
+ */
+typedef struct tdxsim_config {
+	size_t size; /**< sizeof(tdxsim_config_t), set by tdxsim_config_init() */
+
+	/* Platform */
+	uint32_t num_packages;     /**< 1..TDXSIM_MAX_PACKAGES (default 1) */
+	uint32_t lps_per_package;  /**< LPs per package (default 4) */
+	uint32_t phys_addr_bits;   /**< MAXPHYADDR reported by CPUID (default 52) */
+	uint32_t keyid_bits;       /**< MK_TME_KEYID_BITS in IA32_TME_ACTIVATE (default 6) */
+	uint32_t num_mktme_keyids; /**< NUM_MKTME_KIDS in MSR 0x87 (default 31) */
+	uint32_t num_tdx_keyids;   /**< NUM_TDX_PRIV_KIDS in MSR 0x87 (default 32; < 2 = "TDX off") */
+	uint32_t num_ram_ranges;   /**< entries used in @c ram */
+	/** System RAM, ascending, non-overlapping, 4 KiB aligned. Each range is also a CMR. */
+	tdxsim_range_t ram[TDXSIM_MAX_RAM_RANGES];
+	/** SEAMRR, the range reserved for the module itself; must lie outside RAM, 32 MiB
+	 *  aligned (default 32 MiB at 2 GiB, inside the hole below 4 GiB). */
+	uint64_t seamrr_base, seamrr_size;
+
+	/** MSR values that replace the platform's defaults on every LP (a BIOS that set
+	 *  something up wrong, for instance IA32_TME_ACTIVATE without its lock bit). */
+	uint32_t num_msr_overrides;
+	struct tdxsim_msr_override {
+		uint32_t msr;
+		uint64_t value;
+	} msr_overrides[8];
+
+	/* Module */
+	tdxsim_module_profile_t module; /**< default TDXSIM_MODULE_1_5_05 */
+	uint16_t max_tdmrs;             /**< MAX_TDMRS reported (default 64) */
+	uint16_t max_reserved_per_tdmr; /**< MAX_RESERVED_PER_TDMR reported (default 16) */
+	uint16_t pamt_entry_size[3];    /**< PAMT_4K/2M/1G_ENTRY_SIZE (default 16 each) */
+
+	/* Cycle model */
+	tdxsim_costs_t costs; /**< defaults from tdxsim_costs_default() */
+} tdxsim_config_t;
+
+/** Fills @p cfg with defaults: 1 package x 4 LPs, 16 GiB of RAM ([0, 2 GiB) and
+ *  [4 GiB, 18 GiB)), KeyIDs 6 bits split 31 MKTME / 32 TDX, module 1.5.05, default costs. */
+TDXSIM_API void tdxsim_config_init(tdxsim_config_t *cfg);
+
+/**
+ * Creates a simulator: platform powered on, every LP online with VMX off, the TDX module loaded
+ * and waiting for TDH.SYS.INIT.
+ * @param cfg  configuration (copied; the caller keeps ownership)
+ * @param out  receives the handle; set to NULL on failure
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_BAD_CONFIG (call
+ *         tdxsim_config_check() for the reason), TDXSIM_ERR_NO_MEMORY
+ */
+TDXSIM_API tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out);
+
+/**
+ * Checks @p cfg without creating anything. On TDXSIM_ERR_BAD_CONFIG writes a message naming
+ * the bad field to @p msg (if not NULL, at most @p len bytes, NUL-terminated).
+ */
+TDXSIM_API tdxsim_err_t tdxsim_config_check(const tdxsim_config_t *cfg, char *msg, size_t len);
+
+/** Destroys @p sim and releases all its memory. NULL is accepted. */
+TDXSIM_API void tdxsim_destroy(tdxsim_t *sim);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Platform: LPs, VMX, MSRs                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Number of LPs (num_packages x lps_per_package). LPs are numbered package by package. */
+TDXSIM_API uint32_t tdxsim_num_lps(const tdxsim_t *sim);
+/** Number of packages. */
+TDXSIM_API uint32_t tdxsim_num_packages(const tdxsim_t *sim);
+/** Physical package of @p lp, or UINT32_MAX for a bad index. */
+TDXSIM_API uint32_t tdxsim_lp_package(const tdxsim_t *sim, uint32_t lp);
+
+/**
+ * VMXON on @p lp. A SEAMCALL is only legal in VMX operation; outside it the CPU raises #UD,
+ * which tdxsim_seamcall() reports as TDXSIM_TDX_SEAMCALL_UD.
+ * @return TDXSIM_OK (also if already on), TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_LP_OFFLINE
+ */
+TDXSIM_API tdxsim_err_t tdxsim_vmxon(tdxsim_t *sim, uint32_t lp);
+/** VMXOFF on @p lp. @return as tdxsim_vmxon() */
+TDXSIM_API tdxsim_err_t tdxsim_vmxoff(tdxsim_t *sim, uint32_t lp);
+/** Whether @p lp is in VMX operation. */
+TDXSIM_API bool tdxsim_lp_vmx_on(const tdxsim_t *sim, uint32_t lp);
+
+/**
+ * RDMSR on @p lp. MSRs the platform does not implement raise #GP (TDXSIM_ERR_GP), as
+ * rdmsr_safe() would report. Layouts: abi.h and docs/platform.md.
+ */
+TDXSIM_API tdxsim_err_t tdxsim_rdmsr(tdxsim_t *sim, uint32_t lp, uint32_t msr, uint64_t *value);
+
+/** Virtual TSC of @p lp in cycles (0 for a bad index). Deterministic for a given call sequence. */
+TDXSIM_API uint64_t tdxsim_lp_cycles(const tdxsim_t *sim, uint32_t lp);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Simulated physical memory                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Pointer to simulated physical address @p pa, valid for @p len bytes, or NULL if
+ * [pa, pa + len) is not inside one RAM range. Memory costs host RAM only once touched.
+ * The address must carry no KeyID bits (use tdxsim_keyid_strip() first).
+ */
+TDXSIM_API void *tdxsim_phys_to_virt(tdxsim_t *sim, uint64_t pa, size_t len);
+
+/** Physical address of pointer @p ptr into simulated RAM. @return TDXSIM_OK or TDXSIM_ERR_NOT_RAM */
+TDXSIM_API tdxsim_err_t tdxsim_virt_to_phys(const tdxsim_t *sim, const void *ptr, uint64_t *pa);
+
+/**
+ * Allocates @p size bytes of physically contiguous RAM aligned to @p align (a power of two,
+ * at least 4096), as a kernel would for PAMTs or the TDMR array. The memory reads as zero.
+ * @param node  NUMA node to allocate from, or UINT32_MAX for any
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_NO_SPACE
+ */
+TDXSIM_API tdxsim_err_t tdxsim_phys_alloc(tdxsim_t *sim, uint64_t size, uint64_t align, uint32_t node,
+					 uint64_t *pa);
+
+/** Frees a range returned by tdxsim_phys_alloc() (whole allocation). Contents are discarded. */
+TDXSIM_API tdxsim_err_t tdxsim_phys_free(tdxsim_t *sim, uint64_t pa, uint64_t size);
+
+/**
+ * Copies the RAM map (what a kernel's memblock/e820 would list) into @p out.
+ * @return the number of ranges (may exceed @p max; only @p max are written)
+ */
+TDXSIM_API uint32_t tdxsim_ram_ranges(const tdxsim_t *sim, tdxsim_range_t *out, uint32_t max);
+
+/** Bit position of the KeyID in a physical address (phys_addr_bits - keyid_bits). */
+TDXSIM_API uint32_t tdxsim_keyid_shift(const tdxsim_t *sim);
+
+/* ------------------------------------------------------------------------------------------ */
+/* SEAMCALL                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Register block: the fields of Linux's struct tdx_module_args, in the same order, so code
+ * ported from a kernel can pass its own structure (sheet section 1.4).
+ */
+typedef struct tdxsim_regs {
+	uint64_t rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi;
+} tdxsim_regs_t;
+
+/**
+ * Software status for a library misuse in tdxsim_seamcall() (NULL handle or registers, LP
+ * index out of range, LP offline). Class 0xFF like Linux's software codes; no CPU or module
+ * ever produces it.
+ */
+#define TDXSIM_STATUS_API_MISUSE UINT64_C(0x8000FF00DEAD0000)
+
+/**
+ * Software status: the host process ran out of memory while a SEAMCALL needed some for the
+ * simulator's own bookkeeping. The simulator state is unchanged. Class 0xFF, never produced
+ * by a CPU or module.
+ */
+#define TDXSIM_STATUS_NO_MEMORY UINT64_C(0x8000FF00DEAD0001)
+
+/**
+ * Executes SEAMCALL on @p lp with RAX = @p rax (leaf in bits 15:0, version in 23:16) and the
+ * other registers in @p regs. Outputs are written to @p regs exactly where the real module
+ * writes them; registers the leaf does not write keep their input values.
+ * @return the 64-bit status (RAX). Besides module statuses: TDXSIM_TDX_SEAMCALL_UD if @p lp is
+ *         not in VMX operation (#UD), TDXSIM_TDX_SEAMCALL_VMFAILINVALID if no module is
+ *         loaded, TDXSIM_STATUS_API_MISUSE for a bad call (see tdxsim_last_error()).
+ */
+TDXSIM_API uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+
+/**
+ * Fault injection: the next @p count SEAMCALLs of leaf @p leaf (bits 15:0 of RAX) on @p lp
+ * (or TDXSIM_ANY_LP) return @p status without any effect (no register or state change; the
+ * cycle cost of a rejected call is charged). Several injections queue in the order added.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_NO_MEMORY
+ */
+TDXSIM_API tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t count,
+					    uint64_t status);
+/** Drops every pending injection. */
+TDXSIM_API void tdxsim_clear_injections(tdxsim_t *sim);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Queries for tests                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/** System state of the module (sheet 7.1), plus the states that mean "no module". */
+typedef enum tdxsim_module_state {
+	TDXSIM_SYSINIT_PENDING = 0,
+	TDXSIM_SYSINIT_DONE = 1,
+	TDXSIM_SYSCONFIG_DONE = 2,
+	TDXSIM_SYS_READY = 3,
+	TDXSIM_SYS_SHUTDOWN = 4,
+	TDXSIM_MODULE_GONE = 16, /**< lost (S3) or never loaded: SEAMCALL gets VMfailInvalid */
+} tdxsim_module_state_t;
+
+/** Current module state. */
+TDXSIM_API tdxsim_module_state_t tdxsim_module_state(const tdxsim_t *sim);
+
+/** Whether the module counts @p lp as having done TDH.SYS.LP.INIT. */
+TDXSIM_API bool tdxsim_lp_initialized(const tdxsim_t *sim, uint32_t lp);
+
+/** One PAMT entry as the module sees it (the leaf entry covering an address). */
+typedef struct tdxsim_pamt_info {
+	uint8_t page_type; /**< TDXSIM_PT_* */
+	uint8_t level;     /**< TDXSIM_PS_4K / _2M / _1G */
+	uint64_t owner;    /**< TDR PA for TD pages (stale after a page returns to NDA) */
+	uint64_t bepoch;
+} tdxsim_pamt_info_t;
+
+/**
+ * Looks up the PAMT entry covering @p pa, exactly as TDH.PHYMEM.PAGE.RDMD would.
+ * @return TDXSIM_OK, TDXSIM_ERR_NOT_COVERED (not in a TDMR, or its 1 GiB block not yet
+ *         initialized), TDXSIM_ERR_INVALID_ARG
+ */
+TDXSIM_API tdxsim_err_t tdxsim_pamt_query(const tdxsim_t *sim, uint64_t pa, tdxsim_pamt_info_t *out);
+
+/** Statistics of the PAMT store (for benchmarks and the "~1/256" checks). */
+typedef struct tdxsim_pamt_stats {
+	uint32_t num_tdmrs;            /**< TDMRs configured */
+	uint64_t covered_bytes;        /**< sum of TDMR sizes */
+	uint64_t pamt_bytes;           /**< sum of PAMT sizes the host gave (what hardware would use) */
+	uint64_t initialized_bytes;    /**< TDMR bytes whose PAMT is initialized */
+	uint64_t host_metadata_bytes;  /**< host memory tdxsim uses to model it (sparse) */
+} tdxsim_pamt_stats_t;
+
+/** Fills @p out. */
+TDXSIM_API void tdxsim_pamt_stats(const tdxsim_t *sim, tdxsim_pamt_stats_t *out);
+
+/**
+ * Checks every internal invariant (state machine, PAMT consistency, per-LP bookkeeping).
+ * Usable from tests and fuzzers after every call.
+ * @return TDXSIM_OK or TDXSIM_ERR_INVARIANT with a description in @p msg (if not NULL)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len);
+
+/**
+ * A hash of all observable simulator state except virtual clocks and statistics (module
+ * state, per-LP flags, configured TDMRs, PAMT entries, KeyID states). Two equal hashes mean
+ * "nothing observable changed": tests use it to prove that failed SEAMCALLs change nothing.
+ */
+TDXSIM_API uint64_t tdxsim_state_hash(const tdxsim_t *sim);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Names                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Writes the name of @p status to @p buf, e.g. "TDX_OPERAND_INVALID|RCX" or
+ * "TDX_INVALID_TDMR(0x00000003)" for packed details, "UNKNOWN(0x...)" otherwise.
+ * @return @p buf
+ */
+TDXSIM_API const char *tdxsim_status_name(uint64_t status, char *buf, size_t len);
+
+/** Spec name of leaf @p leaf ("TDH.SYS.INIT"), or NULL if no such leaf exists. */
+TDXSIM_API const char *tdxsim_leaf_name(uint32_t leaf);
+
+/** Leaf number for a spec name ("TDH.SYS.INIT") or C name ("TDH_SYS_INIT"); -1 if unknown. */
+TDXSIM_API int tdxsim_leaf_by_name(const char *name);
+
+/** Status value for a name ("TDX_SYS_BUSY"); returns false if unknown. */
+TDXSIM_API bool tdxsim_status_by_name(const char *name, uint64_t *value);
+
+/** Name of metadata field @p field_id (element ids of array fields map to "NAME[k]"). */
+TDXSIM_API const char *tdxsim_field_name(uint64_t field_id, char *buf, size_t len);
+
+/** Name of MSR @p msr ("IA32_TME_ACTIVATE"), or NULL. */
+TDXSIM_API const char *tdxsim_msr_name(uint32_t msr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TDXSIM_TDXSIM_H */

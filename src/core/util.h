@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Small arithmetic helpers shared by every folder. Header-only; no state. */
+#ifndef TDXSIM_CORE_UTIL_H
+#define TDXSIM_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TDXSIM_4K (UINT64_C(1) << 12)
+#define TDXSIM_2M (UINT64_C(1) << 21)
+#define TDXSIM_1G (UINT64_C(1) << 30)
+/* The module hard-codes a 52-bit physical address space for its "PA < 2^52" checks (sheet 9). */
+#define TDXSIM_MODULE_PA_LIMIT (UINT64_C(1) << 52)
+
+#define TDXSIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline bool tdxsim_is_aligned(uint64_t v, uint64_t align)
+{
+	return (v & (align - 1)) == 0;
+}
+
+static inline uint64_t tdxsim_align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+static inline uint64_t tdxsim_align_down(uint64_t v, uint64_t align)
+{
+	return v & ~(align - 1);
+}
+
+/* Whether [a, a + alen) and [b, b + blen) intersect. Empty ranges intersect nothing. */
+static inline bool tdxsim_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	if (alen == 0 || blen == 0)
+		return false;
+	return a < b + blen && b < a + alen;
+}
+
+/* Whether [a, a + alen) lies inside [b, b + blen). */
+static inline bool tdxsim_range_contains(uint64_t b, uint64_t blen, uint64_t a, uint64_t alen)
+{
+	return a >= b && alen <= blen && a - b <= blen - alen;
+}
+
+/* 64-bit FNV-1a step, used by the state hashes. */
+static inline uint64_t tdxsim_hash_u64(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		h ^= (v >> (8 * i)) & 0xFF;
+		h *= UINT64_C(0x100000001B3);
+	}
+	return h;
+}
+#define TDXSIM_HASH_SEED UINT64_C(0xCBF29CE484222325)
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU half of the platform: logical processors (LPs), their package topology, VMX
+ * operation, virtual TSCs and the MSRs host TDX code reads (sheet section 9).
+ * LP i belongs to package i / lps_per_package; its x2APIC id encodes the package in the bits
+ * above the package shift, as CPUID leaf 0xB/0x1F would report it (sheet 7.2: the module
+ * derives the package index from the x2APIC id).
+ */
+#ifndef TDXSIM_CPU_H
+#define TDXSIM_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tdxsim/tdxsim.h"
+
+struct tdxsim_lp {
+	uint32_t package;
+	uint32_t x2apic_id;
+	bool online;
+	bool vmx_on;
+	uint64_t tsc; /* virtual cycles, advanced only by this LP's own operations */
+};
+
+struct tdxsim_cpu {
+	uint32_t num_lps, num_packages, lps_per_package;
+	uint32_t package_shift; /* x2APIC id bits below the package id */
+	struct tdxsim_lp *lps;
+	/* Platform-wide MSR values (every LP reads the same; per-LP skew is not modelled). */
+	uint64_t msr_mktme_partitioning, msr_tme_capability, msr_tme_activate;
+	uint64_t msr_seamrr_base, msr_seamrr_mask, msr_mtrrcap, msr_wbinvdp, msr_wbnoinvdp;
+	uint64_t msr_misc_enable, msr_vmx_basic;
+};
+
+/* Builds the LPs and MSR values from the config (already validated). 0 or -1 (no memory). */
+int tdxsim_cpu_init(struct tdxsim_cpu *cpu, const tdxsim_config_t *cfg);
+void tdxsim_cpu_fini(struct tdxsim_cpu *cpu);
+
+/* RDMSR semantics: 0 and *value, or -1 for an MSR the platform does not implement (#GP). */
+int tdxsim_cpu_rdmsr(const struct tdxsim_cpu *cpu, uint32_t msr, uint64_t *value);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * KeyIDs (HKIDs): the partition of MSR 0x87 into MKTME and TDX-private KeyIDs, where the
+ * KeyID sits in a physical address, and the module's Key Ownership Table (KOT) state per
+ * private KeyID (sheet 9 and 11.3).
+ * Private range: [num_mktme + 1, num_mktme + num_tdx] (inclusive). KeyID 0 is the TME KeyID.
+ */
+#ifndef TDXSIM_HKID_H
+#define TDXSIM_HKID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* KOT entry states (sheet 11.3). */
+enum tdxsim_kot_state {
+	TDXSIM_HKID_FREE = 0,
+	TDXSIM_HKID_ASSIGNED = 1,
+	TDXSIM_HKID_FLUSHED = 2,
+	TDXSIM_HKID_RESERVED = 3, /* the global private KeyID given to TDH.SYS.CONFIG */
+};
+
+struct tdxsim_hkid {
+	uint32_t keyid_bits, shift; /* KeyID field = PA bits [shift + keyid_bits - 1 : shift] */
+	uint32_t num_mktme, num_tdx;
+	uint8_t *kot; /* state per KeyID, indexed by KeyID (only private ones are used) */
+};
+
+int tdxsim_hkid_init(struct tdxsim_hkid *h, uint32_t phys_bits, uint32_t keyid_bits, uint32_t num_mktme,
+		     uint32_t num_tdx);
+void tdxsim_hkid_fini(struct tdxsim_hkid *h);
+/* Every KOT entry back to FREE (module disabled / reloaded). */
+void tdxsim_hkid_reset(struct tdxsim_hkid *h);
+
+static inline uint32_t tdxsim_hkid_first_private(const struct tdxsim_hkid *h)
+{
+	return h->num_mktme + 1;
+}
+
+static inline bool tdxsim_hkid_is_private(const struct tdxsim_hkid *h, uint64_t keyid)
+{
+	return keyid >= h->num_mktme + 1 && keyid <= (uint64_t)h->num_mktme + h->num_tdx;
+}
+
+/* Mask of the KeyID bits in a physical address. */
+static inline uint64_t tdxsim_hkid_pa_mask(const struct tdxsim_hkid *h)
+{
+	return ((UINT64_C(1) << h->keyid_bits) - 1) << h->shift;
+}
+
+static inline uint32_t tdxsim_hkid_of_pa(const struct tdxsim_hkid *h, uint64_t pa)
+{
+	return (uint32_t)((pa & tdxsim_hkid_pa_mask(h)) >> h->shift);
+}
+
+static inline uint64_t tdxsim_hkid_strip(const struct tdxsim_hkid *h, uint64_t pa)
+{
+	return pa & ~tdxsim_hkid_pa_mask(h);
+}
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated physical memory. Each RAM range is one anonymous MAP_NORESERVE mapping of the
+ * host process: PA -> pointer is arithmetic, and the host pays only for pages that are touched
+ * (a 16 TiB simulated host costs address space, not memory). A first-fit allocator hands out
+ * physically contiguous ranges as a kernel would for PAMTs and the TDMR array.
+ *
+ * Invariants: regions ascending and disjoint; free extents ascending, disjoint, non-adjacent,
+ * 4 KiB aligned and each inside one region.
+ */
+#ifndef TDXSIM_MEM_H
+#define TDXSIM_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdxsim/tdxsim.h"
+
+#define TDXSIM_MEM_MAX_REGIONS (TDXSIM_MAX_RAM_RANGES * 2) /* room for hot-added ranges */
+
+struct tdxsim_mem_region {
+	uint64_t base, size;
+	uint32_t node;
+	uint8_t *host; /* start of the host mapping */
+};
+
+struct tdxsim_mem_extent {
+	uint64_t base, size;
+};
+
+struct tdxsim_mem {
+	unsigned num_regions;
+	struct tdxsim_mem_region regions[TDXSIM_MEM_MAX_REGIONS];
+	unsigned num_free, cap_free;
+	struct tdxsim_mem_extent *free; /* allocator's free list */
+	uint64_t allocated_bytes;
+};
+
+/* Maps every range of @ram (validated by the caller). 0, or -1 if the host is out of memory. */
+int tdxsim_mem_init(struct tdxsim_mem *mem, const tdxsim_range_t *ram, unsigned num);
+void tdxsim_mem_fini(struct tdxsim_mem *mem);
+
+/* Adds a RAM range (memory hot-add). 0, or -1 (no room, overlap, out of memory). */
+int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range);
+
+/* Region holding all of [pa, pa + len), or NULL. */
+const struct tdxsim_mem_region *tdxsim_mem_region_of(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
+
+/* Host pointer for [pa, pa + len) if it is inside one region, else NULL. */
+void *tdxsim_mem_ptr(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
+
+/* Physical address of host pointer @p, 0 on success or -1 if it is not simulated RAM. */
+int tdxsim_mem_pa(const struct tdxsim_mem *mem, const void *p, uint64_t *pa);
+
+/* Allocator. align: power of two >= 4096. node UINT32_MAX = any. 0 or a tdxsim_err_t. */
+int tdxsim_mem_alloc(struct tdxsim_mem *mem, uint64_t size, uint64_t align, uint32_t node, uint64_t *pa);
+int tdxsim_mem_free(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
+
+/* Drops the host pages behind [pa, pa + size) so they read as zero again (size 4K aligned). */
+void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
+
+#endif

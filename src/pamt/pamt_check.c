@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PAMT invariants (the list in pamt.h) and the state hash. Both visit every allocated node;
+ * neither depends on which nodes happen to be allocated, only on the entries they hold, so
+ * equal PAMT states give equal hashes however they were reached.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "pamt/pamt_priv.h"
+
+struct check_ctx {
+	char *msg;
+	size_t len;
+	uint64_t owned[TDXSIM_PAMT_NUM_LEVELS][TDXSIM_PAMT_NUM_TYPES];
+	uint64_t bytes; /* recounted host memory */
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct check_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->msg && c->len) {
+		va_start(ap, fmt);
+		vsnprintf(c->msg, c->len, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* One entry of any level: type range, "initial while uninitialized", owned counter. */
+static int check_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, unsigned level, uint64_t off,
+		       uint8_t type, uint64_t owner, bool initialized)
+{
+	bool rsvd = level == TDXSIM_PS_4K && tdxsim_pamt_reserved(t, off, TDXSIM_4K);
+	uint64_t pa = t->base + off;
+
+	if (type >= TDXSIM_PAMT_NUM_TYPES)
+		return fail(c, "PAMT: entry %#" PRIx64 "/L%u has type %u", pa, level, type);
+	if (level != TDXSIM_PS_4K && type != TDXSIM_PT_NDA && type != TDXSIM_PT_REG)
+		return fail(c, "PAMT: %s entry %#" PRIx64 " has type %u (only REG is a large leaf)",
+			    level == TDXSIM_PS_2M ? "2M" : "1G", pa, type);
+	/* Reserved pages are PT_RSVD at 4K for the TDMR's life, and only they are (sheet 8.2). */
+	if (rsvd != (type == TDXSIM_PT_RSVD))
+		return fail(c, "PAMT: 4K entry %#" PRIx64 " has type %u but is%s reserved", pa, type,
+			    rsvd ? "" : " not");
+	if (level != TDXSIM_PS_4K && type == TDXSIM_PT_REG &&
+	    tdxsim_pamt_reserved(t, off, tdxsim_pamt_level_size(level)))
+		return fail(c, "PAMT: leaf %#" PRIx64 "/L%u contains a reserved page", pa, level);
+	if (!initialized && (owner || !(type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD)))
+		return fail(c, "PAMT: entry %#" PRIx64 "/L%u changed in an uninitialized block", pa, level);
+	if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)
+		c->owned[level][type]++;
+	return 0;
+}
+
+static int check_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
+		       const struct tdxsim_pamt_table *tab, unsigned level, uint64_t off, bool initialized)
+{
+	uint64_t step = tdxsim_pamt_level_size(level);
+	unsigned busy = 0;
+
+	c->bytes += sizeof(*tab);
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
+		if (check_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i], initialized))
+			return -1;
+		busy += tab->type[i] != TDXSIM_PT_NDA;
+	}
+	if (busy != tab->busy)
+		return fail(c, "PAMT: table at %#" PRIx64 "/L%u counts %u busy entries, has %u",
+			    t->base + off, level, tab->busy, busy);
+	return 0;
+}
+
+/* A REG leaf at 2M/1G has only PT_NDA entries below it (sheet 8.2 "Promote"). */
+static int check_gib(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, uint64_t b)
+{
+	const struct tdxsim_pamt_gib *gib = t->blocks[b];
+	uint64_t off = b * TDXSIM_1G;
+	bool initialized = off < tdxsim_pamt_init_limit(t) - t->base;
+
+	c->bytes += sizeof(*gib);
+	if (check_entry(c, t, TDXSIM_PS_1G, off, gib->type, gib->owner, initialized))
+		return -1;
+	if (gib->t2m && check_table(c, t, gib->t2m, TDXSIM_PS_2M, off, initialized))
+		return -1;
+	if (gib->type == TDXSIM_PT_REG && gib->t2m && gib->t2m->busy)
+		return fail(c, "PAMT: 1G leaf %#" PRIx64 " has 2M entries in use", t->base + off);
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
+		const struct tdxsim_pamt_table *tab = gib->t4k[i];
+		uint64_t off2m = off + i * TDXSIM_2M;
+
+		if (!tab)
+			continue;
+		if (check_table(c, t, tab, TDXSIM_PS_4K, off2m, initialized))
+			return -1;
+		if (tab->busy &&
+		    (gib->type == TDXSIM_PT_REG || (gib->t2m && gib->t2m->type[i] == TDXSIM_PT_REG)))
+			return fail(c, "PAMT: large leaf over %#" PRIx64 " has 4K entries in use",
+				    t->base + off2m);
+	}
+	return 0;
+}
+
+static int check_tdmr(struct check_ctx *c, const struct tdxsim_pamt *pamt, unsigned i)
+{
+	const struct tdxsim_pamt_tdmr *t = &pamt->tdmrs[i];
+	uint64_t done = t->next_to_init - t->base;
+
+	if (t->size == 0 || t->base + t->size < t->base)
+		return fail(c, "PAMT: TDMR %u [%#" PRIx64 ", +%#" PRIx64 ") is empty or wraps", i, t->base,
+			    t->size);
+	if (i > 0 && (t->base < pamt->tdmrs[i - 1].base ||
+		      t->base - pamt->tdmrs[i - 1].base < pamt->tdmrs[i - 1].size))
+		return fail(c, "PAMT: TDMR %u at %#" PRIx64 " is below or overlaps TDMR %u", i, t->base,
+			    i - 1);
+	if (t->next_to_init < t->base || done > t->size || (done != t->size && done % TDXSIM_TDMR_INIT_CHUNK))
+		return fail(c, "PAMT: TDMR %u next_to_init %#" PRIx64 " is off the chunk grid", i,
+			    t->next_to_init);
+	if (t->num_blocks != t->size / TDXSIM_1G + (t->size % TDXSIM_1G != 0) || !t->blocks)
+		return fail(c, "PAMT: TDMR %u has %" PRIu64 " block records", i, t->num_blocks);
+	if (t->num_areas > TDXSIM_TDMR_MAX_RESERVED)
+		return fail(c, "PAMT: TDMR %u has %u reserved areas", i, t->num_areas);
+	for (unsigned j = 0; j < t->num_areas; j++) {
+		if (!t->areas[j].size)
+			return fail(c, "PAMT: TDMR %u keeps an empty reserved area %u", i, j);
+	}
+	c->bytes += t->num_blocks * sizeof(*t->blocks);
+	for (uint64_t b = 0; b < t->num_blocks; b++) {
+		if (t->blocks[b] && check_gib(c, t, b))
+			return -1;
+	}
+	return 0;
+}
+
+int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len)
+{
+	struct check_ctx c = { .msg = msg, .len = len };
+
+	c.bytes = sizeof(*pamt) + (uint64_t)pamt->cap_tdmrs * sizeof(*pamt->tdmrs);
+	if (pamt->num_tdmrs > pamt->cap_tdmrs)
+		return fail(&c, "PAMT: %u TDMRs in room for %u", pamt->num_tdmrs, pamt->cap_tdmrs);
+	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
+		if (check_tdmr(&c, pamt, i))
+			return -1;
+	}
+	for (unsigned l = 0; l < TDXSIM_PAMT_NUM_LEVELS; l++) {
+		for (unsigned ty = 0; ty < TDXSIM_PAMT_NUM_TYPES; ty++) {
+			if (c.owned[l][ty] != pamt->owned[l][ty])
+				return fail(&c,
+					    "PAMT: counter L%u type %u is %" PRIu64 ", entries say %" PRIu64,
+					    l, ty, pamt->owned[l][ty], c.owned[l][ty]);
+		}
+	}
+	if (c.bytes != pamt->host_bytes)
+		return fail(&c, "PAMT: host_metadata_bytes %" PRIu64 ", allocations sum to %" PRIu64,
+			    pamt->host_bytes, c.bytes);
+	if (msg && len)
+		msg[0] = '\0';
+	return 0;
+}
+
+/* Folds one entry unless it still holds its initial value (then it is as good as absent). */
+static uint64_t hash_entry(uint64_t h, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
+{
+	/* Under the invariants a PT_RSVD entry is exactly a reserved page, i.e. initial. */
+	if (!owner && (type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD))
+		return h;
+	h = tdxsim_hash_u64(h, pa);
+	h = tdxsim_hash_u64(h, (uint64_t)level << 8 | type);
+	return tdxsim_hash_u64(h, owner);
+}
+
+static uint64_t hash_table(uint64_t h, const struct tdxsim_pamt_table *tab, uint64_t pa, unsigned level)
+{
+	uint64_t step = tdxsim_pamt_level_size(level);
+
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
+		h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i]);
+	return h;
+}
+
+uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h)
+{
+	h = tdxsim_hash_u64(h, pamt->num_tdmrs);
+	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
+		const struct tdxsim_pamt_tdmr *t = &pamt->tdmrs[i];
+
+		h = tdxsim_hash_u64(h, t->base);
+		h = tdxsim_hash_u64(h, t->size);
+		h = tdxsim_hash_u64(h, t->next_to_init);
+		h = tdxsim_hash_u64(h, t->num_areas);
+		for (unsigned j = 0; j < t->num_areas; j++) {
+			h = tdxsim_hash_u64(h, t->areas[j].offset);
+			h = tdxsim_hash_u64(h, t->areas[j].size);
+		}
+	}
+	/* Entries after all TDMR headers, in address order; pa and level name an entry. */
+	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
+		const struct tdxsim_pamt_tdmr *t = &pamt->tdmrs[i];
+
+		for (uint64_t b = 0; b < t->num_blocks; b++) {
+			const struct tdxsim_pamt_gib *gib = t->blocks[b];
+			uint64_t pa = t->base + b * TDXSIM_1G;
+
+			if (!gib)
+				continue;
+			h = hash_entry(h, pa, TDXSIM_PS_1G, gib->type, gib->owner);
+			if (gib->t2m)
+				h = hash_table(h, gib->t2m, pa, TDXSIM_PS_2M);
+			for (unsigned j = 0; j < TDXSIM_PAMT_FANOUT; j++) {
+				if (gib->t4k[j])
+					h = hash_table(h, gib->t4k[j], pa + j * TDXSIM_2M, TDXSIM_PS_4K);
+			}
+		}
+	}
+	return h;
+}

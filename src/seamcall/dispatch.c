@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SEAMCALL entry: what the CPU does (VMX check, P-SEAMLDR routing, no module), then the
+ * module's dispatcher pre-checks in the order of sheet 1.2, then the leaf handler.
+ */
+#include <string.h>
+
+#include "core/util.h"
+#include "seamcall/seamcall.h"
+
+#define RAX_RESERVED_MASK UINT64_C(0xFFFFFFFFFF000000) /* bits 63:24 (sheet 1.1) */
+
+/* Consumes one matching injection, if any (tdxsim_inject_status). */
+static bool take_injection(struct tdxsim *sim, uint16_t leaf, uint32_t lp, uint64_t *status)
+{
+	for (unsigned i = 0; i < sim->num_injections; i++) {
+		struct tdxsim_injection *inj = &sim->injections[i];
+		if (inj->leaf != leaf || (inj->lp != TDXSIM_ANY_LP && inj->lp != lp))
+			continue;
+		*status = inj->status;
+		if (--inj->remaining == 0) {
+			memmove(inj, inj + 1, (sim->num_injections - i - 1) * sizeof(*inj));
+			sim->num_injections--;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Sheet 1.2 steps 1-4; returns 0 to proceed to the handler. */
+static uint64_t precheck(const struct tdxsim *sim, uint64_t rax, const struct tdxsim_leaf_row **row_out)
+{
+	const struct tdxsim_profile *prof = sim->mod.profile;
+	uint16_t leaf = rax & TDXSIM_LEAF_MASK;
+	unsigned version = (rax >> TDXSIM_VERSION_SHIFT) & TDXSIM_VERSION_MASK;
+	const struct tdxsim_leaf_row *row = tdxsim_leaf_row(leaf);
+	bool exists = leaf < TDXSIM_NUM_LEAF_SLOTS && prof->leaf_max_version[leaf] != TDXSIM_LEAF_ABSENT;
+
+	if (prof->abi_1_0) {
+		/* TDX 1.0 compares all of RAX with the leaf number: any other bit makes it an
+		 * unknown leaf, answered only after the state checks (sheet 1.1). */
+		if (rax >> 16)
+			exists = false;
+	} else {
+		if (rax & RAX_RESERVED_MASK)
+			return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
+		if (version > 0 && (!exists || prof->leaf_max_version[leaf] == 0))
+			return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
+	}
+	if (sim->mod.state == TDXSIM_SYS_SHUTDOWN && !(exists && leaf == TDXSIM_TDH_SYS_LP_SHUTDOWN))
+		return TDXSIM_TDX_SYS_SHUTDOWN;
+	if (sim->mod.state != TDXSIM_SYS_READY && !(exists && row && (row->flags & TDXSIM_LEAF_BEFORE_READY)))
+		return TDXSIM_TDX_SYS_NOT_READY;
+	if (!exists || !row)
+		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
+	*row_out = row;
+	return TDXSIM_TDX_SUCCESS;
+}
+
+uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+{
+	if (!sim)
+		return TDXSIM_STATUS_API_MISUSE;
+	if (!regs || lp >= sim->cpu.num_lps) {
+		tdxsim_set_error(sim, TDXSIM_ERR_INVALID_ARG, "seamcall: %s", regs ? "LP index out of range"
+										    : "NULL registers");
+		return TDXSIM_STATUS_API_MISUSE;
+	}
+	pthread_mutex_lock(&sim->lock);
+	struct tdxsim_lp *cpu = &sim->cpu.lps[lp];
+	const tdxsim_costs_t *costs = &sim->cfg.costs;
+	uint64_t status;
+
+	if (!cpu->online) {
+		tdxsim_set_error(sim, TDXSIM_ERR_LP_OFFLINE, "seamcall: LP %u is offline", lp);
+		status = TDXSIM_STATUS_API_MISUSE;
+		goto out;
+	}
+	/* SEAMCALL outside VMX operation raises #UD (sheet 1.5). */
+	if (!cpu->vmx_on) {
+		status = TDXSIM_TDX_SEAMCALL_UD;
+		goto out;
+	}
+	cpu->tsc += costs->rejected_call;
+	/* RAX bit 63 selects the P-SEAMLDR. tdxsim has no P-SEAMLDR model yet, so the call
+	 * fails as on a platform without a loaded P-SEAMLDR (docs/fidelity.md). */
+	if ((rax & TDXSIM_SEAMLDR_BIT) || sim->mod.state == TDXSIM_MODULE_GONE) {
+		status = TDXSIM_TDX_SEAMCALL_VMFAILINVALID;
+		goto out;
+	}
+	if (take_injection(sim, rax & TDXSIM_LEAF_MASK, lp, &status))
+		goto out;
+
+	const struct tdxsim_leaf_row *row = NULL;
+	status = precheck(sim, rax, &row);
+	if (status != TDXSIM_TDX_SUCCESS)
+		goto out;
+	if (!row->handler) {
+		tdxsim_set_error(sim, TDXSIM_OK, "seamcall: %s is not emulated", tdxsim_leaf_name(row->leaf));
+		status = TDXSIM_STATUS_NOT_EMULATED;
+		goto out;
+	}
+	struct tdxsim_call call = {
+		.sim = sim,
+		.lp = lp,
+		.version = (rax >> TDXSIM_VERSION_SHIFT) & TDXSIM_VERSION_MASK,
+		.regs = regs,
+	};
+	status = row->handler(&call);
+	/* The leaf's own cost replaces the flat cost of a rejected call. */
+	cpu->tsc += costs->leaf[row->leaf] - costs->rejected_call + call.extra_cycles;
+out:
+	pthread_mutex_unlock(&sim->lock);
+	return status;
+}
+
+bool tdxsim_shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t align, uint64_t len, void **host)
+{
+	const struct tdxsim_hkid *h = &sim->hkid;
+	uint64_t plain = tdxsim_hkid_strip(h, pa);
+
+	if (!tdxsim_is_aligned(pa, align) || pa >= TDXSIM_MODULE_PA_LIMIT || len > TDXSIM_MODULE_PA_LIMIT - pa)
+		return false;
+	if (tdxsim_ranges_overlap(plain, len, sim->cfg.seamrr_base, sim->cfg.seamrr_size))
+		return false;
+	if (tdxsim_hkid_of_pa(h, pa) >= tdxsim_hkid_first_private(h))
+		return false;
+	void *p = tdxsim_mem_ptr(&sim->mem, plain, len);
+	if (!p)
+		return false;
+	if (host)
+		*host = p;
+	return true;
+}
+
+bool tdxsim_page_pa_ok(const struct tdxsim *sim, uint64_t pa)
+{
+	return tdxsim_is_aligned(pa, TDXSIM_4K) && pa < TDXSIM_MODULE_PA_LIMIT &&
+	       (pa & tdxsim_hkid_pa_mask(&sim->hkid)) == 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The leaf table: one row per leaf tdxsim knows. Flags say whether the leaf is in the
+ * dispatcher's "before SYS_READY" allow-list (sheet 1.2 step 4). Leaves of the ABI without a
+ * handler answer TDXSIM_STATUS_NOT_EMULATED once past the dispatcher's checks.
+ */
+#include <stddef.h>
+
+#include "seamcall/seamcall.h"
+
+#define BEFORE_READY TDXSIM_LEAF_BEFORE_READY
+
+static const struct tdxsim_leaf_row leaf_rows[] = {
+	{TDXSIM_TDH_SYS_KEY_CONFIG, BEFORE_READY, tdxsim_tdh_sys_key_config},
+	{TDXSIM_TDH_SYS_INFO, BEFORE_READY, tdxsim_tdh_sys_info},
+	{TDXSIM_TDH_SYS_INIT, BEFORE_READY, tdxsim_tdh_sys_init},
+	{TDXSIM_TDH_SYS_RD, BEFORE_READY, tdxsim_tdh_sys_rd},
+	{TDXSIM_TDH_SYS_LP_INIT, BEFORE_READY, tdxsim_tdh_sys_lp_init},
+	{TDXSIM_TDH_SYS_TDMR_INIT, 0, tdxsim_tdh_sys_tdmr_init},
+	{TDXSIM_TDH_SYS_RDALL, BEFORE_READY, tdxsim_tdh_sys_rdall},
+	{TDXSIM_TDH_SYS_LP_SHUTDOWN, BEFORE_READY, tdxsim_tdh_sys_lp_shutdown},
+	{TDXSIM_TDH_SYS_CONFIG, BEFORE_READY, tdxsim_tdh_sys_config},
+	{TDXSIM_TDH_SYS_SHUTDOWN, 0, tdxsim_tdh_sys_shutdown},
+	{TDXSIM_TDH_SYS_UPDATE, BEFORE_READY, NULL},
+	{TDXSIM_TDH_PHYMEM_PAGE_RDMD, 0, tdxsim_tdh_phymem_page_rdmd},
+	{TDXSIM_TDH_MNG_KEY_RECLAIMID, 0, tdxsim_tdh_mng_key_reclaimid},
+};
+
+/* Rows for every other ABI leaf (no handler yet), generated from the leaf .def table. */
+static const struct tdxsim_leaf_row abi_rows[] = {
+#define TDXSIM_LEAF(name, num, spec) {num, 0, NULL},
+#include "tdxsim/defs/leaves.def"
+#undef TDXSIM_LEAF
+};
+
+const struct tdxsim_leaf_row *tdxsim_leaf_row(uint16_t leaf)
+{
+	for (size_t i = 0; i < sizeof(leaf_rows) / sizeof(leaf_rows[0]); i++)
+		if (leaf_rows[i].leaf == leaf)
+			return &leaf_rows[i];
+	for (size_t i = 0; i < sizeof(abi_rows) / sizeof(abi_rows[0]); i++)
+		if (abi_rows[i].leaf == leaf)
+			return &abi_rows[i];
+	return NULL;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TDH.SYS.RDALL (leaf 37): dump global metadata as a metadata list into a 4 KiB page
+ * (sheet 2.2, 4.1). In: RDX = PA of the page (4 KiB aligned, shared), R8 = first field id.
+ * Out: R8 = next field id.
+ */
+#include "core/util.h"
+#include "seamcall/seamcall.h"
+
+uint64_t tdxsim_tdh_sys_rdall(struct tdxsim_call *c)
+{
+	struct tdxsim *sim = c->sim;
+	tdxsim_regs_t *r = c->regs;
+	void *page;
+
+	if (!sim->mod.lp_initialized[c->lp])
+		return TDXSIM_TDX_SYS_LP_INIT_NOT_DONE;
+	if (!tdxsim_shared_hpa_ok(sim, r->rdx, TDXSIM_4K, TDXSIM_4K, &page))
+		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RDX;
+	return tdxsim_md_sys_read_all(&sim->mod.md, r->r8, page, &r->r8);
+}

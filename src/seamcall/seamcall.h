@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SEAMCALL dispatch: the leaf table and what a leaf handler receives.
+ * The dispatcher (dispatch.c) applies the module's pre-checks in the order of sheet 1.2, then
+ * calls the leaf's handler. A handler reads like the spec: checks in order, each returning
+ * the real status with its operand id; then, past the point where nothing can fail, effects.
+ * Handlers live in leaves/, one file per leaf, named after the spec leaf.
+ */
+#ifndef TDXSIM_SEAMCALL_H
+#define TDXSIM_SEAMCALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim.h"
+
+/* What a handler gets. It writes outputs into regs and may add to extra_cycles. */
+struct tdxsim_call {
+	struct tdxsim *sim;
+	uint32_t lp;
+	unsigned version;
+	tdxsim_regs_t *regs;
+	uint64_t extra_cycles; /* per-unit work on top of the leaf's base cost */
+};
+
+typedef uint64_t (*tdxsim_leaf_fn)(struct tdxsim_call *call);
+
+/* Leaf table flags. */
+#define TDXSIM_LEAF_BEFORE_READY (1u << 0) /* in the allow-list of sheet 1.2 step 4 */
+
+struct tdxsim_leaf_row {
+	uint16_t leaf;
+	uint16_t flags;
+	tdxsim_leaf_fn handler; /* NULL: defined by the ABI, not emulated yet */
+};
+
+/* The table (leaves/leaf_table.c) and lookup; NULL if the leaf number has no row. */
+const struct tdxsim_leaf_row *tdxsim_leaf_row(uint16_t leaf);
+
+/* Handlers. */
+uint64_t tdxsim_tdh_sys_init(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_lp_init(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_info(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_rd(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_rdall(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_config(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_key_config(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_lp_shutdown(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_shutdown(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_phymem_page_rdmd(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_key_reclaimid(struct tdxsim_call *c);
+
+/* Software status for a leaf the ABI defines but tdxsim does not emulate yet (class 0xFF,
+ * never produced by a module; documented in docs/fidelity.md). */
+#define TDXSIM_STATUS_NOT_EMULATED UINT64_C(0x8000FF00E0E00000)
+
+/*
+ * The "shared HPA" test the module applies to buffers the host passes (sheet 6.1): aligned to
+ * @align, below 2^52, not overlapping SEAMRR over [pa, pa + len), KeyID below the first
+ * private KeyID. On success *host points at the bytes (KeyID stripped) when they are
+ * simulated RAM; tdxsim treats a buffer outside RAM as invalid too (docs/fidelity.md).
+ */
+bool tdxsim_shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t align, uint64_t len, void **host);
+
+/* Module view of a page PA handed to a leaf: 4K aligned, below 2^52, KeyID bits 0. */
+bool tdxsim_page_pa_ok(const struct tdxsim *sim, uint64_t pa);
+
+#endif

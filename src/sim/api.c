@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* The public platform, memory, injection and query calls: argument checks, then the owner. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "sim/sim.h"
+
+#define LOCK(sim) pthread_mutex_lock(&((struct tdxsim *)(sim))->lock)
+#define UNLOCK(sim) pthread_mutex_unlock(&((struct tdxsim *)(sim))->lock)
+
+static tdxsim_err_t check_lp(const tdxsim_t *sim, uint32_t lp)
+{
+	if (!sim)
+		return TDXSIM_ERR_INVALID_ARG;
+	if (lp >= sim->cpu.num_lps)
+		return tdxsim_set_error(sim, TDXSIM_ERR_INVALID_ARG, "LP %u out of range (%u LPs)", lp,
+					sim->cpu.num_lps);
+	return TDXSIM_OK;
+}
+
+uint32_t tdxsim_num_lps(const tdxsim_t *sim)
+{
+	return sim ? sim->cpu.num_lps : 0;
+}
+
+uint32_t tdxsim_num_packages(const tdxsim_t *sim)
+{
+	return sim ? sim->cpu.num_packages : 0;
+}
+
+uint32_t tdxsim_lp_package(const tdxsim_t *sim, uint32_t lp)
+{
+	return sim && lp < sim->cpu.num_lps ? sim->cpu.lps[lp].package : UINT32_MAX;
+}
+
+static tdxsim_err_t set_vmx(tdxsim_t *sim, uint32_t lp, bool on)
+{
+	tdxsim_err_t err = check_lp(sim, lp);
+	if (err)
+		return err;
+	LOCK(sim);
+	struct tdxsim_lp *cpu = &sim->cpu.lps[lp];
+	if (!cpu->online) {
+		err = tdxsim_set_error(sim, TDXSIM_ERR_LP_OFFLINE, "LP %u is offline", lp);
+	} else {
+		cpu->vmx_on = on;
+		cpu->tsc += on ? sim->cfg.costs.vmxon : sim->cfg.costs.vmxoff;
+	}
+	UNLOCK(sim);
+	return err;
+}
+
+tdxsim_err_t tdxsim_vmxon(tdxsim_t *sim, uint32_t lp)
+{
+	return set_vmx(sim, lp, true);
+}
+
+tdxsim_err_t tdxsim_vmxoff(tdxsim_t *sim, uint32_t lp)
+{
+	return set_vmx(sim, lp, false);
+}
+
+bool tdxsim_lp_vmx_on(const tdxsim_t *sim, uint32_t lp)
+{
+	return sim && lp < sim->cpu.num_lps && sim->cpu.lps[lp].vmx_on;
+}
+
+tdxsim_err_t tdxsim_rdmsr(tdxsim_t *sim, uint32_t lp, uint32_t msr, uint64_t *value)
+{
+	tdxsim_err_t err = check_lp(sim, lp);
+	if (err)
+		return err;
+	if (!value)
+		return TDXSIM_ERR_INVALID_ARG;
+	LOCK(sim);
+	if (!sim->cpu.lps[lp].online)
+		err = tdxsim_set_error(sim, TDXSIM_ERR_LP_OFFLINE, "LP %u is offline", lp);
+	else if (tdxsim_cpu_rdmsr(&sim->cpu, msr, value))
+		err = tdxsim_set_error(sim, TDXSIM_ERR_GP, "RDMSR 0x%x: no such MSR (#GP)", msr);
+	else
+		sim->cpu.lps[lp].tsc += sim->cfg.costs.rdmsr;
+	UNLOCK(sim);
+	return err;
+}
+
+uint64_t tdxsim_lp_cycles(const tdxsim_t *sim, uint32_t lp)
+{
+	if (!sim || lp >= sim->cpu.num_lps)
+		return 0;
+	LOCK(sim);
+	uint64_t t = sim->cpu.lps[lp].tsc;
+	UNLOCK(sim);
+	return t;
+}
+
+void *tdxsim_phys_to_virt(tdxsim_t *sim, uint64_t pa, size_t len)
+{
+	/* Regions are fixed except for hot-add, which only appends under the lock; a lookup
+	 * racing with hot-add may miss the new region, never return a wrong pointer. */
+	return sim ? tdxsim_mem_ptr(&sim->mem, pa, len) : NULL;
+}
+
+tdxsim_err_t tdxsim_virt_to_phys(const tdxsim_t *sim, const void *ptr, uint64_t *pa)
+{
+	if (!sim || !pa)
+		return TDXSIM_ERR_INVALID_ARG;
+	return tdxsim_mem_pa(&sim->mem, ptr, pa) ? TDXSIM_ERR_NOT_RAM : TDXSIM_OK;
+}
+
+tdxsim_err_t tdxsim_phys_alloc(tdxsim_t *sim, uint64_t size, uint64_t align, uint32_t node, uint64_t *pa)
+{
+	if (!sim || !pa)
+		return TDXSIM_ERR_INVALID_ARG;
+	LOCK(sim);
+	tdxsim_err_t err = tdxsim_mem_alloc(&sim->mem, size, align, node, pa);
+	UNLOCK(sim);
+	if (err)
+		tdxsim_set_error(sim, err, "phys_alloc of %llu bytes (align %llu, node %d): %s",
+				 (unsigned long long)size, (unsigned long long)align, (int)node, tdxsim_strerror(err));
+	return err;
+}
+
+tdxsim_err_t tdxsim_phys_free(tdxsim_t *sim, uint64_t pa, uint64_t size)
+{
+	if (!sim)
+		return TDXSIM_ERR_INVALID_ARG;
+	LOCK(sim);
+	tdxsim_err_t err = tdxsim_mem_free(&sim->mem, pa, size);
+	UNLOCK(sim);
+	return err;
+}
+
+uint32_t tdxsim_ram_ranges(const tdxsim_t *sim, tdxsim_range_t *out, uint32_t max)
+{
+	if (!sim)
+		return 0;
+	LOCK(sim);
+	uint32_t n = sim->mem.num_regions;
+	for (uint32_t i = 0; i < n && i < max && out; i++)
+		out[i] = (tdxsim_range_t){sim->mem.regions[i].base, sim->mem.regions[i].size,
+					  sim->mem.regions[i].node};
+	UNLOCK(sim);
+	return n;
+}
+
+uint32_t tdxsim_keyid_shift(const tdxsim_t *sim)
+{
+	return sim ? sim->hkid.shift : 0;
+}
+
+tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t count, uint64_t status)
+{
+	if (!sim || count == 0 || (lp != TDXSIM_ANY_LP && lp >= sim->cpu.num_lps))
+		return TDXSIM_ERR_INVALID_ARG;
+	LOCK(sim);
+	tdxsim_err_t err = TDXSIM_OK;
+	if (sim->num_injections == sim->cap_injections) {
+		unsigned cap = sim->cap_injections ? 2 * sim->cap_injections : 8;
+		struct tdxsim_injection *n = realloc(sim->injections, cap * sizeof(*n));
+		if (!n) {
+			err = TDXSIM_ERR_NO_MEMORY;
+			goto out;
+		}
+		sim->injections = n;
+		sim->cap_injections = cap;
+	}
+	sim->injections[sim->num_injections++] = (struct tdxsim_injection){leaf, lp, count, status};
+out:
+	UNLOCK(sim);
+	return err;
+}
+
+void tdxsim_clear_injections(tdxsim_t *sim)
+{
+	if (!sim)
+		return;
+	LOCK(sim);
+	sim->num_injections = 0;
+	UNLOCK(sim);
+}
+
+tdxsim_module_state_t tdxsim_module_state(const tdxsim_t *sim)
+{
+	return sim ? sim->mod.state : TDXSIM_MODULE_GONE;
+}
+
+bool tdxsim_lp_initialized(const tdxsim_t *sim, uint32_t lp)
+{
+	return sim && lp < sim->cpu.num_lps && sim->mod.lp_initialized[lp];
+}
+
+tdxsim_err_t tdxsim_pamt_query(const tdxsim_t *sim, uint64_t pa, tdxsim_pamt_info_t *out)
+{
+	if (!sim || !out)
+		return TDXSIM_ERR_INVALID_ARG;
+	struct tdxsim_pamt_leaf leaf;
+	LOCK(sim);
+	enum tdxsim_pamt_result r = tdxsim_pamt_walk(sim->pamt, pa, &leaf);
+	UNLOCK(sim);
+	if (r != TDXSIM_PAMT_OK)
+		return TDXSIM_ERR_NOT_COVERED;
+	*out = (tdxsim_pamt_info_t){leaf.type, leaf.level, leaf.owner, leaf.bepoch};
+	return TDXSIM_OK;
+}
+
+void tdxsim_pamt_stats(const tdxsim_t *sim, tdxsim_pamt_stats_t *out)
+{
+	if (!sim || !out)
+		return;
+	LOCK(sim);
+	tdxsim_pamt_get_stats(sim->pamt, out);
+	UNLOCK(sim);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Default virtual-cycle costs (2.2 GHz TSC). Each number's origin is in docs/cycles.md, which
+ * takes them from ../shared/reference/latencies.md: TDH.SYS.TDMR.INIT per call is cited (B5:
+ * 7 us at 2.2 GHz = 15,400); everything else is an estimate built from the anchors S (SEAMCALL
+ * + SEAMRET = 2,000) and Z (one 4 KiB page of MOVDIR64B = 3,350).
+ */
+#include <string.h>
+
+#include "tdxsim/tdxsim.h"
+
+#define S 2000   /* SEAMCALL + SEAMRET (estimate) */
+#define Z 3350   /* initialize a 4 KiB page with MOVDIR64B (derived upper bound, F2) */
+
+void tdxsim_costs_default(tdxsim_costs_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < TDXSIM_NUM_LEAF_SLOTS; i++)
+		c->leaf[i] = S + 200; /* trivial leaf: transition plus a small body */
+	c->rejected_call = S;
+
+	c->leaf[TDXSIM_TDH_SYS_INIT] = 30000;
+	c->leaf[TDXSIM_TDH_SYS_LP_INIT] = S;
+	c->lp_init_ept_flush = 18000; /* LP.INIT total 20,000 */
+	c->leaf[TDXSIM_TDH_SYS_CONFIG] = 20000;
+	c->config_per_tdmr = 1000;
+	c->leaf[TDXSIM_TDH_SYS_KEY_CONFIG] = S;
+	c->key_program = 8000; /* KEY.CONFIG total 10,000 */
+	c->leaf[TDXSIM_TDH_SYS_TDMR_INIT] = S;
+	c->tdmr_init_chunk = 15400 - S; /* cited: 7 us per call at 2.2 GHz (latencies B5) */
+	c->leaf[TDXSIM_TDH_SYS_INFO] = S + 3000;
+	c->leaf[TDXSIM_TDH_SYS_RDALL] = S + 8000;
+	c->leaf[TDXSIM_TDH_SYS_SHUTDOWN] = 20000;
+	c->leaf[TDXSIM_TDH_SYS_LP_SHUTDOWN] = S;
+
+	/* TD leaves (used once they are emulated). */
+	c->leaf[TDXSIM_TDH_MNG_CREATE] = S + Z;
+	c->leaf[TDXSIM_TDH_MNG_ADDCX] = S + Z;
+	c->leaf[TDXSIM_TDH_VP_CREATE] = S + Z;
+	c->leaf[TDXSIM_TDH_VP_ADDCX] = S + Z;
+	c->leaf[TDXSIM_TDH_MNG_INIT] = 20000;
+	c->leaf[TDXSIM_TDH_MNG_KEY_CONFIG] = 10000;
+	c->leaf[TDXSIM_TDH_MEM_SEPT_ADD] = S + Z + 500;
+	c->leaf[TDXSIM_TDH_MEM_PAGE_ADD] = 6000;
+	c->leaf[TDXSIM_TDH_MR_EXTEND] = 6000;
+	c->leaf[TDXSIM_TDH_MR_FINALIZE] = 5000;
+	c->leaf[TDXSIM_TDH_MEM_PAGE_AUG] = S + 1000;
+	c->leaf[TDXSIM_TDH_MEM_RANGE_BLOCK] = S + 1000;
+	c->leaf[TDXSIM_TDH_MEM_TRACK] = S + 500;
+	c->leaf[TDXSIM_TDH_MEM_PAGE_REMOVE] = S + 1000;
+	c->leaf[TDXSIM_TDH_PHYMEM_PAGE_RECLAIM] = S + 500;
+	c->leaf[TDXSIM_TDH_PHYMEM_PAGE_WBINVD] = 5000;
+	c->leaf[TDXSIM_TDH_PHYMEM_CACHE_WB] = 2200000;
+	c->leaf[TDXSIM_TDH_MNG_VPFLUSHDONE] = S + 500;
+	c->leaf[TDXSIM_TDH_MNG_KEY_FREEID] = S + 500;
+	c->leaf[TDXSIM_TDH_VP_FLUSH] = S + 500;
+	c->leaf[TDXSIM_TDH_VP_ENTER] = 5000;
+
+	c->rdmsr = 100;  /* estimate: a non-serializing MSR read */
+	c->vmxon = 1000; /* estimate */
+	c->vmxoff = 1000;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Whole-simulator invariants and the observable-state hash (tdxsim.h). */
+#include <stdio.h>
+
+#include "core/util.h"
+#include "sim/sim.h"
+
+#define FAIL(...)                                                                                                      \
+	do {                                                                                                           \
+		if (msg && len)                                                                                        \
+			snprintf(msg, len, __VA_ARGS__);                                                               \
+		return TDXSIM_ERR_INVARIANT;                                                                           \
+	} while (0)
+
+static tdxsim_err_t check_module(const struct tdxsim *sim, char *msg, size_t len)
+{
+	const struct tdxsim_module *m = &sim->mod;
+	uint32_t count = 0;
+	for (uint32_t i = 0; i < sim->cpu.num_lps; i++)
+		count += m->lp_initialized[i] != 0;
+	if (count != m->lps_initialized)
+		FAIL("module: %u LPs flagged initialized but counter says %u", count, m->lps_initialized);
+	uint32_t all_pkgs = (UINT32_C(1) << sim->cpu.num_packages) - 1;
+	if (m->pkg_key_done & ~all_pkgs)
+		FAIL("module: key configured on a package that does not exist (0x%x)", m->pkg_key_done);
+	switch (m->state) {
+	case TDXSIM_SYSINIT_PENDING:
+		if (count || m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt))
+			FAIL("module: SYSINIT_PENDING with LPs initialized, keys or TDMRs");
+		break;
+	case TDXSIM_SYSINIT_DONE:
+		if (m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt))
+			FAIL("module: SYSINIT_DONE with keys or TDMRs configured");
+		break;
+	case TDXSIM_SYSCONFIG_DONE:
+	case TDXSIM_SYS_READY:
+		if (count != sim->cpu.num_lps)
+			FAIL("module: configured although only %u of %u LPs are initialized", count, sim->cpu.num_lps);
+		if (tdxsim_pamt_num_tdmrs(sim->pamt) == 0)
+			FAIL("module: configured without TDMRs");
+		if (!tdxsim_hkid_is_private(&sim->hkid, m->global_hkid) ||
+		    sim->hkid.kot[m->global_hkid] != TDXSIM_HKID_RESERVED)
+			FAIL("module: global KeyID %u not private or not reserved in the KOT", m->global_hkid);
+		if (m->state == TDXSIM_SYS_READY && m->pkg_key_done != all_pkgs)
+			FAIL("module: SYS_READY before every package has its key (0x%x)", m->pkg_key_done);
+		if (m->state == TDXSIM_SYSCONFIG_DONE && m->pkg_key_done == all_pkgs)
+			FAIL("module: every package has its key but state is still SYSCONFIG_DONE");
+		break;
+	default:
+		break;
+	}
+	return TDXSIM_OK;
+}
+
+tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len)
+{
+	if (!sim)
+		return TDXSIM_ERR_INVALID_ARG;
+	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
+	tdxsim_err_t err = check_module(sim, msg, len);
+	if (!err && tdxsim_pamt_check(sim->pamt, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
+	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
+	return err;
+}
+
+uint64_t tdxsim_state_hash(const tdxsim_t *sim)
+{
+	if (!sim)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
+	const struct tdxsim_module *m = &sim->mod;
+	uint64_t h = TDXSIM_HASH_SEED;
+	h = tdxsim_hash_u64(h, m->state);
+	h = tdxsim_hash_u64(h, m->lps_initialized);
+	h = tdxsim_hash_u64(h, m->pkg_key_done);
+	h = tdxsim_hash_u64(h, m->global_hkid);
+	for (uint32_t i = 0; i < sim->cpu.num_lps; i++) {
+		const struct tdxsim_lp *lp = &sim->cpu.lps[i];
+		h = tdxsim_hash_u64(h, (uint64_t)m->lp_initialized[i] | (uint64_t)lp->online << 8 |
+					       (uint64_t)lp->vmx_on << 16);
+	}
+	for (uint64_t k = 0; k < (UINT64_C(1) << sim->hkid.keyid_bits); k++)
+		h = tdxsim_hash_u64(h, sim->hkid.kot[k]);
+	h = tdxsim_pamt_hash(sim->pamt, h);
+	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
+	return h;
+}
