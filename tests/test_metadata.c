@@ -252,11 +252,15 @@ static void sys_rd__element_size__masked_to_table_size(void **state)
 	struct fixture *f = *state;
 	uint64_t value, next;
 
-	/* The id's own size bits do not matter: the table's 16-bit size masks, and the next id
-	 * keeps the caller's bits while inside the row (metadata_generic.c). */
+	/* The id's own size bits do not matter: the table's size masks. The next id keeps the
+	 * caller's bits while inside the row, then is the next row's stored id
+	 * (metadata_generic.c). */
 	assert_int_equal(rd(f, UINT64_C(0x0800000300000003), &value, &next), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(value, 5);
-	assert_int_equal(next, UINT64_C(0x0800000300000004));
+	assert_int_equal(next, TDXSIM_MD_MAJOR_VERSION);
+	assert_int_equal(rd(f, UINT64_C(0x9000000000000081), &value, &next), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(value, 0x100000000);
+	assert_int_equal(next, UINT64_C(0x9000000000000082));
 	/* A value wider than its element comes back truncated to the element. */
 	f->custom = *f->view.profile;
 	f->custom.num_cpuid_config = 0x10012;

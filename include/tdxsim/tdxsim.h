@@ -56,6 +56,8 @@ typedef enum tdxsim_err {
 	TDXSIM_ERR_NOT_COVERED = -8, /**< the address is not covered by an initialized PAMT */
 	TDXSIM_ERR_INVARIANT = -9,   /**< tdxsim_check_invariants() found a broken invariant */
 	TDXSIM_ERR_STATE = -10,      /**< the call is not allowed in the simulator's current state */
+	TDXSIM_ERR_MCE = -11,        /**< the access raised a machine check (see memory.h) */
+	TDXSIM_ERR_PLATFORM_FAULT = -12, /**< the platform event is a fault on real hardware (see platform.h) */
 } tdxsim_err_t;
 
 /** Returns a static string describing @p err. Never NULL. */
@@ -156,9 +158,17 @@ typedef struct tdxsim_config {
 	uint16_t max_reserved_per_tdmr; /**< MAX_RESERVED_PER_TDMR reported (default 16) */
 	uint16_t pamt_entry_size[3];    /**< PAMT_4K/2M/1G_ENTRY_SIZE (default 16 each) */
 
+	/* Memory integrity (memory.h) */
+	uint32_t errata;  /**< TDXSIM_ERRATUM_* bits (default: TDXSIM_ERRATUM_PARTIAL_WRITE_POISON) */
+	bool trap_mode;   /**< protect private pages against plain-pointer access (memory.h); default off */
+
 	/* Cycle model */
 	tdxsim_costs_t costs; /**< defaults from tdxsim_costs_default() */
 } tdxsim_config_t;
+
+/** First-generation parts (Sapphire/Emerald Rapids): a partial (< 64 byte) write to a private
+ *  cache line poisons it; a later read raises a machine check (sheet section 10). */
+#define TDXSIM_ERRATUM_PARTIAL_WRITE_POISON (1u << 0)
 
 /** Fills @p cfg with defaults: 1 package x 4 LPs, 16 GiB of RAM ([0, 2 GiB) and
  *  [4 GiB, 18 GiB)), KeyIDs 6 bits split 31 MKTME / 32 TDX, module 1.5.05, default costs. */

@@ -78,6 +78,10 @@ const char *tdxsim_strerror(tdxsim_err_t err)
 		return "internal invariant broken";
 	case TDXSIM_ERR_STATE:
 		return "not allowed in the current state";
+	case TDXSIM_ERR_MCE:
+		return "machine check raised";
+	case TDXSIM_ERR_PLATFORM_FAULT:
+		return "platform fault";
 	}
 	return "unknown error";
 }

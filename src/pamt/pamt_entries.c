@@ -74,8 +74,8 @@ enum tdxsim_pamt_result tdxsim_pamt_walk(const struct tdxsim_pamt *pamt, uint64_
 }
 
 /*
- * Level, then (for assign) the type the level can hold, then alignment, then coverage of the
- * whole page. On success *tp is the TDMR and *offp the page's offset in it.
+ * Level, alignment, then coverage of the whole page (assign tests the type right after the
+ * level). On success *tp is the TDMR and *offp the page's offset in it.
  */
 static enum tdxsim_pamt_result locate(const struct tdxsim_pamt *pamt, uint64_t pa, unsigned level,
 				      const struct tdxsim_pamt_tdmr **tp, uint64_t *offp)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private layout of the PAMT store, shared by pamt.c (store, TDMRs, init progress),
- * pamt_entries.c (walk, assign, release) and pamt_check.c (invariants, hash, stats). Other
- * folders use pamt.h only.
+ * Private layout of the PAMT store, shared by pamt.c (store, TDMRs, init progress, stats),
+ * pamt_entries.c (walk, assign, release) and pamt_check.c (invariants, hash). Other folders
+ * use pamt.h only.
  *
  * Sparse layout. The real module addresses entries by TDMR, 1 GiB block, 2 MiB region and
  * 4 KiB page (sheet 8.2 "Addressing"); we keep the same tree but allocate a node only when an

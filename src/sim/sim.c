@@ -31,6 +31,7 @@ void tdxsim_config_init(tdxsim_config_t *cfg)
 	cfg->max_tdmrs = 64;
 	cfg->max_reserved_per_tdmr = 16;
 	cfg->pamt_entry_size[0] = cfg->pamt_entry_size[1] = cfg->pamt_entry_size[2] = 16;
+	cfg->errata = TDXSIM_ERRATUM_PARTIAL_WRITE_POISON;
 	tdxsim_costs_default(&cfg->costs);
 }
 

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file platform.h
+ * @brief Platform events: sleep states, memory hot-add/remove, LP offline/online.
+ * Host kernels carry code for each of these (refusing S3, refusing hot-add of memory TDX cannot
+ * cover, keeping a package's last LP online) that can only be exercised on real hardware
+ * without a simulator. Semantics and their sources: docs/fidelity.md ("Platform events").
+ * Thread safety: as tdxsim.h (serialized with SEAMCALLs on the same simulator).
+ */
+#ifndef TDXSIM_PLATFORM_H
+#define TDXSIM_PLATFORM_H
+
+#include "tdxsim/tdxsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Enters ACPI S3 (or deeper). TDX is lost for good, as on hardware: the module and its keys are
+ * gone, every later SEAMCALL answers TDXSIM_TDX_SEAMCALL_VMFAILINVALID, and
+ * tdxsim_sleep_resume() does not bring TDX back. Every LP leaves VMX operation.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG
+ */
+TDXSIM_API tdxsim_err_t tdxsim_sleep_enter(tdxsim_t *sim);
+/** Resumes from S3: LPs run again (VMX off); the module stays gone. */
+TDXSIM_API tdxsim_err_t tdxsim_sleep_resume(tdxsim_t *sim);
+
+/**
+ * Hot-adds RAM. The range appears in the RAM map (tdxsim_ram_ranges) but in no CMR, so it can
+ * never be part of a TDMR. @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (misaligned, overlaps
+ * existing RAM or SEAMRR, beyond the address width), TDXSIM_ERR_NO_MEMORY
+ */
+TDXSIM_API tdxsim_err_t tdxsim_mem_hot_add(tdxsim_t *sim, const tdxsim_range_t *range);
+
+/**
+ * Hot-removes RAM. Removing memory that lies in a CMR while the module is initialized (or being
+ * initialized) is the platform fault it is on hardware: TDXSIM_ERR_PLATFORM_FAULT, nothing
+ * removed. Hot-added (non-CMR) RAM can be removed; its contents are discarded.
+ */
+TDXSIM_API tdxsim_err_t tdxsim_mem_hot_remove(tdxsim_t *sim, uint64_t base, uint64_t size);
+
+/**
+ * Whether [base, base + size) is TDX-usable memory: entirely inside the CMRs the module was
+ * given at boot (the question a host's memory-online notifier asks).
+ */
+TDXSIM_API bool tdxsim_range_in_cmrs(const tdxsim_t *sim, uint64_t base, uint64_t size);
+
+/**
+ * Takes @p lp offline (logical offline, as CPU hotplug does): it cannot execute anything
+ * until tdxsim_lp_online(). The module stays usable and keeps counting the LP as initialized,
+ * so coming back online needs no new TDH.SYS.LP.INIT (sheet 7.2, 14.1).
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG
+ */
+TDXSIM_API tdxsim_err_t tdxsim_lp_offline(tdxsim_t *sim, uint32_t lp);
+/** Brings @p lp back online (VMX off, as after a fresh CPU bring-up). */
+TDXSIM_API tdxsim_err_t tdxsim_lp_online(tdxsim_t *sim, uint32_t lp);
+/** Whether @p lp is online. */
+TDXSIM_API bool tdxsim_lp_is_online(const tdxsim_t *sim, uint32_t lp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
