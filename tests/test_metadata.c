@@ -575,6 +575,22 @@ static void sys_info__1_5_05__sys_rd_and_cpuid_list(void **state)
 	}
 }
 
+/* The table is sorted by (class, field code) with no overlap, like the module's own
+ * (metadata.c's lookup depends on it); elements per field divide the row (sheet 4.2). */
+static void fields_def__sorted_by_class_and_code(void **state)
+{
+	for (unsigned r = 0; r + 1 < TDXSIM_ARRAY_SIZE(def_rows); r++) {
+		uint64_t a = def_rows[r].id, b = def_rows[r + 1].id;
+		uint32_t ka = (uint32_t)((a >> 56) & 0x3F) << 24 | (uint32_t)(a & 0xFFFFFF);
+		uint32_t kb = (uint32_t)((b >> 56) & 0x3F) << 24 | (uint32_t)(b & 0xFFFFFF);
+
+		assert_true(ka + def_rows[r].count <= kb);
+		/* Only the class/field code, size, and the non-architectural bit 63 are set. */
+		assert_int_equal(a & UINT64_C(0x40FFFFFCFF000000), 0);
+	}
+	assert_int_equal(def_rows[0].id, TDXSIM_MD_NUM_PKGS);
+}
+
 static bool in_leaves_def(unsigned n)
 {
 	for (unsigned i = 0; i < TDXSIM_ARRAY_SIZE(def_leaves); i++)
@@ -632,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup(sys_info__1_0__values, setup_1_0),
 		cmocka_unit_test_setup(sys_info__1_5_05__sys_rd_and_cpuid_list, setup_1_5_05),
 		cmocka_unit_test(profiles__leaf_tables),
+		cmocka_unit_test(fields_def__sorted_by_class_and_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,17 +54,22 @@ enum md_row_index {
 
 struct md_row {
 	uint64_t id;       /* element 0 as the module's table stores it */
-	uint32_t code;     /* field code of element 0 */
+	uint32_t key;      /* class code << 24 | field code of element 0: the table's sort key */
 	uint16_t count;    /* elements in the row (fields.def) */
-	uint8_t cls;       /* class code */
 	uint8_t per_field; /* elements per field: the module's table has CPUID_CONFIG_VALUES as
 			    * 32 fields of 2 elements, every other row 1 ([M155] lookup table) */
 };
 
+#define MD_KEY(id) ((uint32_t)MD_CLASS(id) << 24 | MD_CODE(id))
+
+/*
+ * The module keeps its table sorted by class, then field code (its "next" order is defined
+ * that way, metadata_generic.h), and so does fields.def; tests/test_metadata.c checks it. The
+ * lookup relies on it: a binary search instead of the module's linear scan, same answers.
+ */
 static const struct md_row rows[NUM_ROWS] = {
 #define TDXSIM_FIELD(name, id, n) \
-	{ UINT64_C(id), MD_CODE(UINT64_C(id)), n, MD_CLASS(UINT64_C(id)), \
-	  UINT64_C(id) == TDXSIM_MD_CPUID_CONFIG_VALUES ? 2 : 1 },
+	{ UINT64_C(id), MD_KEY(UINT64_C(id)), n, UINT64_C(id) == TDXSIM_MD_CPUID_CONFIG_VALUES ? 2 : 1 },
 #include "tdxsim/defs/fields.def"
 #undef TDXSIM_FIELD
 };
@@ -247,20 +252,22 @@ static int md_present_from(const struct tdxsim_profile *p, unsigned row)
 /* md_find_entry_idx(): the row holding @id's class and field code, with the element index. */
 static int md_find(const struct tdxsim_profile *p, uint64_t id, unsigned *elem)
 {
-	uint8_t cls = MD_CLASS(id);
-	uint32_t code = MD_CODE(id);
+	uint32_t key = MD_KEY(id);
+	const struct md_row *r = rows;
+	unsigned n = NUM_ROWS;
 
-	for (unsigned i = 0; i < NUM_ROWS; i++) {
-		const struct md_row *r = &rows[i];
+	/* Branch-free search for the last row whose first key is <= key (rows[0] if none). */
+	while (n > 1) {
+		unsigned half = n / 2;
 
-		if (r->cls != cls || code - r->code >= r->count) /* unsigned: also code < r->code */
-			continue;
-		if (!md_present(p, i))
-			return -1;
-		*elem = code - r->code;
-		return (int)i;
+		r = r[half].key <= key ? r + half : r;
+		n -= half;
 	}
-	return -1;
+	/* Same class (the top byte) and inside the row's elements. */
+	if (r->key > key || (r->key ^ key) >> 24 || key - r->key >= r->count || !md_present(p, (unsigned)(r - rows)))
+		return -1;
+	*elem = key - r->key;
+	return (int)(r - rows);
 }
 
 static uint64_t md_size_mask(uint64_t id)
@@ -273,7 +280,7 @@ static uint64_t md_size_mask(uint64_t id)
 /* The id the module's iterator holds for element @k of @row: the stored id, field code + k. */
 static uint64_t md_row_id(unsigned row, unsigned k)
 {
-	return (rows[row].id & ~MD_FIELD_CODE_MASK) | (rows[row].code + k);
+	return rows[row].id + k; /* field codes of a row never carry out of bits 23:0 */
 }
 
 static bool md_is_null(uint64_t id)
@@ -386,7 +393,7 @@ uint64_t tdxsim_md_sys_dump_list(const struct tdxsim_md_view *v, uint64_t start_
 				no_space = false;
 				break;
 			}
-			if (rows[row].cls != r->cls || rows[row].code + k != r->code + prev_k + r->per_field ||
+			if (rows[row].key + k != r->key + prev_k + r->per_field ||
 			    rows[row].per_field != r->per_field || MD_SIZE_CODE(rows[row].id) != MD_SIZE_CODE(r->id)) {
 				no_space = false;
 				break;

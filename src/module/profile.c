@@ -180,9 +180,9 @@ static const struct tdxsim_profile profile_1_5_06 = {
 	.abi_1_0 = false,
 	.has_max_vcpus = true,
 	.max_vcpus_per_td = 576, /* MAX_VCPUS_PER_TD in td_control_structures.h [M156] */
-	/* MIN_VIRT_MAXPA: the field exists [M156] global_sys_fields_lookup.c, but its constant
-	 * was not found in any stored source: assumption, 32 (the smallest MAXPA that still
-	 * covers the 4 GiB a TD boots from). */
+	/* MIN_VIRT_MAXPA: the field exists [M156] global_sys_fields_lookup.c, but the constant
+	 * behind it was not in any stored source: assumption, 32 (a guess: a TD needs at least
+	 * the 4 GiB below its firmware; not checked against a real module). */
 	.has_min_virt_maxpa = true,
 	.min_virt_maxpa = 32,
 	.tdcs_base_size = 6 * PAGE,
