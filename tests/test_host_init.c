@@ -97,7 +97,8 @@ static void tdmr_init__progress_and_block_granularity(void **state)
 	uint64_t base = fx.host.tdmrs[1].base, end = base + fx.host.tdmrs[1].size;
 	tdxsim_regs_t r;
 	for (int i = 0; i < 255; i++) {
-		assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r), TDXSIM_TDX_SUCCESS);
+		assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r),
+			      TDXSIM_TDX_SUCCESS);
 		assert_int_equal(r.rdx, base);
 	}
 	rdmd(fx.sim, base, TDXSIM_TDX_OPERAND_ADDR_RANGE_ERROR | TDXSIM_OPERAND_RCX, 0);
@@ -106,7 +107,8 @@ static void tdmr_init__progress_and_block_granularity(void **state)
 	rdmd(fx.sim, base, TDXSIM_TDX_SUCCESS, TDXSIM_PT_NDA);
 	rdmd(fx.sim, base + (UINT64_C(1) << 30), TDXSIM_TDX_OPERAND_ADDR_RANGE_ERROR | TDXSIM_OPERAND_RCX, 0);
 	do {
-		assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r), TDXSIM_TDX_SUCCESS);
+		assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r),
+			      TDXSIM_TDX_SUCCESS);
 	} while (r.rdx < end);
 	assert_int_equal(r.rdx, end);
 	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r),
@@ -121,30 +123,41 @@ static void sys_rd__linux_fields(void **state)
 	static const struct {
 		uint64_t id, value;
 	} fields[] = {
-		{TDXSIM_MD_MINOR_VERSION, 5},	     {TDXSIM_MD_MAJOR_VERSION, 1},
-		{TDXSIM_MD_UPDATE_VERSION, 5},	     {TDXSIM_MD_MAX_TDMRS, 64},
-		{TDXSIM_MD_MAX_RESERVED_PER_TDMR, 16}, {TDXSIM_MD_PAMT_4K_ENTRY_SIZE, 16},
-		{TDXSIM_MD_PAMT_2M_ENTRY_SIZE, 16},    {TDXSIM_MD_PAMT_1G_ENTRY_SIZE, 16},
-		{TDXSIM_MD_TDR_BASE_SIZE, 4096},	     {TDXSIM_MD_TDCS_BASE_SIZE, 6 * 4096},
-		{TDXSIM_MD_TDVPS_BASE_SIZE, 6 * 4096}, {TDXSIM_MD_MAX_VCPUS_PER_TD, 576},
-		{TDXSIM_MD_NUM_CPUID_CONFIG, 18},	     {TDXSIM_MD_NUM_CMRS, 32},
-		{TDXSIM_MD_CMR_BASE + 1, UINT64_C(4) << 30}, {TDXSIM_MD_CMR_SIZE + 1, UINT64_C(14) << 30},
+		{TDXSIM_MD_MINOR_VERSION, 5},
+		{TDXSIM_MD_MAJOR_VERSION, 1},
+		{TDXSIM_MD_UPDATE_VERSION, 5},
+		{TDXSIM_MD_MAX_TDMRS, 64},
+		{TDXSIM_MD_MAX_RESERVED_PER_TDMR, 16},
+		{TDXSIM_MD_PAMT_4K_ENTRY_SIZE, 16},
+		{TDXSIM_MD_PAMT_2M_ENTRY_SIZE, 16},
+		{TDXSIM_MD_PAMT_1G_ENTRY_SIZE, 16},
+		{TDXSIM_MD_TDR_BASE_SIZE, 4096},
+		{TDXSIM_MD_TDCS_BASE_SIZE, 6 * 4096},
+		{TDXSIM_MD_TDVPS_BASE_SIZE, 6 * 4096},
+		{TDXSIM_MD_MAX_VCPUS_PER_TD, 576},
+		{TDXSIM_MD_NUM_CPUID_CONFIG, 18},
+		{TDXSIM_MD_NUM_CMRS, 32},
+		{TDXSIM_MD_CMR_BASE + 1, UINT64_C(4) << 30},
+		{TDXSIM_MD_CMR_SIZE + 1, UINT64_C(14) << 30},
 	};
 	struct fx fx;
 	fx_create(&fx, NULL, FX_LPINIT); /* readable before TDH.SYS.CONFIG */
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		tdxsim_regs_t r;
-		assert_status(fx_call(fx.sim, 3, TDXSIM_TDH_SYS_RD, 0, fields[i].id, 0, &r), TDXSIM_TDX_SUCCESS);
+		assert_status(fx_call(fx.sim, 3, TDXSIM_TDH_SYS_RD, 0, fields[i].id, 0, &r),
+			      TDXSIM_TDX_SUCCESS);
 		assert_int_equal(r.r8, fields[i].value);
 	}
 	tdxsim_regs_t r;
-	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_RD, 0, TDXSIM_MD_TDX_FEATURES0, 0, &r), TDXSIM_TDX_SUCCESS);
+	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_RD, 0, TDXSIM_MD_TDX_FEATURES0, 0, &r),
+		      TDXSIM_TDX_SUCCESS);
 	assert_true(r.r8 & TDXSIM_FEATURES0_NO_RBP_MOD);
 	assert_true(r.r8 & TDXSIM_FEATURES0_TOPOLOGY_ENUM);
 	assert_true(r.r8 & TDXSIM_FEATURES0_TD_PRESERVING);
 	/* Walk every element from -1: it ends with RDX = -1. */
 	uint64_t id = ~UINT64_C(0);
-	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_RD, 0, id, 0, &r), TDXSIM_TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_RD, 0, id, 0, &r),
+		      TDXSIM_TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 	unsigned count = 0;
 	for (id = r.rdx; id != ~UINT64_C(0) && count < 10000; id = r.rdx, count++)
 		assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_RD, 0, id, 0, &r), TDXSIM_TDX_SUCCESS);
@@ -170,7 +183,7 @@ static void sys_rdall__through_the_abi(void **state)
 	assert_true(s == TDXSIM_TDX_SUCCESS || s == TDXSIM_TDX_METADATA_LIST_OVERFLOW);
 	const uint16_t *hdr = tdxsim_phys_to_virt(fx.sim, page, 4);
 	assert_true(hdr[0] > 8 && hdr[0] <= 4096); /* list size in bytes */
-	assert_true(hdr[1] > 0);                  /* number of sequences */
+	assert_true(hdr[1] > 0);		   /* number of sequences */
 	fx_destroy(&fx);
 }
 
@@ -193,7 +206,8 @@ static void sys_info__operands_and_layout(void **state)
 		{info, 1024, cmrs, 32, TDXSIM_TDX_SUCCESS},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		tdxsim_regs_t r = {.rcx = rows[i].rcx, .rdx = rows[i].rdx, .r8 = rows[i].r8, .r9 = rows[i].r9};
+		tdxsim_regs_t r = {
+			.rcx = rows[i].rcx, .rdx = rows[i].rdx, .r8 = rows[i].r8, .r9 = rows[i].r9};
 		assert_status(tdxsim_seamcall(fx.sim, 0, TDXSIM_TDH_SYS_INFO, &r), rows[i].expected);
 		assert_int_equal(r.rdx, rows[i].expected ? 0 : 1024);
 		assert_int_equal(r.r9, rows[i].expected ? 0 : 32);
@@ -226,8 +240,9 @@ static void module_1_0__bring_up_through_sys_info(void **state)
 	/* 1.0 compares all of RAX with the leaf: a version bit makes it unknown. */
 	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_RD, 0, TDXSIM_MD_MAX_TDMRS, 0, NULL),
 		      TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX);
-	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_PHYMEM_PAGE_RDMD | 1 << 16, UINT64_C(8) << 30, 0, 0, NULL),
-		      TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX);
+	assert_status(
+		fx_call(fx.sim, 0, TDXSIM_TDH_PHYMEM_PAGE_RDMD | 1 << 16, UINT64_C(8) << 30, 0, 0, NULL),
+		TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX);
 	rdmd(fx.sim, UINT64_C(8) << 30, TDXSIM_TDX_SUCCESS, TDXSIM_PT_NDA);
 	fx_destroy(&fx);
 }

@@ -15,10 +15,10 @@
 #include "core/util.h"
 #include "module/module.h"
 
-#define NA (~UINT64_C(0))
-#define LAST_ELEM(h) ((unsigned)(((h) >> 34) & 0xF))
+#define NA	      (~UINT64_C(0))
+#define LAST_ELEM(h)  ((unsigned)(((h) >> 34) & 0xF))
 #define LAST_FIELD(h) ((unsigned)(((h) >> 38) & 0x1FF))
-#define SEQ_ID_BITS (~((UINT64_C(0xF) << 34) | (UINT64_C(0x1FF) << 38)))
+#define SEQ_ID_BITS   (~((UINT64_C(0xF) << 34) | (UINT64_C(0x1FF) << 38)))
 
 /* fields.def, as the test sees it: the expected iteration order. */
 static const struct {
@@ -26,7 +26,7 @@ static const struct {
 	uint64_t id;
 	unsigned count;
 } def_rows[] = {
-#define TDXSIM_FIELD(name, id, n) { #name, UINT64_C(id), n },
+#define TDXSIM_FIELD(name, id, n) {#name, UINT64_C(id), n},
 #include "tdxsim/defs/fields.def"
 #undef TDXSIM_FIELD
 };
@@ -34,7 +34,7 @@ static const struct {
 static const struct {
 	uint32_t num;
 } def_leaves[] = {
-#define TDXSIM_LEAF(name, num, spec) { num },
+#define TDXSIM_LEAF(name, num, spec) {num},
 #include "tdxsim/defs/leaves.def"
 #undef TDXSIM_LEAF
 };
@@ -49,9 +49,9 @@ struct fixture {
 static void fixture_init(struct fixture *f, tdxsim_module_profile_t which)
 {
 	memset(f, 0, sizeof(*f));
-	f->cmrs[0] = (tdxsim_range_t){ .base = 0x100000, .size = 0x7FF00000 };
-	f->cmrs[1] = (tdxsim_range_t){ .base = 0x100000000, .size = 0x380000000 };
-	f->cmrs[3] = (tdxsim_range_t){ .base = 0x1000000000, .size = 0x40000000 };
+	f->cmrs[0] = (tdxsim_range_t){.base = 0x100000, .size = 0x7FF00000};
+	f->cmrs[1] = (tdxsim_range_t){.base = 0x100000000, .size = 0x380000000};
+	f->cmrs[3] = (tdxsim_range_t){.base = 0x1000000000, .size = 0x40000000};
 	f->view.profile = tdxsim_profile_get(which);
 	f->view.num_pkgs = 2;
 	f->view.pkg_fms[0] = 0x806F8;
@@ -110,39 +110,40 @@ static void sys_rd__linux_fields__documented_values(void **state)
 	static const struct {
 		uint64_t id, value;
 	} rows[] = {
-		{ TDXSIM_MD_MINOR_VERSION, 5 },
-		{ TDXSIM_MD_MAJOR_VERSION, 1 },
-		{ TDXSIM_MD_UPDATE_VERSION, 5 },
-		{ TDXSIM_MD_TDX_FEATURES0, 0x1F0EBF },
-		{ TDXSIM_MD_MAX_TDMRS, 64 },
-		{ TDXSIM_MD_MAX_RESERVED_PER_TDMR, 16 },
-		{ TDXSIM_MD_PAMT_4K_ENTRY_SIZE, 16 },
-		{ TDXSIM_MD_PAMT_2M_ENTRY_SIZE, 16 },
-		{ TDXSIM_MD_PAMT_1G_ENTRY_SIZE, 16 },
-		{ TDXSIM_MD_TDR_BASE_SIZE, 4096 },
-		{ TDXSIM_MD_TDCS_BASE_SIZE, 6 * 4096 },
-		{ TDXSIM_MD_TDVPS_BASE_SIZE, 6 * 4096 },
-		{ TDXSIM_MD_ATTRIBUTES_FIXED0, 0x8000000070000001 },
-		{ TDXSIM_MD_ATTRIBUTES_FIXED1, 0 },
-		{ TDXSIM_MD_XFAM_FIXED0, 0x6DBE7 },
-		{ TDXSIM_MD_XFAM_FIXED1, 0x3 },
-		{ TDXSIM_MD_NUM_CPUID_CONFIG, 18 },
-		{ TDXSIM_MD_MAX_VCPUS_PER_TD, 576 },
-		{ TDXSIM_MD_MODULE_HV, 0 },
-		{ TDXSIM_MD_VENDOR_ID, 0x8086 },
-		{ TDXSIM_MD_NUM_CMRS, 32 },
-		{ TDXSIM_MD_CONFIG_FLAGS_FIXED0, 0x7 },
-		{ TDXSIM_MD_CONFIG_FLAGS_FIXED1, 0 },
-		{ TDXSIM_MD_SYS_ATTRIBUTES, 0 },
-		{ TDXSIM_MD_NUM_TDX_FEATURES, 1 },
-		{ TDXSIM_MD_NUM_PKGS, 2 },
-		{ TDXSIM_MD_BUILD_DATE, 20240129 },
+		{TDXSIM_MD_MINOR_VERSION, 5},
+		{TDXSIM_MD_MAJOR_VERSION, 1},
+		{TDXSIM_MD_UPDATE_VERSION, 5},
+		{TDXSIM_MD_TDX_FEATURES0, 0x1F0EBF},
+		{TDXSIM_MD_MAX_TDMRS, 64},
+		{TDXSIM_MD_MAX_RESERVED_PER_TDMR, 16},
+		{TDXSIM_MD_PAMT_4K_ENTRY_SIZE, 16},
+		{TDXSIM_MD_PAMT_2M_ENTRY_SIZE, 16},
+		{TDXSIM_MD_PAMT_1G_ENTRY_SIZE, 16},
+		{TDXSIM_MD_TDR_BASE_SIZE, 4096},
+		{TDXSIM_MD_TDCS_BASE_SIZE, 6 * 4096},
+		{TDXSIM_MD_TDVPS_BASE_SIZE, 6 * 4096},
+		{TDXSIM_MD_ATTRIBUTES_FIXED0, 0x8000000070000001},
+		{TDXSIM_MD_ATTRIBUTES_FIXED1, 0},
+		{TDXSIM_MD_XFAM_FIXED0, 0x6DBE7},
+		{TDXSIM_MD_XFAM_FIXED1, 0x3},
+		{TDXSIM_MD_NUM_CPUID_CONFIG, 18},
+		{TDXSIM_MD_MAX_VCPUS_PER_TD, 576},
+		{TDXSIM_MD_MODULE_HV, 0},
+		{TDXSIM_MD_VENDOR_ID, 0x8086},
+		{TDXSIM_MD_NUM_CMRS, 32},
+		{TDXSIM_MD_CONFIG_FLAGS_FIXED0, 0x7},
+		{TDXSIM_MD_CONFIG_FLAGS_FIXED1, 0},
+		{TDXSIM_MD_SYS_ATTRIBUTES, 0},
+		{TDXSIM_MD_NUM_TDX_FEATURES, 1},
+		{TDXSIM_MD_NUM_PKGS, 2},
+		{TDXSIM_MD_BUILD_DATE, 20240129},
 	};
 	/* The module's index order of the configurable CPUID leaves (sheet 4.2). */
 	static const uint32_t leaves[18][2] = {
-		{ 1, ~0u }, { 4, 0 }, { 4, 1 }, { 4, 2 }, { 4, 3 }, { 7, 0 }, { 7, 1 }, { 0xA, ~0u },
-		{ 0x1C, ~0u }, { 0x80000008, ~0u }, { 7, 2 }, { 0x23, 0 },
-		{ 0x1F, 0 }, { 0x1F, 1 }, { 0x1F, 2 }, { 0x1F, 3 }, { 0x1F, 4 }, { 0x1F, 5 },
+		{1, ~0u},  {4, 0},    {4, 1},	  {4, 2},      {4, 3},
+		{7, 0},	   {7, 1},    {0xA, ~0u}, {0x1C, ~0u}, {0x80000008, ~0u},
+		{7, 2},	   {0x23, 0}, {0x1F, 0},  {0x1F, 1},   {0x1F, 2},
+		{0x1F, 3}, {0x1F, 4}, {0x1F, 5},
 	};
 
 	for (unsigned i = 0; i < TDXSIM_ARRAY_SIZE(rows); i++) {
@@ -208,9 +209,13 @@ static void sys_rd__out_of_range_element__field_id_incorrect(void **state)
 {
 	const struct fixture *f = *state;
 	const uint64_t bad[] = {
-		TDXSIM_MD_CMR_BASE + 32, TDXSIM_MD_CMR_SIZE + 32, TDXSIM_MD_PKG_FMS + 8,
-		TDXSIM_MD_CPUID_CONFIG_LEAVES + 32, TDXSIM_MD_CPUID_CONFIG_VALUES + 64,
-		TDXSIM_MD_ALLOWED_FMS + 128, TDXSIM_MD_INTERNAL_VERSION + 1,
+		TDXSIM_MD_CMR_BASE + 32,
+		TDXSIM_MD_CMR_SIZE + 32,
+		TDXSIM_MD_PKG_FMS + 8,
+		TDXSIM_MD_CPUID_CONFIG_LEAVES + 32,
+		TDXSIM_MD_CPUID_CONFIG_VALUES + 64,
+		TDXSIM_MD_ALLOWED_FMS + 128,
+		TDXSIM_MD_INTERNAL_VERSION + 1,
 		UINT64_C(0x3F00000300000000), /* unknown class */
 		UINT64_C(0x0A00000300000002), /* hole between NUM_TDX_FEATURES and FEATURES0 */
 		UINT64_C(0x0000000000FFFFFF),
@@ -275,12 +280,13 @@ static void sys_rd__element_size__masked_to_table_size(void **state)
 static void sys_rd__minus_one__first_field_id_in_context(void **state)
 {
 	const struct fixture *f = *state;
-	const uint64_t nulls[] = { NA, NA & ~(UINT64_C(7) << 52), NA & ~(UINT64_C(1) << 53) };
+	const uint64_t nulls[] = {NA, NA & ~(UINT64_C(7) << 52), NA & ~(UINT64_C(1) << 53)};
 
 	for (unsigned i = 0; i < TDXSIM_ARRAY_SIZE(nulls); i++) {
 		uint64_t value = 1, next = 0;
 
-		assert_int_equal(rd(f, nulls[i], &value, &next), TDXSIM_TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+		assert_int_equal(rd(f, nulls[i], &value, &next),
+				 TDXSIM_TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
 		assert_int_equal(value, 0);
 		assert_int_equal(next, TDXSIM_MD_NUM_PKGS);
 	}
@@ -371,8 +377,8 @@ static unsigned check_list(const struct fixture *f, const uint8_t *buf, uint32_t
 		unsigned per_field = LAST_ELEM(hdr) + 1, fields = LAST_FIELD(hdr) + 1;
 		uint64_t base = hdr & SEQ_ID_BITS;
 
-		assert_int_equal(hdr & (UINT64_C(7) << 52), 0);   /* context SYS */
-		assert_int_equal(hdr & (UINT64_C(1) << 51), 0);   /* no write mask */
+		assert_int_equal(hdr & (UINT64_C(7) << 52), 0);	 /* context SYS */
+		assert_int_equal(hdr & (UINT64_C(1) << 51), 0);	 /* no write mask */
 		assert_int_equal(hdr & UINT64_C(0xFF000000), 0); /* reserved */
 		pos += 8;
 		for (unsigned e = 0; e < per_field * fields; e++, pos += 8, elems++) {
@@ -440,8 +446,9 @@ static void sys_rdall__cpuid_values__two_elements_per_field(void **state)
 			 TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(next, NA);
 	assert_int_equal(f->page[0], 0xCC);
-	assert_int_equal(tdxsim_md_sys_read_all(&f->view, TDXSIM_MD_MINOR_VERSION | UINT64_C(3) << 32, f->page,
-						&next), TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT);
+	assert_int_equal(
+		tdxsim_md_sys_read_all(&f->view, TDXSIM_MD_MINOR_VERSION | UINT64_C(3) << 32, f->page, &next),
+		TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(tdxsim_md_sys_read_all(&f->view, TDXSIM_MD_CMR_BASE + 40, f->page, &next),
 			 TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT);
 	/* Mid-row starts are fine. */
@@ -454,7 +461,7 @@ static void sys_rdall__cpuid_values__two_elements_per_field(void **state)
 static void sys_rdall__small_buffer__overflow_then_resume(void **state)
 {
 	struct fixture *f = *state;
-	const uint32_t sizes[] = { 32, 40, 64, 100, 256, 1000 };
+	const uint32_t sizes[] = {32, 40, 64, 100, 256, 1000};
 
 	for (unsigned s = 0; s < TDXSIM_ARRAY_SIZE(sizes); s++) {
 		uint64_t start = NA, next;
@@ -492,8 +499,9 @@ static void sys_rd__random_ids__no_crash(void **state)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		uint64_t id = (i & 1) ? x : (def_rows[x % TDXSIM_ARRAY_SIZE(def_rows)].id + (x >> 40) % 130) ^
-					       ((x >> 20) & 1 ? UINT64_C(1) << ((x >> 8) & 63) : 0);
+		uint64_t id = (i & 1) ? x
+				      : (def_rows[x % TDXSIM_ARRAY_SIZE(def_rows)].id + (x >> 40) % 130) ^
+						((x >> 20) & 1 ? UINT64_C(1) << ((x >> 8) & 63) : 0);
 		st = rd(f, id, &value, &next);
 		if (st != TDXSIM_TDX_SUCCESS && st != TDXSIM_TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT) {
 			assert_int_equal(st, TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT);
@@ -513,7 +521,7 @@ static void sys_info__1_0__values(void **state)
 	const struct fixture *f = *state;
 	struct tdxsim_tdsysinfo info;
 	struct tdxsim_cmr_info cmrs[TDXSIM_MAX_CMRS];
-	static const uint32_t leaves[6][2] = { { 1, ~0u }, { 4, 0 }, { 4, 1 }, { 4, 2 }, { 4, 3 }, { 7, 0 } };
+	static const uint32_t leaves[6][2] = {{1, ~0u}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {7, 0}};
 	const uint8_t *raw = (const uint8_t *)&info;
 
 	memset(&info, 0xCC, sizeof(info));
@@ -602,7 +610,7 @@ static bool in_leaves_def(unsigned n)
 /* Sheet 1.1 and 2.1: which leaves exist and which accept version 1. */
 static void profiles__leaf_tables(void **state)
 {
-	static const unsigned versioned[] = { 3, 11, 22, 23, 26, 30 };
+	static const unsigned versioned[] = {3, 11, 22, 23, 26, 30};
 
 	for (int w = TDXSIM_MODULE_1_5_05; w <= TDXSIM_MODULE_1_5_06; w++) {
 		const struct tdxsim_profile *p = tdxsim_profile_get(w);

@@ -195,9 +195,9 @@ static void walk__reserved_pages_are_rsvd(void **state)
 {
 	struct tdxsim_pamt *pamt = *state;
 	const struct tdxsim_tdmr_reserved_area areas[] = {
-		{ .offset = 0x5000, .size = 0x2000 },	/* pages 5, 6 */
-		{ .offset = 0, .size = 0 },		/* null entries are ignored */
-		{ .offset = 3 * MiB, .size = 4 * MiB }, /* crosses 2 MiB regions */
+		{.offset = 0x5000, .size = 0x2000},   /* pages 5, 6 */
+		{.offset = 0, .size = 0},	      /* null entries are ignored */
+		{.offset = 3 * MiB, .size = 4 * MiB}, /* crosses 2 MiB regions */
 	};
 	/* clang-format off */
 	const struct {
@@ -244,14 +244,14 @@ static void walk__large_leaf_covers_4k(void **state)
 		uint8_t type, level;
 		uint64_t owner;
 	} rows[] = {
-		{ 4 * MiB, TDXSIM_PT_REG, TDXSIM_PS_2M, OWNER },
-		{ 4 * MiB + 0x12345, TDXSIM_PT_REG, TDXSIM_PS_2M, OWNER },
-		{ 6 * MiB - 1, TDXSIM_PT_REG, TDXSIM_PS_2M, OWNER },
-		{ 6 * MiB, TDXSIM_PT_NDA, TDXSIM_PS_4K, 0 },
-		{ 4 * MiB - 4096, TDXSIM_PT_NDA, TDXSIM_PS_4K, 0 },
-		{ GiB, TDXSIM_PT_REG, TDXSIM_PS_1G, OWNER2 },
-		{ GiB + 777 * MiB + 5, TDXSIM_PT_REG, TDXSIM_PS_1G, OWNER2 },
-		{ 2 * GiB - 1, TDXSIM_PT_REG, TDXSIM_PS_1G, OWNER2 },
+		{4 * MiB, TDXSIM_PT_REG, TDXSIM_PS_2M, OWNER},
+		{4 * MiB + 0x12345, TDXSIM_PT_REG, TDXSIM_PS_2M, OWNER},
+		{6 * MiB - 1, TDXSIM_PT_REG, TDXSIM_PS_2M, OWNER},
+		{6 * MiB, TDXSIM_PT_NDA, TDXSIM_PS_4K, 0},
+		{4 * MiB - 4096, TDXSIM_PT_NDA, TDXSIM_PS_4K, 0},
+		{GiB, TDXSIM_PT_REG, TDXSIM_PS_1G, OWNER2},
+		{GiB + 777 * MiB + 5, TDXSIM_PT_REG, TDXSIM_PS_1G, OWNER2},
+		{2 * GiB - 1, TDXSIM_PT_REG, TDXSIM_PS_1G, OWNER2},
 	};
 	struct tdxsim_pamt_leaf leaf;
 	const uint64_t base = 1 * GiB;
@@ -431,8 +431,8 @@ struct rule_fixture {
 static int rule_setup(void **state)
 {
 	const struct tdxsim_tdmr_reserved_area areas[] = {
-		{ .offset = 2 * MiB, .size = 0x2000 },
-		{ .offset = 3 * GiB, .size = 0x1000 },
+		{.offset = 2 * MiB, .size = 0x2000},
+		{.offset = 3 * GiB, .size = 0x1000},
 	};
 	const struct rule *rule = *state;
 	struct rule_fixture *fx = calloc(1, sizeof(*fx));
@@ -506,8 +506,8 @@ static void stats__4tib_costs_under_1mib(void **state)
 	for (unsigned i = 0; i < 4; i++) {
 		/* Where Linux would put this TDMR's PAMTs (4 GiB + 8 MiB + 16 KiB), as a reserved area. */
 		const struct tdxsim_tdmr_reserved_area areas[] = {
-			{ .offset = 64 * GiB, .size = 4 * GiB + 8 * MiB + 16 * 1024 },
-			{ .offset = 1 * MiB, .size = 1 * MiB },
+			{.offset = 64 * GiB, .size = 4 * GiB + 8 * MiB + 16 * 1024},
+			{.offset = 1 * MiB, .size = 1 * MiB},
 		};
 
 		assert_int_equal(tdxsim_pamt_add_tdmr(pamt, i * TiB, TiB, areas, 2, areas[0].size),
@@ -579,13 +579,13 @@ static void check__holds_after_random_operations(void **state)
 {
 	struct tdxsim_pamt *pamt = *state;
 	const struct tdxsim_tdmr_reserved_area areas[] = {
-		{ .offset = 0x3000, .size = 0x1000 },
-		{ .offset = 6 * MiB + 0x8000, .size = 3 * MiB },
+		{.offset = 0x3000, .size = 0x1000},
+		{.offset = 6 * MiB + 0x8000, .size = 3 * MiB},
 	};
-	static const uint8_t types_4k[] = { TDXSIM_PT_REG, TDXSIM_PT_TDR, TDXSIM_PT_TDCX, TDXSIM_PT_TDVPR,
-					    TDXSIM_PT_EPT };
-	const uint64_t bases[] = { 2 * GiB, 8 * GiB };
-	unsigned ok = 0, results[TDXSIM_PAMT_NO_MEMORY + 1] = { 0 };
+	static const uint8_t types_4k[] = {TDXSIM_PT_REG, TDXSIM_PT_TDR, TDXSIM_PT_TDCX, TDXSIM_PT_TDVPR,
+					   TDXSIM_PT_EPT};
+	const uint64_t bases[] = {2 * GiB, 8 * GiB};
+	unsigned ok = 0, results[TDXSIM_PAMT_NO_MEMORY + 1] = {0};
 	uint64_t seed = 42;
 
 	for (unsigned i = 0; i < 2; i++) {
@@ -629,7 +629,7 @@ static void check__holds_after_random_operations(void **state)
 static void check__detects_corruption(void **state)
 {
 	struct tdxsim_pamt *pamt = *state;
-	const struct tdxsim_tdmr_reserved_area area = { .offset = 0x1000, .size = 0x1000 };
+	const struct tdxsim_tdmr_reserved_area area = {.offset = 0x1000, .size = 0x1000};
 	struct tdxsim_pamt_table *tab;
 	char msg[256];
 
@@ -657,7 +657,7 @@ static void check__detects_corruption(void **state)
 
 static void add_layout(struct tdxsim_pamt *pamt)
 {
-	const struct tdxsim_tdmr_reserved_area area = { .offset = 0, .size = 0x1000 };
+	const struct tdxsim_tdmr_reserved_area area = {.offset = 0, .size = 0x1000};
 
 	assert_int_equal(tdxsim_pamt_add_tdmr(pamt, GiB, 2 * GiB, &area, 1, 0), TDXSIM_PAMT_OK);
 	init_all(pamt, 0);

@@ -17,15 +17,42 @@ struct bad_config {
 	const char *field; /* the message must name it */
 };
 
-static void no_packages(tdxsim_config_t *c) { c->num_packages = 0; }
-static void nine_packages(tdxsim_config_t *c) { c->num_packages = 9; }
-static void keyids_overflow(tdxsim_config_t *c) { c->num_tdx_keyids = 40; }
-static void ram_misaligned(tdxsim_config_t *c) { c->ram[1].base += 8; }
-static void ram_unordered(tdxsim_config_t *c) { c->ram[1].base = 0; }
-static void ram_over_seamrr(tdxsim_config_t *c) { c->ram[0].size = UINT64_C(3) << 30; }
-static void ram_node_missing(tdxsim_config_t *c) { c->ram[1].node = 1; }
-static void bad_profile(tdxsim_config_t *c) { c->module = (tdxsim_module_profile_t)7; }
-static void bad_size(tdxsim_config_t *c) { c->size = 8; }
+static void no_packages(tdxsim_config_t *c)
+{
+	c->num_packages = 0;
+}
+static void nine_packages(tdxsim_config_t *c)
+{
+	c->num_packages = 9;
+}
+static void keyids_overflow(tdxsim_config_t *c)
+{
+	c->num_tdx_keyids = 40;
+}
+static void ram_misaligned(tdxsim_config_t *c)
+{
+	c->ram[1].base += 8;
+}
+static void ram_unordered(tdxsim_config_t *c)
+{
+	c->ram[1].base = 0;
+}
+static void ram_over_seamrr(tdxsim_config_t *c)
+{
+	c->ram[0].size = UINT64_C(3) << 30;
+}
+static void ram_node_missing(tdxsim_config_t *c)
+{
+	c->ram[1].node = 1;
+}
+static void bad_profile(tdxsim_config_t *c)
+{
+	c->module = (tdxsim_module_profile_t)7;
+}
+static void bad_size(tdxsim_config_t *c)
+{
+	c->size = 8;
+}
 static void bad_msr_override(tdxsim_config_t *c)
 {
 	c->num_msr_overrides = 1;
@@ -55,7 +82,8 @@ static void config__bad_fields__named_in_message(void **state)
 		bad_configs[i].mutate(&cfg);
 		assert_int_equal(tdxsim_config_check(&cfg, msg, sizeof(msg)), TDXSIM_ERR_BAD_CONFIG);
 		if (!strstr(msg, bad_configs[i].field))
-			fail_msg("%s: message '%s' does not name '%s'", bad_configs[i].name, msg, bad_configs[i].field);
+			fail_msg("%s: message '%s' does not name '%s'", bad_configs[i].name, msg,
+				 bad_configs[i].field);
 		assert_int_equal(tdxsim_create(&cfg, &sim), TDXSIM_ERR_BAD_CONFIG);
 		assert_null(sim);
 	}
@@ -109,7 +137,8 @@ static void msr__too_few_keyids__looks_like_bios_without_tdx(void **state)
 	/* No SEAMRR, no module: SEAMCALL fails as VMfailInvalid (Linux: "module not loaded"). */
 	assert_int_equal(tdxsim_rdmsr(fx.sim, 0, TDXSIM_MSR_IA32_SEAMRR_PHYS_MASK, &v), TDXSIM_OK);
 	assert_false(v & TDXSIM_SEAMRR_MASK_ENABLED);
-	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_INIT, 0, 0, 0, NULL), TDXSIM_TDX_SEAMCALL_VMFAILINVALID);
+	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_INIT, 0, 0, 0, NULL),
+		      TDXSIM_TDX_SEAMCALL_VMFAILINVALID);
 	struct host_tdx host;
 	assert_int_equal(host_tdx_init(fx.sim, NULL, &host), -19 /* -ENODEV */);
 	fx_destroy(&fx);
@@ -219,7 +248,8 @@ static void memory__allocator(void **state)
 	assert_int_equal(tdxsim_phys_alloc(fx.sim, 8192, 1 << 20, UINT32_MAX, &c), TDXSIM_OK);
 	assert_int_equal(c, a); /* reused, and zeroed again */
 	assert_int_equal(((uint8_t *)tdxsim_phys_to_virt(fx.sim, c, 1))[0], 0);
-	assert_int_equal(tdxsim_phys_alloc(fx.sim, UINT64_C(1) << 40, 4096, UINT32_MAX, &c), TDXSIM_ERR_NO_SPACE);
+	assert_int_equal(tdxsim_phys_alloc(fx.sim, UINT64_C(1) << 40, 4096, UINT32_MAX, &c),
+			 TDXSIM_ERR_NO_SPACE);
 	assert_int_equal(tdxsim_phys_alloc(fx.sim, 4096, 3000, UINT32_MAX, &c), TDXSIM_ERR_INVALID_ARG);
 	assert_int_equal(tdxsim_phys_alloc(fx.sim, 4096, 4096, 5, &c), TDXSIM_ERR_NO_SPACE);
 	fx_destroy(&fx);
@@ -311,8 +341,19 @@ static void registers__untouched_ones_keep_their_values(void **state)
 {
 	struct fx fx;
 	fx_create(&fx, NULL, FX_READY);
-	tdxsim_regs_t r = {.rcx = 1, .rdx = TDXSIM_MD_MAX_TDMRS, .r8 = 3, .r9 = 4, .r10 = 5, .r11 = 6, .r12 = 7,
-			   .r13 = 8, .r14 = 9, .r15 = 10, .rbx = 11, .rdi = 12, .rsi = 13};
+	tdxsim_regs_t r = {.rcx = 1,
+			   .rdx = TDXSIM_MD_MAX_TDMRS,
+			   .r8 = 3,
+			   .r9 = 4,
+			   .r10 = 5,
+			   .r11 = 6,
+			   .r12 = 7,
+			   .r13 = 8,
+			   .r14 = 9,
+			   .r15 = 10,
+			   .rbx = 11,
+			   .rdi = 12,
+			   .rsi = 13};
 	assert_status(tdxsim_seamcall(fx.sim, 0, TDXSIM_TDH_SYS_RD, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.r8, 64);
 	assert_int_equal(r.rdx, TDXSIM_MD_MAX_RESERVED_PER_TDMR); /* next field id */
@@ -329,8 +370,10 @@ static void inject__status_without_effect(void **state)
 {
 	struct fx fx;
 	fx_create(&fx, NULL, FX_VMX);
-	assert_int_equal(tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_INIT, 1, 1, TDXSIM_TDX_SYS_BUSY), TDXSIM_OK);
-	assert_int_equal(tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_INIT, TDXSIM_ANY_LP, 2, TDXSIM_TDX_RND_NO_ENTROPY),
+	assert_int_equal(tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_INIT, 1, 1, TDXSIM_TDX_SYS_BUSY),
+			 TDXSIM_OK);
+	assert_int_equal(tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_INIT, TDXSIM_ANY_LP, 2,
+					      TDXSIM_TDX_RND_NO_ENTROPY),
 			 TDXSIM_OK);
 	uint64_t before = tdxsim_state_hash(fx.sim);
 	tdxsim_regs_t r = {.rcx = 0, .rdx = 0x77};
@@ -352,7 +395,8 @@ static void inject__key_generation_failed_then_host_retries(void **state)
 	cfg.ram[1].node = 1;
 	struct fx fx;
 	fx_create(&fx, &cfg, FX_VMX);
-	assert_int_equal(tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_KEY_CONFIG, 4, 2, TDXSIM_TDX_KEY_GENERATION_FAILED),
+	assert_int_equal(tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_KEY_CONFIG, 4, 2,
+					      TDXSIM_TDX_KEY_GENERATION_FAILED),
 			 TDXSIM_OK);
 	struct host_tdx host;
 	assert_int_equal(host_tdx_init(fx.sim, NULL, &host), 0);
@@ -365,7 +409,8 @@ static void inject__key_generation_keeps_failing__host_gives_up(void **state)
 {
 	struct fx fx;
 	fx_create(&fx, NULL, FX_VMX);
-	tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_KEY_CONFIG, TDXSIM_ANY_LP, 100, TDXSIM_TDX_KEY_GENERATION_FAILED);
+	tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_KEY_CONFIG, TDXSIM_ANY_LP, 100,
+			     TDXSIM_TDX_KEY_GENERATION_FAILED);
 	struct host_tdx host;
 	assert_int_equal(host_tdx_init(fx.sim, NULL, &host), -5 /* -EIO */);
 	assert_int_equal(host.status, TDXSIM_TDX_KEY_GENERATION_FAILED);
@@ -380,7 +425,8 @@ static void inject__interrupted_resumable_on_tdmr_init(void **state)
 	uint64_t base = fx.host.tdmrs[0].base;
 	tdxsim_inject_status(fx.sim, TDXSIM_TDH_SYS_TDMR_INIT, 0, 1, TDXSIM_TDX_INTERRUPTED_RESUMABLE);
 	tdxsim_regs_t r;
-	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r), TDXSIM_TDX_INTERRUPTED_RESUMABLE);
+	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r),
+		      TDXSIM_TDX_INTERRUPTED_RESUMABLE);
 	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, base, 0, 0, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.rdx, base); /* 4 MiB done: RDX stays at the 1 GiB block's base */
 	fx_destroy(&fx);
@@ -399,7 +445,8 @@ static void cycles__deterministic_and_configurable(void **state)
 	 * cost plus the global EPT flush. */
 	tdxsim_costs_t c;
 	tdxsim_costs_default(&c);
-	assert_int_equal(tdxsim_lp_cycles(a.sim, 1), 2 * c.vmxon + c.leaf[TDXSIM_TDH_SYS_LP_INIT] + c.lp_init_ept_flush);
+	assert_int_equal(tdxsim_lp_cycles(a.sim, 1),
+			 2 * c.vmxon + c.leaf[TDXSIM_TDH_SYS_LP_INIT] + c.lp_init_ept_flush);
 	fx_destroy(&b);
 
 	tdxsim_config_t cfg;
@@ -420,13 +467,15 @@ static void cycles__deterministic_and_configurable(void **state)
 static void names__statuses_leaves_fields(void **state)
 {
 	char buf[96];
-	assert_string_equal(tdxsim_status_name(0xC000010000000001, buf, sizeof(buf)), "TDX_OPERAND_INVALID|RCX");
+	assert_string_equal(tdxsim_status_name(0xC000010000000001, buf, sizeof(buf)),
+			    "TDX_OPERAND_INVALID|RCX");
 	assert_string_equal(tdxsim_status_name(0xC000010000000045, buf, sizeof(buf)),
 			    "TDX_OPERAND_INVALID|CPUID_CONFIG");
 	assert_string_equal(tdxsim_status_name(0xC0000A2000000301, buf, sizeof(buf)),
 			    "TDX_INVALID_RESERVED_IN_TDMR(0x00000301)");
 	assert_string_equal(tdxsim_status_name(TDXSIM_TDX_SEAMCALL_UD, buf, sizeof(buf)), "TDX_SEAMCALL_UD");
-	assert_string_equal(tdxsim_status_name(0x1234000000000000, buf, sizeof(buf)), "UNKNOWN(0x1234000000000000)");
+	assert_string_equal(tdxsim_status_name(0x1234000000000000, buf, sizeof(buf)),
+			    "UNKNOWN(0x1234000000000000)");
 	assert_string_equal(tdxsim_leaf_name(33), "TDH.SYS.INIT");
 	assert_null(tdxsim_leaf_name(47));
 	assert_int_equal(tdxsim_leaf_by_name("TDH.SYS.TDMR.INIT"), 36);

@@ -19,7 +19,7 @@ struct operand {
 struct row {
 	const char *name;
 	enum fx_stage stage;
-	uint32_t packages;             /* 0 = default (1) */
+	uint32_t packages;	      /* 0 = default (1) */
 	void (*setup)(struct fx *fx); /* extra calls after the stage, may be NULL */
 	uint32_t lp;
 	uint64_t rax;
@@ -55,7 +55,8 @@ static void key_config_lp0(struct fx *fx)
 static void shutdown(struct fx *fx)
 {
 	tdxsim_regs_t r;
-	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_SYS_RD, 0, TDXSIM_MD_MODULE_HV, 0, &r), TDXSIM_TDX_SUCCESS);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_SYS_RD, 0, TDXSIM_MD_MODULE_HV, 0, &r),
+		      TDXSIM_TDX_SUCCESS);
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_SYS_SHUTDOWN, r.r8, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
 }
 
@@ -103,9 +104,11 @@ static void pa_array_entry_misaligned(struct fx *fx)
 	pas[0] += 8;
 }
 
-#define KEYID_SHIFT 46 /* default config: 52 physical bits, 6 KeyID bits */
+#define KEYID_SHIFT  46 /* default config: 52 physical bits, 6 KeyID bits */
 #define GLOBAL_KEYID 32
 
+/* One row per rule reads better than one field per line. */
+/* clang-format off */
 static const struct row rows[] = {
 	/* SYS.INIT (sheet 2.2, 7.2) */
 	{"sys_init__rcx_nonzero__operand_invalid_rcx", FX_VMX, 0, NULL, 0, TDXSIM_TDH_SYS_INIT, {V, 1}, {V, 0},
@@ -212,6 +215,7 @@ static const struct row rows[] = {
 	{"cpu__seamldr_without_loader__vmfailinvalid", FX_READY, 0, NULL, 0, UINT64_C(1) << 63, {V, 0}, {V, 0},
 	 {V, 0}, TDXSIM_TDX_SEAMCALL_VMFAILINVALID},
 };
+/* clang-format on */
 
 static void run_row(const struct row *row)
 {
@@ -253,7 +257,8 @@ static void test_tdx_off_bios__vmfailinvalid(void **state)
 	cfg.num_tdx_keyids = 1;
 	struct fx fx;
 	fx_create(&fx, &cfg, FX_VMX);
-	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_INIT, 0, 0, 0, NULL), TDXSIM_TDX_SEAMCALL_VMFAILINVALID);
+	assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_SYS_INIT, 0, 0, 0, NULL),
+		      TDXSIM_TDX_SEAMCALL_VMFAILINVALID);
 	assert_int_equal(tdxsim_module_state(fx.sim), TDXSIM_MODULE_GONE);
 	fx_destroy(&fx);
 }

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SZ_1M (UINT64_C(1) << 20)
-#define SZ_1G (UINT64_C(1) << 30)
-#define PAGE_SIZE UINT64_C(4096)
+#define SZ_1M		 (UINT64_C(1) << 20)
+#define SZ_1G		 (UINT64_C(1) << 30)
+#define PAGE_SIZE	 UINT64_C(4096)
 #define TDMR_INFO_STRIDE 1024 /* Linux's struct tdmr_info with 16 areas, 512-aligned (sheet 6.1) */
 
 static uint64_t round_up(uint64_t v, uint64_t a)
@@ -37,7 +37,8 @@ static void klog(const struct host_tdx_opts *o, const char *fmt, ...)
 	fputc('\n', o->log);
 }
 
-static int fail(struct host_tdx *h, const struct host_tdx_opts *o, int err, uint64_t status, const char *fmt, ...)
+static int fail(struct host_tdx *h, const struct host_tdx_opts *o, int err, uint64_t status, const char *fmt,
+		...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -93,11 +94,10 @@ static int read_field(tdxsim_t *sim, uint64_t id, uint64_t *value)
 static int read_module_info(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_tdx *h)
 {
 	uint64_t v[9];
-	static const uint64_t ids[9] = {TDXSIM_MD_MINOR_VERSION,	 TDXSIM_MD_MAJOR_VERSION,
-					TDXSIM_MD_UPDATE_VERSION,	 TDXSIM_MD_TDX_FEATURES0,
-					TDXSIM_MD_MAX_TDMRS,		 TDXSIM_MD_MAX_RESERVED_PER_TDMR,
-					TDXSIM_MD_PAMT_4K_ENTRY_SIZE, TDXSIM_MD_PAMT_2M_ENTRY_SIZE,
-					TDXSIM_MD_PAMT_1G_ENTRY_SIZE};
+	static const uint64_t ids[9] = {
+		TDXSIM_MD_MINOR_VERSION,      TDXSIM_MD_MAJOR_VERSION,	    TDXSIM_MD_UPDATE_VERSION,
+		TDXSIM_MD_TDX_FEATURES0,      TDXSIM_MD_MAX_TDMRS,	    TDXSIM_MD_MAX_RESERVED_PER_TDMR,
+		TDXSIM_MD_PAMT_4K_ENTRY_SIZE, TDXSIM_MD_PAMT_2M_ENTRY_SIZE, TDXSIM_MD_PAMT_1G_ENTRY_SIZE};
 	int i = 0;
 	while (i < 9 && read_field(sim, ids[i], &v[i]) == 0)
 		i++;
@@ -114,13 +114,15 @@ static int read_module_info(tdxsim_t *sim, const struct host_tdx_opts *o, struct
 		if (read_field(sim, TDXSIM_MD_NUM_CMRS, &n) || n > TDXSIM_MAX_CMRS)
 			return fail(h, o, -EIO, 0, "cannot read the CMR count");
 		for (unsigned c = 0; c < n; c++) {
-			if (read_field(sim, TDXSIM_MD_CMR_BASE + c, &base) || read_field(sim, TDXSIM_MD_CMR_SIZE + c, &size))
+			if (read_field(sim, TDXSIM_MD_CMR_BASE + c, &base) ||
+			    read_field(sim, TDXSIM_MD_CMR_SIZE + c, &size))
 				return fail(h, o, -EIO, 0, "cannot read CMR %u", c);
 			if (size)
 				h->cmrs[h->num_cmrs++] = (tdxsim_range_t){base, size, 0};
 		}
 		if (!(h->features0 & TDXSIM_FEATURES0_NO_RBP_MOD))
-			return fail(h, o, -EINVAL, 0, "frame pointer (RBP) clobber bug present, upgrade the module");
+			return fail(h, o, -EINVAL, 0,
+				    "frame pointer (RBP) clobber bug present, upgrade the module");
 		return 0;
 	}
 	if (i > 0)
@@ -156,8 +158,8 @@ static int read_module_info(tdxsim_t *sim, const struct host_tdx_opts *o, struct
 }
 
 /* One TDMR per run of RAM, rounded out to 1 GiB; runs that share a 1 GiB block share a TDMR. */
-static int build_tdmrs(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_tdx *h, const tdxsim_range_t *ram,
-		       unsigned n)
+static int build_tdmrs(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_tdx *h,
+		       const tdxsim_range_t *ram, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t start = ram[i].base < SZ_1M ? SZ_1M : ram[i].base; /* the first 1 MiB is skipped */
@@ -197,8 +199,8 @@ static uint32_t tdmr_node(const struct host_tdx_tdmr *t, const tdxsim_range_t *r
 	return UINT32_MAX;
 }
 
-static int alloc_pamts(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_tdx *h, const tdxsim_range_t *ram,
-		       unsigned n)
+static int alloc_pamts(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_tdx *h,
+		       const tdxsim_range_t *ram, unsigned n)
 {
 	for (unsigned i = 0; i < h->num_tdmrs; i++) {
 		struct host_tdx_tdmr *t = &h->tdmrs[i];
@@ -216,8 +218,8 @@ static int alloc_pamts(tdxsim_t *sim, const struct host_tdx_opts *o, struct host
 	return 0;
 }
 
-static int add_rsvd(const struct host_tdx_opts *o, struct host_tdx *h, struct host_tdx_tdmr *t, uint64_t start,
-		    uint64_t end)
+static int add_rsvd(const struct host_tdx_opts *o, struct host_tdx *h, struct host_tdx_tdmr *t,
+		    uint64_t start, uint64_t end)
 {
 	if (t->num_rsvd == h->max_rsvd || t->num_rsvd == TDXSIM_TDMR_MAX_RESERVED)
 		return fail(h, o, -ENOSPC, 0, "too many reserved areas in TDMR at 0x%llx (module allows %u)",
@@ -233,13 +235,15 @@ static int cmp_rsvd(const void *a, const void *b)
 }
 
 /* Reserved areas: the parts of each TDMR that are not RAM, and every PAMT inside it. */
-static int fill_reserved(const struct host_tdx_opts *o, struct host_tdx *h, const tdxsim_range_t *ram, unsigned n)
+static int fill_reserved(const struct host_tdx_opts *o, struct host_tdx *h, const tdxsim_range_t *ram,
+			 unsigned n)
 {
 	for (unsigned i = 0; i < h->num_tdmrs; i++) {
 		struct host_tdx_tdmr *t = &h->tdmrs[i];
 		uint64_t cur = t->base, end = t->base + t->size;
 		for (unsigned r = 0; r < n && cur < end; r++) {
-			uint64_t rs = ram[r].base < SZ_1M ? SZ_1M : ram[r].base, re = ram[r].base + ram[r].size;
+			uint64_t rs = ram[r].base < SZ_1M ? SZ_1M : ram[r].base,
+				 re = ram[r].base + ram[r].size;
 			if (re <= cur || rs >= end || rs >= re)
 				continue;
 			if (rs > cur && add_rsvd(o, h, t, cur, rs))
@@ -305,8 +309,8 @@ static int config_keys(tdxsim_t *sim, const struct host_tdx_opts *o, struct host
 				h->key_config_retries++;
 		} while (status == TDXSIM_TDX_KEY_GENERATION_FAILED && ++tries < o->key_config_max_tries);
 		if (status)
-			return fail(h, o, status_to_errno(status), status, "TDH.SYS.KEY.CONFIG on package %u failed",
-				    pkg);
+			return fail(h, o, status_to_errno(status), status,
+				    "TDH.SYS.KEY.CONFIG on package %u failed", pkg);
 		done |= UINT32_C(1) << pkg;
 	}
 	return 0;
@@ -321,7 +325,8 @@ static int init_tdmrs(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_
 			tdxsim_regs_t r = {.rcx = t->base};
 			uint64_t status = seamcall(sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, &r);
 			if (status)
-				return fail(h, o, status_to_errno(status), status, "TDH.SYS.TDMR.INIT at 0x%llx failed",
+				return fail(h, o, status_to_errno(status), status,
+					    "TDH.SYS.TDMR.INIT at 0x%llx failed",
 					    (unsigned long long)t->base);
 			next = r.rdx;
 		}
@@ -354,7 +359,8 @@ int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_t
 		return fail(h, &o, -ENODEV, 0, "TDX not enabled by the BIOS");
 	h->keyid_first = TDXSIM_MKTME_PART_NUM_MKTME(part) + 1;
 	h->keyid_count = TDXSIM_MKTME_PART_NUM_TDX(part);
-	klog(&o, "BIOS enabled: private KeyID range [%u, %u)", h->keyid_first, h->keyid_first + h->keyid_count);
+	klog(&o, "BIOS enabled: private KeyID range [%u, %u)", h->keyid_first,
+	     h->keyid_first + h->keyid_count);
 	if (h->keyid_count < 2)
 		return fail(h, &o, -ENODEV, 0, "too few private KeyIDs (%u), disabling TDX", h->keyid_count);
 	h->global_keyid = h->keyid_first;
@@ -374,7 +380,8 @@ int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_t
 		r = (tdxsim_regs_t){0};
 		status = seamcall(sim, lp, TDXSIM_TDH_SYS_LP_INIT, &r);
 		if (status)
-			return fail(h, &o, status_to_errno(status), status, "TDH.SYS.LP.INIT on LP %u failed", lp);
+			return fail(h, &o, status_to_errno(status), status, "TDH.SYS.LP.INIT on LP %u failed",
+				    lp);
 	}
 
 	if (o.stop == HOST_TDX_STOP_AFTER_LP_INIT)
@@ -384,8 +391,8 @@ int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_t
 	int err = read_module_info(sim, &o, h);
 	if (err)
 		return err;
-	klog(&o, "TDX module %u.%u.%02u, %u CMRs, up to %u TDMRs with %u reserved areas each", h->major, h->minor,
-	     h->update, h->num_cmrs, h->max_tdmrs, h->max_rsvd);
+	klog(&o, "TDX module %u.%u.%02u, %u CMRs, up to %u TDMRs with %u reserved areas each", h->major,
+	     h->minor, h->update, h->num_cmrs, h->max_tdmrs, h->max_rsvd);
 	tdxsim_range_t ram[TDXSIM_MAX_RAM_RANGES * 2];
 	unsigned nram = tdxsim_ram_ranges(sim, ram, TDXSIM_MAX_RAM_RANGES * 2);
 	if (nram > TDXSIM_MAX_RAM_RANGES * 2)

@@ -38,22 +38,22 @@ struct host_tdx {
 	uint64_t ram_bytes, pamt_bytes;
 	unsigned key_config_retries;
 	/* What went wrong, if anything: a kernel-style message and the failing status. */
-	int err;            /* 0 or a negative errno */
-	uint64_t status;    /* the SEAMCALL status behind err, if any */
+	int err;	 /* 0 or a negative errno */
+	uint64_t status; /* the SEAMCALL status behind err, if any */
 	char message[160];
 };
 
 /* Options: how the host reacts to failures it can retry. */
 struct host_tdx_opts {
 	unsigned key_config_max_tries; /* TDX_KEY_GENERATION_FAILED retries per package (default 4) */
-	FILE *log;                     /* kernel-log-like messages; NULL = silent */
+	FILE *log;		       /* kernel-log-like messages; NULL = silent */
 	/* Stop early, for tests that need the module in an intermediate state. */
 	enum host_tdx_stop {
 		HOST_TDX_RUN_ALL = 0,
-		HOST_TDX_STOP_AFTER_LP_INIT,   /* module SYSINIT_DONE, every LP initialized */
-		HOST_TDX_STOP_BEFORE_CONFIG,   /* TDMRs built and written, SYS.CONFIG not issued */
-		HOST_TDX_STOP_AFTER_CONFIG,    /* SYSCONFIG_DONE */
-		HOST_TDX_STOP_AFTER_KEYS,      /* SYS_READY, no TDMR initialized */
+		HOST_TDX_STOP_AFTER_LP_INIT, /* module SYSINIT_DONE, every LP initialized */
+		HOST_TDX_STOP_BEFORE_CONFIG, /* TDMRs built and written, SYS.CONFIG not issued */
+		HOST_TDX_STOP_AFTER_CONFIG,  /* SYSCONFIG_DONE */
+		HOST_TDX_STOP_AFTER_KEYS,    /* SYS_READY, no TDMR initialized */
 	} stop;
 };
 

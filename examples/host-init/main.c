@@ -23,7 +23,8 @@ static int run(const char *shape)
 		fprintf(stderr, "host-init: tdxsim_create: %s\n", tdxsim_strerror(err));
 		return 1;
 	}
-	printf("== host %s: %u package(s), %u LPs ==\n", shape, tdxsim_num_packages(sim), tdxsim_num_lps(sim));
+	printf("== host %s: %u package(s), %u LPs ==\n", shape, tdxsim_num_packages(sim),
+	       tdxsim_num_lps(sim));
 	struct host_tdx_opts opts = {.log = stdout};
 	int rc = host_tdx_init(sim, &opts, &host);
 	if (rc == 0)

@@ -15,27 +15,27 @@
 #include "tdxsim/abi_constants.h"
 
 /* RAX on entry (sheet 1.1): leaf in 15:0, version in 23:16, the rest reserved. */
-#define TDXSIM_LEAF_MASK UINT64_C(0xFFFF)
+#define TDXSIM_LEAF_MASK     UINT64_C(0xFFFF)
 #define TDXSIM_VERSION_SHIFT 16
-#define TDXSIM_VERSION_MASK UINT64_C(0xFF)
+#define TDXSIM_VERSION_MASK  UINT64_C(0xFF)
 /** RAX bit 63 selects the P-SEAMLDR instead of the module (sheet 1.1, 2.4). */
 #define TDXSIM_SEAMLDR_BIT (UINT64_C(1) << 63)
 
 /* Status layout (sheet 3.1). */
-#define TDXSIM_STATUS_ERROR_BIT (UINT64_C(1) << 63)
+#define TDXSIM_STATUS_ERROR_BIT		  (UINT64_C(1) << 63)
 #define TDXSIM_STATUS_NON_RECOVERABLE_BIT (UINT64_C(1) << 62)
-#define TDXSIM_STATUS_MASK UINT64_C(0xFFFFFFFF00000000)
-#define TDXSIM_STATUS_DETAILS_MASK UINT64_C(0x00000000FFFFFFFF)
+#define TDXSIM_STATUS_MASK		  UINT64_C(0xFFFFFFFF00000000)
+#define TDXSIM_STATUS_DETAILS_MASK	  UINT64_C(0x00000000FFFFFFFF)
 
 /* PAMT page types (sheet 8.1). */
-#define TDXSIM_PT_NDA 0
-#define TDXSIM_PT_RSVD 1
-#define TDXSIM_PT_REG 3
-#define TDXSIM_PT_TDR 4
-#define TDXSIM_PT_TDCX 5
+#define TDXSIM_PT_NDA	0
+#define TDXSIM_PT_RSVD	1
+#define TDXSIM_PT_REG	3
+#define TDXSIM_PT_TDR	4
+#define TDXSIM_PT_TDCX	5
 #define TDXSIM_PT_TDVPR 6
 #define TDXSIM_PT_TDVPX 7 /* TDX 1.0 only */
-#define TDXSIM_PT_EPT 8
+#define TDXSIM_PT_EPT	8
 
 /* Page sizes / levels (sheet 8.1). */
 #define TDXSIM_PS_4K 0
@@ -43,29 +43,29 @@
 #define TDXSIM_PS_1G 2
 
 /* MSR 0x87 IA32_MKTME_KEYID_PARTITIONING (sheet 9). */
-#define TDXSIM_MKTME_PART_NUM_MKTME(v) ((uint32_t)((v) & 0xFFFFFFFFu))
-#define TDXSIM_MKTME_PART_NUM_TDX(v) ((uint32_t)((v) >> 32))
+#define TDXSIM_MKTME_PART_NUM_MKTME(v) ((uint32_t)((v)&0xFFFFFFFFu))
+#define TDXSIM_MKTME_PART_NUM_TDX(v)   ((uint32_t)((v) >> 32))
 
 /* IA32_TME_CAPABILITY 0x981 (sheet 9). */
-#define TDXSIM_TME_CAP_AES_XTS_128 (UINT64_C(1) << 0)
+#define TDXSIM_TME_CAP_AES_XTS_128	     (UINT64_C(1) << 0)
 #define TDXSIM_TME_CAP_AES_XTS_128_INTEGRITY (UINT64_C(1) << 1)
-#define TDXSIM_TME_CAP_AES_XTS_256 (UINT64_C(1) << 2)
+#define TDXSIM_TME_CAP_AES_XTS_256	     (UINT64_C(1) << 2)
 #define TDXSIM_TME_CAP_AES_XTS_256_INTEGRITY (UINT64_C(1) << 3)
-#define TDXSIM_TME_CAP_MAX_KEYID_BITS_SHIFT 32 /* bits 35:32 */
-#define TDXSIM_TME_CAP_MAX_KEYS_SHIFT 36       /* bits 50:36 */
+#define TDXSIM_TME_CAP_MAX_KEYID_BITS_SHIFT  32 /* bits 35:32 */
+#define TDXSIM_TME_CAP_MAX_KEYS_SHIFT	     36 /* bits 50:36 */
 
 /* IA32_TME_ACTIVATE 0x982 (sheet 9). */
-#define TDXSIM_TME_ACTIVATE_LOCKED (UINT64_C(1) << 0)
-#define TDXSIM_TME_ACTIVATE_ENABLED (UINT64_C(1) << 1)
-#define TDXSIM_TME_ACTIVATE_KEYID_BITS_SHIFT 32 /* bits 35:32 MK_TME_KEYID_BITS */
-#define TDXSIM_TME_ACTIVATE_KEYID_BITS_MASK UINT64_C(0xF)
+#define TDXSIM_TME_ACTIVATE_LOCKED		      (UINT64_C(1) << 0)
+#define TDXSIM_TME_ACTIVATE_ENABLED		      (UINT64_C(1) << 1)
+#define TDXSIM_TME_ACTIVATE_KEYID_BITS_SHIFT	      32 /* bits 35:32 MK_TME_KEYID_BITS */
+#define TDXSIM_TME_ACTIVATE_KEYID_BITS_MASK	      UINT64_C(0xF)
 #define TDXSIM_TME_ACTIVATE_ALG_AES_XTS_256_INTEGRITY (UINT64_C(1) << 51)
 
 /* IA32_SEAMRR_PHYS_BASE 0x1400 / _MASK 0x1401 (sheet 9). */
 #define TDXSIM_SEAMRR_BASE_CONFIGURED (UINT64_C(1) << 3)
-#define TDXSIM_SEAMRR_MASK_LOCKED (UINT64_C(1) << 10)
-#define TDXSIM_SEAMRR_MASK_ENABLED (UINT64_C(1) << 11)
-#define TDXSIM_SEAMRR_ADDR_MASK UINT64_C(0x000FFFFFFE000000) /* bits 51:25 */
+#define TDXSIM_SEAMRR_MASK_LOCKED     (UINT64_C(1) << 10)
+#define TDXSIM_SEAMRR_MASK_ENABLED    (UINT64_C(1) << 11)
+#define TDXSIM_SEAMRR_ADDR_MASK	      UINT64_C(0x000FFFFFFE000000) /* bits 51:25 */
 
 /* IA32_MTRRCAP 0xFE bit 15: SEAMRR supported (sheet 9). */
 #define TDXSIM_MTRRCAP_SEAMRR (UINT64_C(1) << 15)
@@ -73,22 +73,22 @@
 #define TDXSIM_VMX_BASIC_NO_SEAMRET_INVD_VMCS (UINT64_C(1) << 60)
 
 /* TDX_FEATURES0 bits (sheet 4.3). */
-#define TDXSIM_FEATURES0_TD_MIGRATION (UINT64_C(1) << 0)
+#define TDXSIM_FEATURES0_TD_MIGRATION  (UINT64_C(1) << 0)
 #define TDXSIM_FEATURES0_TD_PRESERVING (UINT64_C(1) << 1)
-#define TDXSIM_FEATURES0_NO_RBP_MOD (UINT64_C(1) << 18)
+#define TDXSIM_FEATURES0_NO_RBP_MOD    (UINT64_C(1) << 18)
 #define TDXSIM_FEATURES0_TOPOLOGY_ENUM (UINT64_C(1) << 20)
 
 /* Metadata field id layout (sheet 4.1). */
 #define TDXSIM_MD_ELEMENT_SIZE_CODE(id) ((unsigned)(((id) >> 32) & 0x3))
-#define TDXSIM_MD_CONTEXT_CODE(id) ((unsigned)(((id) >> 52) & 0x7))
-#define TDXSIM_MD_CLASS_CODE(id) ((unsigned)(((id) >> 56) & 0x3F))
+#define TDXSIM_MD_CONTEXT_CODE(id)	((unsigned)(((id) >> 52) & 0x7))
+#define TDXSIM_MD_CLASS_CODE(id)	((unsigned)(((id) >> 56) & 0x3F))
 
 /** Fixed module limits (sheet 4.2, 5.2). */
-#define TDXSIM_MAX_CMRS 32
+#define TDXSIM_MAX_CMRS		 32
 #define TDXSIM_TDMR_MAX_RESERVED 16
-#define TDXSIM_TDMR_INFO_ALIGN 512
-#define TDXSIM_TDSYSINFO_SIZE 1024
-#define TDXSIM_TDMR_INIT_CHUNK (UINT64_C(4) << 20) /* 4 MiB per TDH.SYS.TDMR.INIT (sheet 7.2) */
+#define TDXSIM_TDMR_INFO_ALIGN	 512
+#define TDXSIM_TDSYSINFO_SIZE	 1024
+#define TDXSIM_TDMR_INIT_CHUNK	 (UINT64_C(4) << 20) /* 4 MiB per TDH.SYS.TDMR.INIT (sheet 7.2) */
 
 /** One reserved area of a TDMR: offset from the TDMR base and size (sheet 6.1). */
 struct tdxsim_tdmr_reserved_area {

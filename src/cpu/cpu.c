@@ -32,7 +32,8 @@ static void init_msrs(struct tdxsim_cpu *cpu, const tdxsim_config_t *cfg)
 				keyid_bits << TDXSIM_TME_ACTIVATE_KEYID_BITS_SHIFT |
 				TDXSIM_TME_ACTIVATE_ALG_AES_XTS_256_INTEGRITY;
 	if (tdx_on) {
-		cpu->msr_seamrr_base = (cfg->seamrr_base & TDXSIM_SEAMRR_ADDR_MASK) | TDXSIM_SEAMRR_BASE_CONFIGURED;
+		cpu->msr_seamrr_base =
+			(cfg->seamrr_base & TDXSIM_SEAMRR_ADDR_MASK) | TDXSIM_SEAMRR_BASE_CONFIGURED;
 		cpu->msr_seamrr_mask = (~(cfg->seamrr_size - 1) & TDXSIM_SEAMRR_ADDR_MASK) |
 				       TDXSIM_SEAMRR_MASK_LOCKED | TDXSIM_SEAMRR_MASK_ENABLED;
 	}
@@ -52,17 +53,38 @@ static void apply_override(struct tdxsim_cpu *cpu, uint32_t msr, uint64_t value)
 {
 	uint64_t *slot = NULL;
 	switch (msr) {
-	case TDXSIM_MSR_IA32_MKTME_KEYID_PARTITIONING: slot = &cpu->msr_mktme_partitioning; break;
-	case TDXSIM_MSR_IA32_TME_CAPABILITY: slot = &cpu->msr_tme_capability; break;
-	case TDXSIM_MSR_IA32_TME_ACTIVATE: slot = &cpu->msr_tme_activate; break;
-	case TDXSIM_MSR_IA32_SEAMRR_PHYS_BASE: slot = &cpu->msr_seamrr_base; break;
-	case TDXSIM_MSR_IA32_SEAMRR_PHYS_MASK: slot = &cpu->msr_seamrr_mask; break;
-	case TDXSIM_MSR_IA32_MTRRCAP: slot = &cpu->msr_mtrrcap; break;
-	case TDXSIM_MSR_IA32_WBINVDP: slot = &cpu->msr_wbinvdp; break;
-	case TDXSIM_MSR_IA32_WBNOINVDP: slot = &cpu->msr_wbnoinvdp; break;
-	case TDXSIM_MSR_IA32_MISC_ENABLE: slot = &cpu->msr_misc_enable; break;
-	case TDXSIM_MSR_IA32_VMX_BASIC: slot = &cpu->msr_vmx_basic; break;
-	default: break; /* tdxsim_config_check() rejects other MSRs */
+	case TDXSIM_MSR_IA32_MKTME_KEYID_PARTITIONING:
+		slot = &cpu->msr_mktme_partitioning;
+		break;
+	case TDXSIM_MSR_IA32_TME_CAPABILITY:
+		slot = &cpu->msr_tme_capability;
+		break;
+	case TDXSIM_MSR_IA32_TME_ACTIVATE:
+		slot = &cpu->msr_tme_activate;
+		break;
+	case TDXSIM_MSR_IA32_SEAMRR_PHYS_BASE:
+		slot = &cpu->msr_seamrr_base;
+		break;
+	case TDXSIM_MSR_IA32_SEAMRR_PHYS_MASK:
+		slot = &cpu->msr_seamrr_mask;
+		break;
+	case TDXSIM_MSR_IA32_MTRRCAP:
+		slot = &cpu->msr_mtrrcap;
+		break;
+	case TDXSIM_MSR_IA32_WBINVDP:
+		slot = &cpu->msr_wbinvdp;
+		break;
+	case TDXSIM_MSR_IA32_WBNOINVDP:
+		slot = &cpu->msr_wbnoinvdp;
+		break;
+	case TDXSIM_MSR_IA32_MISC_ENABLE:
+		slot = &cpu->msr_misc_enable;
+		break;
+	case TDXSIM_MSR_IA32_VMX_BASIC:
+		slot = &cpu->msr_vmx_basic;
+		break;
+	default:
+		break; /* tdxsim_config_check() rejects other MSRs */
 	}
 	if (slot)
 		*slot = value;

@@ -96,7 +96,8 @@ int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range)
 	while (i < mem->num_regions && mem->regions[i].base < range->base)
 		i++;
 	for (unsigned j = 0; j < mem->num_regions; j++)
-		if (tdxsim_ranges_overlap(mem->regions[j].base, mem->regions[j].size, range->base, range->size))
+		if (tdxsim_ranges_overlap(mem->regions[j].base, mem->regions[j].size, range->base,
+					  range->size))
 			return -1;
 	struct tdxsim_mem_region r;
 	if (map_region(&r, range))

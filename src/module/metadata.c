@@ -21,27 +21,27 @@
 #include "core/util.h"
 #include "module/module.h"
 
-#define MD_NA (~UINT64_C(0))
-#define MD_FIELD_CODE_MASK UINT64_C(0xFFFFFF)
-#define MD_CONTEXT_MASK (UINT64_C(0x7) << 52)
-#define MD_LAST_ELEM_SHIFT 34  /* bits 37:34 */
+#define MD_NA		    (~UINT64_C(0))
+#define MD_FIELD_CODE_MASK  UINT64_C(0xFFFFFF)
+#define MD_CONTEXT_MASK	    (UINT64_C(0x7) << 52)
+#define MD_LAST_ELEM_SHIFT  34 /* bits 37:34 */
 #define MD_LAST_FIELD_SHIFT 38 /* bits 46:38 */
-#define MD_LAST_ELEM_MASK (UINT64_C(0xF) << MD_LAST_ELEM_SHIFT)
-#define MD_LAST_FIELD_MASK (UINT64_C(0x1FF) << MD_LAST_FIELD_SHIFT)
+#define MD_LAST_ELEM_MASK   (UINT64_C(0xF) << MD_LAST_ELEM_SHIFT)
+#define MD_LAST_FIELD_MASK  (UINT64_C(0x1FF) << MD_LAST_FIELD_SHIFT)
 #define MD_WRITE_MASK_VALID (UINT64_C(1) << 51)
 /* Reserved: 31:24, 49:47, 55, 62 (sheet 4.1). */
 #define MD_RESERVED_MASK (UINT64_C(0xFF) << 24 | UINT64_C(0x7) << 47 | UINT64_C(1) << 55 | UINT64_C(1) << 62)
 /* md_check_as_single_element_id(): reserved bits and both "last" counts must be 0. */
 #define MD_SINGLE_MBZ (MD_RESERVED_MASK | MD_LAST_ELEM_MASK | MD_LAST_FIELD_MASK)
 
-#define MD_CODE(id) ((uint32_t)((id) & MD_FIELD_CODE_MASK))
-#define MD_CLASS(id) ((uint8_t)(((id) >> 56) & 0x3F))
+#define MD_CODE(id)	 ((uint32_t)((id)&MD_FIELD_CODE_MASK))
+#define MD_CLASS(id)	 ((uint8_t)(((id) >> 56) & 0x3F))
 #define MD_SIZE_CODE(id) ((unsigned)(((id) >> 32) & 0x3))
 
 /* Buffer needs of md_dump_list(): list header, a sequence header, an element. */
 #define MD_LIST_HEADER_SIZE 8u
-#define MD_SEQ_HEADER_SIZE 8u
-#define MD_ELEM_SIZE 8u
+#define MD_SEQ_HEADER_SIZE  8u
+#define MD_ELEM_SIZE	    8u
 /* The module's minimum adds MAX_ELEMENTS_IN_FIELD (16) as bytes, not elements (sic). */
 #define MD_LIST_MIN_SIZE (MD_LIST_HEADER_SIZE + MD_SEQ_HEADER_SIZE + 16u)
 
@@ -53,9 +53,9 @@ enum md_row_index {
 };
 
 struct md_row {
-	uint64_t id;       /* element 0 as the module's table stores it */
-	uint32_t key;      /* class code << 24 | field code of element 0: the table's sort key */
-	uint16_t count;    /* elements in the row (fields.def) */
+	uint64_t id;	   /* element 0 as the module's table stores it */
+	uint32_t key;	   /* class code << 24 | field code of element 0: the table's sort key */
+	uint16_t count;	   /* elements in the row (fields.def) */
 	uint8_t per_field; /* elements per field: the module's table has CPUID_CONFIG_VALUES as
 			    * 32 fields of 2 elements, every other row 1 ([M155] lookup table) */
 };
@@ -69,7 +69,7 @@ struct md_row {
  */
 static const struct md_row rows[NUM_ROWS] = {
 #define TDXSIM_FIELD(name, id, n) \
-	{ UINT64_C(id), MD_KEY(UINT64_C(id)), n, UINT64_C(id) == TDXSIM_MD_CPUID_CONFIG_VALUES ? 2 : 1 },
+	{UINT64_C(id), MD_KEY(UINT64_C(id)), n, UINT64_C(id) == TDXSIM_MD_CPUID_CONFIG_VALUES ? 2 : 1},
 #include "tdxsim/defs/fields.def"
 #undef TDXSIM_FIELD
 };
@@ -86,7 +86,7 @@ static const struct md_row rows[NUM_ROWS] = {
  * then the older generations after its row in this list (newest first), steppings at their
  * latest allowed value. Rows: CWF, GNR-D, GNR-SP, SRF, EMR, SPR.
  */
-static const uint32_t known_fms[] = { 0xD06D0, 0xA06E0, 0xA06D0, 0xA06F0, 0xC06F2, 0x806F8 };
+static const uint32_t known_fms[] = {0xD06D0, 0xA06E0, 0xA06D0, 0xA06F0, 0xC06F2, 0x806F8};
 #define FMS_STEPPING_MASK 0xFu
 
 /* Row of the platform's family/model in known_fms, or -1. The platform FMS is package 0's
@@ -155,77 +155,144 @@ static uint64_t md_value(const struct tdxsim_md_view *v, unsigned row, unsigned 
 	uint32_t platform_fms = v->num_pkgs ? v->pkg_fms[0] : 0;
 
 	switch ((enum md_row_index)row) {
-	case ROW_NUM_PKGS: return v->num_pkgs;
-	case ROW_PKG_FMS: return k < v->num_pkgs && k < TDXSIM_MAX_PACKAGES ? v->pkg_fms[k] : 0;
-	case ROW_VENDOR_ID: return 0x8086;
-	case ROW_BUILD_DATE: return p->build_date;
-	case ROW_BUILD_NUM: return p->build_num;
-	case ROW_MINOR_VERSION: return p->minor;
-	case ROW_MAJOR_VERSION: return p->major;
-	case ROW_UPDATE_VERSION: return p->update;
-	case ROW_INTERNAL_VERSION: return p->internal;
-	case ROW_MODULE_HV: return p->module_hv;
-	case ROW_MIN_UPDATE_HV: return p->min_update_hv;
-	case ROW_NO_DOWNGRADE: return p->no_downgrade;
-	case ROW_NUM_HANDOFF_PAGES: return NUM_HANDOFF_PAGES;
+	case ROW_NUM_PKGS:
+		return v->num_pkgs;
+	case ROW_PKG_FMS:
+		return k < v->num_pkgs && k < TDXSIM_MAX_PACKAGES ? v->pkg_fms[k] : 0;
+	case ROW_VENDOR_ID:
+		return 0x8086;
+	case ROW_BUILD_DATE:
+		return p->build_date;
+	case ROW_BUILD_NUM:
+		return p->build_num;
+	case ROW_MINOR_VERSION:
+		return p->minor;
+	case ROW_MAJOR_VERSION:
+		return p->major;
+	case ROW_UPDATE_VERSION:
+		return p->update;
+	case ROW_INTERNAL_VERSION:
+		return p->internal;
+	case ROW_MODULE_HV:
+		return p->module_hv;
+	case ROW_MIN_UPDATE_HV:
+		return p->min_update_hv;
+	case ROW_NO_DOWNGRADE:
+		return p->no_downgrade;
+	case ROW_NUM_HANDOFF_PAGES:
+		return NUM_HANDOFF_PAGES;
 	/* The handoff header the previous module left: none on a fresh load (assumption: also
 	 * after TDH.SYS.UPDATE, which tdxsim does not model through a handoff page). */
-	case ROW_HANDOFF_DATA_VALID: return 0;
-	case ROW_HANDOFF_DATA_HV: return 0;
-	case ROW_HANDOFF_DATA_SIZE: return 0;
-	case ROW_SYS_ATTRIBUTES: return 0; /* 1.5.05: constant 0 */
-	case ROW_NUM_TDX_FEATURES: return 1;
-	case ROW_TDX_FEATURES0: return p->features0;
-	case ROW_NUM_CMRS: return TDXSIM_MAX_CMRS; /* MAX_CMR, not the count of non-empty CMRs */
-	case ROW_CMR_BASE: return cmr(v, k, false);
-	case ROW_CMR_SIZE: return cmr(v, k, true);
-	case ROW_MAX_TDMRS: return v->max_tdmrs;
-	case ROW_MAX_RESERVED_PER_TDMR: return v->max_reserved_per_tdmr;
-	case ROW_PAMT_4K_ENTRY_SIZE: return v->pamt_entry_size[0];
-	case ROW_PAMT_2M_ENTRY_SIZE: return v->pamt_entry_size[1];
-	case ROW_PAMT_1G_ENTRY_SIZE: return v->pamt_entry_size[2];
-	case ROW_TDR_BASE_SIZE: return 4096;
-	case ROW_TDCS_BASE_SIZE: return p->tdcs_base_size;
-	case ROW_TDCS_SIZE_PER_L2_VM: return 4096;
-	case ROW_TDVPS_BASE_SIZE: return p->tdvps_base_size;
-	case ROW_TDVPS_SIZE_PER_L2_VM: return 3 * 4096;
-	case ROW_ATTRIBUTES_FIXED0: return p->attributes_fixed0;
-	case ROW_ATTRIBUTES_FIXED1: return p->attributes_fixed1;
-	case ROW_XFAM_FIXED0: return p->xfam_fixed0;
-	case ROW_XFAM_FIXED1: return p->xfam_fixed1;
-	case ROW_NUM_CPUID_CONFIG: return p->num_cpuid_config;
-	case ROW_CONFIG_FLAGS_FIXED0: return p->config_flags_fixed0;
-	case ROW_CONFIG_FLAGS_FIXED1: return p->config_flags_fixed1;
-	case ROW_MAX_VCPUS_PER_TD: return p->max_vcpus_per_td;
-	case ROW_MIN_VIRT_MAXPA: return p->min_virt_maxpa;
-	case ROW_CPUID_CONFIG_LEAVES: return cpuid_leaf(p, k);
-	case ROW_CPUID_CONFIG_VALUES: return cpuid_value(p, k / 2, k % 2);
-	case ROW_IA32_ARCH_CAPABILITIES_CONFIG_MASK: return UINT64_C(1) << 4 | UINT64_C(1) << 19 |
-							 UINT64_C(1) << 20 | UINT64_C(1) << 24;
-	case ROW_NUM_ALLOWED_FMS: return num_allowed_fms(platform_fms);
-	case ROW_NUM_DISALLOWED_FMS: return 0; /* NUM_OF_DISALLOWED_FMS */
-	case ROW_ALLOWED_FMS: return allowed_fms(platform_fms, k);
-	case ROW_DISALLOWED_FMS: return 0;
-	case ROW_MIG_ATTRIBUTES: return 0;
-	case ROW_MIN_EXPORT_VERSION: return 0; /* 1.5.05 reports 0 for all four */
-	case ROW_MAX_EXPORT_VERSION: return 0;
-	case ROW_MIN_IMPORT_VERSION: return 0;
-	case ROW_MAX_IMPORT_VERSION: return 0;
-	case ROW_MAX_MIGS: return 512;
-	case ROW_NUM_IMMUTABLE_STATE_PAGES: return 4;
-	case ROW_NUM_TD_STATE_PAGES: return 2;
-	case ROW_NUM_VP_STATE_PAGES: return 5;
-	case ROW_MAX_SERV_TDS: return 1;
-	case ROW_SERVTD_ATTR_FIXED0: return UINT64_C(0x000007FF00000001);
-	case ROW_SERVTD_ATTR_FIXED1: return 0;
-	case ROW_GUEST_L2_GPA_ATTR_MASK: return 0x807F; /* bits 6:0 and 15 */
-	case ROW_VM_CTLS_FIXED0: return 0x1;
-	case ROW_VM_CTLS_FIXED1: return 0;
-	case ROW_VCPU_L2_CTLS_FIXED0: return 0x3;
-	case ROW_VCPU_L2_CTLS_FIXED1: return 0;
-	case ROW_VCPU_L2_DEBUG_CTLS_FIXED0: return 0x7;
-	case ROW_VCPU_L2_DEBUG_CTLS_FIXED1: return 0;
-	case NUM_ROWS: break;
+	case ROW_HANDOFF_DATA_VALID:
+		return 0;
+	case ROW_HANDOFF_DATA_HV:
+		return 0;
+	case ROW_HANDOFF_DATA_SIZE:
+		return 0;
+	case ROW_SYS_ATTRIBUTES:
+		return 0; /* 1.5.05: constant 0 */
+	case ROW_NUM_TDX_FEATURES:
+		return 1;
+	case ROW_TDX_FEATURES0:
+		return p->features0;
+	case ROW_NUM_CMRS:
+		return TDXSIM_MAX_CMRS; /* MAX_CMR, not the count of non-empty CMRs */
+	case ROW_CMR_BASE:
+		return cmr(v, k, false);
+	case ROW_CMR_SIZE:
+		return cmr(v, k, true);
+	case ROW_MAX_TDMRS:
+		return v->max_tdmrs;
+	case ROW_MAX_RESERVED_PER_TDMR:
+		return v->max_reserved_per_tdmr;
+	case ROW_PAMT_4K_ENTRY_SIZE:
+		return v->pamt_entry_size[0];
+	case ROW_PAMT_2M_ENTRY_SIZE:
+		return v->pamt_entry_size[1];
+	case ROW_PAMT_1G_ENTRY_SIZE:
+		return v->pamt_entry_size[2];
+	case ROW_TDR_BASE_SIZE:
+		return 4096;
+	case ROW_TDCS_BASE_SIZE:
+		return p->tdcs_base_size;
+	case ROW_TDCS_SIZE_PER_L2_VM:
+		return 4096;
+	case ROW_TDVPS_BASE_SIZE:
+		return p->tdvps_base_size;
+	case ROW_TDVPS_SIZE_PER_L2_VM:
+		return 3 * 4096;
+	case ROW_ATTRIBUTES_FIXED0:
+		return p->attributes_fixed0;
+	case ROW_ATTRIBUTES_FIXED1:
+		return p->attributes_fixed1;
+	case ROW_XFAM_FIXED0:
+		return p->xfam_fixed0;
+	case ROW_XFAM_FIXED1:
+		return p->xfam_fixed1;
+	case ROW_NUM_CPUID_CONFIG:
+		return p->num_cpuid_config;
+	case ROW_CONFIG_FLAGS_FIXED0:
+		return p->config_flags_fixed0;
+	case ROW_CONFIG_FLAGS_FIXED1:
+		return p->config_flags_fixed1;
+	case ROW_MAX_VCPUS_PER_TD:
+		return p->max_vcpus_per_td;
+	case ROW_MIN_VIRT_MAXPA:
+		return p->min_virt_maxpa;
+	case ROW_CPUID_CONFIG_LEAVES:
+		return cpuid_leaf(p, k);
+	case ROW_CPUID_CONFIG_VALUES:
+		return cpuid_value(p, k / 2, k % 2);
+	case ROW_IA32_ARCH_CAPABILITIES_CONFIG_MASK:
+		return UINT64_C(1) << 4 | UINT64_C(1) << 19 | UINT64_C(1) << 20 | UINT64_C(1) << 24;
+	case ROW_NUM_ALLOWED_FMS:
+		return num_allowed_fms(platform_fms);
+	case ROW_NUM_DISALLOWED_FMS:
+		return 0; /* NUM_OF_DISALLOWED_FMS */
+	case ROW_ALLOWED_FMS:
+		return allowed_fms(platform_fms, k);
+	case ROW_DISALLOWED_FMS:
+		return 0;
+	case ROW_MIG_ATTRIBUTES:
+		return 0;
+	case ROW_MIN_EXPORT_VERSION:
+		return 0; /* 1.5.05 reports 0 for all four */
+	case ROW_MAX_EXPORT_VERSION:
+		return 0;
+	case ROW_MIN_IMPORT_VERSION:
+		return 0;
+	case ROW_MAX_IMPORT_VERSION:
+		return 0;
+	case ROW_MAX_MIGS:
+		return 512;
+	case ROW_NUM_IMMUTABLE_STATE_PAGES:
+		return 4;
+	case ROW_NUM_TD_STATE_PAGES:
+		return 2;
+	case ROW_NUM_VP_STATE_PAGES:
+		return 5;
+	case ROW_MAX_SERV_TDS:
+		return 1;
+	case ROW_SERVTD_ATTR_FIXED0:
+		return UINT64_C(0x000007FF00000001);
+	case ROW_SERVTD_ATTR_FIXED1:
+		return 0;
+	case ROW_GUEST_L2_GPA_ATTR_MASK:
+		return 0x807F; /* bits 6:0 and 15 */
+	case ROW_VM_CTLS_FIXED0:
+		return 0x1;
+	case ROW_VM_CTLS_FIXED1:
+		return 0;
+	case ROW_VCPU_L2_CTLS_FIXED0:
+		return 0x3;
+	case ROW_VCPU_L2_CTLS_FIXED1:
+		return 0;
+	case ROW_VCPU_L2_DEBUG_CTLS_FIXED0:
+		return 0x7;
+	case ROW_VCPU_L2_DEBUG_CTLS_FIXED1:
+		return 0;
+	case NUM_ROWS:
+		break;
 	}
 	return 0;
 }
@@ -264,7 +331,8 @@ static int md_find(const struct tdxsim_profile *p, uint64_t id, unsigned *elem)
 		n -= half;
 	}
 	/* Same class (the top byte) and inside the row's elements. */
-	if (r->key > key || (r->key ^ key) >> 24 || key - r->key >= r->count || !md_present(p, (unsigned)(r - rows)))
+	if (r->key > key || (r->key ^ key) >> 24 || key - r->key >= r->count ||
+	    !md_present(p, (unsigned)(r - rows)))
 		return -1;
 	*elem = key - r->key;
 	return (int)(r - rows);
@@ -289,7 +357,7 @@ static bool md_is_null(uint64_t id)
 }
 
 uint64_t tdxsim_md_sys_read(const struct tdxsim_md_view *v, uint64_t field_id, uint64_t *value,
-			   uint64_t *next)
+			    uint64_t *next)
 {
 	const struct tdxsim_profile *p = v->profile;
 	unsigned k;
@@ -394,7 +462,8 @@ uint64_t tdxsim_md_sys_dump_list(const struct tdxsim_md_view *v, uint64_t start_
 				break;
 			}
 			if (rows[row].key + k != r->key + prev_k + r->per_field ||
-			    rows[row].per_field != r->per_field || MD_SIZE_CODE(rows[row].id) != MD_SIZE_CODE(r->id)) {
+			    rows[row].per_field != r->per_field ||
+			    MD_SIZE_CODE(rows[row].id) != MD_SIZE_CODE(r->id)) {
 				no_space = false;
 				break;
 			}

@@ -27,10 +27,10 @@ struct tdxsim_profile {
 	uint32_t build_date; /* YYYYMMDD */
 	uint16_t build_num;
 	uint16_t module_hv, min_update_hv; /* handoff versions */
-	uint8_t no_downgrade;              /* NO_DOWNGRADE build flag (added: SYS.RD reports it) */
-	uint64_t features0;                /* TDX_FEATURES0 */
-	bool abi_1_0;        /* TDX 1.0: whole RAX compared with the leaf, no SYS.RD/RDALL */
-	bool has_max_vcpus;  /* MAX_VCPUS_PER_TD exists (1.5.05+) */
+	uint8_t no_downgrade;		   /* NO_DOWNGRADE build flag (added: SYS.RD reports it) */
+	uint64_t features0;		   /* TDX_FEATURES0 */
+	bool abi_1_0;			   /* TDX 1.0: whole RAX compared with the leaf, no SYS.RD/RDALL */
+	bool has_max_vcpus;		   /* MAX_VCPUS_PER_TD exists (1.5.05+) */
 	uint16_t max_vcpus_per_td;
 	/* Added: MIN_VIRT_MAXPA (0x9900000000000009) exists only from 1.5.06 on [M156]. */
 	bool has_min_virt_maxpa;
@@ -51,7 +51,7 @@ struct tdxsim_md_view {
 	const struct tdxsim_profile *profile;
 	uint32_t num_pkgs;
 	uint32_t pkg_fms[TDXSIM_MAX_PACKAGES]; /* CPUID(1).EAX per package */
-	const tdxsim_range_t *cmrs;            /* TDXSIM_MAX_CMRS entries, size 0 = empty */
+	const tdxsim_range_t *cmrs;	       /* TDXSIM_MAX_CMRS entries, size 0 = empty */
 	uint16_t max_tdmrs, max_reserved_per_tdmr;
 	uint16_t pamt_entry_size[3];
 };
@@ -62,13 +62,15 @@ struct tdxsim_md_view {
  * *value = 0 and *next = -1. Input -1 gives TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT with
  * *next = the first field id.
  */
-uint64_t tdxsim_md_sys_read(const struct tdxsim_md_view *v, uint64_t field_id, uint64_t *value, uint64_t *next);
+uint64_t tdxsim_md_sys_read(const struct tdxsim_md_view *v, uint64_t field_id, uint64_t *value,
+			    uint64_t *next);
 
 /*
  * TDH.SYS.RDALL: writes a metadata list (header + sequences) starting at @start_id into the
  * 4 KiB @page; *next receives the next field id to read, or -1 when all were written.
  */
-uint64_t tdxsim_md_sys_read_all(const struct tdxsim_md_view *v, uint64_t start_id, void *page, uint64_t *next);
+uint64_t tdxsim_md_sys_read_all(const struct tdxsim_md_view *v, uint64_t start_id, void *page,
+				uint64_t *next);
 
 /*
  * Added: the metadata-list dump behind TDH.SYS.RDALL with an explicit buffer size (the leaf

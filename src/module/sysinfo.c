@@ -44,8 +44,12 @@ void tdxsim_md_fill_sysinfo(const struct tdxsim_md_view *v, struct tdxsim_tdsysi
 		const struct tdxsim_cpuid_config_entry *e = &p->cpuid_config[i];
 
 		info->cpuid_configs[i] = (struct tdxsim_cpuid_config){
-			.leaf = e->leaf, .sub_leaf = e->subleaf,
-			.eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx,
+			.leaf = e->leaf,
+			.sub_leaf = e->subleaf,
+			.eax = e->eax,
+			.ebx = e->ebx,
+			.ecx = e->ecx,
+			.edx = e->edx,
 		};
 	}
 }

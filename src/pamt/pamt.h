@@ -48,18 +48,18 @@ struct tdxsim_pamt;
 enum tdxsim_pamt_result {
 	TDXSIM_PAMT_OK = 0,
 	TDXSIM_PAMT_NOT_COVERED,  /* not in a TDMR, or in a block not yet initialized */
-	TDXSIM_PAMT_MISALIGNED,   /* address not aligned to the level's page size */
-	TDXSIM_PAMT_BAD_LEVEL,    /* level not 4K/2M/1G */
-	TDXSIM_PAMT_RESERVED,     /* range includes a PT_RSVD page */
-	TDXSIM_PAMT_NOT_FREE,     /* range includes a page that is not PT_NDA (assign) */
+	TDXSIM_PAMT_MISALIGNED,	  /* address not aligned to the level's page size */
+	TDXSIM_PAMT_BAD_LEVEL,	  /* level not 4K/2M/1G */
+	TDXSIM_PAMT_RESERVED,	  /* range includes a PT_RSVD page */
+	TDXSIM_PAMT_NOT_FREE,	  /* range includes a page that is not PT_NDA (assign) */
 	TDXSIM_PAMT_NOT_ASSIGNED, /* the leaf at that address/level is NDA or RSVD (release) */
 	TDXSIM_PAMT_NO_MEMORY,
 };
 
 /* One PAMT entry as a walk returns it. */
 struct tdxsim_pamt_leaf {
-	uint8_t type;   /* TDXSIM_PT_* */
-	uint8_t level;  /* TDXSIM_PS_4K / _2M / _1G: the level the walk ended at */
+	uint8_t type;	/* TDXSIM_PT_* */
+	uint8_t level;	/* TDXSIM_PS_4K / _2M / _1G: the level the walk ended at */
 	uint64_t owner; /* stale after a return to NDA */
 	uint64_t bepoch;
 };

@@ -136,7 +136,7 @@ static int check_tdmr(struct check_ctx *c, const struct tdxsim_pamt *pamt, unsig
 
 int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len)
 {
-	struct check_ctx c = { .msg = msg, .len = len };
+	struct check_ctx c = {.msg = msg, .len = len};
 
 	c.bytes = sizeof(*pamt) + (uint64_t)pamt->cap_tdmrs * sizeof(*pamt->tdmrs);
 	if (pamt->num_tdmrs > pamt->cap_tdmrs)

@@ -7,7 +7,7 @@
 #include "core/util.h"
 #include "sim/sim.h"
 
-#define LOCK(sim) pthread_mutex_lock(&((struct tdxsim *)(sim))->lock)
+#define LOCK(sim)   pthread_mutex_lock(&((struct tdxsim *)(sim))->lock)
 #define UNLOCK(sim) pthread_mutex_unlock(&((struct tdxsim *)(sim))->lock)
 
 static tdxsim_err_t check_lp(const tdxsim_t *sim, uint32_t lp)
@@ -118,7 +118,8 @@ tdxsim_err_t tdxsim_phys_alloc(tdxsim_t *sim, uint64_t size, uint64_t align, uin
 	UNLOCK(sim);
 	if (err)
 		tdxsim_set_error(sim, err, "phys_alloc of %llu bytes (align %llu, node %d): %s",
-				 (unsigned long long)size, (unsigned long long)align, (int)node, tdxsim_strerror(err));
+				 (unsigned long long)size, (unsigned long long)align, (int)node,
+				 tdxsim_strerror(err));
 	return err;
 }
 

@@ -9,8 +9,8 @@
 
 #include "tdxsim/tdxsim.h"
 
-#define S 2000   /* SEAMCALL + SEAMRET (estimate) */
-#define Z 3350   /* initialize a 4 KiB page with MOVDIR64B (derived upper bound, F2) */
+#define S 2000 /* SEAMCALL + SEAMRET (estimate) */
+#define Z 3350 /* initialize a 4 KiB page with MOVDIR64B (derived upper bound, F2) */
 
 void tdxsim_costs_default(tdxsim_costs_t *c)
 {
@@ -56,7 +56,7 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->leaf[TDXSIM_TDH_VP_FLUSH] = S + 500;
 	c->leaf[TDXSIM_TDH_VP_ENTER] = 5000;
 
-	c->rdmsr = 100;  /* estimate: a non-serializing MSR read */
+	c->rdmsr = 100;	 /* estimate: a non-serializing MSR read */
 	c->vmxon = 1000; /* estimate */
 	c->vmxoff = 1000;
 }

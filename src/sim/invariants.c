@@ -5,11 +5,11 @@
 #include "core/util.h"
 #include "sim/sim.h"
 
-#define FAIL(...)                                                                                                      \
-	do {                                                                                                           \
-		if (msg && len)                                                                                        \
-			snprintf(msg, len, __VA_ARGS__);                                                               \
-		return TDXSIM_ERR_INVARIANT;                                                                           \
+#define FAIL(...)                                        \
+	do {                                             \
+		if (msg && len)                          \
+			snprintf(msg, len, __VA_ARGS__); \
+		return TDXSIM_ERR_INVARIANT;             \
 	} while (0)
 
 static tdxsim_err_t check_module(const struct tdxsim *sim, char *msg, size_t len)
@@ -35,12 +35,14 @@ static tdxsim_err_t check_module(const struct tdxsim *sim, char *msg, size_t len
 	case TDXSIM_SYSCONFIG_DONE:
 	case TDXSIM_SYS_READY:
 		if (count != sim->cpu.num_lps)
-			FAIL("module: configured although only %u of %u LPs are initialized", count, sim->cpu.num_lps);
+			FAIL("module: configured although only %u of %u LPs are initialized", count,
+			     sim->cpu.num_lps);
 		if (tdxsim_pamt_num_tdmrs(sim->pamt) == 0)
 			FAIL("module: configured without TDMRs");
 		if (!tdxsim_hkid_is_private(&sim->hkid, m->global_hkid) ||
 		    sim->hkid.kot[m->global_hkid] != TDXSIM_HKID_RESERVED)
-			FAIL("module: global KeyID %u not private or not reserved in the KOT", m->global_hkid);
+			FAIL("module: global KeyID %u not private or not reserved in the KOT",
+			     m->global_hkid);
 		if (m->state == TDXSIM_SYS_READY && m->pkg_key_done != all_pkgs)
 			FAIL("module: SYS_READY before every package has its key (0x%x)", m->pkg_key_done);
 		if (m->state == TDXSIM_SYSCONFIG_DONE && m->pkg_key_done == all_pkgs)

@@ -14,7 +14,7 @@
 
 /* What the rules need to know about the platform and module. */
 struct tdxsim_tdmr_limits {
-	uint64_t keyid_mask;         /* bits of a PA that hold the KeyID (must be 0) */
+	uint64_t keyid_mask;	     /* bits of a PA that hold the KeyID (must be 0) */
 	uint16_t pamt_entry_size[3]; /* PAMT_4K/2M/1G_ENTRY_SIZE, indexed by TDXSIM_PS_* */
 };
 

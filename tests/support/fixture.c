@@ -24,7 +24,7 @@ void fx_create(struct fx *fx, const tdxsim_config_t *cfg, enum fx_stage stage)
 		return;
 	}
 	static const enum host_tdx_stop stops[] = {
-		[FX_LPINIT] = HOST_TDX_STOP_AFTER_LP_INIT,   [FX_TDMRS_BUILT] = HOST_TDX_STOP_BEFORE_CONFIG,
+		[FX_LPINIT] = HOST_TDX_STOP_AFTER_LP_INIT,    [FX_TDMRS_BUILT] = HOST_TDX_STOP_BEFORE_CONFIG,
 		[FX_CONFIGURED] = HOST_TDX_STOP_AFTER_CONFIG, [FX_READY] = HOST_TDX_STOP_AFTER_KEYS,
 		[FX_INITIALIZED] = HOST_TDX_RUN_ALL,
 	};

@@ -14,14 +14,14 @@
 
 /* How far fx_create() brings the module. */
 enum fx_stage {
-	FX_FRESH,          /* created, VMX off everywhere */
-	FX_VMX,            /* VMXON on every LP, module SYSINIT_PENDING */
-	FX_SYSINIT,        /* TDH.SYS.INIT done, no LP initialized */
-	FX_LPINIT,         /* every LP initialized (SYSINIT_DONE) */
-	FX_TDMRS_BUILT,    /* as FX_LPINIT, TDMR array written in memory (host.pa_array_pa) */
-	FX_CONFIGURED,     /* SYSCONFIG_DONE */
-	FX_READY,          /* SYS_READY, PAMTs not initialized */
-	FX_INITIALIZED,    /* every TDMR initialized */
+	FX_FRESH,	/* created, VMX off everywhere */
+	FX_VMX,		/* VMXON on every LP, module SYSINIT_PENDING */
+	FX_SYSINIT,	/* TDH.SYS.INIT done, no LP initialized */
+	FX_LPINIT,	/* every LP initialized (SYSINIT_DONE) */
+	FX_TDMRS_BUILT, /* as FX_LPINIT, TDMR array written in memory (host.pa_array_pa) */
+	FX_CONFIGURED,	/* SYSCONFIG_DONE */
+	FX_READY,	/* SYS_READY, PAMTs not initialized */
+	FX_INITIALIZED, /* every TDMR initialized */
 };
 
 struct fx {

@@ -27,7 +27,8 @@ uint64_t tdxsim_tdh_sys_config(struct tdxsim_call *c)
 	/* Every LP of the platform (not only the online ones) must have done LP.INIT (7.2). */
 	if (m->lps_initialized != sim->cpu.num_lps)
 		return TDXSIM_TDX_SYS_CONFIG_NOT_PENDING;
-	if (!tdxsim_shared_hpa_ok(sim, r->rcx, TDXSIM_TDMR_INFO_ALIGN, TDXSIM_TDMR_INFO_ALIGN, (void **)&pa_array))
+	if (!tdxsim_shared_hpa_ok(sim, r->rcx, TDXSIM_TDMR_INFO_ALIGN, TDXSIM_TDMR_INFO_ALIGN,
+				  (void **)&pa_array))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 	/* The module's limit is 64 (sheet 6.2 step 5); a profile reporting fewer keeps 64 here. */
 	if (n < 1 || n > 64)
@@ -41,7 +42,8 @@ uint64_t tdxsim_tdh_sys_config(struct tdxsim_call *c)
 		void *entry;
 		uint64_t entry_pa;
 		memcpy(&entry_pa, (const uint8_t *)pa_array + 8 * i, sizeof(entry_pa));
-		if (!tdxsim_shared_hpa_ok(sim, entry_pa, TDXSIM_TDMR_INFO_ALIGN, TDXSIM_TDMR_INFO_ALIGN, &entry))
+		if (!tdxsim_shared_hpa_ok(sim, entry_pa, TDXSIM_TDMR_INFO_ALIGN, TDXSIM_TDMR_INFO_ALIGN,
+					  &entry))
 			return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 		memcpy(&tdmrs[i], entry, sizeof(tdmrs[i]));
 		status = tdxsim_tdmr_check(tdmrs, i, sim->cmrs, sim->num_cmrs, &lim);
@@ -53,8 +55,8 @@ uint64_t tdxsim_tdh_sys_config(struct tdxsim_call *c)
 	for (unsigned i = 0; i < n; i++) {
 		const struct tdxsim_tdmr_info *t = &tdmrs[i];
 		uint64_t pamt_bytes = t->pamt_4k_size + t->pamt_2m_size + t->pamt_1g_size;
-		if (tdxsim_pamt_add_tdmr(sim->pamt, t->base, t->size, t->reserved_areas, TDXSIM_TDMR_MAX_RESERVED,
-					 pamt_bytes) != TDXSIM_PAMT_OK) {
+		if (tdxsim_pamt_add_tdmr(sim->pamt, t->base, t->size, t->reserved_areas,
+					 TDXSIM_TDMR_MAX_RESERVED, pamt_bytes) != TDXSIM_PAMT_OK) {
 			tdxsim_pamt_clear(sim->pamt);
 			return TDXSIM_STATUS_NO_MEMORY;
 		}
