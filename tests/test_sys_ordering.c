@@ -212,8 +212,9 @@ static const struct row rows[] = {
 	/* The CPU (sheet 1.5) */
 	{"cpu__vmx_off__ud", FX_FRESH, 0, NULL, 0, TDXSIM_TDH_SYS_INIT, {V, 0}, {V, 0}, {V, 0},
 	 TDXSIM_TDX_SEAMCALL_UD},
-	{"cpu__seamldr_without_loader__vmfailinvalid", FX_READY, 0, NULL, 0, UINT64_C(1) << 63, {V, 0}, {V, 0},
-	 {V, 0}, TDXSIM_TDX_SEAMCALL_VMFAILINVALID},
+	/* RAX bit 63 goes to the P-SEAMLDR, which answers unknown leaves itself (test_lifecycle_update.c). */
+	{"cpu__seamldr_unknown_leaf__ebadparam", FX_READY, 0, NULL, 0, UINT64_C(1) << 63 | 0x10, {V, 0}, {V, 0},
+	 {V, 0}, TDXSIM_PSEAMLDR_EBADPARAM},
 };
 /* clang-format on */
 

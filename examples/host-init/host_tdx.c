@@ -345,6 +345,14 @@ static void free_memory(tdxsim_t *sim, struct host_tdx *h)
 		tdxsim_phys_free(sim, h->pa_array_pa, PAGE_SIZE);
 }
 
+void host_tdx_free(tdxsim_t *sim, struct host_tdx *h)
+{
+	free_memory(sim, h);
+	for (unsigned i = 0; i < h->num_tdmrs; i++)
+		h->tdmrs[i].pamt_base = 0;
+	h->tdmr_array_pa = h->pa_array_pa = 0;
+}
+
 int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_tdx *h)
 {
 	struct host_tdx_opts o = opts ? *opts : (struct host_tdx_opts){0};
@@ -367,11 +375,14 @@ int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_t
 
 	/* 2. VMXON, TDH.SYS.INIT once, TDH.SYS.LP.INIT on every LP. */
 	uint32_t num_lps = tdxsim_num_lps(sim);
+	tdxsim_regs_t r = {0};
+	uint64_t status;
+	if (o.cpus_enabled)
+		goto cpus_done;
 	for (uint32_t lp = 0; lp < num_lps; lp++)
 		if (tdxsim_vmxon(sim, lp))
 			return fail(h, &o, -EIO, 0, "VMXON failed on LP %u", lp);
-	tdxsim_regs_t r = {0};
-	uint64_t status = seamcall(sim, 0, TDXSIM_TDH_SYS_INIT, &r);
+	status = seamcall(sim, 0, TDXSIM_TDH_SYS_INIT, &r);
 	if (status == TDXSIM_TDX_SEAMCALL_VMFAILINVALID)
 		return fail(h, &o, -ENODEV, status, "module not loaded");
 	if (status)
@@ -383,6 +394,7 @@ int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_t
 			return fail(h, &o, status_to_errno(status), status, "TDH.SYS.LP.INIT on LP %u failed",
 				    lp);
 	}
+cpus_done:
 
 	if (o.stop == HOST_TDX_STOP_AFTER_LP_INIT)
 		return 0;

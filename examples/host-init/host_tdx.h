@@ -47,6 +47,9 @@ struct host_tdx {
 struct host_tdx_opts {
 	unsigned key_config_max_tries; /* TDX_KEY_GENERATION_FAILED retries per package (default 4) */
 	FILE *log;		       /* kernel-log-like messages; NULL = silent */
+	/* The caller already did VMXON, TDH.SYS.INIT and TDH.SYS.LP.INIT on the LPs it runs, as a
+	 * kernel's CPU-online callbacks do (examples/host-lifecycle); start at the metadata. */
+	int cpus_enabled;
 	/* Stop early, for tests that need the module in an intermediate state. */
 	enum host_tdx_stop {
 		HOST_TDX_RUN_ALL = 0,
@@ -59,6 +62,9 @@ struct host_tdx_opts {
 
 /* Brings TDX up. Returns 0 or a negative errno (details in host->message and host->status). */
 int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_tdx *host);
+
+/* Gives back the PAMTs and TDMR arrays host_tdx_init() allocated (after TDX is off). */
+void host_tdx_free(tdxsim_t *sim, struct host_tdx *host);
 
 /* Prints the summary (TDMRs, reserved areas, PAMT bytes and share of RAM, cycles per LP). */
 void host_tdx_print_summary(tdxsim_t *sim, const struct host_tdx *host, FILE *out);

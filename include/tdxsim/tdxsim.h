@@ -97,7 +97,17 @@ typedef enum tdxsim_module_profile {
 	TDXSIM_MODULE_1_5_05 = 0, /**< default: what current Linux needs */
 	TDXSIM_MODULE_1_5_06 = 1,
 	TDXSIM_MODULE_1_0 = 2, /**< TDH.SYS.INFO only, no TDH.SYS.RD/RDALL */
+	/** The newer module current Linux's TDH.SYS.DISABLE code targets: 1.5.06 plus leaf 69. No
+	 *  public module source has it; its behaviour comes from the Linux side (docs/lifecycle.md). */
+	TDXSIM_MODULE_NEXT = 3,
 } tdxsim_module_profile_t;
+
+/** CPU models (include/tdxsim/cpu.h): CPUID identity and the errata that come with it. */
+typedef enum tdxsim_cpu_profile {
+	TDXSIM_CPU_SAPPHIRE_RAPIDS = 0, /**< default; partial-write erratum */
+	TDXSIM_CPU_EMERALD_RAPIDS = 1,  /**< partial-write erratum */
+	TDXSIM_CPU_GRANITE_RAPIDS = 2,  /**< no partial-write erratum */
+} tdxsim_cpu_profile_t;
 
 /**
  * Virtual-cycle costs charged to the calling LP's virtual TSC. Defaults and their sources are
@@ -108,6 +118,9 @@ typedef struct tdxsim_costs {
 	uint64_t leaf[TDXSIM_NUM_LEAF_SLOTS];
 	/** Cost of a SEAMCALL that the dispatcher rejects before a leaf runs (bad RAX, state). */
 	uint64_t rejected_call;
+	/** A P-SEAMLDR call (RAX bit 63), whole call; P-SEAMLDR INSTALL on the last LP adds
+	 *  @c seamldr_install_page per module page it copies and hashes (docs/lifecycle.md). */
+	uint64_t seamldr_call, seamldr_install_page;
 	/** TDH.SYS.TDMR.INIT: per 4 MiB chunk of PAMT initialized (added to the leaf cost). */
 	uint64_t tdmr_init_chunk;
 	/** TDH.SYS.LP.INIT: the global EPT flush (INVEPT all contexts), added to the leaf cost. */
@@ -118,6 +131,8 @@ typedef struct tdxsim_costs {
 	uint64_t config_per_tdmr;
 	/** RDMSR, VMXON, VMXOFF executed through the library. */
 	uint64_t rdmsr, vmxon, vmxoff;
+	/** MOVDIR64B (per 64-byte line), CLFLUSH and WBINVD executed through the library (memory.h). */
+	uint64_t movdir64b, clflush, wbinvd;
 } tdxsim_costs_t;
 
 /** Fills @p costs with the documented defaults (docs/cycles.md). */
@@ -159,8 +174,18 @@ typedef struct tdxsim_config {
 	uint16_t pamt_entry_size[3];    /**< PAMT_4K/2M/1G_ENTRY_SIZE (default 16 each) */
 
 	/* Memory integrity (memory.h) */
-	uint32_t errata;  /**< TDXSIM_ERRATUM_* bits (default: TDXSIM_ERRATUM_PARTIAL_WRITE_POISON) */
+	/** TDXSIM_ERRATUM_* bits, or TDXSIM_ERRATA_FROM_CPU (the default): the errata of the CPU
+	 *  profile @c cpu, resolved by tdxsim_create(). Any explicit value overrides the profile. */
+	uint32_t errata;
 	bool trap_mode;   /**< protect private pages against plain-pointer access (memory.h); default off */
+
+	/* Identity and lifecycle (cpu.h, seamldr.h) */
+	/** CPU model: family/model/stepping in CPUID and PKG_FMS, and the default @c errata
+	 *  (default TDXSIM_CPU_SAPPHIRE_RAPIDS). */
+	tdxsim_cpu_profile_t cpu;
+	/** TD-preserving updates the P-SEAMLDR has room for at power-on (SEAMLDR_INFO
+	 *  num_remaining_updates; default 16, an assumption: docs/lifecycle.md). */
+	uint32_t seamldr_updates;
 
 	/* Cycle model */
 	tdxsim_costs_t costs; /**< defaults from tdxsim_costs_default() */
@@ -169,6 +194,8 @@ typedef struct tdxsim_config {
 /** First-generation parts (Sapphire/Emerald Rapids): a partial (< 64 byte) write to a private
  *  cache line poisons it; a later read raises a machine check (sheet section 10). */
 #define TDXSIM_ERRATUM_PARTIAL_WRITE_POISON (1u << 0)
+/** tdxsim_config_t.errata value meaning "whatever the CPU profile has" (cpu.h). */
+#define TDXSIM_ERRATA_FROM_CPU (1u << 31)
 
 /** Fills @p cfg with defaults: 1 package x 4 LPs, 16 GiB of RAM ([0, 2 GiB) and
  *  [4 GiB, 18 GiB)), KeyIDs 6 bits split 31 MKTME / 32 TDX, module 1.5.05, default costs. */

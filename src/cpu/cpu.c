@@ -93,6 +93,11 @@ static void apply_override(struct tdxsim_cpu *cpu, uint32_t msr, uint64_t value)
 int tdxsim_cpu_init(struct tdxsim_cpu *cpu, const tdxsim_config_t *cfg)
 {
 	memset(cpu, 0, sizeof(*cpu));
+	cpu->model = tdxsim_cpu_model_get(cfg->cpu);
+	if (!cpu->model)
+		return -1;
+	cpu->fms = cpu->model->fms;
+	cpu->phys_bits = cfg->phys_addr_bits;
 	cpu->num_packages = cfg->num_packages;
 	cpu->lps_per_package = cfg->lps_per_package;
 	cpu->num_lps = cfg->num_packages * cfg->lps_per_package;

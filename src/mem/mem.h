@@ -43,6 +43,10 @@ void tdxsim_mem_fini(struct tdxsim_mem *mem);
 /* Adds a RAM range (memory hot-add). 0, or -1 (no room, overlap, out of memory). */
 int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range);
 
+/* Removes the region that is exactly [base, base + size) (memory hot-remove, mem/hotplug.c):
+ * unmaps it and drops its free extents. 0, or -1 if no region matches exactly. */
+int tdxsim_mem_remove_region(struct tdxsim_mem *mem, uint64_t base, uint64_t size);
+
 /* Region holding all of [pa, pa + len), or NULL. */
 const struct tdxsim_mem_region *tdxsim_mem_region_of(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
 

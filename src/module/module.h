@@ -22,12 +22,17 @@ struct tdxsim_cpuid_config_entry {
 
 /* A module version as tdxsim emulates it (docs/fidelity.md, "Profiles"). */
 struct tdxsim_profile {
+	tdxsim_module_profile_t id;
 	const char *name; /* "1.5.05" */
 	uint16_t major, minor, update, internal;
 	uint32_t build_date; /* YYYYMMDD */
 	uint16_t build_num;
 	uint16_t module_hv, min_update_hv; /* handoff versions */
 	uint8_t no_downgrade;		   /* NO_DOWNGRADE build flag (added: SYS.RD reports it) */
+	/* Added for the P-SEAMLDR (seamldr/, docs/lifecycle.md): the SEAM SVN its sigstruct
+	 * carries (major in 15:8, minor in 7:0) and its handoff buffer size in pages. */
+	uint16_t seam_svn;
+	uint16_t num_handoff_pages;
 	uint64_t features0;		   /* TDX_FEATURES0 */
 	bool abi_1_0;			   /* TDX 1.0: whole RAX compared with the leaf, no SYS.RD/RDALL */
 	bool has_max_vcpus;		   /* MAX_VCPUS_PER_TD exists (1.5.05+) */

@@ -111,6 +111,14 @@ static const struct tdxsim_cpuid_config_entry cpuid_1_0[6] = {
 #define XFAM_FIXED1 UINT64_C(0x3)
 
 /*
+ * SEAM SVN and handoff pages of the 1.5 builds (docs/lifecycle.md): major SVN 1 (the first
+ * after TDX_MODULE_1_0_MAJOR_SVN = 0, [PS23] seam_sigstruct.h), minor SVN 0 (TDX_MINOR_SEAM_SVN
+ * defaults to 0 in proj_defs.mk and neither BUILD.md sets it, [M155][M156]); 24 handoff pages,
+ * the NUM_HANDOFF_PAGES that metadata.c reports.
+ */
+#define SEAM_SVN_1_5 .seam_svn = 0x0100, .num_handoff_pages = 24
+
+/*
  * Leaf tables. Every leaf of leaves.def exists at version 0 in the 1.5 profiles except
  * TDH.MEM.SEPT.WR (42: no dispatcher case in 1.5, sheet 2.1) and TDH.SYS.DISABLE (69: in no
  * module source we have); numbers outside leaves.def do not exist. Versioned leaves: sheet 1.1.
@@ -128,6 +136,7 @@ static const struct tdxsim_cpuid_config_entry cpuid_1_0[6] = {
 	[TDXSIM_TDH_MEM_SEPT_WR] = TDXSIM_LEAF_ABSENT, [TDXSIM_TDH_SYS_DISABLE] = TDXSIM_LEAF_ABSENT
 
 static const struct tdxsim_profile profile_1_5_05 = {
+	.id = TDXSIM_MODULE_1_5_05,
 	.name = "1.5.05",
 	.major = 1,
 	.minor = 5,
@@ -142,6 +151,7 @@ static const struct tdxsim_profile profile_1_5_05 = {
 	.module_hv = 0,
 	.min_update_hv = 0,
 	.no_downgrade = 0,
+	SEAM_SVN_1_5,
 	.features0 = FEATURES0_1_5_05,
 	.abi_1_0 = false,
 	.has_max_vcpus = true,
@@ -165,6 +175,7 @@ static const struct tdxsim_profile profile_1_5_05 = {
 };
 
 static const struct tdxsim_profile profile_1_5_06 = {
+	.id = TDXSIM_MODULE_1_5_06,
 	.name = "1.5.06",
 	.major = 1,
 	.minor = 5,
@@ -176,6 +187,7 @@ static const struct tdxsim_profile profile_1_5_06 = {
 	.module_hv = 0, /* proj_defs.mk defaults, as for 1.5.05 [M156] */
 	.min_update_hv = 0,
 	.no_downgrade = 0,
+	SEAM_SVN_1_5,
 	.features0 = FEATURES0_1_5_06,
 	.abi_1_0 = false,
 	.has_max_vcpus = true,
@@ -208,6 +220,7 @@ static const struct tdxsim_profile profile_1_5_06 = {
  * BUILD.md of [M10] names no release build: build date and number are invented.
  */
 static const struct tdxsim_profile profile_1_0 = {
+	.id = TDXSIM_MODULE_1_0,
 	.name = "1.0",
 	.major = 1,
 	.minor = 0,
@@ -218,6 +231,10 @@ static const struct tdxsim_profile profile_1_0 = {
 	.module_hv = 0,
 	.min_update_hv = 0,
 	.no_downgrade = 0,
+	/* Major SEAM SVN 0 is TDX 1.0 to the P-SEAMLDR (TDX_MODULE_1_0_MAJOR_SVN, [PS23]
+	 * seam_sigstruct.h): no handoff, and the 2023 loader refuses to load it (EUNSUPPORTED). */
+	.seam_svn = 0x0000,
+	.num_handoff_pages = 0,
 	.features0 = 0, /* 1.0 has no TDX_FEATURES0 */
 	.abi_1_0 = true,
 	.has_max_vcpus = false,
@@ -242,6 +259,52 @@ static const struct tdxsim_profile profile_1_0 = {
 	},
 };
 
+/*
+ * "next": the newer module that current Linux's TDH.SYS.DISABLE code targets (sheet 2.2,
+ * 14.2). No public module source has leaf 69 (sheet 13), so this profile is 1.5.06 plus what
+ * the Linux side needs: TDH.SYS.DISABLE exists (version 0, no operands). Everything that
+ * identifies it is invented and marked so: the update version 99 (a placeholder no real
+ * release uses), build date and number, and minor SEAM SVN 1 (so that it is an upgrade from
+ * 1.5.0x to the P-SEAMLDR and going back is a downgrade it refuses). docs/lifecycle.md.
+ */
+static const struct tdxsim_profile profile_next = {
+	.id = TDXSIM_MODULE_NEXT,
+	.name = "next",
+	.major = 1,
+	.minor = 5,
+	.update = 99,            /* invented */
+	.internal = 0,
+	.build_date = 20260301, /* invented */
+	.build_num = 0,          /* invented */
+	.module_hv = 0,          /* as 1.5.05/1.5.06: handoff version 0 is taken */
+	.min_update_hv = 0,
+	.no_downgrade = 0,
+	.seam_svn = 0x0101, /* invented: one minor SVN above 1.5.0x */
+	.num_handoff_pages = 24,
+	.features0 = FEATURES0_1_5_06,
+	.abi_1_0 = false,
+	.has_max_vcpus = true,
+	.max_vcpus_per_td = 576,
+	.has_min_virt_maxpa = true,
+	.min_virt_maxpa = 32,
+	.tdcs_base_size = 6 * PAGE,
+	.tdvps_base_size = 6 * PAGE,
+	.attributes_fixed0 = ATTR_1_5_06,
+	.attributes_fixed1 = 0,
+	.xfam_fixed0 = XFAM_FIXED0,
+	.xfam_fixed1 = XFAM_FIXED1,
+	.config_flags_fixed0 = 0xF,
+	.config_flags_fixed1 = 0,
+	.num_cpuid_config = TDXSIM_ARRAY_SIZE(cpuid_1_5_06),
+	.cpuid_config = cpuid_1_5_06,
+	.leaf_max_version = {
+		ALL_ABSENT,
+#include "tdxsim/defs/leaves.def"
+		LEAF_OVERRIDES_1_5,
+		[TDXSIM_TDH_SYS_DISABLE] = 0,
+	},
+};
+
 #undef TDXSIM_LEAF
 #pragma GCC diagnostic pop
 
@@ -254,6 +317,8 @@ const struct tdxsim_profile *tdxsim_profile_get(tdxsim_module_profile_t which)
 		return &profile_1_5_06;
 	case TDXSIM_MODULE_1_0:
 		return &profile_1_0;
+	case TDXSIM_MODULE_NEXT:
+		return &profile_next;
 	}
 	return NULL;
 }

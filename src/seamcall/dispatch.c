@@ -81,10 +81,16 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 		status = TDXSIM_TDX_SEAMCALL_UD;
 		goto out;
 	}
+	/* RAX bit 63 selects the P-SEAMLDR, never the module (sheet 1.1, 2.4; seamldr/). */
+	if (rax & TDXSIM_SEAMLDR_BIT) {
+		uint64_t cycles = 0;
+		status = tdxsim_seamldr_call(sim, lp, rax, regs, &cycles);
+		cpu->tsc += cycles ? cycles : costs->rejected_call;
+		goto out;
+	}
 	cpu->tsc += costs->rejected_call;
-	/* RAX bit 63 selects the P-SEAMLDR. tdxsim has no P-SEAMLDR model yet, so the call
-	 * fails as on a platform without a loaded P-SEAMLDR (docs/fidelity.md). */
-	if ((rax & TDXSIM_SEAMLDR_BIT) || sim->mod.state == TDXSIM_MODULE_GONE) {
+	/* No module, or the P-SEAMLDR blocked it for an INSTALL (SEAM_READY clear). */
+	if (sim->mod.state == TDXSIM_MODULE_GONE) {
 		status = TDXSIM_TDX_SEAMCALL_VMFAILINVALID;
 		goto out;
 	}

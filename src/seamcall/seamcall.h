@@ -48,6 +48,8 @@ uint64_t tdxsim_tdh_sys_key_config(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_sys_lp_shutdown(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_sys_shutdown(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_update(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_sys_disable(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_page_rdmd(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_key_reclaimid(struct tdxsim_call *c);
 

@@ -32,6 +32,14 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->leaf[TDXSIM_TDH_SYS_RDALL] = S + 8000;
 	c->leaf[TDXSIM_TDH_SYS_SHUTDOWN] = 20000;
 	c->leaf[TDXSIM_TDH_SYS_LP_SHUTDOWN] = S;
+	/* Lifecycle (docs/lifecycle.md, estimates): UPDATE takes over the handoff data like
+	 * SHUTDOWN writes it; DISABLE adds the PAMT release per 4 MiB of TDMR (tdh_sys_disable.c,
+	 * priced as TDH.SYS.TDMR.INIT's chunk). A P-SEAMLDR call is a SEAMCALL plus a short body;
+	 * INSTALL's last LP copies and SHA-384-hashes each module page (~10 cycles per byte). */
+	c->leaf[TDXSIM_TDH_SYS_UPDATE] = 20000;
+	c->leaf[TDXSIM_TDH_SYS_DISABLE] = 20000;
+	c->seamldr_call = S + 3000;
+	c->seamldr_install_page = 45000;
 
 	/* TD leaves (used once they are emulated). */
 	c->leaf[TDXSIM_TDH_MNG_CREATE] = S + Z;
@@ -59,4 +67,10 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->rdmsr = 100;	 /* estimate: a non-serializing MSR read */
 	c->vmxon = 1000; /* estimate */
 	c->vmxoff = 1000;
+	/* Memory instructions (docs/memory-integrity.md). MOVDIR64B: Z / 64 lines, the derived
+	 * upper bound (latencies F2); WBINVD: the 1 ms LLC write-back estimate of latencies.md;
+	 * CLFLUSH: estimate, no public figure (a DRAM round trip). */
+	c->movdir64b = Z / 64;
+	c->clflush = 250;
+	c->wbinvd = 2200000;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/util.h"
+#include "mce/mce.h"
 #include "sim/sim.h"
 
 #define FAIL(...)                                        \
@@ -23,13 +24,19 @@ static tdxsim_err_t check_module(const struct tdxsim *sim, char *msg, size_t len
 	uint32_t all_pkgs = (UINT32_C(1) << sim->cpu.num_packages) - 1;
 	if (m->pkg_key_done & ~all_pkgs)
 		FAIL("module: key configured on a package that does not exist (0x%x)", m->pkg_key_done);
+	/* A module loaded by a TD-preserving update holds the old module's TDMRs and keys as
+	 * handoff data until TDH.SYS.UPDATE (seamldr/instance.c). */
+	bool handoff = m->handoff_valid;
+	if (handoff && m->state != TDXSIM_SYSINIT_PENDING && m->state != TDXSIM_SYSINIT_DONE &&
+	    m->state != TDXSIM_SYS_SHUTDOWN && m->state != TDXSIM_MODULE_GONE)
+		FAIL("module: handoff data pending in state %d", (int)m->state);
 	switch (m->state) {
 	case TDXSIM_SYSINIT_PENDING:
-		if (count || m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt))
+		if (count || (!handoff && (m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt))))
 			FAIL("module: SYSINIT_PENDING with LPs initialized, keys or TDMRs");
 		break;
 	case TDXSIM_SYSINIT_DONE:
-		if (m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt))
+		if (!handoff && (m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt)))
 			FAIL("module: SYSINIT_DONE with keys or TDMRs configured");
 		break;
 	case TDXSIM_SYSCONFIG_DONE:
@@ -62,6 +69,8 @@ tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len)
 	tdxsim_err_t err = check_module(sim, msg, len);
 	if (!err && tdxsim_pamt_check(sim->pamt, msg, len))
 		err = TDXSIM_ERR_INVARIANT;
+	if (!err && tdxsim_mce_check(sim->integrity, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
 	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
 	return err;
 }
@@ -77,6 +86,8 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 	h = tdxsim_hash_u64(h, m->lps_initialized);
 	h = tdxsim_hash_u64(h, m->pkg_key_done);
 	h = tdxsim_hash_u64(h, m->global_hkid);
+	h = tdxsim_hash_u64(h, (uint64_t)m->inst.id | (uint64_t)m->handoff_valid << 8 | (uint64_t)m->handoff_hv << 16);
+	h = tdxsim_seamldr_hash(&sim->ldr, h);
 	for (uint32_t i = 0; i < sim->cpu.num_lps; i++) {
 		const struct tdxsim_lp *lp = &sim->cpu.lps[i];
 		h = tdxsim_hash_u64(h, (uint64_t)m->lp_initialized[i] | (uint64_t)lp->online << 8 |
@@ -85,6 +96,7 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 	for (uint64_t k = 0; k < (UINT64_C(1) << sim->hkid.keyid_bits); k++)
 		h = tdxsim_hash_u64(h, sim->hkid.kot[k]);
 	h = tdxsim_pamt_hash(sim->pamt, h);
+	h = tdxsim_mce_hash(sim->integrity, h);
 	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
 	return h;
 }

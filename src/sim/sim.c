@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "mce/mce.h"
 
 void tdxsim_config_init(tdxsim_config_t *cfg)
 {
@@ -31,7 +32,9 @@ void tdxsim_config_init(tdxsim_config_t *cfg)
 	cfg->max_tdmrs = 64;
 	cfg->max_reserved_per_tdmr = 16;
 	cfg->pamt_entry_size[0] = cfg->pamt_entry_size[1] = cfg->pamt_entry_size[2] = 16;
-	cfg->errata = TDXSIM_ERRATUM_PARTIAL_WRITE_POISON;
+	cfg->errata = TDXSIM_ERRATA_FROM_CPU; /* Sapphire Rapids: the partial-write erratum */
+	cfg->cpu = TDXSIM_CPU_SAPPHIRE_RAPIDS;
+	cfg->seamldr_updates = 16;
 	tdxsim_costs_default(&cfg->costs);
 }
 
@@ -89,9 +92,10 @@ tdxsim_err_t tdxsim_config_check(const tdxsim_config_t *cfg, char *msg, size_t l
 		if (m == TDXSIM_MSR_IA32_TSC_ADJUST || !tdxsim_msr_name(m))
 			BAD("msr_overrides[%u]: MSR 0x%x cannot be overridden", i, m);
 	}
-	if (cfg->module != TDXSIM_MODULE_1_5_05 && cfg->module != TDXSIM_MODULE_1_5_06 &&
-	    cfg->module != TDXSIM_MODULE_1_0)
+	if (!tdxsim_profile_get(cfg->module))
 		BAD("module: unknown profile %d", (int)cfg->module);
+	if (!tdxsim_cpu_model_get(cfg->cpu))
+		BAD("cpu: unknown profile %d", (int)cfg->cpu);
 	if (cfg->max_tdmrs < 1 || cfg->max_tdmrs > 64)
 		BAD("max_tdmrs: %u, expected 1..64", cfg->max_tdmrs);
 	if (cfg->max_reserved_per_tdmr < 1 || cfg->max_reserved_per_tdmr > TDXSIM_TDMR_MAX_RESERVED)
@@ -105,7 +109,11 @@ tdxsim_err_t tdxsim_config_check(const tdxsim_config_t *cfg, char *msg, size_t l
 static void init_module(struct tdxsim *sim)
 {
 	struct tdxsim_module *m = &sim->mod;
-	m->profile = tdxsim_profile_get(sim->cfg.module);
+	/* The module the BIOS loaded at boot; a runtime update swaps this instance (seamldr/). */
+	m->inst = *tdxsim_profile_get(sim->cfg.module);
+	m->profile = &m->inst;
+	m->handoff_valid = false;
+	m->handoff_hv = 0;
 	/* BIOS without TDX (fewer than two private KeyIDs) loads no module: SEAMCALL then gets
 	 * VMfailInvalid, exactly as on such a machine (sheet 9, 12). */
 	m->state = sim->cfg.num_tdx_keyids >= 2 ? TDXSIM_SYSINIT_PENDING : TDXSIM_MODULE_GONE;
@@ -116,7 +124,7 @@ static void init_module(struct tdxsim *sim)
 	m->md.profile = m->profile;
 	m->md.num_pkgs = sim->cpu.num_packages;
 	for (uint32_t p = 0; p < TDXSIM_MAX_PACKAGES; p++)
-		m->md.pkg_fms[p] = p < sim->cpu.num_packages ? 0x000806F8 : 0; /* SPR family 6 model 0x8F */
+		m->md.pkg_fms[p] = p < sim->cpu.num_packages ? sim->cpu.fms : 0; /* CPUID(1).EAX (cpu.h) */
 	m->md.cmrs = sim->cmrs;
 	m->md.max_tdmrs = sim->cfg.max_tdmrs;
 	m->md.max_reserved_per_tdmr = sim->cfg.max_reserved_per_tdmr;
@@ -137,11 +145,15 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 	if (!sim)
 		return TDXSIM_ERR_NO_MEMORY;
 	sim->cfg = *cfg;
+	/* "From the CPU" errata become the CPU profile's, so every reader sees plain bits. */
+	if (sim->cfg.errata == TDXSIM_ERRATA_FROM_CPU)
+		sim->cfg.errata = tdxsim_cpu_model_get(cfg->cpu)->errata;
 	pthread_mutex_init(&sim->lock, NULL);
 	if (tdxsim_cpu_init(&sim->cpu, cfg) ||
 	    tdxsim_hkid_init(&sim->hkid, cfg->phys_addr_bits, cfg->keyid_bits, cfg->num_mktme_keyids,
 			     cfg->num_tdx_keyids) ||
 	    tdxsim_mem_init(&sim->mem, cfg->ram, cfg->num_ram_ranges) || tdxsim_pamt_create(&sim->pamt) ||
+	    tdxsim_seamldr_init(&sim->ldr, sim->cpu.num_lps, cfg->seamldr_updates) ||
 	    !(sim->mod.lp_initialized = calloc(sim->cpu.num_lps, 1))) {
 		tdxsim_destroy(sim);
 		return TDXSIM_ERR_NO_MEMORY;
@@ -151,7 +163,15 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 	sim->num_cmrs = cfg->num_ram_ranges;
 	for (uint32_t i = 0; i < cfg->num_ram_ranges; i++)
 		sim->cmrs[i] = cfg->ram[i];
+	/* Memory integrity (mce/mce.h): needs the memory, the KeyID split and the CMRs. */
+	struct tdxsim_integrity_cfg icfg = {&sim->mem, &sim->hkid, sim->cmrs, sim->num_cmrs, sim->cfg.errata,
+					    cfg->trap_mode};
+	if (tdxsim_integrity_create(&icfg, &sim->integrity)) {
+		tdxsim_destroy(sim);
+		return TDXSIM_ERR_NO_MEMORY;
+	}
 	init_module(sim);
+	tdxsim_seamldr_boot(sim);
 	*out = sim;
 	return TDXSIM_OK;
 }
@@ -161,9 +181,12 @@ void tdxsim_destroy(tdxsim_t *sim)
 	if (!sim)
 		return;
 	tdxsim_pamt_destroy(sim->pamt);
+	tdxsim_integrity_destroy(sim->integrity); /* before the memory it describes */
+	free(sim->online_before_sleep);
 	tdxsim_mem_fini(&sim->mem);
 	tdxsim_hkid_fini(&sim->hkid);
 	tdxsim_cpu_fini(&sim->cpu);
+	tdxsim_seamldr_fini(&sim->ldr);
 	free(sim->mod.lp_initialized);
 	free(sim->injections);
 	pthread_mutex_destroy(&sim->lock);

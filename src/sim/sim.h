@@ -20,6 +20,9 @@
 #include "mem/mem.h"
 #include "module/module.h"
 #include "pamt/pamt.h"
+#include "seamldr/seamldr.h"
+
+struct tdxsim_integrity; /* mce/mce.h */
 
 /* One pending fault injection (tdxsim_inject_status). */
 struct tdxsim_injection {
@@ -29,10 +32,15 @@ struct tdxsim_injection {
 	uint64_t status;
 };
 
-/* The TDX module instance: its state machine (sheet 7.1) and what it learned at init. */
+/* The TDX module instance: its state machine (sheet 7.1) and what it learned at init. A
+ * runtime update replaces the instance (seamldr/instance.c); TDMRs, PAMT and KeyIDs then reach
+ * the new one through the handoff data, kept in place here (docs/lifecycle.md). */
 struct tdxsim_module {
 	tdxsim_module_state_t state;
-	const struct tdxsim_profile *profile;
+	const struct tdxsim_profile *profile; /* == &inst */
+	struct tdxsim_profile inst;  /* this instance's numbers (handoff versions from its sigstruct) */
+	bool handoff_valid;          /* handoff data header: written by SYS.SHUTDOWN, consumed by */
+	uint16_t handoff_hv;         /* SYS.UPDATE ([M15x] tdh_sys_shutdown.c, tdh_sys_update.c) */
 	uint8_t *lp_initialized;   /* per LP: TDH.SYS.LP.INIT done */
 	uint32_t lps_initialized;  /* count of the above */
 	uint32_t pkg_key_done;     /* bitmap of packages whose TDH.SYS.KEY.CONFIG succeeded */
@@ -47,9 +55,18 @@ struct tdxsim {
 	struct tdxsim_mem mem;
 	struct tdxsim_hkid hkid;
 	struct tdxsim_module mod;
+	struct tdxsim_seamldr ldr; /* the P-SEAMLDR (seamldr/) */
 	struct tdxsim_pamt *pamt;
 	tdxsim_range_t cmrs[TDXSIM_MAX_CMRS]; /* fixed at power-on: the boot RAM ranges */
 	uint32_t num_cmrs;
+
+	/* Memory integrity, machine checks and trap mode (mce/mce.h, issue 3). It has its own
+	 * lock, always taken after @lock when both are held. */
+	struct tdxsim_integrity *integrity;
+	/* ACPI sleep (sim/events.c): set from tdxsim_sleep_enter() to _resume(); the LPs that
+	 * were online before, brought back on resume. */
+	bool asleep;
+	uint8_t *online_before_sleep;
 
 	unsigned num_injections, cap_injections;
 	struct tdxsim_injection *injections;

@@ -21,7 +21,9 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_SYS_LP_SHUTDOWN, BEFORE_READY, tdxsim_tdh_sys_lp_shutdown},
 	{TDXSIM_TDH_SYS_CONFIG, BEFORE_READY, tdxsim_tdh_sys_config},
 	{TDXSIM_TDH_SYS_SHUTDOWN, 0, tdxsim_tdh_sys_shutdown},
-	{TDXSIM_TDH_SYS_UPDATE, BEFORE_READY, NULL},
+	{TDXSIM_TDH_SYS_UPDATE, BEFORE_READY, tdxsim_tdh_sys_update},
+	/* Only the "next" profile has leaf 69; accepted before SYS_READY (tdh_sys_disable.c). */
+	{TDXSIM_TDH_SYS_DISABLE, BEFORE_READY, tdxsim_tdh_sys_disable},
 	{TDXSIM_TDH_PHYMEM_PAGE_RDMD, 0, tdxsim_tdh_phymem_page_rdmd},
 	{TDXSIM_TDH_MNG_KEY_RECLAIMID, 0, tdxsim_tdh_mng_key_reclaimid},
 };

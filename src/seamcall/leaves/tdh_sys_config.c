@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "mce/mce.h"
 #include "seamcall/seamcall.h"
 #include "tdmr/tdmr.h"
 
@@ -51,7 +52,10 @@ uint64_t tdxsim_tdh_sys_config(struct tdxsim_call *c)
 			return status;
 	}
 
-	/* Past this point nothing can fail but the host's own memory. */
+	/* Past this point nothing can fail but the host's own memory. A module that a runtime
+	 * update loaded and that is configured from scratch instead of TDH.SYS.UPDATE leaves the
+	 * handed-over TDMRs and KeyIDs behind (seamldr/instance.c, docs/lifecycle.md). */
+	tdxsim_module_drop_handoff(sim);
 	for (unsigned i = 0; i < n; i++) {
 		const struct tdxsim_tdmr_info *t = &tdmrs[i];
 		uint64_t pamt_bytes = t->pamt_4k_size + t->pamt_2m_size + t->pamt_1g_size;
@@ -64,6 +68,8 @@ uint64_t tdxsim_tdh_sys_config(struct tdxsim_call *c)
 	/* The global KeyID is RESERVED in the KOT, so TDH.MNG.CREATE can never take it (6.2 step 7).
 	 * The real module marks it before validating the TDMRs and does not undo that on failure
 	 * (sheet [I]); tdxsim marks it only on success (docs/fidelity.md). */
+	/* Where the PAMTs are, for the memory-integrity model (TDMR.INIT makes them private). */
+	tdxsim_mce_pamt_layout(sim->integrity, tdmrs, (unsigned)n, sim->cfg.pamt_entry_size);
 	sim->hkid.kot[hkid] = TDXSIM_HKID_RESERVED;
 	m->global_hkid = (uint16_t)hkid;
 	m->pkg_key_done = 0;

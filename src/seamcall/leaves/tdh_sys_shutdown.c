@@ -13,9 +13,13 @@ uint64_t tdxsim_tdh_sys_shutdown(struct tdxsim_call *c)
 	const struct tdxsim_profile *p = c->sim->mod.profile;
 	uint64_t hv = c->regs->rcx;
 
-	if (hv < p->min_update_hv || hv > p->module_hv)
+	/* NO_DOWNGRADE: only MODULE_HV itself ([M15x] tdh_sys_shutdown.c). */
+	if (hv < p->min_update_hv || hv > p->module_hv || (p->no_downgrade && hv != p->module_hv))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 	c->sim->mod.state = TDXSIM_SYS_SHUTDOWN;
+	/* The handoff data header the next module's TDH.SYS.UPDATE (and the P-SEAMLDR) checks. */
+	c->sim->mod.handoff_valid = true;
+	c->sim->mod.handoff_hv = (uint16_t)hv;
 	return TDXSIM_TDX_SUCCESS;
 }
 

@@ -7,6 +7,7 @@
  * initialized (pamt/pamt.h). Needs SYS_READY (not in the dispatcher's allow-list).
  */
 #include "core/util.h"
+#include "mce/mce.h"
 #include "seamcall/seamcall.h"
 
 uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c)
@@ -22,6 +23,9 @@ uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c)
 	int idx = tdxsim_pamt_find_tdmr(sim->pamt, base);
 	if (idx < 0)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
+	/* The chunk's PAMT entries are written with the global private KeyID (sheet 7.2, 10). */
+	if (tdxsim_mce_pamt_chunk(sim->integrity, sim->pamt, (unsigned)idx, sim->mod.global_hkid))
+		return TDXSIM_STATUS_NO_MEMORY;
 	if (!tdxsim_pamt_init_chunk(sim->pamt, (unsigned)idx))
 		return TDXSIM_TDX_TDMR_ALREADY_INITIALIZED;
 

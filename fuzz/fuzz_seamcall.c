@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target (a): sequences of SEAMCALLs with arbitrary registers on arbitrary LPs,
+ * mixed with the bring-up macro, fault injections, VMX and LP changes, KeyID-tagged memory
+ * accesses and platform events, against a small platform built fresh for every input.
+ *
+ * After every operation it checks what must hold whatever the input:
+ *  - tdxsim_check_invariants(): no page owned twice, PAMT counters and entries consistent,
+ *    module and per-LP bookkeeping consistent;
+ *  - what TDH.PHYMEM.PAGE.RDMD reports equals the PAMT the library keeps (tdxsim_pamt_query);
+ *  - the module state only moves along the state machine (sheet 7.1), only on a successful
+ *    call of the leaf that moves it, and never on an error status.
+ * A broken rule aborts, which libFuzzer reports with the input that did it.
+ *
+ * Input: the first byte shapes the platform; then operations of an opcode byte and operand
+ * bytes. Register values come from a dictionary of addresses the host built (TDMR bases, the
+ * TDMR_INFO array, PAMTs...) or raw input bytes, so that short inputs reach deep states.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_tdx.h"
+#include "tdxsim/memory.h"
+#include "tdxsim/platform.h"
+#include "tdxsim/tdxsim.h"
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint8_t byte(struct input *in)
+{
+	if (!in->left)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+static uint64_t raw64(struct input *in)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)byte(in) << (8 * i);
+	return v;
+}
+
+struct ctx {
+	tdxsim_t *sim;
+	struct host_tdx host;
+	bool host_built;
+	uint32_t lps;
+};
+
+/* A register value: mostly something meaningful to the module, sometimes anything at all. */
+static uint64_t value(struct ctx *c, struct input *in)
+{
+	uint8_t sel = byte(in);
+	const struct host_tdx *h = &c->host;
+	unsigned t = h->num_tdmrs ? byte(in) % h->num_tdmrs : 0;
+	uint64_t small = sel >> 4;
+	switch (sel & 15) {
+	case 0: return small;
+	case 1: return raw64(in);
+	case 2: return c->host_built ? h->tdmrs[t].base + (small << 22) : small << 30;
+	case 3: return c->host_built ? h->pa_array_pa : 0;
+	case 4: return c->host_built ? h->tdmr_array_pa + t * 1024 : 0;
+	case 5: return c->host_built ? h->tdmrs[t].pamt_base + (small << 12) : 0;
+	case 6: return h->global_keyid + small;
+	case 7: return h->num_tdmrs + small - 8;
+	case 8: return TDXSIM_MD_MAX_TDMRS + small; /* field ids near real ones */
+	case 9: return (uint64_t)byte(in) << 56 | (uint64_t)(byte(in) & 3) << 32 | byte(in);
+	case 10: return (uint64_t)small << tdxsim_keyid_shift(c->sim);
+	case 11: return UINT64_MAX - small;
+	case 12: return (uint64_t)byte(in) << 12;
+	case 13: return (uint64_t)(byte(in) & 31) << 30 | (uint64_t)byte(in) << 12;
+	default: return (uint64_t)byte(in) << (byte(in) & 63);
+	}
+}
+
+static void fail(const char *what, uint64_t a, uint64_t b)
+{
+	fprintf(stderr, "fuzz_seamcall: %s (0x%llx, 0x%llx)\n", what, (unsigned long long)a, (unsigned long long)b);
+	abort();
+}
+
+/* Whether the module may go from @from to @to on a successful call of @leaf (sheet 7.1). */
+static bool legal(uint64_t rax, tdxsim_module_state_t from, tdxsim_module_state_t to)
+{
+	if (rax & TDXSIM_SEAMLDR_BIT)
+		return true; /* the P-SEAMLDR installs modules (seamldr.h): any state may follow */
+	switch (rax & TDXSIM_LEAF_MASK) {
+	case TDXSIM_TDH_SYS_INIT: return from == TDXSIM_SYSINIT_PENDING && to == TDXSIM_SYSINIT_DONE;
+	case TDXSIM_TDH_SYS_CONFIG: return from == TDXSIM_SYSINIT_DONE && to == TDXSIM_SYSCONFIG_DONE;
+	case TDXSIM_TDH_SYS_KEY_CONFIG: return from == TDXSIM_SYSCONFIG_DONE && to == TDXSIM_SYS_READY;
+	case TDXSIM_TDH_SYS_UPDATE: return from == TDXSIM_SYSINIT_DONE && to == TDXSIM_SYS_READY;
+	case TDXSIM_TDH_SYS_SHUTDOWN: return to == TDXSIM_SYS_SHUTDOWN;
+	case TDXSIM_TDH_SYS_DISABLE: return true; /* no module source defines its end state (sheet 2.2) */
+	}
+	return false;
+}
+
+static void check(struct ctx *c, const char *after)
+{
+	char msg[256];
+	if (tdxsim_check_invariants(c->sim, msg, sizeof(msg))) {
+		fprintf(stderr, "fuzz_seamcall: invariant broken after %s: %s\n", after, msg);
+		abort();
+	}
+	tdxsim_module_state_t st = tdxsim_module_state(c->sim);
+	if (st > TDXSIM_SYS_SHUTDOWN && st != TDXSIM_MODULE_GONE)
+		fail("module state out of range", st, 0);
+}
+
+static void op_seamcall(struct ctx *c, struct input *in)
+{
+	uint32_t lp = byte(in) % c->lps;
+	uint8_t l = byte(in);
+	/* Mostly real leaves (0..96), with a version now and then, rarely reserved RAX bits. */
+	uint64_t rax = l & 0x7F;
+	if (l & 0x80)
+		rax |= (uint64_t)(byte(in) & 3) << TDXSIM_VERSION_SHIFT;
+	if (rax == 0x7F)
+		rax = raw64(in);
+	tdxsim_regs_t r = {0};
+	uint8_t which = byte(in); /* which of rcx, rdx, r8, r9 get a value */
+	uint64_t *regs[4] = {&r.rcx, &r.rdx, &r.r8, &r.r9};
+	for (int i = 0; i < 4; i++)
+		if (which & (1u << i))
+			*regs[i] = value(c, in);
+	tdxsim_module_state_t before = tdxsim_module_state(c->sim);
+	uint64_t in_rcx = r.rcx;
+	uint64_t status = tdxsim_seamcall(c->sim, lp, rax, &r);
+	tdxsim_module_state_t after = tdxsim_module_state(c->sim);
+	if (before != after && ((status & TDXSIM_STATUS_ERROR_BIT) || !legal(rax, before, after)))
+		fail("illegal module state change by a SEAMCALL (rax, status)", rax, status);
+	if ((rax & ~TDXSIM_LEAF_MASK) == 0 && rax == TDXSIM_TDH_PHYMEM_PAGE_RDMD && status == TDXSIM_TDX_SUCCESS) {
+		tdxsim_pamt_info_t info;
+		if (tdxsim_pamt_query(c->sim, in_rcx, &info))
+			fail("RDMD succeeded on an address the PAMT does not cover", in_rcx, 0);
+		if (info.page_type != r.rcx || info.owner != r.rdx || info.level != r.r8)
+			fail("RDMD and the PAMT disagree (type)", r.rcx, info.page_type);
+	}
+	check(c, "a SEAMCALL");
+}
+
+static void op_bringup(struct ctx *c, struct input *in)
+{
+	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(byte(in) % 5), .key_config_max_tries = 1 + byte(in) % 3};
+	host_tdx_init(c->sim, &o, &c->host);
+	c->host_built = c->host.tdmr_array_pa != 0;
+	check(c, "the bring-up");
+}
+
+static void op_platform(struct ctx *c, struct input *in)
+{
+	uint8_t k = byte(in);
+	uint32_t lp = byte(in) % c->lps;
+	tdxsim_module_state_t before = tdxsim_module_state(c->sim);
+	switch (k % 10) {
+	case 0: tdxsim_vmxon(c->sim, lp); break;
+	case 1: tdxsim_vmxoff(c->sim, lp); break;
+	case 2: tdxsim_lp_offline(c->sim, lp); break;
+	case 3: tdxsim_lp_online(c->sim, lp); break;
+	case 4: tdxsim_inject_status(c->sim, byte(in) & 0x7F, byte(in) & 1 ? TDXSIM_ANY_LP : lp, 1 + byte(in) % 4,
+				     value(c, in));
+		break;
+	case 5: tdxsim_clear_injections(c->sim); break;
+	case 6: {
+		tdxsim_range_t r = {(uint64_t)(8 + byte(in) % 8) << 30, (uint64_t)(1 + byte(in) % 4) << 28, 0};
+		if (k & 0x10)
+			tdxsim_mem_hot_remove(c->sim, r.base, r.size);
+		else
+			tdxsim_mem_hot_add(c->sim, &r);
+		break;
+	}
+	case 7:
+		if (k & 0x10)
+			tdxsim_sleep_resume(c->sim);
+		else if (byte(in) == 0x5A) /* rare: it ends TDX for the rest of the input */
+			tdxsim_sleep_enter(c->sim);
+		break;
+	default: {
+		/* A KeyID-tagged access: 0, a private KeyID or anything. */
+		uint8_t kk = byte(in);
+		uint64_t keyid = kk & 1 ? c->host.keyid_first + (kk >> 1) % 4 : kk & 2 ? kk >> 2 : 0;
+		uint64_t pa = (value(c, in) & ~UINT64_C(63)) | keyid << tdxsim_keyid_shift(c->sim);
+		uint8_t buf[128] = {0};
+		size_t len = 1 + byte(in) % 128;
+		switch (kk % 5) {
+		case 0: tdxsim_mem_read(c->sim, lp, pa, buf, len); break;
+		case 1: tdxsim_mem_write(c->sim, lp, pa, buf, len); break;
+		case 2: tdxsim_movdir64b(c->sim, lp, pa, buf); break;
+		case 3: tdxsim_clflush(c->sim, lp, pa); break;
+		default: tdxsim_wbinvd(c->sim, lp); break;
+		}
+	}
+	}
+	tdxsim_module_state_t after = tdxsim_module_state(c->sim);
+	if (before != after && after != TDXSIM_MODULE_GONE)
+		fail("a platform event changed the module state", before, after);
+	check(c, "a platform event");
+}
+
+/* Pokes a field of a TDMR_INFO the host wrote, to push TDH.SYS.CONFIG through its rules. */
+static void op_poke(struct ctx *c, struct input *in)
+{
+	if (!c->host_built)
+		return;
+	unsigned t = byte(in) % c->host.num_tdmrs, off = (byte(in) % 40) * 8;
+	uint64_t v = value(c, in);
+	tdxsim_mem_write(c->sim, 0, c->host.tdmr_array_pa + t * 1024 + off, &v, sizeof(v));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = {data, size};
+	struct ctx c = {0};
+	tdxsim_config_t cfg;
+	tdxsim_config_init(&cfg);
+	uint8_t shape = byte(&in);
+	cfg.num_packages = 1 + (shape & 1);
+	cfg.lps_per_package = 1 + (shape >> 1 & 1);
+	cfg.num_ram_ranges = 2;
+	cfg.ram[0] = (tdxsim_range_t){0, UINT64_C(2) << 30, 0};
+	cfg.ram[1] = (tdxsim_range_t){UINT64_C(4) << 30, UINT64_C(2) << 30, cfg.num_packages - 1};
+	cfg.module = shape & 4 ? TDXSIM_MODULE_1_5_06 : TDXSIM_MODULE_1_5_05;
+	cfg.errata = shape & 8 ? 0 : TDXSIM_ERRATUM_PARTIAL_WRITE_POISON;
+	if (tdxsim_create(&cfg, &c.sim))
+		return 0;
+	c.lps = tdxsim_num_lps(c.sim);
+	for (int ops = 0; in.left && ops < 96; ops++) {
+		uint8_t op = byte(&in);
+		if (op < 140)
+			op_seamcall(&c, &in);
+		else if (op < 150)
+			op_bringup(&c, &in);
+		else if (op < 170)
+			op_poke(&c, &in);
+		else
+			op_platform(&c, &in);
+	}
+	tdxsim_destroy(c.sim);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private layout of the integrity model, shared by store.c (records, ranges, filter, stats,
+ * invariants), model.c (access semantics, marking, PAMT chunks) and trap.c (protection and
+ * fault handling). Other folders use mce.h only. Every function here expects in->lock held.
+ */
+#ifndef TDXSIM_MCE_PRIV_H
+#define TDXSIM_MCE_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/util.h"
+#include "mce/mce.h"
+
+#define TDXSIM_LINE		64
+#define TDXSIM_LINES_PER_PAGE	64
+#define TDXSIM_LINE_POISON	0x8000u /* line state: poisoned */
+#define TDXSIM_LINE_KEYID	0x7FFFu /* line state: owner KeyID, 0 = TD bit clear */
+#define TDXSIM_FILTER_BITS	16	/* 64 Ki hashed 2 MiB frames, 8 KiB */
+#define TDXSIM_FILTER_FRAME	21
+#define TDXSIM_MAX_PAMT_LAYOUTS 64
+
+/* Trap-mode protection of a page (trap.c). */
+enum tdxsim_prot { TDXSIM_PROT_RW = 0, TDXSIM_PROT_RO = 1, TDXSIM_PROT_NONE = 2 };
+
+struct tdxsim_mce_page {
+	uint64_t pfn;
+	uint8_t *priv; /* plaintext written through private KeyIDs (4 KiB), or NULL: zeros */
+	uint16_t line[TDXSIM_LINES_PER_PAGE];
+	uint8_t owned, poisoned; /* lines TD-owned / poisoned */
+};
+
+struct tdxsim_mce_range {
+	uint64_t base, end; /* line-aligned */
+	uint32_t keyid;	    /* private */
+};
+
+struct tdxsim_pamt_layout {
+	uint64_t base, size;
+	uint64_t part[3]; /* PA of the 4K, 2M and 1G parts */
+};
+
+struct tdxsim_integrity {
+	pthread_mutex_t lock;
+	struct tdxsim_mem *mem;
+	const struct tdxsim_hkid *hkid;
+	const tdxsim_range_t *cmrs;
+	unsigned num_cmrs;
+	uint32_t errata;
+	bool trap;
+
+	/* Page records: open addressing, linear probing, backward-shift deletion. */
+	struct tdxsim_mce_page **slots;
+	size_t cap, count;
+
+	/* Range records. */
+	struct tdxsim_mce_range *ranges;
+	unsigned num_ranges, cap_ranges;
+
+	/* Hashed 2 MiB frames that ever held a record or range (read without the lock). */
+	atomic_uint_fast64_t filter[(1u << TDXSIM_FILTER_BITS) / 64];
+
+	/* Trap mode: page frames left open by a fault until re-protected. */
+	atomic_uint open_count;
+	uint64_t *open;
+	unsigned num_open, cap_open;
+
+	/* PAMT parts, from TDH.SYS.CONFIG. */
+	struct tdxsim_pamt_layout pamts[TDXSIM_MAX_PAMT_LAYOUTS];
+	unsigned num_pamts;
+	uint16_t pamt_entry_size[3];
+
+	tdxsim_mce_handler_t handler;
+	void *handler_user;
+	bool have_last;
+	tdxsim_mce_t last;
+	tdxsim_mem_stats_t stats; /* tracked_pages, private_range_bytes computed on demand */
+};
+
+static inline bool tdxsim_line_owned(uint16_t s)
+{
+	return (s & TDXSIM_LINE_KEYID) != 0;
+}
+
+static inline bool tdxsim_line_poisoned(uint16_t s)
+{
+	return (s & TDXSIM_LINE_POISON) != 0;
+}
+
+/* store.c */
+struct tdxsim_mce_page *tdxsim_mce_find(const struct tdxsim_integrity *in, uint64_t pfn);
+/* Record for @pfn, created from the ranges if missing; NULL when out of memory. */
+struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn);
+/* Line states of @pfn from its record or the ranges; returns false if the page is entirely
+ * shared and unpoisoned (then @out is not written). */
+bool tdxsim_mce_view(const struct tdxsim_integrity *in, uint64_t pfn, uint16_t out[TDXSIM_LINES_PER_PAGE]);
+/* Recounts a record after its lines changed; frees the plaintext when nothing is owned and the
+ * record itself when the page is back to plain shared memory. Returns the record or NULL. */
+struct tdxsim_mce_page *tdxsim_mce_settle(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg);
+/* Sets the lines [base, end) (line-aligned) of the range records to @keyid (0 removes them).
+ * Returns 0, or -1 when out of memory with nothing changed. */
+int tdxsim_mce_ranges_set(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid);
+/* Makes room for @extra more range records. 0 or -1 (out of memory). */
+int tdxsim_mce_ranges_reserve(struct tdxsim_integrity *in, unsigned extra);
+/* Unlinks and frees a record whatever its lines say. */
+void tdxsim_mce_drop(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg);
+/* Whether any range record overlaps [base, end). */
+bool tdxsim_mce_ranges_overlap(const struct tdxsim_integrity *in, uint64_t base, uint64_t end);
+void tdxsim_mce_filter_add(struct tdxsim_integrity *in, uint64_t base, uint64_t end);
+bool tdxsim_mce_filter_test(struct tdxsim_integrity *in, uint64_t frame); /* frame = pa >> 21 */
+/* Calls @fn for every record whose page overlaps [base, end). @fn may free the record. */
+void tdxsim_mce_for_pages(struct tdxsim_integrity *in, uint64_t base, uint64_t end,
+			  void (*fn)(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, void *arg),
+			  void *arg);
+
+/* model.c */
+/* Lock held. Every line of [base, end) (line-aligned) becomes owned by @keyid (0: shared),
+ * unpoisoned, reading as zeros. 0, or -1 when out of memory (range records unchanged). */
+int tdxsim_mce_mark(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid);
+/* Zeros the RAM bytes of [base, end) (whole pages are dropped, giving host memory back). */
+void tdxsim_mce_zero_ram(struct tdxsim_integrity *in, uint64_t base, uint64_t end);
+/* Forgets the plaintext of line @l. */
+void tdxsim_mce_drop_plaintext(struct tdxsim_mce_page *pg, unsigned l);
+
+/* trap.c (no-ops unless trap mode is on) */
+/* Opens the page for the library's own access to its RAM bytes. */
+void tdxsim_mce_trap_open(struct tdxsim_integrity *in, uint64_t pfn);
+/* Gives pages [base, end) (4 KiB aligned) the protection their lines call for. */
+void tdxsim_mce_trap_protect(struct tdxsim_integrity *in, uint64_t base, uint64_t end);
+
+#endif

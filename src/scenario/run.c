@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runner: a fresh simulator per run, steps in order, each executed (once, per LP, or
+ * repeated), its observations checked against its expectations, its outcome recorded. A
+ * failed expectation does not stop the run, so one report shows every broken rule; only a
+ * setup problem (the platform cannot be created, the call budget is spent) does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/scenario.h"
+
+#define MAX_EVENTS (UINT32_C(1) << 21) /* a trace beyond this is truncated, and says so */
+
+int scn_run_error(struct scn_run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+uint64_t scn_rng_next(struct scn_run *r)
+{
+	/* splitmix64: small, fast, and the same sequence everywhere for a given seed. */
+	uint64_t z = (r->rng += UINT64_C(0x9E3779B97F4A7C15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+int scn_budget(struct scn_run *r)
+{
+	if (r->opts.max_calls && ++r->calls > r->opts.max_calls) {
+		r->budget_exhausted = true;
+		return scn_run_error(r, "call budget of %llu exhausted", (unsigned long long)r->opts.max_calls);
+	}
+	return 0;
+}
+
+static struct scn_event *new_event(struct scn_run *r)
+{
+	struct tdxsim_scenario_result *res = r->res;
+	if (!r->opts.record_trace || res->events_truncated)
+		return NULL;
+	if (res->num_events == res->cap_events) {
+		size_t cap = res->cap_events ? 2 * res->cap_events : 256;
+		struct scn_event *e = cap <= MAX_EVENTS ? realloc(res->events, cap * sizeof(*e)) : NULL;
+		if (!e) {
+			res->events_truncated = true;
+			return NULL;
+		}
+		res->events = e;
+		res->cap_events = cap;
+	}
+	struct scn_event *e = &res->events[res->num_events++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+{
+	tdxsim_regs_t in = *regs;
+	uint64_t t0 = tdxsim_lp_cycles(r->sim, lp);
+	uint64_t status = tdxsim_seamcall(r->sim, lp, rax, regs);
+	uint64_t t1 = tdxsim_lp_cycles(r->sim, lp);
+	struct tdxsim_scenario_result *res = r->res;
+	/* Back-to-back identical calls (TDH.SYS.TDMR.INIT loops) become one span with a count:
+	 * a 4 TiB bring-up would otherwise need a million events. */
+	struct scn_event *last = res->num_events ? &res->events[res->num_events - 1] : NULL;
+	if (last && last->type == SCN_EV_CALL && last->lp == lp && last->rax == rax && last->rcx == in.rcx &&
+	    last->rdx == in.rdx && last->r8 == in.r8 && last->status == status && last->ts + last->dur == t0) {
+		last->dur += t1 - t0;
+		last->count++;
+		last->out_rdx = regs->rdx;
+		return status;
+	}
+	struct scn_event *e = new_event(r);
+	if (e) {
+		const char *name = tdxsim_leaf_name((uint32_t)(rax & TDXSIM_LEAF_MASK));
+		*e = (struct scn_event){.type = SCN_EV_CALL, .lp = lp, .ts = t0, .dur = t1 - t0,
+					.name = name ? name : "SEAMCALL", .rax = rax, .rcx = in.rcx, .rdx = in.rdx,
+					.r8 = in.r8, .status = status, .out_rdx = regs->rdx, .count = 1};
+	}
+	return status;
+}
+
+void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
+		    const char *note)
+{
+	struct scn_event *e = new_event(r);
+	if (e)
+		*e = (struct scn_event){.type = type, .lp = lp, .ts = ts, .dur = dur, .name = name, .note = note};
+}
+
+void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note)
+{
+	uint64_t ts = tdxsim_lp_cycles(r->sim, lp == UINT32_MAX ? 0 : lp);
+	scn_trace_span(r, SCN_EV_INSTANT, lp, ts, 0, name, note);
+}
+
+static void on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user)
+{
+	struct scn_run *r = user;
+	r->mces++;
+	r->any_mce = true;
+	r->last_mce = *mce;
+	char note[96];
+	snprintf(note, sizeof(note), "addr 0x%llx, MCi_STATUS 0x%llx", (unsigned long long)mce->addr,
+		 (unsigned long long)mce->status);
+	scn_trace_span(r, SCN_EV_MCE, mce->lp, mce->tsc, 0, "machine check", scn_strndup(&r->res->arena, note, strlen(note)));
+}
+
+/* Runs the step's executor once on each LP it names; stops at the first failing execution. */
+static int execute(struct scn_run *r, const struct scn_step *s, uint64_t iteration, uint64_t repeat)
+{
+	uint32_t n = tdxsim_num_lps(r->sim), first = 0, last = 0;
+	if (s->lp_mode == SCN_LP_ALL) {
+		last = n - 1;
+	} else if (s->lp_mode == SCN_LP_RANDOM) {
+		first = last = (uint32_t)(scn_rng_next(r) % n);
+	} else if (s->lp_mode == SCN_LP_ONE && s->lp) {
+		uint64_t lp;
+		if (scn_eval(r, s->lp, &lp))
+			return -1;
+		if (lp >= n)
+			return scn_run_error(r, "LP %llu does not exist (the platform has %u)", (unsigned long long)lp, n);
+		first = last = (uint32_t)lp;
+	}
+	for (uint32_t lp = first; lp <= last; lp++) {
+		struct scn_obs obs = {0};
+		scn_buf_reset(&r->detail);
+		if (scn_executor(s->kind)(r, s, lp, &obs))
+			return -1;
+		size_t before = r->why.len;
+		scn_check_expect(r, s, &obs);
+		if (r->why.len != before) {
+			if (repeat > 1 || first != last) {
+				/* Say which execution failed, in front of its messages. */
+				char where[64];
+				snprintf(where, sizeof(where), "(execution %llu of %llu, LP %u) ",
+					 (unsigned long long)(iteration * (last - first + 1) + (lp - first) + 1),
+					 (unsigned long long)(repeat * (last - first + 1)), lp);
+				scn_buf_printf(&r->detail, " %.*s", (int)strlen(where) - 1, where);
+			}
+			return 1;
+		}
+		for (unsigned i = 0; i < s->num_saves; i++) {
+			const struct scn_save *sv = &s->saves[i];
+			r->vars[sv->var] = sv->reg == SCN_SAVE_STATUS ? obs.status
+					   : sv->reg == SCN_SAVE_VALUE ? obs.value
+								       : *scn_reg_ptr(&obs.regs, sv->reg);
+		}
+	}
+	return 0;
+}
+
+static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
+{
+	const struct scn_step *s = &r->scn->steps[index];
+	uint32_t n = tdxsim_num_lps(r->sim);
+	/* The result outlives the scenario: it keeps its own copy of the label. */
+	const char *label = scn_strndup(&r->res->arena, s->label, strlen(s->label));
+	*out = (struct scn_outcome){.verdict = SCN_PASS, .index = index + 1, .pos = s->pos,
+				    .label = label ? label : "", .named = s->named};
+	scn_buf_reset(&r->why);
+	scn_buf_reset(&r->detail);
+	r->err[0] = 0;
+	r->mces = 0;
+	for (uint32_t lp = 0; lp < n; lp++)
+		r->lp_start[lp] = tdxsim_lp_cycles(r->sim, lp);
+	uint64_t repeat = s->repeat ? s->repeat->value : 1;
+	int rc = 0;
+	for (uint64_t it = 0; it < repeat && rc == 0; it++)
+		rc = execute(r, s, it, repeat);
+	if (rc == 0 && repeat > 1)
+		scn_buf_printf(&r->detail, " (x%llu)", (unsigned long long)repeat);
+	uint64_t cycles = 0;
+	for (uint32_t lp = 0; lp < n; lp++) {
+		uint64_t now = tdxsim_lp_cycles(r->sim, lp), d = now - r->lp_start[lp];
+		if (d > cycles) {
+			cycles = d;
+			out->lp = lp;
+		}
+		if (d)
+			scn_trace_span(r, SCN_EV_STEP, lp, r->lp_start[lp], d, out->label,
+				       scn_sprintf(&r->res->arena, "step %u, line %u", index + 1, s->pos.line));
+	}
+	out->cycles = cycles;
+	if (rc < 0) {
+		out->verdict = SCN_ERROR;
+		scn_buf_printf(&r->why, "%s:%u:%u: %s\n", r->scn->file, s->pos.line, s->pos.col, r->err);
+	} else {
+		if (rc == 0)
+			scn_check_cycles(r, s, cycles);
+		char msg[256];
+		if (r->scn->check_invariants && tdxsim_check_invariants(r->sim, msg, sizeof(msg)))
+			scn_buf_printf(&r->why, "%s:%u:%u: library invariant broken after this step: %s\n", r->scn->file,
+				       s->pos.line, s->pos.col, msg);
+		if (r->why.len)
+			out->verdict = SCN_FAIL;
+	}
+	struct scn_arena *a = &r->res->arena;
+	out->detail = scn_strndup(a, scn_buf_str(&r->detail), r->detail.len);
+	if (r->why.len)
+		out->why = scn_strndup(a, r->why.data, r->why.len);
+}
+
+static struct tdxsim_scenario_result *new_result(const struct tdxsim_scenario *scn, uint64_t seed)
+{
+	struct tdxsim_scenario_result *res = calloc(1, sizeof(*res));
+	if (!res)
+		return NULL;
+	res->seed = seed;
+	res->file = scn_strndup(&res->arena, scn->file, strlen(scn->file));
+	res->name = scn_strndup(&res->arena, scn->name, strlen(scn->name));
+	res->steps = scn_alloc(&res->arena, (scn->num_steps ? scn->num_steps : 1) * sizeof(*res->steps));
+	if (!res->file || !res->name || !res->steps) {
+		tdxsim_scenario_result_free(res);
+		return NULL;
+	}
+	res->num_steps = scn->num_steps;
+	return res;
+}
+
+static void skip_rest(struct scn_run *r, unsigned from, const char *why)
+{
+	struct tdxsim_scenario_result *res = r->res;
+	res->setup_error = scn_strndup(&res->arena, why, strlen(why));
+	for (unsigned i = from; i < res->num_steps; i++) {
+		const struct scn_step *s = &r->scn->steps[i];
+		const char *label = scn_strndup(&res->arena, s->label, strlen(s->label));
+		res->steps[i] = (struct scn_outcome){.verdict = SCN_SKIPPED, .index = i + 1, .pos = s->pos,
+						     .label = label ? label : "", .detail = "not run", .named = true};
+	}
+}
+
+static void run_all(struct scn_run *r)
+{
+	const struct tdxsim_scenario *scn = r->scn;
+	struct tdxsim_scenario_result *res = r->res;
+	tdxsim_config_t cfg = scn->cfg;
+	uint64_t ram = 0;
+	for (uint32_t i = 0; i < cfg.num_ram_ranges; i++)
+		ram += cfg.ram[i].size;
+	if (r->opts.max_ram_bytes && ram > r->opts.max_ram_bytes)
+		return skip_rest(r, 0, "platform has more RAM than this run allows (max_ram_bytes)");
+	tdxsim_err_t err = tdxsim_create(&cfg, &r->sim);
+	if (err) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "cannot create the platform: %s", tdxsim_strerror(err));
+		return skip_rest(r, 0, msg);
+	}
+	tdxsim_set_mce_handler(r->sim, on_mce, r);
+	uint32_t n = tdxsim_num_lps(r->sim);
+	res->num_lps = n;
+	res->lp_package = scn_alloc(&res->arena, n * sizeof(*res->lp_package));
+	r->lp_start = calloc(n, sizeof(*r->lp_start));
+	r->host = calloc(1, sizeof(*r->host));
+	r->vars = calloc(scn->num_vars ? scn->num_vars : 1, sizeof(*r->vars));
+	if (!res->lp_package || !r->lp_start || !r->host || !r->vars)
+		return skip_rest(r, 0, "out of memory");
+	for (uint32_t lp = 0; lp < n; lp++)
+		res->lp_package[lp] = tdxsim_lp_package(r->sim, lp);
+	for (unsigned i = 0; i < scn->num_steps; i++) {
+		run_step(r, i, &res->steps[i]);
+		if (r->budget_exhausted) {
+			skip_rest(r, i + 1, r->err);
+			break;
+		}
+	}
+	if (r->opts.record_map)
+		scn_map_snapshot(r);
+}
+
+void tdxsim_scenario_run_opts_init(tdxsim_scenario_run_opts_t *opts)
+{
+	if (!opts)
+		return;
+	memset(opts, 0, sizeof(*opts));
+	opts->size = sizeof(*opts);
+	opts->record_trace = true;
+	opts->record_map = true;
+}
+
+tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn, const tdxsim_scenario_run_opts_t *opts,
+				 tdxsim_scenario_result_t **out)
+{
+	if (!out)
+		return TDXSIM_ERR_INVALID_ARG;
+	*out = NULL;
+	if (!scn || (opts && opts->size != sizeof(*opts)))
+		return TDXSIM_ERR_INVALID_ARG;
+	struct scn_run r = {.scn = scn};
+	if (opts)
+		r.opts = *opts;
+	else
+		tdxsim_scenario_run_opts_init(&r.opts);
+	uint64_t seed = r.opts.seed_set ? r.opts.seed : scn->seed;
+	r.rng = seed;
+	if (!(r.res = new_result(scn, seed)))
+		return TDXSIM_ERR_NO_MEMORY;
+	run_all(&r);
+	struct tdxsim_scenario_result *res = r.res;
+	for (unsigned i = 0; i < res->num_steps; i++) {
+		uint8_t v = res->steps[i].verdict;
+		res->passed += v == SCN_PASS;
+		res->failed += v == SCN_FAIL;
+		res->errors += v == SCN_ERROR;
+		res->skipped += v == SCN_SKIPPED;
+	}
+	tdxsim_destroy(r.sim);
+	free(r.lp_start);
+	free(r.host);
+	free(r.vars);
+	scn_buf_free(&r.why);
+	scn_buf_free(&r.detail);
+	*out = res;
+	return TDXSIM_OK;
+}
+
+bool tdxsim_scenario_result_passed(const tdxsim_scenario_result_t *res)
+{
+	return res && !res->setup_error && res->passed == res->num_steps;
+}
+
+void tdxsim_scenario_result_counts(const tdxsim_scenario_result_t *res, unsigned *passed, unsigned *failed,
+				   unsigned *errors)
+{
+	if (passed)
+		*passed = res ? res->passed : 0;
+	if (failed)
+		*failed = res ? res->failed : 0;
+	if (errors)
+		*errors = res ? res->errors + res->skipped : 0;
+}
+
+void tdxsim_scenario_result_free(tdxsim_scenario_result_t *res)
+{
+	if (!res)
+		return;
+	free(res->events);
+	scn_arena_free(&res->arena);
+	free(res);
+}

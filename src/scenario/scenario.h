@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal types of the scenario library (include/tdxsim/scenario.h).
+ *
+ * Loading turns a YAML document into a tdxsim_scenario: the platform as a tdxsim_config_t and
+ * an array of steps whose every value is an expression tree, with every name already
+ * resolved (constants folded, variables numbered, host symbols typed). So a loaded scenario
+ * cannot fail for a reason the file shows; what is left for run time is what only the run
+ * knows (a TDMR index beyond what the host built, a division by a variable that is 0).
+ *
+ * Memory: a scenario and a result each own one arena; everything they point to lives there
+ * and goes with one free, which keeps the loader's many error paths leak-free.
+ *
+ * Files: util.c (arena, buffers), names.c (constant tables), expr.c (expressions),
+ * load.c (document, platform), load_steps.c (step table), load_expect.c, run.c (runner),
+ * run_steps.c / run_platform.c (one executor per step kind), check.c (expectations),
+ * report.c, trace.c, map.c, help.c.
+ */
+#ifndef TDXSIM_SCENARIO_INTERNAL_H
+#define TDXSIM_SCENARIO_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <yaml.h>
+
+#include "host_tdx.h"
+#include "tdxsim/memory.h"
+#include "tdxsim/platform.h"
+#include "tdxsim/scenario.h"
+
+#define SCN_FMT(a, b) __attribute__((format(printf, a, b)))
+#define SCN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- util.c ------------------------------------------------------------------------------ */
+
+struct scn_chunk;
+struct scn_arena {
+	struct scn_chunk *chunks;
+};
+/* Zeroed memory that lives until scn_arena_free(); NULL when the process is out of memory. */
+void *scn_alloc(struct scn_arena *a, size_t size);
+char *scn_strndup(struct scn_arena *a, const char *s, size_t len);
+char *scn_sprintf(struct scn_arena *a, const char *fmt, ...) SCN_FMT(2, 3);
+void scn_arena_free(struct scn_arena *a);
+
+/* A growable string; after an allocation failure it keeps what it had and sets oom. */
+struct scn_buf {
+	char *data;
+	size_t len, cap;
+	bool oom;
+};
+void scn_buf_printf(struct scn_buf *b, const char *fmt, ...) SCN_FMT(2, 3);
+void scn_buf_vprintf(struct scn_buf *b, const char *fmt, va_list ap);
+void scn_buf_put(struct scn_buf *b, const char *s, size_t len);
+const char *scn_buf_str(const struct scn_buf *b); /* "" when empty */
+void scn_buf_reset(struct scn_buf *b);
+void scn_buf_free(struct scn_buf *b);
+
+/* Case-insensitive edit distance, capped at @max + 1 (for "did you mean"). */
+unsigned scn_edit_distance(const char *a, const char *b, unsigned max);
+
+/* The closest of @n names to @word within distance 2, or NULL. */
+const char *scn_closest(const char *word, const char *const *names, size_t n);
+
+/* ---- positions and diagnostics ------------------------------------------------------------ */
+
+struct scn_pos {
+	uint32_t line, col; /* 1-based */
+};
+
+struct tdxsim_scenario;
+struct scn_loader {
+	struct tdxsim_scenario *scn;
+	const char *file;
+	void *doc; /* yaml_document_t */
+	tdxsim_scenario_diag_t *diag;
+	bool failed;
+	unsigned visits; /* nodes visited; bounded so that aliases cannot blow up the work */
+};
+
+/* Records the first error (later ones are consequences) and returns -1. */
+int scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...) SCN_FMT(3, 4);
+
+/* ---- names.c ----------------------------------------------------------------------------- */
+
+/* Name spaces an identifier in an expression is looked up in. */
+enum scn_ns {
+	SCN_NS_VALUE = 0,       /* statuses, leaves, fields, MSRs, PT_*, PS_*, OPERAND_* */
+	SCN_NS_STATUS = 1 << 0, /* ... plus bare operand names: TDX_OPERAND_INVALID|RCX */
+};
+
+/* Looks up a constant. Returns 0, or -1 if unknown. "NAME[k]" array fields are handled by the
+ * caller through scn_field_array(). */
+int scn_name_value(const char *name, enum scn_ns ns, uint64_t *value);
+/* Whether @name is a status name (for NAME(details) syntax). */
+bool scn_name_is_status(const char *name, uint64_t *value);
+/* Array field: returns its element count (0 if @name is not a field) and element 0's id. */
+unsigned scn_field_array(const char *name, uint64_t *id);
+/* The known name closest to @name in @ns, or NULL. */
+const char *scn_name_suggest(const char *name, enum scn_ns ns);
+
+/* Small enumerations used by keys and expectations. Each returns -1 if unknown. */
+struct scn_enum {
+	const char *name;
+	int64_t value;
+};
+extern const struct scn_enum scn_lib_results[];   /* ok, invalid_arg, ... (tdxsim_err_t) */
+extern const struct scn_enum scn_errno_results[]; /* ok, ENODEV, EIO, ... (bring-up) */
+extern const struct scn_enum scn_module_states[]; /* SYSINIT_PENDING ... MODULE_GONE */
+extern const struct scn_enum scn_stop_stages[];   /* all, after_lp_init, ... */
+extern const struct scn_enum scn_page_sizes[];    /* 4K, 2M, 1G */
+int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value);
+const char *scn_enum_name(const struct scn_enum *e, int64_t value); /* "?" if none */
+/* "a, b, c" of an enum table, for "expected one of" messages. Static storage per table. */
+void scn_enum_list(const struct scn_enum *e, char *buf, size_t len);
+
+/* Register names in tdxsim_regs_t order: rcx, rdx, r8..r15, rbx, rdi, rsi. */
+#define SCN_NUM_REGS 13
+extern const char *const scn_reg_names[SCN_NUM_REGS];
+int scn_reg_index(const char *name); /* -1 if not a register */
+uint64_t *scn_reg_ptr(tdxsim_regs_t *regs, int index);
+
+/* ---- expr.c ------------------------------------------------------------------------------ */
+
+enum scn_op {
+	SCN_OP_CONST,
+	SCN_OP_VAR,  /* value = variable index */
+	SCN_OP_SYM,  /* sym/field; a = index, b = second index (reserved area) */
+	SCN_OP_NEG,
+	SCN_OP_NOT,
+	SCN_OP_ADD,
+	SCN_OP_SUB,
+	SCN_OP_MUL,
+	SCN_OP_DIV,
+	SCN_OP_MOD,
+	SCN_OP_SHL,
+	SCN_OP_SHR,
+	SCN_OP_AND,
+	SCN_OP_OR,
+	SCN_OP_XOR,
+	SCN_OP_EQ,
+	SCN_OP_NE,
+	SCN_OP_LT,
+	SCN_OP_LE,
+	SCN_OP_GT,
+	SCN_OP_GE,
+	SCN_OP_LAND,
+	SCN_OP_LOR,
+	SCN_OP_LNOT,
+	SCN_OP_RANDOM, /* random(a, b): uniform in [a, b] from the run's seeded generator */
+	SCN_OP_PEEK,   /* peekN(a): N/8-byte little-endian read of simulated memory (value = bytes) */
+};
+
+/* Symbols the host bring-up or the simulator defines ("$pa_array", "$tdmr[0].base"). */
+enum scn_sym {
+	SCN_SYM_TDMR_ARRAY,   /* PA of the TDMR_INFO array */
+	SCN_SYM_PA_ARRAY,     /* PA of the array of TDMR_INFO PAs; with [i]: PA of entry i */
+	SCN_SYM_NUM_TDMRS,
+	SCN_SYM_GLOBAL_KEYID,
+	SCN_SYM_KEYID_FIRST,
+	SCN_SYM_KEYID_COUNT,
+	SCN_SYM_PAMT_BYTES,
+	SCN_SYM_KEYID_SHIFT,
+	SCN_SYM_NUM_LPS,
+	SCN_SYM_NUM_PACKAGES,
+	SCN_SYM_MCE_ADDR,     /* address of the last machine check */
+	SCN_SYM_TDMR,         /* $tdmr[i].field: what the host computed */
+	SCN_SYM_TDMR_INFO,    /* $tdmr_info[i](.field): PA of the entry or of its field */
+	SCN_SYM_CMR,          /* $cmr[i].base|size (the platform's CMRs) */
+	SCN_SYM_RAM,          /* $ram[i].base|size (the current RAM map) */
+};
+
+/* Fields of $tdmr[i] and $tdmr_info[i]. */
+enum scn_tdmr_field {
+	SCN_TF_NONE, /* $tdmr_info[i] itself */
+	SCN_TF_BASE,
+	SCN_TF_SIZE,
+	SCN_TF_END,
+	SCN_TF_PAMT_BASE,
+	SCN_TF_PAMT_SIZE,
+	SCN_TF_PAMT_1G_BASE,
+	SCN_TF_PAMT_1G_SIZE,
+	SCN_TF_PAMT_2M_BASE,
+	SCN_TF_PAMT_2M_SIZE,
+	SCN_TF_PAMT_4K_BASE,
+	SCN_TF_PAMT_4K_SIZE,
+	SCN_TF_NUM_RSVD,
+	SCN_TF_RSVD_OFFSET,
+	SCN_TF_RSVD_SIZE,
+};
+
+struct scn_expr {
+	uint8_t op, sym, field;
+	uint64_t value;
+	struct scn_expr *a, *b;
+	struct scn_pos pos;
+	const char *text; /* source text (roots only), for messages */
+};
+
+/*
+ * Parses @text (a YAML scalar at @pos, @quoted if it was quoted) into an expression, resolving
+ * every name now. Expressions without run-time parts are folded into one constant.
+ * Returns 0 or -1 (error recorded in @ld).
+ */
+int scn_parse_expr(struct scn_loader *ld, const char *text, size_t len, struct scn_pos pos, bool quoted,
+		   enum scn_ns ns, struct scn_expr **out);
+static inline bool scn_expr_is_const(const struct scn_expr *e)
+{
+	return e && e->op == SCN_OP_CONST;
+}
+
+/* The value of binary operator @op on constants; -1 for a division by zero. */
+int scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out);
+
+struct scn_run;
+/* Evaluates @e. Returns 0, or -1 with a message in the run's error buffer. */
+int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out);
+
+/* ---- the scenario ------------------------------------------------------------------------ */
+
+enum scn_kind {
+	SCN_K_SEAMCALL,
+	SCN_K_RDMSR,
+	SCN_K_VMXON,
+	SCN_K_VMXOFF,
+	SCN_K_READ,
+	SCN_K_WRITE,
+	SCN_K_MOVDIR64B,
+	SCN_K_CLFLUSH,
+	SCN_K_WBINVD,
+	SCN_K_SLEEP,
+	SCN_K_HOT_ADD,
+	SCN_K_HOT_REMOVE,
+	SCN_K_LP_OFFLINE,
+	SCN_K_LP_ONLINE,
+	SCN_K_INJECT,
+	SCN_K_CLEAR_INJECTIONS,
+	SCN_K_BRINGUP,
+	SCN_K_INIT_TDMRS,
+	SCN_K_POKE,
+	SCN_K_SET,
+	SCN_K_ASSERT,
+	SCN_K_COUNT
+};
+
+enum scn_lp_mode {
+	SCN_LP_ONE,    /* the LP the expression gives (default 0) */
+	SCN_LP_ALL,    /* every LP in turn */
+	SCN_LP_RANDOM, /* one LP drawn from the seeded generator */
+	SCN_LP_ANY,    /* inject: the injection matches any LP */
+};
+
+/* How a status expectation matches. */
+enum scn_match {
+	SCN_MATCH_DEFAULT, /* nothing written: the step kind's default (success) */
+	SCN_MATCH_EXACT,
+	SCN_MATCH_ANY,
+	SCN_MATCH_ERROR,   /* bit 63 set */
+};
+
+struct scn_pamt_expect {
+	struct scn_pos pos;
+	struct scn_expr *addr, *type, *owner, *level;
+	int8_t covered; /* -1 unspecified, 0 not covered, 1 covered */
+};
+
+struct scn_expect {
+	struct scn_pos pos;
+	uint8_t status_match;
+	struct scn_expr *status;
+	struct scn_expr *regs[SCN_NUM_REGS];
+	struct scn_expr *value;
+	bool has_result;
+	int64_t result;            /* tdxsim_err_t, or -errno for bring-up */
+	struct scn_pos result_pos;
+	int16_t state;             /* module state, -1 = unchecked */
+	struct scn_pos state_pos;
+	struct scn_expr *cycles_min, *cycles_max;
+	int8_t mce;                /* -1 unchecked, 0 none raised, 1 raised */
+	struct scn_expr *mce_addr;
+	struct scn_pos mce_pos;
+	const char *message;       /* bring-up: substring of the host's message */
+	struct scn_pos message_pos;
+	struct scn_expr *tdmrs, *key_retries;
+	struct scn_pamt_expect *pamt;
+	unsigned num_pamt;
+	struct scn_expr *cmr_base, *cmr_size;
+	bool in_cmrs;
+	struct scn_pos in_cmrs_pos;
+};
+
+struct scn_save {
+	unsigned var;
+	int reg; /* register index, SCN_SAVE_STATUS or SCN_SAVE_VALUE */
+};
+#define SCN_SAVE_STATUS (-1)
+#define SCN_SAVE_VALUE (-2)
+
+struct scn_assign {
+	unsigned var;
+	struct scn_expr *e;
+};
+
+struct scn_step {
+	uint8_t kind;
+	bool named; /* the label is the step's own name: key */
+	struct scn_pos pos;
+	const char *label;
+	uint8_t lp_mode;
+	struct scn_expr *lp; /* SCN_LP_ONE: which LP (NULL = 0) */
+	struct scn_expr *repeat;
+	union {
+		struct {
+			struct scn_expr *rax; /* leaf | version << 16 */
+			struct scn_expr *regs[SCN_NUM_REGS];
+		} call;
+		struct scn_expr *msr;
+		struct {
+			struct scn_expr *addr, *keyid, *len, *fill, *value;
+		} mem;
+		bool sleep_enter;
+		struct {
+			struct scn_expr *base, *size, *node;
+		} range;
+		struct scn_expr *target_lp; /* lp_offline / lp_online */
+		struct {
+			struct scn_expr *leaf, *status, *count;
+		} inject;
+		struct {
+			int stop;
+			struct scn_expr *key_tries;
+		} bringup;
+		struct {
+			struct scn_expr *max_calls, *tdmr;
+		} init;
+		struct {
+			struct scn_expr *addr, *value;
+			unsigned width; /* bytes of value: 1, 2, 4, 8 */
+			struct scn_expr **bytes;
+			unsigned num_bytes;
+		} poke;
+		struct {
+			struct scn_assign *v;
+			unsigned n;
+		} set;
+		struct scn_expr *cond; /* assert */
+	} u;
+	struct scn_expect ex;
+	struct scn_save *saves;
+	unsigned num_saves;
+};
+
+struct tdxsim_scenario {
+	struct scn_arena arena;
+	const char *file, *name, *description;
+	uint64_t seed;
+	bool check_invariants;
+	tdxsim_config_t cfg;
+	struct scn_step *steps;
+	unsigned num_steps;
+	const char **vars; /* variable names, indexed by SCN_OP_VAR values */
+	unsigned num_vars, cap_vars;
+};
+
+/* Whether $@name is a built-in symbol (variables may not take such names). */
+bool scn_is_builtin_symbol(const char *name);
+/* Finds or (if @define) adds a variable; returns its index or -1. */
+int scn_var_lookup(struct scn_loader *ld, const char *name, bool define);
+
+/* ---- loading (load.c, load_platform.c, load_steps.c, load_expect.c) ----------------------- */
+
+/* Document access (load.c). @what names the key for messages ("platform.packages"). */
+struct scn_pos scn_node_pos(const yaml_node_t *n);
+yaml_node_t *scn_node(struct scn_loader *ld, int index); /* NULL (error recorded) past the visit limit */
+/* Checks that @map is a mapping whose keys are all in @keys (NULL-terminated), none twice. */
+int scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *keys, const char *what);
+yaml_node_t *scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *key);
+int scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text, size_t *len);
+int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what, struct scn_expr **out);
+int scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
+		  uint64_t *out);
+int scn_get_bool(struct scn_loader *ld, yaml_node_t *n, const char *what, bool *out);
+int scn_get_string(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **out);
+int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what,
+		 int64_t *out);
+/* Whether scalar @n reads exactly @word (for keywords such as "all" or "any"). */
+bool scn_scalar_is(const yaml_node_t *n, const char *word);
+
+int scn_load_platform(struct scn_loader *ld, yaml_node_t *map);
+int scn_load_steps(struct scn_loader *ld, yaml_node_t *seq);
+int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
+
+/* ---- results ----------------------------------------------------------------------------- */
+
+enum scn_verdict { SCN_PASS, SCN_FAIL, SCN_ERROR, SCN_SKIPPED };
+
+struct scn_outcome {
+	uint8_t verdict;
+	bool named;
+	unsigned index; /* 1-based step number */
+	struct scn_pos pos;
+	const char *label;
+	const char *detail; /* what happened */
+	const char *why;    /* failures, one per line; NULL when it passed */
+	uint64_t cycles;    /* most virtual cycles any one LP spent in the step */
+	uint32_t lp;
+};
+
+enum scn_event_type { SCN_EV_CALL, SCN_EV_STEP, SCN_EV_INSTANT, SCN_EV_MCE };
+
+struct scn_event {
+	uint8_t type;
+	uint32_t lp;      /* UINT32_MAX: the whole platform */
+	uint64_t ts, dur; /* virtual cycles of that LP */
+	const char *name;
+	uint64_t rax, rcx, rdx, r8, status, out_rdx;
+	uint64_t count;   /* SEAMCALLs merged into this span (repeated identical calls) */
+	const char *note; /* free text (steps: step number and label) */
+};
+
+#define SCN_MAP_SAMPLES 800 /* page-type samples along each TDMR (one per pixel) */
+
+struct scn_map_tdmr {
+	struct host_tdx_tdmr t;
+	uint8_t samples[SCN_MAP_SAMPLES]; /* TDXSIM_PT_* or SCN_MAP_UNCOVERED */
+};
+#define SCN_MAP_UNCOVERED 0xFF
+
+struct scn_map {
+	bool valid;
+	uint64_t seamrr_base, seamrr_size;
+	unsigned num_ram, num_cmr, num_tdmrs;
+	tdxsim_range_t ram[2 * TDXSIM_MAX_RAM_RANGES], cmr[TDXSIM_MAX_RAM_RANGES];
+	struct scn_map_tdmr *tdmrs;
+	const char *state; /* module state name at the end */
+};
+
+struct tdxsim_scenario_result {
+	struct scn_arena arena;
+	const char *file, *name;
+	uint64_t seed;
+	const char *setup_error; /* the run could not start or was stopped; NULL otherwise */
+	struct scn_outcome *steps;
+	unsigned num_steps;
+	unsigned passed, failed, errors, skipped;
+	uint32_t num_lps;
+	uint32_t *lp_package;
+	struct scn_event *events;
+	size_t num_events, cap_events;
+	bool events_truncated;
+	struct scn_map map;
+};
+
+/* ---- the runner -------------------------------------------------------------------------- */
+
+/* What one execution of a step produced; expectations are checked against it. */
+struct scn_obs {
+	bool has_status, has_regs, has_value, has_result, is_bringup;
+	bool assert_failed;
+	uint64_t status;
+	tdxsim_regs_t regs;
+	uint64_t value;
+	int64_t result;
+};
+
+/* Stages the bring-up macro reached: which host symbols are meaningful. */
+enum scn_host_stage { SCN_HOST_NONE, SCN_HOST_LP_INIT, SCN_HOST_BUILT };
+
+struct scn_run {
+	const struct tdxsim_scenario *scn;
+	tdxsim_scenario_run_opts_t opts;
+	struct tdxsim_scenario_result *res;
+	tdxsim_t *sim;
+	struct host_tdx *host;
+	int host_stage;
+	uint64_t *vars;
+	uint64_t rng;
+	uint64_t calls;
+	bool budget_exhausted;
+	/* Machine checks the current step raised. */
+	unsigned mces;
+	tdxsim_mce_t last_mce;
+	bool any_mce;
+	char err[320]; /* run-time error of the current step */
+	struct scn_buf detail, why;
+	uint64_t *lp_start;
+};
+
+int scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
+uint64_t scn_rng_next(struct scn_run *r);
+/* Counts one call against the budget; returns -1 (and sets the error) once exhausted. */
+int scn_budget(struct scn_run *r);
+
+/* A SEAMCALL as the runner issues it: timed and traced. */
+uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
+void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
+		    const char *note);
+
+/* One executor per step kind (run_steps.c, run_platform.c): runs the step once on @lp. */
+typedef int (*scn_exec_fn)(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+scn_exec_fn scn_executor(unsigned kind);
+
+/* Checks @s's expectations against @obs and the simulator; failures go to r->why. */
+void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);
+void scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles);
+
+/* map.c: snapshot of the memory map at the end of a run. */
+void scn_map_snapshot(struct scn_run *r);
+
+/* Names for messages. */
+const char *scn_kind_name(unsigned kind);
+const char *scn_status_str(uint64_t status, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * P-SEAMLDR entry: which leaves exist, P-SEAMLDR.INFO, the loader's buffer rule, and its
+ * state at power-on (seamldr.h). INSTALL is in install.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "sim/sim.h"
+
+/* The loader's own version: the 2021 loader's proj_defs.mk defaults (major 1, minor 0,
+ * build 0, [PS21]); the update number and the build date are invented. */
+#define LDR_MAJOR      1
+#define LDR_MINOR      0
+#define LDR_UPDATE     0
+#define LDR_BUILD_DATE 20230101
+#define LDR_BUILD_NUM  0
+
+/* SEAMEXTEND.VALID once a module is installed ([PS23] fill_seamextend_structure). */
+#define SEAMEXTEND_VALID 0x1FF
+
+int tdxsim_seamldr_init(struct tdxsim_seamldr *l, uint32_t num_lps, uint32_t updates)
+{
+	memset(l, 0, sizeof(*l));
+	l->num_lps = num_lps;
+	l->initial_updates = l->remaining_updates = updates;
+	l->update_bitmap = calloc(num_lps, 1);
+	return l->update_bitmap ? 0 : -1;
+}
+
+void tdxsim_seamldr_fini(struct tdxsim_seamldr *l)
+{
+	free(l->update_bitmap);
+	l->update_bitmap = NULL;
+}
+
+void tdxsim_seamldr_boot(struct tdxsim *sim)
+{
+	struct tdxsim_seamldr *l = &sim->ldr;
+	/* The NP-SEAMLDR loads the P-SEAMLDR and the first module only on a BIOS that enabled
+	 * TDX; on any other machine a SEAMCALL of either kind is VMfailInvalid (sheet 1.5, 12). */
+	l->present = sim->mod.state != TDXSIM_MODULE_GONE;
+	if (!l->present)
+		return;
+	/* The boot module's measurement: as if its image were a tdxsim image of one page. */
+	struct tdxsim_module_descriptor d;
+	const void *page = &d;
+	tdxsim_descriptor_fill(&d, sim->mod.profile);
+	l->seamextend.valid = SEAMEXTEND_VALID;
+	l->seamextend.seam_svn = sim->mod.profile->seam_svn;
+	if (tdxsim_sha384_pages(&page, 1, l->seamextend.mrseam))
+		memset(l->seamextend.mrseam, 0, sizeof(l->seamextend.mrseam));
+}
+
+void *tdxsim_seamldr_shared(struct tdxsim *sim, uint64_t pa, uint64_t align, uint64_t len)
+{
+	const struct tdxsim_hkid *h = &sim->hkid;
+	uint64_t plain = tdxsim_hkid_strip(h, pa);
+
+	if (!tdxsim_is_aligned(pa, align) || pa >= TDXSIM_MODULE_PA_LIMIT)
+		return NULL;
+	/* Only the start address is tested against SEAMRR: the buffer is aligned to its size
+	 * ([PS21] helpers.c shared_hpa_check). */
+	if (plain >= sim->cfg.seamrr_base && plain - sim->cfg.seamrr_base < sim->cfg.seamrr_size)
+		return NULL;
+	if (tdxsim_hkid_of_pa(h, pa) >= tdxsim_hkid_first_private(h))
+		return NULL;
+	return tdxsim_mem_ptr(&sim->mem, plain, len);
+}
+
+/* Whether SEAM_READY is set: a module is loaded and not blocked by an INSTALL session. */
+static bool seam_ready(const struct tdxsim *sim)
+{
+	return sim->mod.state != TDXSIM_MODULE_GONE;
+}
+
+uint64_t tdxsim_seamldr_info(struct tdxsim *sim, uint32_t lp, tdxsim_regs_t *regs)
+{
+	const struct tdxsim_seamldr *l = &sim->ldr;
+	struct tdxsim_seamldr_info *out =
+		tdxsim_seamldr_shared(sim, regs->rcx, TDXSIM_SEAMLDR_INFO_ALIGN, sizeof(*out));
+
+	if (!out)
+		return TDXSIM_PSEAMLDR_EBADPARAM;
+	memset(out, 0, sizeof(*out));
+	out->vendor_id = 0x8086;
+	out->build_date = LDR_BUILD_DATE;
+	out->build_num = LDR_BUILD_NUM;
+	out->minor = LDR_MINOR;
+	out->major = LDR_MAJOR;
+	out->update = LDR_UPDATE;
+	out->acm_x2apicid = sim->cpu.lps[0].x2apic_id; /* the boot LP ran the SEAM loader ACM */
+	out->num_remaining_updates = l->remaining_updates;
+	out->seam_info = l->seamextend;
+	out->seam_ready = seam_ready(sim);
+	out->p_seam_ready = 1;
+	return TDXSIM_TDX_SUCCESS;
+}
+
+uint64_t tdxsim_seamldr_call(struct tdxsim *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs,
+			     uint64_t *cycles)
+{
+	struct tdxsim_seamldr *l = &sim->ldr;
+
+	/* No loader (TDX off in the BIOS, or lost with the module in S3): VMfailInvalid. */
+	if (!l->present || (sim->mod.state == TDXSIM_MODULE_GONE && !l->gone_by_loader))
+		return TDXSIM_TDX_SEAMCALL_VMFAILINVALID;
+	*cycles += sim->cfg.costs.seamldr_call;
+	/* The loader compares all of RAX with its leaf numbers; anything else is EBADPARAM
+	 * ([PS23] pseamldr_dispatcher.c). SHUTDOWN (2), SEAMINFO (3) and CLEANUP (4) exist in
+	 * the loader but are not emulated: tdxsim answers them as not emulated. */
+	switch (rax) {
+	case TDXSIM_SEAMLDR_INFO:
+		return tdxsim_seamldr_info(sim, lp, regs);
+	case TDXSIM_SEAMLDR_INSTALL:
+		return tdxsim_seamldr_install(sim, lp, regs, cycles);
+	case TDXSIM_SEAMLDR_BIT | 2:
+	case TDXSIM_SEAMLDR_BIT | 3:
+	case TDXSIM_SEAMLDR_BIT | 4:
+		tdxsim_set_error(sim, TDXSIM_OK, "seamcall: P-SEAMLDR leaf %llu is not emulated",
+				 (unsigned long long)(rax & ~TDXSIM_SEAMLDR_BIT));
+		return UINT64_C(0x8000FF00E0E00000); /* TDXSIM_STATUS_NOT_EMULATED (seamcall.h) */
+	default:
+		return TDXSIM_PSEAMLDR_EBADPARAM;
+	}
+}
+
+uint64_t tdxsim_seamldr_hash(const struct tdxsim_seamldr *l, uint64_t h)
+{
+	h = tdxsim_hash_u64(h, (uint64_t)l->present | (uint64_t)l->gone_by_loader << 1 |
+				       (uint64_t)l->key_dirty << 2);
+	h = tdxsim_hash_u64(h, l->seamextend.valid);
+	h = tdxsim_hash_u64(h, l->seamextend.seam_svn);
+	for (unsigned i = 0; i < sizeof(l->seamextend.mrseam); i += 8) {
+		uint64_t v;
+		memcpy(&v, l->seamextend.mrseam + i, 8);
+		h = tdxsim_hash_u64(h, v);
+	}
+	h = tdxsim_hash_u64(h, l->remaining_updates);
+	h = tdxsim_hash_u64(h, l->lps_in_update);
+	h = tdxsim_hash_u64(h, (uint64_t)(int64_t)l->saved_state);
+	for (uint32_t i = 0; i < l->num_lps; i++)
+		h = tdxsim_hash_u64(h, l->update_bitmap[i]);
+	return h;
+}
