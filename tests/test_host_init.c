@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "tdxsim/memory.h"
 
 static void bring_up(const char *shape, struct fx *fx)
 {
@@ -247,6 +248,34 @@ static void module_1_0__bring_up_through_sys_info(void **state)
 	fx_destroy(&fx);
 }
 
+/* TDMR.INIT fails half-way: the host resets the PAMTs the module already wrote with the
+ * global KeyID (MOVDIR64B, erratum parts) before freeing them, so reusing them is harmless. */
+static void tdmr_init_failure__pamts_reset_before_reuse(void **state)
+{
+	struct fx fx;
+	fx_create(&fx, NULL, FX_VMX);
+	/* TDMR 0 (2 GiB) takes 512 calls; the 600th, inside TDMR 1, fails. */
+	assert_int_equal(tdxsim_inject_status_after(fx.sim, TDXSIM_TDH_SYS_TDMR_INIT, TDXSIM_ANY_LP, 599, 1,
+						    TDXSIM_TDX_SYS_BUSY),
+			 TDXSIM_OK);
+	tdxsim_mem_stats_t st;
+	struct host_tdx host;
+	assert_int_equal(host_tdx_init(fx.sim, NULL, &host), -5 /* -EIO */);
+	assert_int_equal(host.status, TDXSIM_TDX_SYS_BUSY);
+	tdxsim_mem_stats(fx.sim, &st);
+	assert_int_equal(st.private_range_bytes, 0);
+	/* Reuse the first PAMT page: allocate it again, write 8 bytes, read them back. */
+	uint64_t pa;
+	assert_int_equal(tdxsim_phys_alloc(fx.sim, 4096, 4096, UINT32_MAX, &pa), TDXSIM_OK);
+	uint64_t v = 0x1122334455667788, back = 0;
+	assert_int_equal(tdxsim_mem_write(fx.sim, 0, pa + 8, &v, 8), TDXSIM_OK);
+	assert_int_equal(tdxsim_mem_read(fx.sim, 0, pa + 8, &back, 8), TDXSIM_OK);
+	assert_int_equal(back, v);
+	tdxsim_mem_stats(fx.sim, &st);
+	assert_int_equal(st.machine_checks, 0);
+	fx_destroy(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +287,7 @@ int main(void)
 		cmocka_unit_test(sys_rdall__through_the_abi),
 		cmocka_unit_test(sys_info__operands_and_layout),
 		cmocka_unit_test(module_1_0__bring_up_through_sys_info),
+		cmocka_unit_test(tdmr_init_failure__pamts_reset_before_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tdxsim/cpu.h"
+#include "tdxsim/memory.h"
+
 #define SZ_1M		 (UINT64_C(1) << 20)
 #define SZ_1G		 (UINT64_C(1) << 30)
 #define PAGE_SIZE	 UINT64_C(4096)
@@ -345,6 +348,35 @@ static void free_memory(tdxsim_t *sim, struct host_tdx *h)
 		tdxsim_phys_free(sim, h->pa_array_pa, PAGE_SIZE);
 }
 
+/* Linux's X86_BUG_TDX_PW_MCE: Sapphire Rapids and Emerald Rapids server parts (sheet 10),
+ * recognized by family 6 and the model in CPUID(1).EAX. */
+static bool has_partial_write_erratum(tdxsim_t *sim)
+{
+	tdxsim_cpuid_regs_t r;
+	if (tdxsim_cpuid(sim, 0, 1, 0, &r))
+		return false;
+	uint32_t family = (r.eax >> 8) & 0xF, model = ((r.eax >> 4) & 0xF) | ((r.eax >> 12) & 0xF0);
+	return family == 6 && (model == 0x8F || model == 0xCF);
+}
+
+/*
+ * After TDH.SYS.KEY.CONFIG or TDH.SYS.TDMR.INIT failed the module may have written the PAMTs
+ * with the global private KeyID. Before the pages go back to the allocator: WBINVD on every
+ * LP, then, only on parts with the partial-write erratum, a MOVDIR64B of zeros over every line
+ * so that no later partial write poisons them (sheet 7.2 "Linux usage", 10).
+ */
+static void reset_pamts(tdxsim_t *sim, const struct host_tdx *h)
+{
+	static const uint8_t zero[64] __attribute__((aligned(64)));
+	for (uint32_t lp = 0; lp < tdxsim_num_lps(sim); lp++)
+		tdxsim_wbinvd(sim, lp);
+	if (!has_partial_write_erratum(sim))
+		return;
+	for (unsigned i = 0; i < h->num_tdmrs; i++)
+		for (uint64_t off = 0; off < h->tdmrs[i].pamt_size; off += 64)
+			tdxsim_movdir64b(sim, 0, h->tdmrs[i].pamt_base + off, zero);
+}
+
 void host_tdx_free(tdxsim_t *sim, struct host_tdx *h)
 {
 	free_memory(sim, h);
@@ -436,8 +468,10 @@ cpus_done:
 		return 0;
 	if (!err)
 		err = init_tdmrs(sim, &o, h);
-	if (err)
+	if (err) {
+		reset_pamts(sim, h);
 		goto free;
+	}
 	klog(&o, "%llu KB allocated for PAMT", (unsigned long long)(h->pamt_bytes >> 10));
 	klog(&o, "TDX module initialized");
 	return 0;

@@ -330,6 +330,13 @@ TDXSIM_API uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, td
  */
 TDXSIM_API tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t count,
 					    uint64_t status);
+/**
+ * As tdxsim_inject_status(), but the first @p skip matching calls run normally: "fail the
+ * 600th TDH.SYS.TDMR.INIT" is skip = 599, count = 1. Host error paths deep inside a flow
+ * (half-initialized PAMTs, a failing LP in the middle) become testable this way.
+ */
+TDXSIM_API tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip,
+						  uint32_t count, uint64_t status);
 /** Drops every pending injection. */
 TDXSIM_API void tdxsim_clear_injections(tdxsim_t *sim);
 

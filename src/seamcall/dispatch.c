@@ -17,6 +17,11 @@ static bool take_injection(struct tdxsim *sim, uint16_t leaf, uint32_t lp, uint6
 		struct tdxsim_injection *inj = &sim->injections[i];
 		if (inj->leaf != leaf || (inj->lp != TDXSIM_ANY_LP && inj->lp != lp))
 			continue;
+		if (inj->skip) {
+			/* The first matching injection still counts down: this call runs. */
+			inj->skip--;
+			return false;
+		}
 		*status = inj->status;
 		if (--inj->remaining == 0) {
 			memmove(inj, inj + 1, (sim->num_injections - i - 1) * sizeof(*inj));

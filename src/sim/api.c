@@ -153,6 +153,12 @@ uint32_t tdxsim_keyid_shift(const tdxsim_t *sim)
 
 tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t count, uint64_t status)
 {
+	return tdxsim_inject_status_after(sim, leaf, lp, 0, count, status);
+}
+
+tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip, uint32_t count,
+					uint64_t status)
+{
 	if (!sim || count == 0 || (lp != TDXSIM_ANY_LP && lp >= sim->cpu.num_lps))
 		return TDXSIM_ERR_INVALID_ARG;
 	LOCK(sim);
@@ -167,7 +173,7 @@ tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uin
 		sim->injections = n;
 		sim->cap_injections = cap;
 	}
-	sim->injections[sim->num_injections++] = (struct tdxsim_injection){leaf, lp, count, status};
+	sim->injections[sim->num_injections++] = (struct tdxsim_injection){leaf, lp, count, skip, status};
 out:
 	UNLOCK(sim);
 	return err;

@@ -29,6 +29,7 @@ struct tdxsim_injection {
 	uint16_t leaf;
 	uint32_t lp;
 	uint32_t remaining;
+	uint32_t skip; /* matching calls to let through before the first injected one */
 	uint64_t status;
 };
 
