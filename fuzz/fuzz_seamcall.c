@@ -50,6 +50,7 @@ struct ctx {
 	tdxsim_t *sim;
 	struct host_tdx host;
 	bool host_built;
+	bool rdmd_injected; /* an injected status may stand in for a real RDMD answer */
 	uint32_t lps;
 };
 
@@ -61,27 +62,43 @@ static uint64_t value(struct ctx *c, struct input *in)
 	unsigned t = h->num_tdmrs ? byte(in) % h->num_tdmrs : 0;
 	uint64_t small = sel >> 4;
 	switch (sel & 15) {
-	case 0: return small;
-	case 1: return raw64(in);
-	case 2: return c->host_built ? h->tdmrs[t].base + (small << 22) : small << 30;
-	case 3: return c->host_built ? h->pa_array_pa : 0;
-	case 4: return c->host_built ? h->tdmr_array_pa + t * 1024 : 0;
-	case 5: return c->host_built ? h->tdmrs[t].pamt_base + (small << 12) : 0;
-	case 6: return h->global_keyid + small;
-	case 7: return h->num_tdmrs + small - 8;
-	case 8: return TDXSIM_MD_MAX_TDMRS + small; /* field ids near real ones */
-	case 9: return (uint64_t)byte(in) << 56 | (uint64_t)(byte(in) & 3) << 32 | byte(in);
-	case 10: return (uint64_t)small << tdxsim_keyid_shift(c->sim);
-	case 11: return UINT64_MAX - small;
-	case 12: return (uint64_t)byte(in) << 12;
-	case 13: return (uint64_t)(byte(in) & 31) << 30 | (uint64_t)byte(in) << 12;
-	default: return (uint64_t)byte(in) << (byte(in) & 63);
+	case 0:
+		return small;
+	case 1:
+		return raw64(in);
+	case 2:
+		return c->host_built ? h->tdmrs[t].base + (small << 22) : small << 30;
+	case 3:
+		return c->host_built ? h->pa_array_pa : 0;
+	case 4:
+		return c->host_built ? h->tdmr_array_pa + t * 1024 : 0;
+	case 5:
+		return c->host_built ? h->tdmrs[t].pamt_base + (small << 12) : 0;
+	case 6:
+		return h->global_keyid + small;
+	case 7:
+		return h->num_tdmrs + small - 8;
+	case 8:
+		return TDXSIM_MD_MAX_TDMRS + small; /* field ids near real ones */
+	case 9:
+		return (uint64_t)byte(in) << 56 | (uint64_t)(byte(in) & 3) << 32 | byte(in);
+	case 10:
+		return (uint64_t)small << tdxsim_keyid_shift(c->sim);
+	case 11:
+		return UINT64_MAX - small;
+	case 12:
+		return (uint64_t)byte(in) << 12;
+	case 13:
+		return (uint64_t)(byte(in) & 31) << 30 | (uint64_t)byte(in) << 12;
+	default:
+		return (uint64_t)byte(in) << (byte(in) & 63);
 	}
 }
 
 static void fail(const char *what, uint64_t a, uint64_t b)
 {
-	fprintf(stderr, "fuzz_seamcall: %s (0x%llx, 0x%llx)\n", what, (unsigned long long)a, (unsigned long long)b);
+	fprintf(stderr, "fuzz_seamcall: %s (0x%llx, 0x%llx)\n", what, (unsigned long long)a,
+		(unsigned long long)b);
 	abort();
 }
 
@@ -91,12 +108,18 @@ static bool legal(uint64_t rax, tdxsim_module_state_t from, tdxsim_module_state_
 	if (rax & TDXSIM_SEAMLDR_BIT)
 		return true; /* the P-SEAMLDR installs modules (seamldr.h): any state may follow */
 	switch (rax & TDXSIM_LEAF_MASK) {
-	case TDXSIM_TDH_SYS_INIT: return from == TDXSIM_SYSINIT_PENDING && to == TDXSIM_SYSINIT_DONE;
-	case TDXSIM_TDH_SYS_CONFIG: return from == TDXSIM_SYSINIT_DONE && to == TDXSIM_SYSCONFIG_DONE;
-	case TDXSIM_TDH_SYS_KEY_CONFIG: return from == TDXSIM_SYSCONFIG_DONE && to == TDXSIM_SYS_READY;
-	case TDXSIM_TDH_SYS_UPDATE: return from == TDXSIM_SYSINIT_DONE && to == TDXSIM_SYS_READY;
-	case TDXSIM_TDH_SYS_SHUTDOWN: return to == TDXSIM_SYS_SHUTDOWN;
-	case TDXSIM_TDH_SYS_DISABLE: return true; /* no module source defines its end state (sheet 2.2) */
+	case TDXSIM_TDH_SYS_INIT:
+		return from == TDXSIM_SYSINIT_PENDING && to == TDXSIM_SYSINIT_DONE;
+	case TDXSIM_TDH_SYS_CONFIG:
+		return from == TDXSIM_SYSINIT_DONE && to == TDXSIM_SYSCONFIG_DONE;
+	case TDXSIM_TDH_SYS_KEY_CONFIG:
+		return from == TDXSIM_SYSCONFIG_DONE && to == TDXSIM_SYS_READY;
+	case TDXSIM_TDH_SYS_UPDATE:
+		return from == TDXSIM_SYSINIT_DONE && to == TDXSIM_SYS_READY;
+	case TDXSIM_TDH_SYS_SHUTDOWN:
+		return to == TDXSIM_SYS_SHUTDOWN;
+	case TDXSIM_TDH_SYS_DISABLE:
+		return true; /* no module source defines its end state (sheet 2.2) */
 	}
 	return false;
 }
@@ -135,7 +158,7 @@ static void op_seamcall(struct ctx *c, struct input *in)
 	tdxsim_module_state_t after = tdxsim_module_state(c->sim);
 	if (before != after && ((status & TDXSIM_STATUS_ERROR_BIT) || !legal(rax, before, after)))
 		fail("illegal module state change by a SEAMCALL (rax, status)", rax, status);
-	if ((rax & ~TDXSIM_LEAF_MASK) == 0 && rax == TDXSIM_TDH_PHYMEM_PAGE_RDMD && status == TDXSIM_TDX_SUCCESS) {
+	if (rax == TDXSIM_TDH_PHYMEM_PAGE_RDMD && status == TDXSIM_TDX_SUCCESS && !c->rdmd_injected) {
 		tdxsim_pamt_info_t info;
 		if (tdxsim_pamt_query(c->sim, in_rcx, &info))
 			fail("RDMD succeeded on an address the PAMT does not cover", in_rcx, 0);
@@ -147,7 +170,8 @@ static void op_seamcall(struct ctx *c, struct input *in)
 
 static void op_bringup(struct ctx *c, struct input *in)
 {
-	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(byte(in) % 5), .key_config_max_tries = 1 + byte(in) % 3};
+	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(byte(in) % 5),
+				  .key_config_max_tries = 1 + byte(in) % 3};
 	host_tdx_init(c->sim, &o, &c->host);
 	c->host_built = c->host.tdmr_array_pa != 0;
 	check(c, "the bring-up");
@@ -159,16 +183,32 @@ static void op_platform(struct ctx *c, struct input *in)
 	uint32_t lp = byte(in) % c->lps;
 	tdxsim_module_state_t before = tdxsim_module_state(c->sim);
 	switch (k % 10) {
-	case 0: tdxsim_vmxon(c->sim, lp); break;
-	case 1: tdxsim_vmxoff(c->sim, lp); break;
-	case 2: tdxsim_lp_offline(c->sim, lp); break;
-	case 3: tdxsim_lp_online(c->sim, lp); break;
-	case 4: tdxsim_inject_status(c->sim, byte(in) & 0x7F, byte(in) & 1 ? TDXSIM_ANY_LP : lp, 1 + byte(in) % 4,
+	case 0:
+		tdxsim_vmxon(c->sim, lp);
+		break;
+	case 1:
+		tdxsim_vmxoff(c->sim, lp);
+		break;
+	case 2:
+		tdxsim_lp_offline(c->sim, lp);
+		break;
+	case 3:
+		tdxsim_lp_online(c->sim, lp);
+		break;
+	case 4: {
+		uint16_t leaf = byte(in) & 0x7F;
+		c->rdmd_injected |= leaf == TDXSIM_TDH_PHYMEM_PAGE_RDMD;
+		tdxsim_inject_status(c->sim, leaf, byte(in) & 1 ? TDXSIM_ANY_LP : lp, 1 + byte(in) % 4,
 				     value(c, in));
 		break;
-	case 5: tdxsim_clear_injections(c->sim); break;
+	}
+	case 5:
+		tdxsim_clear_injections(c->sim);
+		c->rdmd_injected = false;
+		break;
 	case 6: {
-		tdxsim_range_t r = {(uint64_t)(8 + byte(in) % 8) << 30, (uint64_t)(1 + byte(in) % 4) << 28, 0};
+		tdxsim_range_t r = {(uint64_t)(8 + byte(in) % 8) << 30, (uint64_t)(1 + byte(in) % 4) << 28,
+				    0};
 		if (k & 0x10)
 			tdxsim_mem_hot_remove(c->sim, r.base, r.size);
 		else
@@ -189,11 +229,21 @@ static void op_platform(struct ctx *c, struct input *in)
 		uint8_t buf[128] = {0};
 		size_t len = 1 + byte(in) % 128;
 		switch (kk % 5) {
-		case 0: tdxsim_mem_read(c->sim, lp, pa, buf, len); break;
-		case 1: tdxsim_mem_write(c->sim, lp, pa, buf, len); break;
-		case 2: tdxsim_movdir64b(c->sim, lp, pa, buf); break;
-		case 3: tdxsim_clflush(c->sim, lp, pa); break;
-		default: tdxsim_wbinvd(c->sim, lp); break;
+		case 0:
+			tdxsim_mem_read(c->sim, lp, pa, buf, len);
+			break;
+		case 1:
+			tdxsim_mem_write(c->sim, lp, pa, buf, len);
+			break;
+		case 2:
+			tdxsim_movdir64b(c->sim, lp, pa, buf);
+			break;
+		case 3:
+			tdxsim_clflush(c->sim, lp, pa);
+			break;
+		default:
+			tdxsim_wbinvd(c->sim, lp);
+			break;
 		}
 	}
 	}
@@ -240,6 +290,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_poke(&c, &in);
 		else
 			op_platform(&c, &in);
+	}
+	if (getenv("TDXSIM_FUZZ_VERBOSE")) {
+		tdxsim_pamt_stats_t st;
+		tdxsim_pamt_stats(c.sim, &st);
+		fprintf(stderr, "final state %d, %u TDMR(s), %llu bytes initialized\n",
+			tdxsim_module_state(c.sim), st.num_tdmrs, (unsigned long long)st.initialized_bytes);
 	}
 	tdxsim_destroy(c.sim);
 	return 0;

@@ -21,7 +21,7 @@
 #include "tdxsim/memory.h"
 #include "tdxsim/tdxsim.h"
 
-#define GiB (UINT64_C(1) << 30)
+#define GiB    (UINT64_C(1) << 30)
 #define STRIDE 1024 /* the host's TDMR_INFO stride (host_tdx.c) */
 
 static void fail(const char *what, unsigned i)
@@ -78,7 +78,8 @@ static void verify(const tdxsim_config_t *cfg, const struct tdxsim_tdmr_info *t,
 		uint64_t prev_end = 0;
 		for (int j = 0; j < TDXSIM_TDMR_MAX_RESERVED && a->reserved_areas[j].size; j++) {
 			const struct tdxsim_tdmr_reserved_area *r = &a->reserved_areas[j];
-			if (r->offset % 4096 || r->size % 4096 || r->offset < prev_end || r->offset + r->size > a->size)
+			if (r->offset % 4096 || r->size % 4096 || r->offset < prev_end ||
+			    r->offset + r->size > a->size)
 				fail("reserved area misplaced", i);
 			prev_end = r->offset + r->size;
 		}
@@ -137,7 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Raw: up to eight TDMR_INFOs straight from the input. */
 		n = 1 + data[at++] % 8;
 		for (unsigned i = 0; i < n; i++) {
-			size_t k = size - at < sizeof(struct tdxsim_tdmr_info) ? size - at : sizeof(struct tdxsim_tdmr_info);
+			size_t k = size - at < sizeof(struct tdxsim_tdmr_info)
+					   ? size - at
+					   : sizeof(struct tdxsim_tdmr_info);
 			memset(array + i * STRIDE, 0, sizeof(struct tdxsim_tdmr_info));
 			memcpy(array + i * STRIDE, data + at, k);
 			at += k;
@@ -166,6 +169,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t hash = tdxsim_state_hash(sim);
 	tdxsim_regs_t r = {.rcx = host.pa_array_pa, .rdx = n, .r8 = r8};
 	uint64_t status = tdxsim_seamcall(sim, 0, TDXSIM_TDH_SYS_CONFIG, &r);
+	if (getenv("TDXSIM_FUZZ_VERBOSE")) {
+		char name[96];
+		fprintf(stderr, "SYS.CONFIG with %u TDMR(s): %s\n", n,
+			tdxsim_status_name(status, name, sizeof(name)));
+	}
 	char msg[256];
 	if (tdxsim_check_invariants(sim, msg, sizeof(msg))) {
 		fprintf(stderr, "fuzz_sys_config: invariant broken after SYS.CONFIG: %s\n", msg);

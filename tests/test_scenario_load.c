@@ -29,57 +29,87 @@ static const struct bad bad_rows[] = {
 	{"yaml__tab_indent", "steps:\n\t- vmxon: 0\n", 2, 1, "YAML syntax error"},
 	{"steps__not_a_list", "steps: {a: 1}\n", 1, 8, "steps: expected a list of steps"},
 	{"step__no_kind", "steps:\n  - name: x\n", 2, 5, "no step kind"},
-	{"step__unknown_kind", "steps:\n  - seamcal: 1\n", 2, 5, "unknown step kind 'seamcal', did you mean 'seamcall'?"},
+	{"step__unknown_kind", "steps:\n  - seamcal: 1\n", 2, 5,
+	 "unknown step kind 'seamcal', did you mean 'seamcall'?"},
 	{"step__two_kinds", "steps:\n  - vmxon: 0\n    vmxoff: 0\n", 2, 5, "both 'vmxon' and 'vmxoff'"},
 	{"step__key_of_other_kind", "steps:\n  - vmxon: 0\n    rcx: 1\n", 3, 5, "vmxon: unknown key 'rcx'"},
-	{"step__lp_all_not_allowed", "steps:\n  - read: {addr: 0}\n    lp: all\n", 3, 9, "'all' is not possible here"},
-	{"value__unknown_name", "steps:\n  - seamcall: TDH.SYS.INT\n", 2, 15, "unknown name 'TDH.SYS.INT', did you mean 'TDH.SYS.INIT'?"},
+	{"step__lp_all_not_allowed", "steps:\n  - read: {addr: 0}\n    lp: all\n", 3, 9,
+	 "'all' is not possible here"},
+	{"value__unknown_name", "steps:\n  - seamcall: TDH.SYS.INT\n", 2, 15,
+	 "unknown name 'TDH.SYS.INT', did you mean 'TDH.SYS.INIT'?"},
 	{"value__bad_digit", "steps:\n  - seamcall: 0b102\n", 2, 15, "digit out of range"},
-	{"value__too_big", "steps:\n  - seamcall: 0x1_0000_0000_0000_0000\n", 2, 15, "does not fit in 64 bits"},
+	{"value__too_big", "steps:\n  - seamcall: 0x1_0000_0000_0000_0000\n", 2, 15,
+	 "does not fit in 64 bits"},
 	{"value__size_too_big", "steps:\n  - seamcall: 16384P\n", 2, 15, "size does not fit in 64 bits"},
 	{"value__bad_suffix", "steps:\n  - seamcall: 4Q\n", 2, 16, "unexpected character after a number"},
 	{"value__trailing", "steps:\n  - seamcall: 1 2\n", 2, 17, "unexpected text after the value"},
 	{"value__unclosed_paren", "steps:\n  - seamcall: (1 + 2\n", 2, 21, "expected ')'"},
 	{"value__division_by_zero", "steps:\n  - seamcall: 1 / (2 - 2)\n", 2, 26, "division by zero"},
-	{"value__quoted_column", "steps:\n  - seamcall: \"TDH.SYS.INIT + NOPE\"\n", 2, 31, "unknown name 'NOPE'"},
+	{"value__quoted_column", "steps:\n  - seamcall: \"TDH.SYS.INIT + NOPE\"\n", 2, 31,
+	 "unknown name 'NOPE'"},
 	{"value__unknown_variable", "steps:\n  - seamcall: $nope\n", 2, 15, "unknown variable '$nope'"},
-	{"value__bad_symbol_field", "steps:\n  - seamcall: $tdmr[0].bse\n", 2, 24, "unknown TDMR field 'bse'"},
+	{"value__bad_symbol_field", "steps:\n  - seamcall: $tdmr[0].bse\n", 2, 24,
+	 "unknown TDMR field 'bse'"},
 	{"value__array_index", "steps:\n  - seamcall: TDH.SYS.RD\n    rdx: CMR_BASE[32]\n", 3, 10,
 	 "index of 'CMR_BASE' must be a constant below its element count"},
-	{"value__deep_nesting", "steps:\n  - seamcall: ((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))\n",
+	{"value__deep_nesting",
+	 "steps:\n  - seamcall: "
+	 "((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))"
+	 "))\n",
 	 2, 0, "nested too deeply"},
-	{"value__mapping_for_number", "steps:\n  - seamcall: {a: 1}\n", 2, 15, "seamcall: expected a single value, found a mapping"},
-	{"platform__out_of_range", "platform: {packages: 9}\nsteps: []\n", 1, 22, "platform.packages: 9 (0x9) is out of range (expected 1..8)"},
+	{"value__mapping_for_number", "steps:\n  - seamcall: {a: 1}\n", 2, 15,
+	 "seamcall: expected a single value, found a mapping"},
+	{"platform__out_of_range", "platform: {packages: 9}\nsteps: []\n", 1, 22,
+	 "platform.packages: 9 (0x9) is out of range (expected 1..8)"},
 	{"platform__unknown_key", "platform: {pakages: 2}\nsteps: []\n", 1, 12, "did you mean 'packages'?"},
-	{"platform__bad_shape", "platform: {shape: 8t}\nsteps: []\n", 1, 19, "expected one of: 16g, 1t-holes, 4t"},
-	{"platform__ram_not_list", "platform: {ram: 4G}\nsteps: []\n", 1, 17, "platform.ram: expected a list"},
+	{"platform__bad_shape", "platform: {shape: 8t}\nsteps: []\n", 1, 19,
+	 "expected one of: 16g, 1t-holes, 4t"},
+	{"platform__ram_not_list", "platform: {ram: 4G}\nsteps: []\n", 1, 17,
+	 "platform.ram: expected a list"},
 	{"platform__ram_missing_size", "platform:\n  ram:\n    - {base: 0}\n", 3, 7, "missing key 'size'"},
-	{"platform__refused", "platform:\n  ram: [{base: 0, size: 1G}, {base: 512M, size: 1G}]\nsteps: []\n", 2, 3,
-	 "the library refuses this platform: ram[1]: ranges must be ascending"},
-	{"platform__msr_unknown", "platform: {msrs: {0x10: 1}}\nsteps: []\n", 1, 19, "MSR 0x10 is not modelled"},
-	{"platform__cost_key", "platform: {costs: {TDH.SYS.INIT: 1, nonsense: 2}}\nsteps: []\n", 1, 37, "unknown name 'nonsense'"},
-	{"platform__errata", "platform: {errata: [poison]}\nsteps: []\n", 1, 21, "expected one of: partial_write_poison"},
-	{"platform__module", "platform: {module: 2.0}\nsteps: []\n", 1, 20, "expected one of: 1.5.05, 1.5.06, 1.0"},
-	{"expect__not_for_kind", "steps:\n  - rdmsr: 0x87\n    expect: {r8: 1}\n", 3, 14, "'r8' does not apply to a rdmsr step"},
-	{"expect__unknown", "steps:\n  - vmxon: 0\n    expect: {stat: ok}\n", 3, 14, "expect: unknown key 'stat'"},
-	{"expect__bad_result", "steps:\n  - vmxon: 0\n    expect: {result: ENODEV}\n", 3, 22, "expected one of: ok, invalid_arg"},
-	{"expect__bad_state", "steps:\n  - vmxon: 0\n    expect: {state: READY}\n", 3, 21, "SYSINIT_PENDING, SYSINIT_DONE"},
-	{"expect__bool", "steps:\n  - vmxon: 0\n    expect: {mce: maybe}\n", 3, 19, "expect.mce: expected true or false"},
-	{"expect__pamt_uncovered_type", "steps:\n  - vmxon: 0\n    expect: {pamt: {addr: 0, covered: false, type: PT_REG}}\n",
-	 3, 20, "not covered has no type"},
-	{"expect__cycles_empty", "steps:\n  - vmxon: 0\n    expect: {cycles: {}}\n", 3, 22, "give min, max or both"},
-	{"repeat__zero", "steps:\n  - seamcall: 1\n    repeat: 0\n", 3, 13, "repeat: 0 (0x0) is out of range"},
+	{"platform__refused", "platform:\n  ram: [{base: 0, size: 1G}, {base: 512M, size: 1G}]\nsteps: []\n",
+	 2, 3, "the library refuses this platform: ram[1]: ranges must be ascending"},
+	{"platform__msr_unknown", "platform: {msrs: {0x10: 1}}\nsteps: []\n", 1, 19,
+	 "MSR 0x10 is not modelled"},
+	{"platform__cost_key", "platform: {costs: {TDH.SYS.INIT: 1, nonsense: 2}}\nsteps: []\n", 1, 37,
+	 "unknown name 'nonsense'"},
+	{"platform__errata", "platform: {errata: [poison]}\nsteps: []\n", 1, 21,
+	 "expected one of: partial_write_poison"},
+	{"platform__module", "platform: {module: 2.0}\nsteps: []\n", 1, 20,
+	 "expected one of: 1.5.05, 1.5.06, 1.0"},
+	{"expect__not_for_kind", "steps:\n  - rdmsr: 0x87\n    expect: {r8: 1}\n", 3, 14,
+	 "'r8' does not apply to a rdmsr step"},
+	{"expect__unknown", "steps:\n  - vmxon: 0\n    expect: {stat: ok}\n", 3, 14,
+	 "expect: unknown key 'stat'"},
+	{"expect__bad_result", "steps:\n  - vmxon: 0\n    expect: {result: ENODEV}\n", 3, 22,
+	 "expected one of: ok, invalid_arg"},
+	{"expect__bad_state", "steps:\n  - vmxon: 0\n    expect: {state: READY}\n", 3, 21,
+	 "SYSINIT_PENDING, SYSINIT_DONE"},
+	{"expect__bool", "steps:\n  - vmxon: 0\n    expect: {mce: maybe}\n", 3, 19,
+	 "expect.mce: expected true or false"},
+	{"expect__pamt_uncovered_type",
+	 "steps:\n  - vmxon: 0\n    expect: {pamt: {addr: 0, covered: false, type: PT_REG}}\n", 3, 20,
+	 "not covered has no type"},
+	{"expect__cycles_empty", "steps:\n  - vmxon: 0\n    expect: {cycles: {}}\n", 3, 22,
+	 "give min, max or both"},
+	{"repeat__zero", "steps:\n  - seamcall: 1\n    repeat: 0\n", 3, 13,
+	 "repeat: 0 (0x0) is out of range"},
 	{"set__builtin", "steps:\n  - set: {pa_array: 1}\n", 2, 11, "'$pa_array' is a built-in symbol"},
 	{"set__bad_name", "steps:\n  - set: {\"9x\": 1}\n", 2, 11, "is not a variable name"},
-	{"save__bad_register", "steps:\n  - seamcall: 1\n    save: {x: rax}\n", 3, 15, "expected status or a register"},
-	{"save__not_value", "steps:\n  - rdmsr: 0x87\n    save: {x: r8}\n", 3, 15, "a rdmsr step saves 'value'"},
-	{"poke__two_values", "steps:\n  - poke: {addr: 0, u8: 1, u16: 2}\n", 2, 11, "exactly one of u8, u16, u32, u64 or bytes"},
-	{"mem__fill_on_read", "steps:\n  - read: {addr: 0, fill: 1}\n", 2, 11, "fill and value are for write and movdir64b"},
+	{"save__bad_register", "steps:\n  - seamcall: 1\n    save: {x: rax}\n", 3, 15,
+	 "expected status or a register"},
+	{"save__not_value", "steps:\n  - rdmsr: 0x87\n    save: {x: r8}\n", 3, 15,
+	 "a rdmsr step saves 'value'"},
+	{"poke__two_values", "steps:\n  - poke: {addr: 0, u8: 1, u16: 2}\n", 2, 11,
+	 "exactly one of u8, u16, u32, u64 or bytes"},
+	{"mem__fill_on_read", "steps:\n  - read: {addr: 0, fill: 1}\n", 2, 11,
+	 "fill and value are for write and movdir64b"},
 	{"inject__missing_status", "steps:\n  - inject: {leaf: 31}\n", 2, 13, "inject: missing key 'status'"},
 	{"seamcall__version_not_const", "steps:\n  - set: {v: 1}\n  - seamcall: 22\n    version: $v\n", 4, 14,
 	 "seamcall.version: expected a constant"},
 	{"sleep__bad_mode", "steps:\n  - sleep: deep\n", 2, 12, "expected one of: enter, resume"},
-	{"bringup__stop", "steps:\n  - bringup: {stop: never}\n", 2, 21, "expected one of: all, after_lp_init"},
+	{"bringup__stop", "steps:\n  - bringup: {stop: never}\n", 2, 21,
+	 "expected one of: all, after_lp_init"},
 	{"clear__false", "steps:\n  - clear_injections: false\n", 2, 23, "write 'true'"},
 	{"nul_in_value", "steps:\n  - seamcall: \"1\\0\"\n", 2, 0, "NUL character"},
 };
@@ -92,15 +122,16 @@ static void bad__reported_with_position(void **state)
 		const struct bad *b = &bad_rows[i];
 		tdxsim_scenario_t *scn = (tdxsim_scenario_t *)1;
 		tdxsim_scenario_diag_t d;
-		tdxsim_err_t err = tdxsim_scenario_load_buffer("bad.yaml", b->yaml, strlen(b->yaml), &scn, &d);
+		tdxsim_err_t err =
+			tdxsim_scenario_load_buffer("bad.yaml", b->yaml, strlen(b->yaml), &scn, &d);
 		if (err != TDXSIM_ERR_BAD_CONFIG || scn) {
 			print_error("%s: loaded (err %d)\n", b->name, err);
 			tdxsim_scenario_free(err ? NULL : scn);
 			wrong++;
-		} else if (strcmp(d.file, "bad.yaml") || d.line != b->line || (b->col && d.column != b->col) ||
-			   !strstr(d.message, b->message)) {
-			print_error("%s: got %s:%u:%u: %s\n  expected line %u col %u with \"%s\"\n", b->name, d.file,
-				    d.line, d.column, d.message, b->line, b->col, b->message);
+		} else if (strcmp(d.file, "bad.yaml") || d.line != b->line ||
+			   (b->col && d.column != b->col) || !strstr(d.message, b->message)) {
+			print_error("%s: got %s:%u:%u: %s\n  expected line %u col %u with \"%s\"\n", b->name,
+				    d.file, d.line, d.column, d.message, b->line, b->col, b->message);
 			wrong++;
 		}
 	}
@@ -113,11 +144,13 @@ static void diag__formats_as_file_line_col(void **state)
 	tdxsim_scenario_t *scn;
 	tdxsim_scenario_diag_t d;
 	const char *y = "steps:\n  - vmxon: nope\n";
-	assert_int_equal(tdxsim_scenario_load_buffer("x.yaml", y, strlen(y), &scn, &d), TDXSIM_ERR_BAD_CONFIG);
+	assert_int_equal(tdxsim_scenario_load_buffer("x.yaml", y, strlen(y), &scn, &d),
+			 TDXSIM_ERR_BAD_CONFIG);
 	char buf[512];
 	tdxsim_scenario_diag_format(&d, buf, sizeof(buf));
-	assert_string_equal(buf, "x.yaml:2:12: error: unknown name 'nope' (expected a status, leaf, field, MSR, "
-				 "PT_*/PS_* or a number)");
+	assert_string_equal(buf,
+			    "x.yaml:2:12: error: unknown name 'nope' (expected a status, leaf, field, MSR, "
+			    "PT_*/PS_* or a number)");
 	assert_int_equal(tdxsim_scenario_load_file("/nonexistent/x.yaml", &scn, &d), TDXSIM_ERR_BAD_CONFIG);
 	tdxsim_scenario_diag_format(&d, buf, sizeof(buf));
 	assert_string_equal(buf, "/nonexistent/x.yaml: error: cannot open: No such file or directory");
@@ -184,19 +217,23 @@ static void status__operand_names_only_in_status_context(void **state)
 	assert_true(scn_expr_is_const(scn->steps[0].ex.status));
 	assert_int_equal(scn->steps[0].ex.status->value, TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX);
 	tdxsim_scenario_free(scn);
-	assert_int_equal(tdxsim_scenario_load_buffer("s.yaml", bad, strlen(bad), &scn, &d), TDXSIM_ERR_BAD_CONFIG);
+	assert_int_equal(tdxsim_scenario_load_buffer("s.yaml", bad, strlen(bad), &scn, &d),
+			 TDXSIM_ERR_BAD_CONFIG);
 	assert_non_null(strstr(d.message, "unknown name 'RCX'"));
 }
 
 static void platform__every_key(void **state)
 {
 	(void)state;
-	const char *y = "platform:\n  shape: 1t-holes\n  packages: 2\n  lps_per_package: 3\n  phys_addr_bits: 46\n"
-			"  keyid_bits: 5\n  mktme_keyids: 15\n  tdx_keyids: 16\n"
-			"  ram: [{base: 0, size: 2G}, {base: 4G, size: 60G, node: 1}]\n"
-			"  seamrr: {base: 2G, size: 64M}\n  msrs: {IA32_TME_ACTIVATE: 0x1}\n  module: \"1.0\"\n"
-			"  max_tdmrs: 8\n  max_reserved_per_tdmr: 4\n  pamt_entry_size: [16, 16, 32]\n  errata: none\n"
-			"  trap_mode: yes\n  costs: {TDH.SYS.INIT: 1, 36: 2, tdmr_init_chunk: 3, vmxon: 4}\nsteps: []\n";
+	const char *y =
+		"platform:\n  shape: 1t-holes\n  packages: 2\n  lps_per_package: 3\n  phys_addr_bits: 46\n"
+		"  keyid_bits: 5\n  mktme_keyids: 15\n  tdx_keyids: 16\n"
+		"  ram: [{base: 0, size: 2G}, {base: 4G, size: 60G, node: 1}]\n"
+		"  seamrr: {base: 2G, size: 64M}\n  msrs: {IA32_TME_ACTIVATE: 0x1}\n  module: \"1.0\"\n"
+		"  max_tdmrs: 8\n  max_reserved_per_tdmr: 4\n  pamt_entry_size: [16, 16, 32]\n  errata: "
+		"none\n"
+		"  trap_mode: yes\n  costs: {TDH.SYS.INIT: 1, 36: 2, tdmr_init_chunk: 3, vmxon: 4}\nsteps: "
+		"[]\n";
 	tdxsim_scenario_t *scn;
 	tdxsim_scenario_diag_t d;
 	if (tdxsim_scenario_load_buffer("p.yaml", y, strlen(y), &scn, &d))
@@ -229,31 +266,51 @@ static void platform__every_key(void **state)
 static void every_step_kind__loads(void **state)
 {
 	(void)state;
-	const char *y = "name: all kinds\nsteps:\n"
-			"  - {seamcall: TDH.SYS.RD, version: 0, rdx: MAX_TDMRS, lp: all, repeat: 2, save: {a: r8, s: status}}\n"
-			"  - {rdmsr: 0x87, lp: random, save: {m: value}}\n"
-			"  - {vmxon: all}\n  - {vmxoff: 1}\n  - {wbinvd: random}\n"
-			"  - {read: {addr: 0, keyid: 1, len: 64}, save: {r: value}}\n"
-			"  - {write: {addr: 0, len: 64, fill: 0xff}}\n  - {movdir64b: {addr: 0, value: 1}}\n"
-			"  - {clflush: {addr: 0}}\n  - {sleep: enter}\n  - {sleep: resume}\n"
-			"  - {hot_add: {base: 64G, size: 1G, node: 0}}\n  - {hot_remove: {base: 64G, size: 1G}}\n"
-			"  - {lp_offline: 1}\n  - {lp_online: 1}\n"
-			"  - {inject: {leaf: 31, status: TDX_KEY_GENERATION_FAILED, count: 2, lp: any}}\n"
-			"  - {clear_injections: true}\n  - {bringup: {stop: after_keys, key_tries: 2}}\n"
-			"  - {init_tdmrs: {tdmr: 0, max_calls: 3}, lp: 2}\n  - {init_tdmrs: all}\n"
-			"  - {poke: {addr: \"$tdmr_info[0].rsvd[1].size\", u64: \"$a + $m + $r\"}}\n"
-			"  - {poke: {addr: $pa_array, bytes: [1, 2, 0xff]}}\n"
-			"  - {set: {x: \"random(1, 6)\", y: \"peek64($pa_array[1])\"}}\n  - {assert: \"$x <= 6\"}\n";
+	const char *y =
+		"name: all kinds\nsteps:\n"
+		"  - {seamcall: TDH.SYS.RD, version: 0, rdx: MAX_TDMRS, lp: all, repeat: 2, save: {a: r8, s: "
+		"status}}\n"
+		"  - {rdmsr: 0x87, lp: random, save: {m: value}}\n"
+		"  - {vmxon: all}\n  - {vmxoff: 1}\n  - {wbinvd: random}\n"
+		"  - {read: {addr: 0, keyid: 1, len: 64}, save: {r: value}}\n"
+		"  - {write: {addr: 0, len: 64, fill: 0xff}}\n  - {movdir64b: {addr: 0, value: 1}}\n"
+		"  - {clflush: {addr: 0}}\n  - {sleep: enter}\n  - {sleep: resume}\n"
+		"  - {hot_add: {base: 64G, size: 1G, node: 0}}\n  - {hot_remove: {base: 64G, size: 1G}}\n"
+		"  - {lp_offline: 1}\n  - {lp_online: 1}\n"
+		"  - {inject: {leaf: 31, status: TDX_KEY_GENERATION_FAILED, count: 2, lp: any}}\n"
+		"  - {clear_injections: true}\n  - {bringup: {stop: after_keys, key_tries: 2}}\n"
+		"  - {init_tdmrs: {tdmr: 0, max_calls: 3}, lp: 2}\n  - {init_tdmrs: all}\n"
+		"  - {poke: {addr: \"$tdmr_info[0].rsvd[1].size\", u64: \"$a + $m + $r\"}}\n"
+		"  - {poke: {addr: $pa_array, bytes: [1, 2, 0xff]}}\n"
+		"  - {set: {x: \"random(1, 6)\", y: \"peek64($pa_array[1])\"}}\n  - {assert: \"$x <= 6\"}\n";
 	tdxsim_scenario_t *scn;
 	tdxsim_scenario_diag_t d;
 	if (tdxsim_scenario_load_buffer("k.yaml", y, strlen(y), &scn, &d))
 		fail_msg("%u:%u: %s", d.line, d.column, d.message);
-	static const uint8_t kinds[] = {SCN_K_SEAMCALL,	  SCN_K_RDMSR,	  SCN_K_VMXON,	   SCN_K_VMXOFF,
-					SCN_K_WBINVD,	  SCN_K_READ,	  SCN_K_WRITE,	   SCN_K_MOVDIR64B,
-					SCN_K_CLFLUSH,	  SCN_K_SLEEP,	  SCN_K_SLEEP,	   SCN_K_HOT_ADD,
-					SCN_K_HOT_REMOVE, SCN_K_LP_OFFLINE, SCN_K_LP_ONLINE, SCN_K_INJECT,
-					SCN_K_CLEAR_INJECTIONS, SCN_K_BRINGUP, SCN_K_INIT_TDMRS, SCN_K_INIT_TDMRS,
-					SCN_K_POKE,	  SCN_K_POKE,	  SCN_K_SET,	   SCN_K_ASSERT};
+	static const uint8_t kinds[] = {SCN_K_SEAMCALL,
+					SCN_K_RDMSR,
+					SCN_K_VMXON,
+					SCN_K_VMXOFF,
+					SCN_K_WBINVD,
+					SCN_K_READ,
+					SCN_K_WRITE,
+					SCN_K_MOVDIR64B,
+					SCN_K_CLFLUSH,
+					SCN_K_SLEEP,
+					SCN_K_SLEEP,
+					SCN_K_HOT_ADD,
+					SCN_K_HOT_REMOVE,
+					SCN_K_LP_OFFLINE,
+					SCN_K_LP_ONLINE,
+					SCN_K_INJECT,
+					SCN_K_CLEAR_INJECTIONS,
+					SCN_K_BRINGUP,
+					SCN_K_INIT_TDMRS,
+					SCN_K_INIT_TDMRS,
+					SCN_K_POKE,
+					SCN_K_POKE,
+					SCN_K_SET,
+					SCN_K_ASSERT};
 	assert_int_equal(tdxsim_scenario_num_steps(scn), sizeof(kinds));
 	for (unsigned i = 0; i < sizeof(kinds); i++)
 		assert_int_equal(scn->steps[i].kind, kinds[i]);
@@ -268,9 +325,11 @@ static void garbage__never_crashes(void **state)
 {
 	(void)state;
 	/* A deterministic stream of byte soups and YAML fragments; ASan and UBSan watch. */
-	static const char *const pieces[] = {"steps:", "\n  - ", "seamcall: ", "{", "}", "[", "]", "$tdmr[",
-					     "0].base", "&a ", "*a", "\"", "'", ":", "-", "expect: {status: ",
-					     "0x", "G", "(", ")", "|", "TDX_", "\t", "\xff", "#", "!!int ", "---\n"};
+	static const char *const pieces[] = {
+		"steps:",  "\n  - ", "seamcall: ", "{",	 "}", "[",    "]",  "$tdmr[",
+		"0].base", "&a ",    "*a",	   "\"", "'", ":",    "-",  "expect: {status: ",
+		"0x",	   "G",	     "(",	   ")",	 "|", "TDX_", "\t", "\xff",
+		"#",	   "!!int ", "---\n"};
 	uint64_t x = 12345;
 	for (int n = 0; n < 3000; n++) {
 		char buf[512];
@@ -305,10 +364,12 @@ static void aliases__bounded(void **state)
 	char big[4096];
 	int n = snprintf(big, sizeof(big), "x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
 	for (char c = 'b'; c <= 'h'; c++)
-		n += snprintf(big + n, sizeof(big) - (size_t)n, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c,
-			      c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+		n += snprintf(big + n, sizeof(big) - (size_t)n,
+			      "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c, c, c - 1,
+			      c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
 	snprintf(big + n, sizeof(big) - (size_t)n, "steps: []\n");
-	assert_int_equal(tdxsim_scenario_load_buffer("b.yaml", big, strlen(big), &scn, &d), TDXSIM_ERR_BAD_CONFIG);
+	assert_int_equal(tdxsim_scenario_load_buffer("b.yaml", big, strlen(big), &scn, &d),
+			 TDXSIM_ERR_BAD_CONFIG);
 	assert_non_null(strstr(d.message, "unknown key 'x'"));
 }
 

@@ -10,16 +10,17 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 #include "tdxsim/scenario.h"
 
 /* One passing, one failing, one erroring step, then two the budget leaves unrun. */
-static const char mixed[] = "name: mixed <&> \"outcomes\"\nplatform: {packages: 2, lps_per_package: 2}\nsteps:\n"
-			    "  - bringup: all\n"
-			    "  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, expect: {r8: 1}}\n"
-			    "  - {seamcall: 0, rcx: \"$tdmr[9].base\"}\n"
-			    "  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, repeat: 100}\n"
-			    "  - {vmxon: 0}\n";
+static const char mixed[] =
+	"name: mixed <&> \"outcomes\"\nplatform: {packages: 2, lps_per_package: 2}\nsteps:\n"
+	"  - bringup: all\n"
+	"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, expect: {r8: 1}}\n"
+	"  - {seamcall: 0, rcx: \"$tdmr[9].base\"}\n"
+	"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, repeat: 100}\n"
+	"  - {vmxon: 0}\n";
 
 static tdxsim_scenario_result_t *run(const char *yaml, uint64_t max_calls)
 {
@@ -74,8 +75,8 @@ static void tap__plan_and_points(void **state)
 	tdxsim_scenario_result_t *res = run(mixed, 30);
 	char *t = render(res, REPORT_TAP, true);
 	assert_true(!strncmp(t, "TAP version 13\n1..6\n", 20)); /* 5 steps and the stopped run */
-	assert_int_equal(count_line_starts(t, "ok "), 2);          /* pass, and the one skipped */
-	assert_int_equal(count_line_starts(t, "not ok "), 4);      /* fail, error, budget, setup */
+	assert_int_equal(count_line_starts(t, "ok "), 2);	/* pass, and the one skipped */
+	assert_int_equal(count_line_starts(t, "not ok "), 4);	/* fail, error, budget, setup */
 	assert_int_equal(count(t, "# SKIP not run"), 1);
 	assert_int_equal(count_line_starts(t, "  ---"), 4);
 	assert_int_equal(count_line_starts(t, "  ..."), 4);
@@ -223,10 +224,12 @@ static void trace__valid_chrome_json(void **state)
 static void map__svg_with_every_tdmr(void **state)
 {
 	(void)state;
-	const char *y = "platform: {shape: 1t-holes}\nsteps:\n  - bringup: all\n  - {hot_add: {base: 2T, size: 1G}}\n";
+	const char *y = "platform: {shape: 1t-holes}\nsteps:\n  - bringup: all\n  - {hot_add: {base: 2T, "
+			"size: 1G}}\n";
 	tdxsim_scenario_result_t *res = run(y, 0);
 	char *m = render(res, MAP, false);
-	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"";
+	static const char head[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"";
 	assert_true(!strncmp(m, head, sizeof(head) - 1));
 	size_t len = strlen(m);
 	assert_string_equal(m + len - 7, "</svg>\n");
@@ -253,7 +256,8 @@ static void empty__no_results(void **state)
 	FILE *f = open_memstream(&text, &len);
 	assert_int_equal(tdxsim_scenario_report(NULL, 0, TDXSIM_REPORT_TAP, false, f), TDXSIM_OK);
 	assert_int_equal(tdxsim_scenario_write_trace(NULL, 0, f), TDXSIM_OK);
-	assert_int_equal(tdxsim_scenario_report(NULL, 1, TDXSIM_REPORT_TAP, false, f), TDXSIM_ERR_INVALID_ARG);
+	assert_int_equal(tdxsim_scenario_report(NULL, 1, TDXSIM_REPORT_TAP, false, f),
+			 TDXSIM_ERR_INVALID_ARG);
 	fclose(f);
 	assert_true(!strncmp(text, "TAP version 13\n1..0\n{\"traceEvents\":[", 36));
 	free(text);
@@ -262,12 +266,9 @@ static void empty__no_results(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tap__plan_and_points),
-		cmocka_unit_test(junit__counts_match),
-		cmocka_unit_test(human__colour_only_when_asked),
-		cmocka_unit_test(trace__valid_chrome_json),
-		cmocka_unit_test(map__svg_with_every_tdmr),
-		cmocka_unit_test(empty__no_results),
+		cmocka_unit_test(tap__plan_and_points),		 cmocka_unit_test(junit__counts_match),
+		cmocka_unit_test(human__colour_only_when_asked), cmocka_unit_test(trace__valid_chrome_json),
+		cmocka_unit_test(map__svg_with_every_tdmr),	 cmocka_unit_test(empty__no_results),
 	};
 	return cmocka_run_group_tests_name("scenario_output", tests, NULL, NULL);
 }

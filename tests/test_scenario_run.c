@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 #include "tdxsim/scenario.h"
 
 static tdxsim_scenario_result_t *run_opts(const char *yaml, const tdxsim_scenario_run_opts_t *opts)
@@ -51,31 +51,36 @@ static void assert_passed(const tdxsim_scenario_result_t *res)
 static void every_step_kind__runs(void **state)
 {
 	(void)state;
-	const char *y = "platform: {packages: 2, lps_per_package: 2}\nsteps:\n"
-			"  - rdmsr: IA32_MKTME_KEYID_PARTITIONING\n    lp: all\n    save: {part: value}\n"
-			"    expect: {value: \"31 | 32 << 32\", result: ok}\n"
-			"  - {vmxon: all}\n  - {vmxoff: 3}\n  - {vmxon: random}\n  - {vmxon: 3}\n"
-			"  - {inject: {leaf: TDH.SYS.INIT, status: TDX_SYS_BUSY, lp: 0}}\n"
-			"  - {seamcall: TDH.SYS.INIT, expect: {status: TDX_SYS_BUSY}}\n"
-			"  - {inject: {leaf: TDH.SYS.INIT, status: TDX_SYS_BUSY, count: 5}}\n  - {clear_injections: true}\n"
-			"  - {seamcall: TDH.SYS.INIT, expect: {state: SYSINIT_DONE, rcx: 0}}\n"
-			"  - {seamcall: TDH.SYS.LP.INIT, lp: all}\n"
-			"  - {bringup: after_lp_init, expect: {result: EIO, status: TDX_SYS_INIT_NOT_PENDING}}\n"
-			"  - {seamcall: TDH.SYS.RD, rdx: MODULE_HV, save: {hv: r8, st: status}}\n"
-			"  - {assert: \"$st == 0 && $part >> 32 == 32\"}\n"
-			"  - {seamcall: TDH.SYS.SHUTDOWN, rcx: $hv, expect: {status: TDX_SYS_NOT_READY, state: SYSINIT_DONE}}\n"
-			"  - {seamcall: TDH.SYS.RD, expect: {r8: $num_packages}}\n"
-			"  - {wbinvd: all}\n  - {write: {addr: 1M, len: 128, fill: 0x5a}}\n"
-			"  - {read: {addr: \"1M + 64\"}, lp: random, save: {v: value}, expect: {value: 0x5a5a5a5a5a5a5a5a}}\n"
-			"  - {movdir64b: {addr: 1M, value: 7}}\n  - {clflush: {addr: 1M}}\n"
-			"  - {read: {addr: 1M, len: 64}, expect: {value: 7}}\n"
-			"  - {poke: {addr: 2M, u32: 0x01020304}}\n  - {poke: {addr: \"2M + 4\", bytes: [5, 6]}}\n"
-			"  - {set: {p: peek64(2M), q: peek16(2M + 4), v2: $v + 1}}\n"
-			"  - {assert: \"$p == 0x060501020304 && $q == 0x0605 && $v2 == 0x5a5a5a5a5a5a5a5b\"}\n"
-			"  - {hot_add: {base: 64G, size: 1G, node: 1}, expect: {in_cmrs: {base: 64G, size: 1G, is: false}}}\n"
-			"  - {hot_remove: {base: 64G, size: 1G}}\n"
-			"  - {lp_offline: 2}\n  - {lp_online: 2}\n  - {sleep: enter, expect: {state: MODULE_GONE}}\n"
-			"  - {sleep: resume}\n";
+	const char *y =
+		"platform: {packages: 2, lps_per_package: 2}\nsteps:\n"
+		"  - rdmsr: IA32_MKTME_KEYID_PARTITIONING\n    lp: all\n    save: {part: value}\n"
+		"    expect: {value: \"31 | 32 << 32\", result: ok}\n"
+		"  - {vmxon: all}\n  - {vmxoff: 3}\n  - {vmxon: random}\n  - {vmxon: 3}\n"
+		"  - {inject: {leaf: TDH.SYS.INIT, status: TDX_SYS_BUSY, lp: 0}}\n"
+		"  - {seamcall: TDH.SYS.INIT, expect: {status: TDX_SYS_BUSY}}\n"
+		"  - {inject: {leaf: TDH.SYS.INIT, status: TDX_SYS_BUSY, count: 5}}\n  - {clear_injections: "
+		"true}\n"
+		"  - {seamcall: TDH.SYS.INIT, expect: {state: SYSINIT_DONE, rcx: 0}}\n"
+		"  - {seamcall: TDH.SYS.LP.INIT, lp: all}\n"
+		"  - {bringup: after_lp_init, expect: {result: EIO, status: TDX_SYS_INIT_NOT_PENDING}}\n"
+		"  - {seamcall: TDH.SYS.RD, rdx: MODULE_HV, save: {hv: r8, st: status}}\n"
+		"  - {assert: \"$st == 0 && $part >> 32 == 32\"}\n"
+		"  - {seamcall: TDH.SYS.SHUTDOWN, rcx: $hv, expect: {status: TDX_SYS_NOT_READY, state: "
+		"SYSINIT_DONE}}\n"
+		"  - {seamcall: TDH.SYS.RD, expect: {r8: $num_packages}}\n"
+		"  - {wbinvd: all}\n  - {write: {addr: 1M, len: 128, fill: 0x5a}}\n"
+		"  - {read: {addr: \"1M + 64\"}, lp: random, save: {v: value}, expect: {value: "
+		"0x5a5a5a5a5a5a5a5a}}\n"
+		"  - {movdir64b: {addr: 1M, value: 7}}\n  - {clflush: {addr: 1M}}\n"
+		"  - {read: {addr: 1M, len: 64}, expect: {value: 7}}\n"
+		"  - {poke: {addr: 2M, u32: 0x01020304}}\n  - {poke: {addr: \"2M + 4\", bytes: [5, 6]}}\n"
+		"  - {set: {p: peek64(2M), q: peek16(2M + 4), v2: $v + 1}}\n"
+		"  - {assert: \"$p == 0x060501020304 && $q == 0x0605 && $v2 == 0x5a5a5a5a5a5a5a5b\"}\n"
+		"  - {hot_add: {base: 64G, size: 1G, node: 1}, expect: {in_cmrs: {base: 64G, size: 1G, is: "
+		"false}}}\n"
+		"  - {hot_remove: {base: 64G, size: 1G}}\n"
+		"  - {lp_offline: 2}\n  - {lp_online: 2}\n  - {sleep: enter, expect: {state: MODULE_GONE}}\n"
+		"  - {sleep: resume}\n";
 	tdxsim_scenario_result_t *res = run(y);
 	assert_passed(res);
 	unsigned passed, failed, errors;
@@ -88,12 +93,15 @@ static void every_step_kind__runs(void **state)
 static void macros__bringup_and_init_tdmrs(void **state)
 {
 	(void)state;
-	const char *y = "steps:\n  - bringup: {stop: after_keys, key_tries: 1}\n"
-			"  - {init_tdmrs: {tdmr: 1, max_calls: 256}, lp: 1,\n"
-			"     expect: {pamt: [{addr: \"$tdmr[1].base\", type: PT_NDA}, {addr: \"$tdmr[1].base + 1G\", covered: false},\n"
-			"                     {addr: \"$tdmr[0].base\", covered: false}]}}\n"
-			"  - {init_tdmrs: all, expect: {pamt: {addr: \"$tdmr[1].end - 4K\", type: PT_NDA, level: 4K}}}\n"
-			"  - {init_tdmrs: all, expect: {cycles: {max: 4400}}}\n"; /* two ALREADY_INITIALIZED calls */
+	const char *y =
+		"steps:\n  - bringup: {stop: after_keys, key_tries: 1}\n"
+		"  - {init_tdmrs: {tdmr: 1, max_calls: 256}, lp: 1,\n"
+		"     expect: {pamt: [{addr: \"$tdmr[1].base\", type: PT_NDA}, {addr: \"$tdmr[1].base + "
+		"1G\", covered: false},\n"
+		"                     {addr: \"$tdmr[0].base\", covered: false}]}}\n"
+		"  - {init_tdmrs: all, expect: {pamt: {addr: \"$tdmr[1].end - 4K\", type: PT_NDA, level: "
+		"4K}}}\n"
+		"  - {init_tdmrs: all, expect: {cycles: {max: 4400}}}\n"; /* two ALREADY_INITIALIZED calls */
 	tdxsim_scenario_result_t *res = run(y);
 	assert_passed(res);
 	tdxsim_scenario_result_free(res);
@@ -118,20 +126,24 @@ static const struct failing failing_rows[] = {
 	{"{rdmsr: 0x87, expect: {value: 0}}", 3, 35, "value 0x200000001f, expected 0x0"},
 	{"{rdmsr: 0x10, expect: {value: 0}}", 3, 5, "result gp (-6), expected ok"},
 	{"{vmxon: 0, expect: {result: gp}}", 3, 33, "result ok (0), expected gp"},
-	{"{vmxon: 0, expect: {state: SYSINIT_PENDING}}", 3, 32, "module state SYS_READY, expected SYSINIT_PENDING"},
-	{"{seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, expect: {cycles: 1}}", 3, 61, "2200 virtual cycles, expected exactly 1"},
+	{"{vmxon: 0, expect: {state: SYSINIT_PENDING}}", 3, 32,
+	 "module state SYS_READY, expected SYSINIT_PENDING"},
+	{"{seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, expect: {cycles: 1}}", 3, 61,
+	 "2200 virtual cycles, expected exactly 1"},
 	{"{seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, expect: {cycles: {min: 3000, max: 4000}}}", 3, 67,
 	 "2200 virtual cycles, expected 3000..4000"},
 	{"{read: {addr: 0}, expect: {mce: true}}", 3, 37, "no machine check was raised, expected one"},
 	{"{vmxon: 0, expect: {pamt: {addr: \"$tdmr[1].base\", type: PT_REG}}}", 3, 61,
 	 "PAMT at 0x100000000: page type 0, expected 3"},
-	{"{vmxon: 0, expect: {pamt: {addr: 3G, covered: true}}}", 3, 31, "PAMT at 0xc0000000: not covered, expected covered"},
+	{"{vmxon: 0, expect: {pamt: {addr: 3G, covered: true}}}", 3, 31,
+	 "PAMT at 0xc0000000: not covered, expected covered"},
 	{"{vmxon: 0, expect: {pamt: {addr: 0, level: 2M}}}", 3, 31, "PAMT at 0x0: level 4K, expected 2M"},
 	{"{vmxon: 0, expect: {in_cmrs: {base: 3G, size: 4K, is: true}}}", 3, 34,
 	 "[0xc0000000, 0xc0001000) is not inside the CMRs, expected inside"},
 	{"{bringup: all, expect: {result: EIO, message: \"never\"}}", 3, 51,
 	 "bring-up message \"TDH.SYS.INIT failed\" does not contain \"never\""},
-	{"{assert: \"$num_tdmrs == 3\"}", 3, 15, "assertion failed: $num_tdmrs == 3 ($num_tdmrs == 3 (0x2 vs 0x3)"},
+	{"{assert: \"$num_tdmrs == 3\"}", 3, 15,
+	 "assertion failed: $num_tdmrs == 3 ($num_tdmrs == 3 (0x2 vs 0x3)"},
 };
 
 static void expectations__fail_at_their_position(void **state)
@@ -148,7 +160,8 @@ static void expectations__fail_at_their_position(void **state)
 		snprintf(where, sizeof(where), "t.yaml:%u:%u: ", f->line, f->col);
 		const char *why = o->why ? o->why : "";
 		if (o->verdict != SCN_FAIL || !strstr(why, where) || !strstr(why, f->message)) {
-			print_error("%s:\n  got verdict %u: %s  expected %s%s\n", f->step, o->verdict, why, where, f->message);
+			print_error("%s:\n  got verdict %u: %s  expected %s%s\n", f->step, o->verdict, why,
+				    where, f->message);
 			wrong++;
 		}
 		tdxsim_scenario_result_free(res);
@@ -218,7 +231,8 @@ static void seed__same_seed_same_bytes(void **state)
 	(void)state;
 	const char *y = "platform: {packages: 2}\nsteps:\n  - bringup: all\n"
 			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, lp: random, repeat: 20}\n"
-			"  - {set: {x: \"random(0, -1)\", y: \"random(10, 20)\"}}\n  - {assert: \"$y >= 10 && $y <= 20\"}\n"
+			"  - {set: {x: \"random(0, -1)\", y: \"random(10, 20)\"}}\n  - {assert: \"$y >= 10 "
+			"&& $y <= 20\"}\n"
 			"  - {read: {addr: \"$tdmr[1].base + random(0, 1000) * 4K\"}, lp: random}\n";
 	tdxsim_scenario_run_opts_t o;
 	tdxsim_scenario_run_opts_init(&o);
@@ -246,8 +260,9 @@ static void budget__stops_the_run(void **state)
 	tdxsim_scenario_run_opts_t o;
 	tdxsim_scenario_run_opts_init(&o);
 	o.max_calls = 10;
-	const char *y = "steps:\n  - {vmxon: all}\n  - {seamcall: TDH.SYS.INIT, repeat: 100, expect: {status: any}}\n"
-			"  - {vmxoff: 0}\n";
+	const char *y =
+		"steps:\n  - {vmxon: all}\n  - {seamcall: TDH.SYS.INIT, repeat: 100, expect: {status: any}}\n"
+		"  - {vmxoff: 0}\n";
 	tdxsim_scenario_result_t *res = run_opts(y, &o);
 	assert_false(tdxsim_scenario_result_passed(res));
 	assert_int_equal(res->steps[1].verdict, SCN_ERROR);

@@ -87,12 +87,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { O_TRACE = 256, O_MAP, O_SEED, O_COLOR, O_NO_COLOR, O_MAX_CALLS, O_CHECK, O_VERSION, O_IMAGE };
 	static const struct option longs[] = {
-		{"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-		{"trace", required_argument, NULL, O_TRACE}, {"map", required_argument, NULL, O_MAP},
-		{"seed", required_argument, NULL, O_SEED}, {"color", required_argument, NULL, O_COLOR},
-		{"no-color", no_argument, NULL, O_NO_COLOR}, {"max-calls", required_argument, NULL, O_MAX_CALLS},
-		{"verbose", no_argument, NULL, 'v'},	    {"check", no_argument, NULL, O_CHECK},
-		{"help", no_argument, NULL, 'h'},	    {"version", no_argument, NULL, O_VERSION},
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"trace", required_argument, NULL, O_TRACE},
+		{"map", required_argument, NULL, O_MAP},
+		{"seed", required_argument, NULL, O_SEED},
+		{"color", required_argument, NULL, O_COLOR},
+		{"no-color", no_argument, NULL, O_NO_COLOR},
+		{"max-calls", required_argument, NULL, O_MAX_CALLS},
+		{"verbose", no_argument, NULL, 'v'},
+		{"check", no_argument, NULL, O_CHECK},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
 		{"write-image", required_argument, NULL, O_IMAGE},
 		{NULL, 0, NULL, 0},
 	};
@@ -107,37 +113,61 @@ static int parse_args(int argc, char **argv, struct options *o)
 			else if (!strcmp(optarg, "junit"))
 				o->format = TDXSIM_REPORT_JUNIT;
 			else
-				return fprintf(stderr, "tdxsim-run: unknown format '%s' (human, tap, junit)\n", optarg), -1;
+				return fprintf(stderr,
+					       "tdxsim-run: unknown format '%s' (human, tap, junit)\n",
+					       optarg),
+				       -1;
 			break;
-		case 'o': o->output = optarg; break;
-		case O_TRACE: o->trace = optarg; break;
-		case O_MAP: o->map = optarg; break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case O_TRACE:
+			o->trace = optarg;
+			break;
+		case O_MAP:
+			o->map = optarg;
+			break;
 		case O_SEED:
 			if (parse_u64(optarg, &o->run.seed))
-				return fprintf(stderr, "tdxsim-run: --seed takes a number, not '%s'\n", optarg), -1;
+				return fprintf(stderr, "tdxsim-run: --seed takes a number, not '%s'\n",
+					       optarg),
+				       -1;
 			o->run.seed_set = true;
 			break;
 		case O_COLOR:
 			if (!strcmp(optarg, "auto") || !strcmp(optarg, "always") || !strcmp(optarg, "never"))
 				o->color = optarg[0] == 'a' ? (optarg[1] == 'u' ? -1 : 1) : 0;
 			else
-				return fprintf(stderr, "tdxsim-run: --color takes auto, always or never\n"), -1;
+				return fprintf(stderr, "tdxsim-run: --color takes auto, always or never\n"),
+				       -1;
 			break;
-		case O_NO_COLOR: o->color = 0; break;
+		case O_NO_COLOR:
+			o->color = 0;
+			break;
 		case O_MAX_CALLS:
 			if (parse_u64(optarg, &o->run.max_calls))
-				return fprintf(stderr, "tdxsim-run: --max-calls takes a number, not '%s'\n", optarg), -1;
+				return fprintf(stderr, "tdxsim-run: --max-calls takes a number, not '%s'\n",
+					       optarg),
+				       -1;
 			break;
-		case 'v': o->verbose = true; break;
-		case O_CHECK: o->check = true; break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case O_CHECK:
+			o->check = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			fputs("\n", stdout);
 			fputs(tdxsim_scenario_format_help(), stdout);
 			exit(0);
-		case O_VERSION: puts("tdxsim-run 0.1.0"); exit(0);
-		case O_IMAGE: exit(write_image(optarg));
-		default: return -1;
+		case O_VERSION:
+			puts("tdxsim-run 0.1.0");
+			exit(0);
+		case O_IMAGE:
+			exit(write_image(optarg));
+		default:
+			return -1;
 		}
 	}
 	if (optind >= argc)

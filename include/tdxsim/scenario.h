@@ -40,8 +40,8 @@ typedef struct tdxsim_scenario_result tdxsim_scenario_result_t;
 
 /** Where and why loading failed. Lines and columns are 1-based; 0 means "no position". */
 typedef struct tdxsim_scenario_diag {
-	char file[256];    /**< the file name given to the loader (truncated if longer) */
-	uint32_t line;     /**< line of the offending node */
+	char file[256];	   /**< the file name given to the loader (truncated if longer) */
+	uint32_t line;	   /**< line of the offending node */
 	uint32_t column;   /**< column of the offending character */
 	char message[320]; /**< what is wrong and what was expected */
 } tdxsim_scenario_diag_t;
@@ -82,9 +82,9 @@ TDXSIM_API void tdxsim_scenario_config(const tdxsim_scenario_t *scn, tdxsim_conf
 
 /** How to run a scenario. Initialize with tdxsim_scenario_run_opts_init(). */
 typedef struct tdxsim_scenario_run_opts {
-	size_t size;      /**< sizeof(tdxsim_scenario_run_opts_t) */
-	uint64_t seed;    /**< seed of every random choice (lp: random, random(a, b)) */
-	bool seed_set;    /**< false: use the scenario's own @c seed key (default 0) */
+	size_t size;   /**< sizeof(tdxsim_scenario_run_opts_t) */
+	uint64_t seed; /**< seed of every random choice (lp: random, random(a, b)) */
+	bool seed_set; /**< false: use the scenario's own @c seed key (default 0) */
 	/** Upper bound on SEAMCALLs and memory accesses the runner's own steps issue (repeat
 	 *  loops, init_tdmrs); 0 = unlimited. Exceeding it stops the run with an error. Fuzzers
 	 *  use it to bound the time one input can take. */
@@ -94,7 +94,7 @@ typedef struct tdxsim_scenario_run_opts {
 	uint64_t max_ram_bytes;
 	bool record_trace; /**< keep per-call events for tdxsim_scenario_write_trace() (default true) */
 	bool record_map;   /**< snapshot the memory map at the end (default true) */
-	FILE *log;         /**< kernel-log-like messages of bring-up steps; NULL = none */
+	FILE *log;	   /**< kernel-log-like messages of bring-up steps; NULL = none */
 } tdxsim_scenario_run_opts_t;
 
 /** Fills @p opts with defaults: seed from the file, no limits, trace and map recorded. */
@@ -109,7 +109,8 @@ TDXSIM_API void tdxsim_scenario_run_opts_init(tdxsim_scenario_run_opts_t *opts);
  * @return TDXSIM_OK (whether or not every expectation held: see
  *         tdxsim_scenario_result_passed()); TDXSIM_ERR_INVALID_ARG; TDXSIM_ERR_NO_MEMORY
  */
-TDXSIM_API tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn, const tdxsim_scenario_run_opts_t *opts,
+TDXSIM_API tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn,
+					    const tdxsim_scenario_run_opts_t *opts,
 					    tdxsim_scenario_result_t **out);
 
 /** Whether every step ran and every expectation held. */
@@ -125,7 +126,7 @@ TDXSIM_API void tdxsim_scenario_result_free(tdxsim_scenario_result_t *res);
 /** Report formats. */
 typedef enum tdxsim_report_format {
 	TDXSIM_REPORT_HUMAN = 0, /**< one line per step, failures explained below it */
-	TDXSIM_REPORT_TAP = 1,   /**< Test Anything Protocol version 13, one test point per step */
+	TDXSIM_REPORT_TAP = 1,	 /**< Test Anything Protocol version 13, one test point per step */
 	TDXSIM_REPORT_JUNIT = 2, /**< JUnit XML: one testsuite per scenario, one testcase per step */
 } tdxsim_report_format_t;
 

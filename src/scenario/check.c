@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 static void SCN_FMT(3, 4) fail(struct scn_run *r, struct scn_pos pos, const char *fmt, ...)
 {
@@ -40,7 +40,8 @@ static void check_status(struct scn_run *r, const struct scn_step *s, const stru
 		return;
 	case SCN_MATCH_ERROR:
 		if (!(obs->status & TDXSIM_STATUS_ERROR_BIT))
-			fail(r, ex->pos, "status %s, expected an error (bit 63 set)", scn_status_str(obs->status, got, sizeof(got)));
+			fail(r, ex->pos, "status %s, expected an error (bit 63 set)",
+			     scn_status_str(obs->status, got, sizeof(got)));
 		return;
 	case SCN_MATCH_EXACT:
 		if (!expected(r, ex->status, &v))
@@ -69,8 +70,8 @@ static void check_result(struct scn_run *r, const struct scn_step *s, const stru
 		return; /* expecting a machine check or a failing status implies the call may fail */
 	}
 	if (obs->result != want)
-		fail(r, pos, "result %s (%lld), expected %s", scn_enum_name(names, obs->result), (long long)obs->result,
-		     scn_enum_name(names, want));
+		fail(r, pos, "result %s (%lld), expected %s", scn_enum_name(names, obs->result),
+		     (long long)obs->result, scn_enum_name(names, want));
 }
 
 static void check_pamt(struct scn_run *r, const struct scn_pamt_expect *p)
@@ -87,18 +88,20 @@ static void check_pamt(struct scn_run *r, const struct scn_pamt_expect *p)
 	}
 	if (!covered) {
 		if (p->type || p->owner || p->level)
-			fail(r, p->pos, "PAMT at 0x%llx: not covered by an initialized TDMR", (unsigned long long)addr);
+			fail(r, p->pos, "PAMT at 0x%llx: not covered by an initialized TDMR",
+			     (unsigned long long)addr);
 		return;
 	}
 	if (p->type && expected(r, p->type, &v) && info.page_type != v)
 		fail(r, p->type->pos, "PAMT at 0x%llx: page type %u, expected %llu", (unsigned long long)addr,
 		     info.page_type, (unsigned long long)v);
 	if (p->owner && expected(r, p->owner, &v) && info.owner != v)
-		fail(r, p->owner->pos, "PAMT at 0x%llx: owner 0x%llx, expected 0x%llx", (unsigned long long)addr,
-		     (unsigned long long)info.owner, (unsigned long long)v);
+		fail(r, p->owner->pos, "PAMT at 0x%llx: owner 0x%llx, expected 0x%llx",
+		     (unsigned long long)addr, (unsigned long long)info.owner, (unsigned long long)v);
 	if (p->level && info.level != p->level->value)
 		fail(r, p->pos, "PAMT at 0x%llx: level %s, expected %s", (unsigned long long)addr,
-		     scn_enum_name(scn_page_sizes, info.level), scn_enum_name(scn_page_sizes, (int64_t)p->level->value));
+		     scn_enum_name(scn_page_sizes, info.level),
+		     scn_enum_name(scn_page_sizes, (int64_t)p->level->value));
 }
 
 static void check_bringup(struct scn_run *r, const struct scn_expect *ex)
@@ -106,12 +109,14 @@ static void check_bringup(struct scn_run *r, const struct scn_expect *ex)
 	uint64_t v;
 	const struct host_tdx *h = r->host;
 	if (ex->message && !strstr(h->message, ex->message))
-		fail(r, ex->message_pos, "bring-up message \"%s\" does not contain \"%s\"", h->message, ex->message);
+		fail(r, ex->message_pos, "bring-up message \"%s\" does not contain \"%s\"", h->message,
+		     ex->message);
 	if (ex->tdmrs && expected(r, ex->tdmrs, &v) && h->num_tdmrs != v)
-		fail(r, ex->tdmrs->pos, "the host built %u TDMR(s), expected %llu", h->num_tdmrs, (unsigned long long)v);
-	if (ex->key_retries && expected(r, ex->key_retries, &v) && h->key_config_retries != v)
-		fail(r, ex->key_retries->pos, "%u key-configuration retries, expected %llu", h->key_config_retries,
+		fail(r, ex->tdmrs->pos, "the host built %u TDMR(s), expected %llu", h->num_tdmrs,
 		     (unsigned long long)v);
+	if (ex->key_retries && expected(r, ex->key_retries, &v) && h->key_config_retries != v)
+		fail(r, ex->key_retries->pos, "%u key-configuration retries, expected %llu",
+		     h->key_config_retries, (unsigned long long)v);
 }
 
 void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs)
@@ -119,7 +124,8 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 	const struct scn_expect *ex = &s->ex;
 	uint64_t v;
 	if (obs->assert_failed)
-		fail(r, s->u.cond->pos, "assertion failed: %s (%s)", s->u.cond->text, scn_buf_str(&r->detail));
+		fail(r, s->u.cond->pos, "assertion failed: %s (%s)", s->u.cond->text,
+		     scn_buf_str(&r->detail));
 	if (obs->has_status)
 		check_status(r, s, obs);
 	if (obs->has_result)
@@ -129,20 +135,21 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 			continue;
 		uint64_t got = *scn_reg_ptr((tdxsim_regs_t *)&obs->regs, i);
 		if (got != v)
-			fail(r, ex->regs[i]->pos, "%s = 0x%llx, expected 0x%llx", scn_reg_names[i], (unsigned long long)got,
-			     (unsigned long long)v);
+			fail(r, ex->regs[i]->pos, "%s = 0x%llx, expected 0x%llx", scn_reg_names[i],
+			     (unsigned long long)got, (unsigned long long)v);
 	}
 	if (ex->value && expected(r, ex->value, &v)) {
 		if (!obs->has_value)
 			fail(r, ex->value->pos, "no value: the access did not complete");
 		else if (obs->value != v)
-			fail(r, ex->value->pos, "value 0x%llx, expected 0x%llx", (unsigned long long)obs->value,
-			     (unsigned long long)v);
+			fail(r, ex->value->pos, "value 0x%llx, expected 0x%llx",
+			     (unsigned long long)obs->value, (unsigned long long)v);
 	}
 	if (ex->state >= 0) {
 		tdxsim_module_state_t st = tdxsim_module_state(r->sim);
 		if ((int)st != ex->state)
-			fail(r, ex->state_pos, "module state %s, expected %s", scn_enum_name(scn_module_states, st),
+			fail(r, ex->state_pos, "module state %s, expected %s",
+			     scn_enum_name(scn_module_states, st),
 			     scn_enum_name(scn_module_states, ex->state));
 	}
 	if (ex->mce == 1 && !r->mces)
@@ -151,16 +158,17 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 		fail(r, ex->mce_pos, "a machine check was raised (addr 0x%llx), expected none",
 		     (unsigned long long)r->last_mce.addr);
 	if (ex->mce_addr && r->mces && expected(r, ex->mce_addr, &v) && r->last_mce.addr != v)
-		fail(r, ex->mce_addr->pos, "machine check at 0x%llx, expected 0x%llx", (unsigned long long)r->last_mce.addr,
-		     (unsigned long long)v);
+		fail(r, ex->mce_addr->pos, "machine check at 0x%llx, expected 0x%llx",
+		     (unsigned long long)r->last_mce.addr, (unsigned long long)v);
 	for (unsigned i = 0; i < ex->num_pamt; i++)
 		check_pamt(r, &ex->pamt[i]);
 	if (ex->cmr_base) {
 		uint64_t base, size;
 		if (expected(r, ex->cmr_base, &base) && expected(r, ex->cmr_size, &size) &&
 		    tdxsim_range_in_cmrs(r->sim, base, size) != ex->in_cmrs)
-			fail(r, ex->in_cmrs_pos, "[0x%llx, 0x%llx) is %sinside the CMRs, expected %s", (unsigned long long)base,
-			     (unsigned long long)(base + size), ex->in_cmrs ? "not " : "", ex->in_cmrs ? "inside" : "outside");
+			fail(r, ex->in_cmrs_pos, "[0x%llx, 0x%llx) is %sinside the CMRs, expected %s",
+			     (unsigned long long)base, (unsigned long long)(base + size),
+			     ex->in_cmrs ? "not " : "", ex->in_cmrs ? "inside" : "outside");
 	}
 	if (obs->is_bringup)
 		check_bringup(r, ex);

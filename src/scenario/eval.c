@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 #define TDMR_INFO_STRIDE 1024 /* the host's array layout (host_tdx.c, sheet 6.1) */
 
@@ -26,47 +26,100 @@ static int tdmr_value(struct scn_run *r, const struct scn_expr *e, uint64_t i, u
 	if (need_host(r, SCN_HOST_BUILT, e->sym == SCN_SYM_TDMR ? "$tdmr[i]" : "$tdmr_info[i]"))
 		return -1;
 	if (i >= h->num_tdmrs)
-		return scn_run_error(r, "TDMR index %llu out of range: the host built %u TDMR(s)", (unsigned long long)i,
-				     h->num_tdmrs);
+		return scn_run_error(r, "TDMR index %llu out of range: the host built %u TDMR(s)",
+				     (unsigned long long)i, h->num_tdmrs);
 	if ((e->field == SCN_TF_RSVD_OFFSET || e->field == SCN_TF_RSVD_SIZE) && j >= TDXSIM_TDMR_MAX_RESERVED)
-		return scn_run_error(r, "reserved-area index %llu out of range (0..15)", (unsigned long long)j);
+		return scn_run_error(r, "reserved-area index %llu out of range (0..15)",
+				     (unsigned long long)j);
 	const struct host_tdx_tdmr *t = &h->tdmrs[i];
 	if (e->sym == SCN_SYM_TDMR_INFO) {
 		/* Addresses of the fields in the TDMR_INFO the host wrote (struct tdxsim_tdmr_info). */
 		uint64_t pa = h->tdmr_array_pa + i * TDMR_INFO_STRIDE, off = 0;
 		switch (e->field) {
-		case SCN_TF_NONE: off = 0; break;
-		case SCN_TF_BASE: off = offsetof(struct tdxsim_tdmr_info, base); break;
-		case SCN_TF_SIZE: off = offsetof(struct tdxsim_tdmr_info, size); break;
-		case SCN_TF_PAMT_1G_BASE: off = offsetof(struct tdxsim_tdmr_info, pamt_1g_base); break;
-		case SCN_TF_PAMT_1G_SIZE: off = offsetof(struct tdxsim_tdmr_info, pamt_1g_size); break;
-		case SCN_TF_PAMT_2M_BASE: off = offsetof(struct tdxsim_tdmr_info, pamt_2m_base); break;
-		case SCN_TF_PAMT_2M_SIZE: off = offsetof(struct tdxsim_tdmr_info, pamt_2m_size); break;
-		case SCN_TF_PAMT_4K_BASE: off = offsetof(struct tdxsim_tdmr_info, pamt_4k_base); break;
-		case SCN_TF_PAMT_4K_SIZE: off = offsetof(struct tdxsim_tdmr_info, pamt_4k_size); break;
-		case SCN_TF_RSVD_OFFSET: off = offsetof(struct tdxsim_tdmr_info, reserved_areas) + 16 * j; break;
-		case SCN_TF_RSVD_SIZE: off = offsetof(struct tdxsim_tdmr_info, reserved_areas) + 16 * j + 8; break;
+		case SCN_TF_NONE:
+			off = 0;
+			break;
+		case SCN_TF_BASE:
+			off = offsetof(struct tdxsim_tdmr_info, base);
+			break;
+		case SCN_TF_SIZE:
+			off = offsetof(struct tdxsim_tdmr_info, size);
+			break;
+		case SCN_TF_PAMT_1G_BASE:
+			off = offsetof(struct tdxsim_tdmr_info, pamt_1g_base);
+			break;
+		case SCN_TF_PAMT_1G_SIZE:
+			off = offsetof(struct tdxsim_tdmr_info, pamt_1g_size);
+			break;
+		case SCN_TF_PAMT_2M_BASE:
+			off = offsetof(struct tdxsim_tdmr_info, pamt_2m_base);
+			break;
+		case SCN_TF_PAMT_2M_SIZE:
+			off = offsetof(struct tdxsim_tdmr_info, pamt_2m_size);
+			break;
+		case SCN_TF_PAMT_4K_BASE:
+			off = offsetof(struct tdxsim_tdmr_info, pamt_4k_base);
+			break;
+		case SCN_TF_PAMT_4K_SIZE:
+			off = offsetof(struct tdxsim_tdmr_info, pamt_4k_size);
+			break;
+		case SCN_TF_RSVD_OFFSET:
+			off = offsetof(struct tdxsim_tdmr_info, reserved_areas) + 16 * j;
+			break;
+		case SCN_TF_RSVD_SIZE:
+			off = offsetof(struct tdxsim_tdmr_info, reserved_areas) + 16 * j + 8;
+			break;
 		}
 		*out = pa + off;
 		return 0;
 	}
 	switch (e->field) {
-	case SCN_TF_BASE: *out = t->base; break;
-	case SCN_TF_SIZE: *out = t->size; break;
-	case SCN_TF_END: *out = t->base + t->size; break;
-	case SCN_TF_PAMT_BASE: *out = t->pamt_base; break;
-	case SCN_TF_PAMT_SIZE: *out = t->pamt_size; break;
+	case SCN_TF_BASE:
+		*out = t->base;
+		break;
+	case SCN_TF_SIZE:
+		*out = t->size;
+		break;
+	case SCN_TF_END:
+		*out = t->base + t->size;
+		break;
+	case SCN_TF_PAMT_BASE:
+		*out = t->pamt_base;
+		break;
+	case SCN_TF_PAMT_SIZE:
+		*out = t->pamt_size;
+		break;
 	/* The host lays each TDMR's PAMT out as one block: 4K part, then 2M, then 1G. */
-	case SCN_TF_PAMT_4K_BASE: *out = t->pamt_base; break;
-	case SCN_TF_PAMT_4K_SIZE: *out = t->pamt_4k; break;
-	case SCN_TF_PAMT_2M_BASE: *out = t->pamt_base + t->pamt_4k; break;
-	case SCN_TF_PAMT_2M_SIZE: *out = t->pamt_2m; break;
-	case SCN_TF_PAMT_1G_BASE: *out = t->pamt_base + t->pamt_4k + t->pamt_2m; break;
-	case SCN_TF_PAMT_1G_SIZE: *out = t->pamt_1g; break;
-	case SCN_TF_NUM_RSVD: *out = t->num_rsvd; break;
-	case SCN_TF_RSVD_OFFSET: *out = j < t->num_rsvd ? t->rsvd[j].offset : 0; break;
-	case SCN_TF_RSVD_SIZE: *out = j < t->num_rsvd ? t->rsvd[j].size : 0; break;
-	default: *out = 0; break;
+	case SCN_TF_PAMT_4K_BASE:
+		*out = t->pamt_base;
+		break;
+	case SCN_TF_PAMT_4K_SIZE:
+		*out = t->pamt_4k;
+		break;
+	case SCN_TF_PAMT_2M_BASE:
+		*out = t->pamt_base + t->pamt_4k;
+		break;
+	case SCN_TF_PAMT_2M_SIZE:
+		*out = t->pamt_2m;
+		break;
+	case SCN_TF_PAMT_1G_BASE:
+		*out = t->pamt_base + t->pamt_4k + t->pamt_2m;
+		break;
+	case SCN_TF_PAMT_1G_SIZE:
+		*out = t->pamt_1g;
+		break;
+	case SCN_TF_NUM_RSVD:
+		*out = t->num_rsvd;
+		break;
+	case SCN_TF_RSVD_OFFSET:
+		*out = j < t->num_rsvd ? t->rsvd[j].offset : 0;
+		break;
+	case SCN_TF_RSVD_SIZE:
+		*out = j < t->num_rsvd ? t->rsvd[j].size : 0;
+		break;
+	default:
+		*out = 0;
+		break;
 	}
 	return 0;
 }
@@ -84,10 +137,11 @@ static int range_value(struct scn_run *r, const struct scn_expr *e, uint64_t i, 
 			n = SCN_COUNT(ranges);
 	}
 	if (i >= n)
-		return scn_run_error(r, "%s index %llu out of range: there are %u", e->sym == SCN_SYM_CMR ? "$cmr" : "$ram",
-				     (unsigned long long)i, n);
-	*out = e->field == SCN_TF_BASE ? ranges[i].base
-	       : e->field == SCN_TF_SIZE ? ranges[i].size : ranges[i].base + ranges[i].size;
+		return scn_run_error(r, "%s index %llu out of range: there are %u",
+				     e->sym == SCN_SYM_CMR ? "$cmr" : "$ram", (unsigned long long)i, n);
+	*out = e->field == SCN_TF_BASE	 ? ranges[i].base
+	       : e->field == SCN_TF_SIZE ? ranges[i].size
+					 : ranges[i].base + ranges[i].size;
 	return 0;
 }
 
@@ -128,8 +182,9 @@ static int sym_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 	case SCN_SYM_KEYID_COUNT:
 		if (need_host(r, SCN_HOST_LP_INIT, "$global_keyid/$keyid_first/$keyid_count"))
 			return -1;
-		*out = e->sym == SCN_SYM_GLOBAL_KEYID ? h->global_keyid
-		       : e->sym == SCN_SYM_KEYID_FIRST ? h->keyid_first : h->keyid_count;
+		*out = e->sym == SCN_SYM_GLOBAL_KEYID  ? h->global_keyid
+		       : e->sym == SCN_SYM_KEYID_FIRST ? h->keyid_first
+						       : h->keyid_count;
 		return 0;
 	case SCN_SYM_KEYID_SHIFT:
 		*out = tdxsim_keyid_shift(r->sim);
@@ -155,6 +210,73 @@ static int sym_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 	return scn_run_error(r, "internal: unknown symbol %u", e->sym);
 }
 
+/* A binary operation on two values (also folds constants at load time); -1 for a division by
+ * zero. */
+int scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out)
+{
+	switch (op) {
+	case SCN_OP_ADD:
+		*out = a + b;
+		return 0;
+	case SCN_OP_SUB:
+		*out = a - b;
+		return 0;
+	case SCN_OP_MUL:
+		*out = a * b;
+		return 0;
+	case SCN_OP_DIV:
+		if (!b)
+			return -1;
+		*out = a / b;
+		return 0;
+	case SCN_OP_MOD:
+		if (!b)
+			return -1;
+		*out = a % b;
+		return 0;
+	case SCN_OP_SHL:
+		*out = b >= 64 ? 0 : a << b;
+		return 0;
+	case SCN_OP_SHR:
+		*out = b >= 64 ? 0 : a >> b;
+		return 0;
+	case SCN_OP_AND:
+		*out = a & b;
+		return 0;
+	case SCN_OP_OR:
+		*out = a | b;
+		return 0;
+	case SCN_OP_XOR:
+		*out = a ^ b;
+		return 0;
+	case SCN_OP_EQ:
+		*out = a == b;
+		return 0;
+	case SCN_OP_NE:
+		*out = a != b;
+		return 0;
+	case SCN_OP_LT:
+		*out = a < b;
+		return 0;
+	case SCN_OP_LE:
+		*out = a <= b;
+		return 0;
+	case SCN_OP_GT:
+		*out = a > b;
+		return 0;
+	case SCN_OP_GE:
+		*out = a >= b;
+		return 0;
+	case SCN_OP_LAND:
+		*out = a && b;
+		return 0;
+	case SCN_OP_LOR:
+		*out = a || b;
+		return 0;
+	}
+	return -1;
+}
+
 int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 {
 	uint64_t a = 0, b = 0;
@@ -174,8 +296,8 @@ int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 		unsigned char p[8];
 		tdxsim_err_t err = tdxsim_mem_read(r->sim, 0, a, p, e->value);
 		if (err)
-			return scn_run_error(r, "peek%u(0x%llx): %s", (unsigned)e->value * 8, (unsigned long long)a,
-					     tdxsim_strerror(err));
+			return scn_run_error(r, "peek%u(0x%llx): %s", (unsigned)e->value * 8,
+					     (unsigned long long)a, tdxsim_strerror(err));
 		uint64_t v = 0;
 		for (unsigned k = 0; k < e->value; k++)
 			v |= (uint64_t)p[k] << (8 * k);
@@ -186,8 +308,8 @@ int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 		if (scn_eval(r, e->a, &a) || scn_eval(r, e->b, &b))
 			return -1;
 		if (a > b)
-			return scn_run_error(r, "random(0x%llx, 0x%llx): low above high", (unsigned long long)a,
-					     (unsigned long long)b);
+			return scn_run_error(r, "random(0x%llx, 0x%llx): low above high",
+					     (unsigned long long)a, (unsigned long long)b);
 		*out = b - a == UINT64_MAX ? scn_rng_next(r) : a + scn_rng_next(r) % (b - a + 1);
 		return 0;
 	case SCN_OP_NEG:

@@ -18,22 +18,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/parser.h"
 
 #define MAX_DEPTH 48
 #define MAX_NODES 256
 
-struct parser {
-	struct scn_loader *ld;
-	const char *s;
-	size_t len, i;
-	struct scn_pos pos;
-	unsigned shift; /* 1 when the scalar was quoted: columns move by the quote */
-	enum scn_ns ns;
-	unsigned depth, nodes;
-};
-
-static int SCN_FMT(2, 3) perr(struct parser *p, const char *fmt, ...)
+int SCN_FMT(2, 3) scn_perr(struct scn_parser *p, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -44,36 +34,37 @@ static int SCN_FMT(2, 3) perr(struct parser *p, const char *fmt, ...)
 	return scn_error(p->ld, at, "%s", msg);
 }
 
-static void skip_ws(struct parser *p)
+void scn_skip_ws(struct scn_parser *p)
 {
-	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
+	while (p->i < p->len &&
+	       (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
 		p->i++;
 }
 
-static bool peek(struct parser *p, const char *tok)
+bool scn_peek(struct scn_parser *p, const char *tok)
 {
-	skip_ws(p);
+	scn_skip_ws(p);
 	size_t n = strlen(tok);
 	return p->len - p->i >= n && !memcmp(p->s + p->i, tok, n);
 }
 
-static bool accept(struct parser *p, const char *tok)
+bool scn_accept(struct scn_parser *p, const char *tok)
 {
-	if (!peek(p, tok))
+	if (!scn_peek(p, tok))
 		return false;
 	p->i += strlen(tok);
 	return true;
 }
 
-static struct scn_expr *node(struct parser *p, uint8_t op, uint64_t value)
+struct scn_expr *scn_node_new(struct scn_parser *p, uint8_t op, uint64_t value)
 {
 	if (++p->nodes > MAX_NODES) {
-		perr(p, "expression too long (more than %d terms)", MAX_NODES);
+		scn_perr(p, "expression too long (more than %d terms)", MAX_NODES);
 		return NULL;
 	}
 	struct scn_expr *e = scn_alloc(&p->ld->scn->arena, sizeof(*e));
 	if (!e) {
-		perr(p, "out of memory");
+		scn_perr(p, "out of memory");
 		return NULL;
 	}
 	e->op = op;
@@ -87,44 +78,18 @@ static bool is_ident(int c, bool first)
 	return isalpha(c) || c == '_' || (!first && (isdigit(c) || c == '.'));
 }
 
-/* Folds a binary operation of two constants; returns -1 for a division by zero. */
-int scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out)
-{
-	switch (op) {
-	case SCN_OP_ADD: *out = a + b; return 0;
-	case SCN_OP_SUB: *out = a - b; return 0;
-	case SCN_OP_MUL: *out = a * b; return 0;
-	case SCN_OP_DIV: if (!b) return -1; *out = a / b; return 0;
-	case SCN_OP_MOD: if (!b) return -1; *out = a % b; return 0;
-	case SCN_OP_SHL: *out = b >= 64 ? 0 : a << b; return 0;
-	case SCN_OP_SHR: *out = b >= 64 ? 0 : a >> b; return 0;
-	case SCN_OP_AND: *out = a & b; return 0;
-	case SCN_OP_OR: *out = a | b; return 0;
-	case SCN_OP_XOR: *out = a ^ b; return 0;
-	case SCN_OP_EQ: *out = a == b; return 0;
-	case SCN_OP_NE: *out = a != b; return 0;
-	case SCN_OP_LT: *out = a < b; return 0;
-	case SCN_OP_LE: *out = a <= b; return 0;
-	case SCN_OP_GT: *out = a > b; return 0;
-	case SCN_OP_GE: *out = a >= b; return 0;
-	case SCN_OP_LAND: *out = a && b; return 0;
-	case SCN_OP_LOR: *out = a || b; return 0;
-	}
-	return -1;
-}
-
-static struct scn_expr *binary(struct parser *p, uint8_t op, struct scn_expr *a, struct scn_expr *b)
+static struct scn_expr *binary(struct scn_parser *p, uint8_t op, struct scn_expr *a, struct scn_expr *b)
 {
 	if (!a || !b)
 		return NULL;
 	if (scn_expr_is_const(a) && scn_expr_is_const(b)) {
 		if (scn_fold(op, a->value, b->value, &a->value)) {
-			perr(p, "division by zero");
+			scn_perr(p, "division by zero");
 			return NULL;
 		}
 		return a;
 	}
-	struct scn_expr *e = node(p, op, 0);
+	struct scn_expr *e = scn_node_new(p, op, 0);
 	if (e) {
 		e->a = a;
 		e->b = b;
@@ -133,9 +98,7 @@ static struct scn_expr *binary(struct parser *p, uint8_t op, struct scn_expr *a,
 	return e;
 }
 
-static struct scn_expr *parse_or(struct parser *p);
-
-static struct scn_expr *parse_number(struct parser *p)
+static struct scn_expr *parse_number(struct scn_parser *p)
 {
 	size_t start = p->i;
 	unsigned base = 10;
@@ -159,21 +122,22 @@ static struct scn_expr *parse_number(struct parser *p)
 			break;
 		if ((unsigned)d >= base) {
 			p->i = start;
-			return perr(p, "digit out of range for the number's base"), NULL;
+			return scn_perr(p, "digit out of range for the number's base"), NULL;
 		}
 		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, (uint64_t)d, &v)) {
 			p->i = start;
-			return perr(p, "number does not fit in 64 bits"), NULL;
+			return scn_perr(p, "number does not fit in 64 bits"), NULL;
 		}
 		digits++;
 	}
 	if (!digits) {
 		p->i = start;
-		return perr(p, "malformed number"), NULL;
+		return scn_perr(p, "malformed number"), NULL;
 	}
 	/* Size suffixes are binary: K = 2^10 ... P = 2^50; "KiB" and "KB" mean the same. */
 	static const char units[] = "KMGTP";
-	const char *u = p->i < p->len && p->s[p->i] ? strchr(units, toupper((unsigned char)p->s[p->i])) : NULL;
+	const char *u =
+		p->i < p->len && p->s[p->i] ? strchr(units, toupper((unsigned char)p->s[p->i])) : NULL;
 	if (u) {
 		p->i++;
 		if (p->len - p->i >= 2 && p->s[p->i] == 'i' && p->s[p->i + 1] == 'B')
@@ -183,27 +147,27 @@ static struct scn_expr *parse_number(struct parser *p)
 		unsigned shift = 10 * (unsigned)(u - units + 1);
 		if (v > (UINT64_MAX >> shift)) {
 			p->i = start;
-			return perr(p, "size does not fit in 64 bits"), NULL;
+			return scn_perr(p, "size does not fit in 64 bits"), NULL;
 		}
 		v <<= shift;
 	}
 	if (p->i < p->len && is_ident((unsigned char)p->s[p->i], false)) {
-		return perr(p, "unexpected character after a number (sizes take K, M, G, T or P)"), NULL;
+		return scn_perr(p, "unexpected character after a number (sizes take K, M, G, T or P)"), NULL;
 	}
-	return node(p, SCN_OP_CONST, v);
+	return scn_node_new(p, SCN_OP_CONST, v);
 }
 
-static struct scn_expr *parse_index(struct parser *p)
+struct scn_expr *scn_parse_index(struct scn_parser *p)
 {
-	if (!accept(p, "["))
-		return perr(p, "expected '['"), NULL;
-	struct scn_expr *e = parse_or(p);
-	if (e && !accept(p, "]"))
-		return perr(p, "expected ']'"), NULL;
+	if (!scn_accept(p, "["))
+		return scn_perr(p, "expected '['"), NULL;
+	struct scn_expr *e = scn_parse_or(p);
+	if (e && !scn_accept(p, "]"))
+		return scn_perr(p, "expected ']'"), NULL;
 	return e;
 }
 
-static size_t scan_word(struct parser *p, char *buf, size_t cap, bool dots)
+size_t scn_scan_word(struct scn_parser *p, char *buf, size_t cap, bool dots)
 {
 	size_t n = 0;
 	while (p->i < p->len && is_ident((unsigned char)p->s[p->i], n == 0) && (dots || p->s[p->i] != '.')) {
@@ -216,229 +180,129 @@ static size_t scan_word(struct parser *p, char *buf, size_t cap, bool dots)
 	return n;
 }
 
-struct tdmr_field_name {
-	const char *name;
-	uint8_t field;
-	bool in_info; /* also a field of TDMR_INFO */
-};
-
-static const struct tdmr_field_name tdmr_fields[] = {
-	{"base", SCN_TF_BASE, true},		 {"size", SCN_TF_SIZE, true},
-	{"end", SCN_TF_END, false},		 {"pamt_base", SCN_TF_PAMT_BASE, false},
-	{"pamt_size", SCN_TF_PAMT_SIZE, false},	 {"pamt_1g_base", SCN_TF_PAMT_1G_BASE, true},
-	{"pamt_1g_size", SCN_TF_PAMT_1G_SIZE, true}, {"pamt_2m_base", SCN_TF_PAMT_2M_BASE, true},
-	{"pamt_2m_size", SCN_TF_PAMT_2M_SIZE, true}, {"pamt_4k_base", SCN_TF_PAMT_4K_BASE, true},
-	{"pamt_4k_size", SCN_TF_PAMT_4K_SIZE, true}, {"num_rsvd", SCN_TF_NUM_RSVD, false},
-};
-
-static const struct {
-	const char *name;
-	uint8_t sym;
-} scalar_syms[] = {
-	{"tdmr_array", SCN_SYM_TDMR_ARRAY},   {"pa_array", SCN_SYM_PA_ARRAY},
-	{"num_tdmrs", SCN_SYM_NUM_TDMRS},     {"global_keyid", SCN_SYM_GLOBAL_KEYID},
-	{"keyid_first", SCN_SYM_KEYID_FIRST}, {"keyid_count", SCN_SYM_KEYID_COUNT},
-	{"pamt_bytes", SCN_SYM_PAMT_BYTES},   {"keyid_shift", SCN_SYM_KEYID_SHIFT},
-	{"num_lps", SCN_SYM_NUM_LPS},	      {"num_packages", SCN_SYM_NUM_PACKAGES},
-	{"mce_addr", SCN_SYM_MCE_ADDR},	      {"tdmr", SCN_SYM_TDMR},
-	{"tdmr_info", SCN_SYM_TDMR_INFO},     {"cmr", SCN_SYM_CMR},
-	{"ram", SCN_SYM_RAM},
-};
-
-bool scn_is_builtin_symbol(const char *name)
-{
-	for (size_t i = 0; i < SCN_COUNT(scalar_syms); i++)
-		if (!strcmp(scalar_syms[i].name, name))
-			return true;
-	return false;
-}
-
-/* The field after "$tdmr[i]." or "$tdmr_info[i].". */
-static int parse_tdmr_field(struct parser *p, struct scn_expr *e, bool info)
-{
-	char word[32];
-	size_t at = p->i;
-	scan_word(p, word, sizeof(word), false);
-	if (!strcmp(word, "rsvd")) {
-		e->b = parse_index(p);
-		if (!e->b)
-			return -1;
-		if (!accept(p, ".offset") && !accept(p, ".size"))
-			return perr(p, "expected .offset or .size after rsvd[j]");
-		e->field = p->s[p->i - 1] == 't' ? SCN_TF_RSVD_OFFSET : SCN_TF_RSVD_SIZE;
-		return 0;
-	}
-	for (size_t i = 0; i < SCN_COUNT(tdmr_fields); i++) {
-		if (!strcmp(tdmr_fields[i].name, word) && (!info || tdmr_fields[i].in_info)) {
-			e->field = tdmr_fields[i].field;
-			return 0;
-		}
-	}
-	p->i = at;
-	return perr(p, info ? "unknown TDMR_INFO field '%s' (expected base, size, pamt_{1g,2m,4k}_{base,size} or "
-			      "rsvd[j].offset/.size)"
-			    : "unknown TDMR field '%s' (expected base, size, end, pamt_base, pamt_size, "
-			      "pamt_{1g,2m,4k}_{base,size}, num_rsvd or rsvd[j].offset/.size)",
-		    word);
-}
-
-static struct scn_expr *parse_symbol(struct parser *p)
-{
-	size_t at = p->i;
-	p->i++; /* '$' */
-	char name[64];
-	if (!scan_word(p, name, sizeof(name), false)) {
-		p->i = at;
-		return perr(p, "expected a name after '$'"), NULL;
-	}
-	for (size_t i = 0; i < SCN_COUNT(scalar_syms); i++) {
-		if (strcmp(scalar_syms[i].name, name))
-			continue;
-		struct scn_expr *e = node(p, SCN_OP_SYM, 0);
-		if (!e)
-			return NULL;
-		e->sym = scalar_syms[i].sym;
-		bool indexed = e->sym >= SCN_SYM_TDMR || e->sym == SCN_SYM_PA_ARRAY;
-		if (!indexed)
-			return e;
-		if (e->sym == SCN_SYM_PA_ARRAY && !peek(p, "["))
-			return e;
-		if (!(e->a = parse_index(p)))
-			return NULL;
-		if (e->sym == SCN_SYM_PA_ARRAY || (e->sym == SCN_SYM_TDMR_INFO && !peek(p, ".")))
-			return e;
-		if (!accept(p, "."))
-			return perr(p, "expected '.' and a field name after ']'"), NULL;
-		if (e->sym == SCN_SYM_TDMR || e->sym == SCN_SYM_TDMR_INFO)
-			return parse_tdmr_field(p, e, e->sym == SCN_SYM_TDMR_INFO) ? NULL : e;
-		char f[16];
-		scan_word(p, f, sizeof(f), false);
-		if (strcmp(f, "base") && strcmp(f, "size") && strcmp(f, "end"))
-			return perr(p, "unknown field '%s' (expected base, size or end)", f), NULL;
-		e->field = f[0] == 'b' ? SCN_TF_BASE : f[0] == 's' ? SCN_TF_SIZE : SCN_TF_END;
-		return e;
-	}
-	int var = scn_var_lookup(p->ld, name, false);
-	if (var < 0) {
-		p->i = at;
-		return perr(p, "unknown variable '$%s' (define it with set: or save: in an earlier step)", name),
-		       NULL;
-	}
-	return node(p, SCN_OP_VAR, (uint64_t)var);
-}
-
-static struct scn_expr *parse_call(struct parser *p, const char *name, size_t at)
+static struct scn_expr *parse_call(struct scn_parser *p, const char *name, size_t at)
 {
 	uint64_t status;
 	if (scn_name_is_status(name, &status)) {
 		/* STATUS(details): packed detail bytes in bits 31:0, as tdxsim_status_name prints. */
-		struct scn_expr *d = parse_or(p);
-		if (!d || !accept(p, ")"))
-			return d ? (perr(p, "expected ')'"), NULL) : NULL;
-		struct scn_expr *base = node(p, SCN_OP_CONST, status);
-		struct scn_expr *mask = node(p, SCN_OP_CONST, TDXSIM_STATUS_DETAILS_MASK);
+		struct scn_expr *d = scn_parse_or(p);
+		if (!d || !scn_accept(p, ")"))
+			return d ? (scn_perr(p, "expected ')'"), NULL) : NULL;
+		struct scn_expr *base = scn_node_new(p, SCN_OP_CONST, status);
+		struct scn_expr *mask = scn_node_new(p, SCN_OP_CONST, TDXSIM_STATUS_DETAILS_MASK);
 		return binary(p, SCN_OP_OR, base, binary(p, SCN_OP_AND, d, mask));
 	}
-	unsigned peek_bytes = !strcmp(name, "peek8") ? 1 : !strcmp(name, "peek16") ? 2
-			    : !strcmp(name, "peek32") ? 4 : !strcmp(name, "peek64") ? 8 : 0;
+	unsigned peek_bytes = !strcmp(name, "peek8")	? 1
+			      : !strcmp(name, "peek16") ? 2
+			      : !strcmp(name, "peek32") ? 4
+			      : !strcmp(name, "peek64") ? 8
+							: 0;
 	if (peek_bytes) {
-		struct scn_expr *e = node(p, SCN_OP_PEEK, peek_bytes);
-		if (!e || !(e->a = parse_or(p)))
+		struct scn_expr *e = scn_node_new(p, SCN_OP_PEEK, peek_bytes);
+		if (!e || !(e->a = scn_parse_or(p)))
 			return NULL;
-		if (!accept(p, ")"))
-			return perr(p, "expected ')'"), NULL;
+		if (!scn_accept(p, ")"))
+			return scn_perr(p, "expected ')'"), NULL;
 		return e;
 	}
 	if (!strcmp(name, "random")) {
-		struct scn_expr *e = node(p, SCN_OP_RANDOM, 0);
-		if (!e || !(e->a = parse_or(p)))
+		struct scn_expr *e = scn_node_new(p, SCN_OP_RANDOM, 0);
+		if (!e || !(e->a = scn_parse_or(p)))
 			return NULL;
-		if (!accept(p, ","))
-			return perr(p, "random takes two arguments: random(low, high)"), NULL;
-		if (!(e->b = parse_or(p)))
+		if (!scn_accept(p, ","))
+			return scn_perr(p, "random takes two arguments: random(low, high)"), NULL;
+		if (!(e->b = scn_parse_or(p)))
 			return NULL;
-		if (!accept(p, ")"))
-			return perr(p, "expected ')'"), NULL;
+		if (!scn_accept(p, ")"))
+			return scn_perr(p, "expected ')'"), NULL;
 		return e;
 	}
 	p->i = at;
-	return perr(p, "unknown function '%s' (expected a status name, random, peek8/16/32/64)", name), NULL;
+	return scn_perr(p, "unknown function '%s' (expected a status name, random, peek8/16/32/64)", name),
+	       NULL;
 }
 
-static struct scn_expr *parse_name(struct parser *p)
+static struct scn_expr *parse_name(struct scn_parser *p)
 {
 	size_t at = p->i;
 	char name[64];
-	if (scan_word(p, name, sizeof(name), true) >= sizeof(name)) {
+	if (scn_scan_word(p, name, sizeof(name), true) >= sizeof(name)) {
 		p->i = at;
-		return perr(p, "name too long"), NULL;
+		return scn_perr(p, "name too long"), NULL;
 	}
-	if (accept(p, "("))
+	if (scn_accept(p, "("))
 		return parse_call(p, name, at);
 	uint64_t value;
-	if (peek(p, "[")) {
+	if (scn_peek(p, "[")) {
 		unsigned count = scn_field_array(name, &value);
 		if (!count) {
 			p->i = at;
-			return perr(p, "'%s' is not an array field", name), NULL;
+			return scn_perr(p, "'%s' is not an array field", name), NULL;
 		}
-		struct scn_expr *k = parse_index(p);
+		struct scn_expr *k = scn_parse_index(p);
 		if (!k)
 			return NULL;
 		if (!scn_expr_is_const(k) || k->value >= count) {
 			p->i = at;
-			return perr(p, "index of '%s' must be a constant below its element count", name), NULL;
+			return scn_perr(p, "index of '%s' must be a constant below its element count", name),
+			       NULL;
 		}
-		return node(p, SCN_OP_CONST, value + k->value);
+		return scn_node_new(p, SCN_OP_CONST, value + k->value);
 	}
 	if (scn_name_value(name, p->ns, &value) == 0)
-		return node(p, SCN_OP_CONST, value);
+		return scn_node_new(p, SCN_OP_CONST, value);
 	const char *hint = scn_name_suggest(name, p->ns);
 	p->i = at;
 	char msg[200];
-	snprintf(msg, sizeof(msg), "unknown name '%s'%s%s%s (expected a status, leaf, field, MSR, PT_*/PS_* or a number)",
-		 name, hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-	return perr(p, "%s", msg), NULL;
+	snprintf(msg, sizeof(msg),
+		 "unknown name '%s'%s%s%s (expected a status, leaf, field, MSR, PT_*/PS_* or a number)", name,
+		 hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	return scn_perr(p, "%s", msg), NULL;
 }
 
-static struct scn_expr *parse_primary(struct parser *p)
+static struct scn_expr *parse_primary(struct scn_parser *p)
 {
-	skip_ws(p);
+	scn_skip_ws(p);
 	if (p->i >= p->len)
-		return perr(p, "expected a value, found the end of the text"), NULL;
+		return scn_perr(p, "expected a value, found the end of the text"), NULL;
 	int c = (unsigned char)p->s[p->i];
 	if (c == '(') {
 		p->i++;
-		struct scn_expr *e = parse_or(p);
-		if (e && !accept(p, ")"))
-			return perr(p, "expected ')'"), NULL;
+		struct scn_expr *e = scn_parse_or(p);
+		if (e && !scn_accept(p, ")"))
+			return scn_perr(p, "expected ')'"), NULL;
 		return e;
 	}
 	if (isdigit(c))
 		return parse_number(p);
 	if (c == '$')
-		return parse_symbol(p);
+		return scn_parse_symbol(p);
 	if (is_ident(c, true))
 		return parse_name(p);
 	char ch[2] = {(char)c, 0};
-	return perr(p, "unexpected '%s' (expected a number, a name, '$symbol' or '(')", isprint(c) ? ch : "?"), NULL;
+	return scn_perr(p, "unexpected '%s' (expected a number, a name, '$symbol' or '(')",
+			isprint(c) ? ch : "?"),
+	       NULL;
 }
 
-static struct scn_expr *parse_unary(struct parser *p)
+static struct scn_expr *parse_unary(struct scn_parser *p)
 {
 	if (++p->depth > MAX_DEPTH)
-		return perr(p, "expression nested too deeply"), NULL;
+		return scn_perr(p, "expression nested too deeply"), NULL;
 	struct scn_expr *e;
-	if (accept(p, "-") || accept(p, "~") || (peek(p, "!") && !peek(p, "!=") && accept(p, "!"))) {
+	if (scn_accept(p, "-") || scn_accept(p, "~") ||
+	    (scn_peek(p, "!") && !scn_peek(p, "!=") && scn_accept(p, "!"))) {
 		char c = p->s[p->i - 1];
 		uint8_t op = c == '-' ? SCN_OP_NEG : c == '~' ? SCN_OP_NOT : SCN_OP_LNOT;
 		struct scn_expr *a = parse_unary(p);
 		if (!a)
 			return NULL;
 		if (scn_expr_is_const(a)) {
-			a->value = op == SCN_OP_NEG ? (uint64_t)0 - a->value : op == SCN_OP_NOT ? ~a->value : !a->value;
+			a->value = op == SCN_OP_NEG   ? (uint64_t)0 - a->value
+				   : op == SCN_OP_NOT ? ~a->value
+						      : !a->value;
 			e = a;
-		} else if ((e = node(p, op, 0))) {
+		} else if ((e = scn_node_new(p, op, 0))) {
 			e->a = a;
 		}
 	} else {
@@ -450,57 +314,61 @@ static struct scn_expr *parse_unary(struct parser *p)
 
 /* One precedence level: a left-associative chain of @next joined by the level's operators.
  * An operator is not taken when followed by @not ('|' is not the start of '||'). */
-#define LEVEL(fn, next, ...)                                                                                           \
-	static struct scn_expr *fn(struct parser *p)                                                                   \
-	{                                                                                                              \
-		static const struct {                                                                                  \
-			const char *tok;                                                                               \
-			char not;                                                                                      \
-			uint8_t op;                                                                                    \
-		} ops[] = {__VA_ARGS__};                                                                               \
-		if (++p->depth > MAX_DEPTH)                                                                            \
-			return perr(p, "expression nested too deeply"), NULL;                                          \
-		struct scn_expr *e = next(p);                                                                          \
-		for (bool more = e != NULL; more;) {                                                                   \
-			more = false;                                                                                  \
-			for (size_t k = 0; k < SCN_COUNT(ops) && !more; k++) {                                         \
-				size_t n = strlen(ops[k].tok);                                                         \
-				if (peek(p, ops[k].tok) && !(ops[k].not && p->i + n < p->len &&                        \
-							     p->s[p->i + n] == ops[k].not)) {                          \
-					p->i += n;                                                                     \
-					e = binary(p, ops[k].op, e, next(p));                                          \
-					more = e != NULL;                                                              \
-				}                                                                                      \
-			}                                                                                              \
-		}                                                                                                      \
-		p->depth--;                                                                                            \
-		return e;                                                                                              \
+#define LEVEL(fn, next, ...)                                                                              \
+	struct scn_expr *fn(struct scn_parser *p)                                                         \
+	{                                                                                                 \
+		static const struct {                                                                     \
+			const char *tok;                                                                  \
+			char not ;                                                                        \
+			uint8_t op;                                                                       \
+		} ops[] = {__VA_ARGS__};                                                                  \
+		if (++p->depth > MAX_DEPTH)                                                               \
+			return scn_perr(p, "expression nested too deeply"), NULL;                         \
+		struct scn_expr *e = next(p);                                                             \
+		for (bool more = e != NULL; more;) {                                                      \
+			more = false;                                                                     \
+			for (size_t k = 0; k < SCN_COUNT(ops) && !more; k++) {                            \
+				size_t n = strlen(ops[k].tok);                                            \
+				if (scn_peek(p, ops[k].tok) &&                                            \
+				    !(ops[k].not &&p->i + n < p->len && p->s[p->i + n] == ops[k].not )) { \
+					p->i += n;                                                        \
+					e = binary(p, ops[k].op, e, next(p));                             \
+					more = e != NULL;                                                 \
+				}                                                                         \
+			}                                                                                 \
+		}                                                                                         \
+		p->depth--;                                                                               \
+		return e;                                                                                 \
 	}
 
 LEVEL(parse_mul, parse_unary, {"*", 0, SCN_OP_MUL}, {"/", 0, SCN_OP_DIV}, {"%", 0, SCN_OP_MOD})
 LEVEL(parse_add, parse_mul, {"+", 0, SCN_OP_ADD}, {"-", 0, SCN_OP_SUB})
 LEVEL(parse_shift, parse_add, {"<<", 0, SCN_OP_SHL}, {">>", 0, SCN_OP_SHR})
-LEVEL(parse_rel, parse_shift, {"<=", 0, SCN_OP_LE}, {">=", 0, SCN_OP_GE}, {"<", 0, SCN_OP_LT}, {">", 0, SCN_OP_GT})
+LEVEL(parse_rel, parse_shift, {"<=", 0, SCN_OP_LE}, {">=", 0, SCN_OP_GE}, {"<", 0, SCN_OP_LT},
+      {">", 0, SCN_OP_GT})
 LEVEL(parse_eq, parse_rel, {"==", 0, SCN_OP_EQ}, {"!=", 0, SCN_OP_NE})
 LEVEL(parse_and, parse_eq, {"&", '&', SCN_OP_AND})
 LEVEL(parse_xor, parse_and, {"^", 0, SCN_OP_XOR})
 LEVEL(parse_bor, parse_xor, {"|", '|', SCN_OP_OR})
 LEVEL(parse_land, parse_bor, {"&&", 0, SCN_OP_LAND})
-LEVEL(parse_or, parse_land, {"||", 0, SCN_OP_LOR})
+LEVEL(scn_parse_or, parse_land, {"||", 0, SCN_OP_LOR})
 
 int scn_parse_expr(struct scn_loader *ld, const char *text, size_t len, struct scn_pos pos, bool quoted,
 		   enum scn_ns ns, struct scn_expr **out)
 {
-	struct parser p = {.ld = ld, .s = text, .len = len, .pos = pos, .shift = quoted ? 1 : 0, .ns = ns};
+	struct scn_parser p = {
+		.ld = ld, .s = text, .len = len, .pos = pos, .shift = quoted ? 1 : 0, .ns = ns};
 	*out = NULL;
 	if (memchr(text, 0, len))
-		return perr(&p, "NUL character in a value");
-	struct scn_expr *e = parse_or(&p);
+		return scn_perr(&p, "NUL character in a value");
+	struct scn_expr *e = scn_parse_or(&p);
 	if (!e)
 		return -1;
-	skip_ws(&p);
+	scn_skip_ws(&p);
 	if (p.i < p.len)
-		return perr(&p, "unexpected text after the value (operators as in C: || && | ^ & == != < <= > >= << >> + - * / %% ~ !)");
+		return scn_perr(&p,
+				"unexpected text after the value (operators as in C: || && | ^ & == != < <= "
+				"> >= << >> + - * / %% ~ !)");
 	/* The whole value's position: messages about it point at its first character. */
 	size_t lead = 0;
 	while (lead < len && (text[lead] == ' ' || text[lead] == '\t'))
@@ -508,7 +376,7 @@ int scn_parse_expr(struct scn_loader *ld, const char *text, size_t len, struct s
 	e->pos = (struct scn_pos){pos.line, pos.col + p.shift + (uint32_t)lead};
 	e->text = scn_strndup(&ld->scn->arena, text, len);
 	if (!e->text)
-		return perr(&p, "out of memory");
+		return scn_perr(&p, "out of memory");
 	*out = e;
 	return 0;
 }

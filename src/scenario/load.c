@@ -12,7 +12,7 @@
 #include "scenario/scenario.h"
 
 /* Work bound: a scenario with YAML aliases may reach one node many times. */
-#define MAX_VISITS 1000000
+#define MAX_VISITS    1000000
 #define MAX_FILE_SIZE (16u << 20)
 
 int scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...)
@@ -50,7 +50,9 @@ yaml_node_t *scn_node(struct scn_loader *ld, int index)
 
 static const char *kind_of(const yaml_node_t *n)
 {
-	return n->type == YAML_MAPPING_NODE ? "a mapping" : n->type == YAML_SEQUENCE_NODE ? "a sequence" : "a scalar";
+	return n->type == YAML_MAPPING_NODE    ? "a mapping"
+	       : n->type == YAML_SEQUENCE_NODE ? "a sequence"
+					       : "a scalar";
 }
 
 static void join(const char *const *words, char *buf, size_t len)
@@ -70,15 +72,16 @@ int scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *k
 	char list[240];
 	if (map->type != YAML_MAPPING_NODE) {
 		join(keys, list, sizeof(list));
-		return scn_error(ld, scn_node_pos(map), "%s: expected a mapping with keys %s, found %s", what, list,
-				 kind_of(map));
+		return scn_error(ld, scn_node_pos(map), "%s: expected a mapping with keys %s, found %s", what,
+				 list, kind_of(map));
 	}
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = scn_node(ld, p->key);
 		if (!k)
 			return -1;
 		if (k->type != YAML_SCALAR_NODE)
-			return scn_error(ld, scn_node_pos(k), "%s: keys must be plain names, found %s", what, kind_of(k));
+			return scn_error(ld, scn_node_pos(k), "%s: keys must be plain names, found %s", what,
+					 kind_of(k));
 		const char *name = (const char *)k->data.scalar.value;
 		size_t i = 0;
 		while (keys[i] && (strlen(keys[i]) != k->data.scalar.length || strcmp(keys[i], name)))
@@ -86,12 +89,15 @@ int scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *k
 		if (!keys[i]) {
 			join(keys, list, sizeof(list));
 			const char *hint = scn_closest(name, keys, i);
-			return scn_error(ld, scn_node_pos(k), "%s: unknown key '%.60s'%s%s%s (expected one of: %s)", what,
-					 name, hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "", list);
+			return scn_error(ld, scn_node_pos(k),
+					 "%s: unknown key '%.60s'%s%s%s (expected one of: %s)", what, name,
+					 hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
+					 list);
 		}
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k2 = yaml_document_get_node(ld->doc, q->key);
-			if (k2 && k2->type == YAML_SCALAR_NODE && !strcmp((const char *)k2->data.scalar.value, name))
+			if (k2 && k2->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)k2->data.scalar.value, name))
 				return scn_error(ld, scn_node_pos(k), "%s: key '%s' given twice", what, name);
 		}
 	}
@@ -113,7 +119,8 @@ yaml_node_t *scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *ke
 int scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text, size_t *len)
 {
 	if (n->type != YAML_SCALAR_NODE)
-		return scn_error(ld, scn_node_pos(n), "%s: expected a single value, found %s", what, kind_of(n));
+		return scn_error(ld, scn_node_pos(n), "%s: expected a single value, found %s", what,
+				 kind_of(n));
 	*text = (const char *)n->data.scalar.value;
 	*len = n->data.scalar.length;
 	if (*len == 0)
@@ -127,7 +134,8 @@ static bool quoted(const yaml_node_t *n)
 	       n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 }
 
-int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what, struct scn_expr **out)
+int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what,
+		 struct scn_expr **out)
 {
 	const char *text;
 	size_t len;
@@ -136,17 +144,20 @@ int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const ch
 	return scn_parse_expr(ld, text, len, scn_node_pos(n), quoted(n), ns, out);
 }
 
-int scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what, uint64_t *out)
+int scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
+		  uint64_t *out)
 {
 	struct scn_expr *e;
 	if (scn_get_expr(ld, n, SCN_NS_VALUE, what, &e))
 		return -1;
 	if (!scn_expr_is_const(e))
-		return scn_error(ld, scn_node_pos(n), "%s: expected a constant (no $symbols, random or peek)", what);
+		return scn_error(ld, scn_node_pos(n), "%s: expected a constant (no $symbols, random or peek)",
+				 what);
 	if (e->value < lo || e->value > hi)
-		return scn_error(ld, scn_node_pos(n), "%s: %llu (0x%llx) is out of range (expected %llu..%llu)", what,
-				 (unsigned long long)e->value, (unsigned long long)e->value, (unsigned long long)lo,
-				 (unsigned long long)hi);
+		return scn_error(ld, scn_node_pos(n),
+				 "%s: %llu (0x%llx) is out of range (expected %llu..%llu)", what,
+				 (unsigned long long)e->value, (unsigned long long)e->value,
+				 (unsigned long long)lo, (unsigned long long)hi);
 	*out = e->value;
 	return 0;
 }
@@ -181,7 +192,8 @@ int scn_get_string(struct scn_loader *ld, yaml_node_t *n, const char *what, cons
 	return *out ? 0 : scn_error(ld, scn_node_pos(n), "out of memory");
 }
 
-int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what, int64_t *out)
+int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what,
+		 int64_t *out)
 {
 	const char *text;
 	size_t len;
@@ -191,7 +203,8 @@ int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e
 	if (strlen(text) == len && scn_enum_find(e, text, out) == 0)
 		return 0;
 	scn_enum_list(e, list, sizeof(list));
-	return scn_error(ld, scn_node_pos(n), "%s: unknown value '%.60s' (expected one of: %s)", what, text, list);
+	return scn_error(ld, scn_node_pos(n), "%s: unknown value '%.60s' (expected one of: %s)", what, text,
+			 list);
 }
 
 int scn_var_lookup(struct scn_loader *ld, const char *name, bool define)
@@ -221,15 +234,16 @@ int scn_var_lookup(struct scn_loader *ld, const char *name, bool define)
 
 static int load_top(struct scn_loader *ld, yaml_node_t *root)
 {
-	static const char *const keys[] = {"name", "description", "seed", "check_invariants", "platform", "steps",
-					   NULL};
+	static const char *const keys[] = {"name",     "description", "seed", "check_invariants",
+					   "platform", "steps",	      NULL};
 	struct tdxsim_scenario *s = ld->scn;
 	if (scn_check_keys(ld, root, keys, "scenario"))
 		return -1;
 	yaml_node_t *n;
 	if ((n = scn_map_get(ld, root, "name")) && scn_get_string(ld, n, "name", &s->name))
 		return -1;
-	if ((n = scn_map_get(ld, root, "description")) && scn_get_string(ld, n, "description", &s->description))
+	if ((n = scn_map_get(ld, root, "description")) &&
+	    scn_get_string(ld, n, "description", &s->description))
 		return -1;
 	if ((n = scn_map_get(ld, root, "seed")) && scn_get_const(ld, n, 0, UINT64_MAX, "seed", &s->seed))
 		return -1;
@@ -242,13 +256,16 @@ static int load_top(struct scn_loader *ld, yaml_node_t *root)
 		return -1;
 	n = scn_map_get(ld, root, "steps");
 	if (!n)
-		return ld->failed ? -1 : scn_error(ld, scn_node_pos(root), "scenario: missing key 'steps' (a list of steps)");
+		return ld->failed ? -1
+				  : scn_error(ld, scn_node_pos(root),
+					      "scenario: missing key 'steps' (a list of steps)");
 	return scn_load_steps(ld, n);
 }
 
 static int yaml_problem(struct scn_loader *ld, const yaml_parser_t *parser)
 {
-	struct scn_pos pos = {(uint32_t)parser->problem_mark.line + 1, (uint32_t)parser->problem_mark.column + 1};
+	struct scn_pos pos = {(uint32_t)parser->problem_mark.line + 1,
+			      (uint32_t)parser->problem_mark.column + 1};
 	const char *problem = parser->problem ? parser->problem : "malformed YAML";
 	if (parser->context)
 		return scn_error(ld, pos, "YAML syntax error: %s %s", problem, parser->context);
@@ -270,7 +287,8 @@ static int parse_document(struct scn_loader *ld, const void *buf, size_t len)
 	ld->doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
-		scn_error(ld, (struct scn_pos){1, 1}, "empty file: expected a mapping with 'platform' and 'steps'");
+		scn_error(ld, (struct scn_pos){1, 1},
+			  "empty file: expected a mapping with 'platform' and 'steps'");
 		goto out_doc;
 	}
 	/* A second document would be silently ignored; say so instead. */
@@ -280,7 +298,8 @@ static int parse_document(struct scn_loader *ld, const void *buf, size_t len)
 	}
 	yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
 	if (extra_root)
-		scn_error(ld, scn_node_pos(extra_root), "a file holds one scenario: a second YAML document follows");
+		scn_error(ld, scn_node_pos(extra_root),
+			  "a file holds one scenario: a second YAML document follows");
 	yaml_document_delete(&extra);
 	if (!ld->failed)
 		rc = load_top(ld, root);
@@ -292,8 +311,8 @@ out_parser:
 	return rc || ld->failed ? -1 : 0;
 }
 
-tdxsim_err_t tdxsim_scenario_load_buffer(const char *name, const void *buf, size_t len, tdxsim_scenario_t **out,
-					 tdxsim_scenario_diag_t *diag)
+tdxsim_err_t tdxsim_scenario_load_buffer(const char *name, const void *buf, size_t len,
+					 tdxsim_scenario_t **out, tdxsim_scenario_diag_t *diag)
 {
 	if (diag)
 		memset(diag, 0, sizeof(*diag));
@@ -321,7 +340,8 @@ tdxsim_err_t tdxsim_scenario_load_buffer(const char *name, const void *buf, size
 	return TDXSIM_OK;
 }
 
-tdxsim_err_t tdxsim_scenario_load_file(const char *path, tdxsim_scenario_t **out, tdxsim_scenario_diag_t *diag)
+tdxsim_err_t tdxsim_scenario_load_file(const char *path, tdxsim_scenario_t **out,
+				       tdxsim_scenario_diag_t *diag)
 {
 	if (diag)
 		memset(diag, 0, sizeof(*diag));
@@ -339,7 +359,10 @@ tdxsim_err_t tdxsim_scenario_load_file(const char *path, tdxsim_scenario_t **out
 	bool bad = !buf || ferror(f) || len > MAX_FILE_SIZE;
 	fclose(f);
 	if (bad) {
-		scn_error(&ld, (struct scn_pos){0, 0}, "%s", !buf ? "out of memory" : len > MAX_FILE_SIZE ? "file larger than 16 MiB" : "read error");
+		scn_error(&ld, (struct scn_pos){0, 0}, "%s",
+			  !buf			? "out of memory"
+			  : len > MAX_FILE_SIZE ? "file larger than 16 MiB"
+						: "read error");
 		free(buf);
 		return buf ? TDXSIM_ERR_BAD_CONFIG : TDXSIM_ERR_NO_MEMORY;
 	}

@@ -9,8 +9,8 @@
 
 #include "scenario/scenario.h"
 
-#define K(x) (UINT32_C(1) << SCN_K_##x)
-#define ALL_KINDS ((UINT32_C(1) << SCN_K_COUNT) - 1)
+#define K(x)	     (UINT32_C(1) << SCN_K_##x)
+#define ALL_KINDS    ((UINT32_C(1) << SCN_K_COUNT) - 1)
 #define RESULT_KINDS (ALL_KINDS & ~(K(SEAMCALL) | K(INIT_TDMRS) | K(POKE) | K(SET) | K(ASSERT)))
 
 static const struct {
@@ -28,9 +28,19 @@ static const struct {
 	{"message", K(BRINGUP)},
 	{"tdmrs", K(BRINGUP)},
 	{"key_retries", K(BRINGUP)},
-	{"rcx", K(SEAMCALL)}, {"rdx", K(SEAMCALL)}, {"r8", K(SEAMCALL)},  {"r9", K(SEAMCALL)},  {"r10", K(SEAMCALL)},
-	{"r11", K(SEAMCALL)}, {"r12", K(SEAMCALL)}, {"r13", K(SEAMCALL)}, {"r14", K(SEAMCALL)}, {"r15", K(SEAMCALL)},
-	{"rbx", K(SEAMCALL)}, {"rdi", K(SEAMCALL)}, {"rsi", K(SEAMCALL)},
+	{"rcx", K(SEAMCALL)},
+	{"rdx", K(SEAMCALL)},
+	{"r8", K(SEAMCALL)},
+	{"r9", K(SEAMCALL)},
+	{"r10", K(SEAMCALL)},
+	{"r11", K(SEAMCALL)},
+	{"r12", K(SEAMCALL)},
+	{"r13", K(SEAMCALL)},
+	{"r14", K(SEAMCALL)},
+	{"r15", K(SEAMCALL)},
+	{"rbx", K(SEAMCALL)},
+	{"rdi", K(SEAMCALL)},
+	{"rsi", K(SEAMCALL)},
 };
 
 static int load_status(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
@@ -55,9 +65,11 @@ static int load_cycles(struct scn_loader *ld, yaml_node_t *n, struct scn_expect 
 	if (scn_check_keys(ld, n, keys, "expect.cycles"))
 		return -1;
 	yaml_node_t *v;
-	if ((v = scn_map_get(ld, n, "min")) && scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.min", &ex->cycles_min))
+	if ((v = scn_map_get(ld, n, "min")) &&
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.min", &ex->cycles_min))
 		return -1;
-	if ((v = scn_map_get(ld, n, "max")) && scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.max", &ex->cycles_max))
+	if ((v = scn_map_get(ld, n, "max")) &&
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.max", &ex->cycles_max))
 		return -1;
 	if (!ex->cycles_min && !ex->cycles_max)
 		return scn_error(ld, scn_node_pos(n), "expect.cycles: give min, max or both");
@@ -79,7 +91,8 @@ static int load_mce(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex
 	yaml_node_t *v;
 	if (scn_check_keys(ld, n, keys, "expect.mce"))
 		return -1;
-	if ((v = scn_map_get(ld, n, "addr")) && scn_get_expr(ld, v, SCN_NS_VALUE, "expect.mce.addr", &ex->mce_addr))
+	if ((v = scn_map_get(ld, n, "addr")) &&
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.mce.addr", &ex->mce_addr))
 		return -1;
 	return ld->failed ? -1 : 0;
 }
@@ -96,9 +109,11 @@ static int load_pamt_one(struct scn_loader *ld, yaml_node_t *n, struct scn_pamt_
 		return ld->failed ? -1 : scn_error(ld, p->pos, "expect.pamt: missing key 'addr'");
 	if (scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.addr", &p->addr))
 		return -1;
-	if ((v = scn_map_get(ld, n, "type")) && scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.type", &p->type))
+	if ((v = scn_map_get(ld, n, "type")) &&
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.type", &p->type))
 		return -1;
-	if ((v = scn_map_get(ld, n, "owner")) && scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.owner", &p->owner))
+	if ((v = scn_map_get(ld, n, "owner")) &&
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.owner", &p->owner))
 		return -1;
 	if ((v = scn_map_get(ld, n, "level"))) {
 		int64_t level;
@@ -117,14 +132,16 @@ static int load_pamt_one(struct scn_loader *ld, yaml_node_t *n, struct scn_pamt_
 	if (ld->failed)
 		return -1;
 	if (p->covered == 0 && (p->type || p->owner || p->level))
-		return scn_error(ld, p->pos, "expect.pamt: an address that is not covered has no type, owner or level");
+		return scn_error(ld, p->pos,
+				 "expect.pamt: an address that is not covered has no type, owner or level");
 	return 0;
 }
 
 static int load_pamt(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
 {
-	size_t count = n->type == YAML_SEQUENCE_NODE ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
-						     : 1;
+	size_t count = n->type == YAML_SEQUENCE_NODE
+			       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+			       : 1;
 	if (count < 1 || count > 4096)
 		return scn_error(ld, scn_node_pos(n), "expect.pamt: %zu entries, expected 1..4096", count);
 	if (!(ex->pamt = scn_alloc(&ld->scn->arena, count * sizeof(*ex->pamt))))
@@ -147,12 +164,16 @@ static int load_in_cmrs(struct scn_loader *ld, yaml_node_t *n, struct scn_expect
 	ex->in_cmrs_pos = scn_node_pos(n);
 	if (scn_check_keys(ld, n, keys, "expect.in_cmrs"))
 		return -1;
-	if (!(v = scn_map_get(ld, n, "base")) || scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.base", &ex->cmr_base))
+	if (!(v = scn_map_get(ld, n, "base")) ||
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.base", &ex->cmr_base))
 		return ld->failed ? -1 : scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'base'");
-	if (!(v = scn_map_get(ld, n, "size")) || scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.size", &ex->cmr_size))
+	if (!(v = scn_map_get(ld, n, "size")) ||
+	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.size", &ex->cmr_size))
 		return ld->failed ? -1 : scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'size'");
 	if (!(v = scn_map_get(ld, n, "is")))
-		return ld->failed ? -1 : scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'is' (true or false)");
+		return ld->failed ? -1
+				  : scn_error(ld, ex->in_cmrs_pos,
+					      "expect.in_cmrs: missing key 'is' (true or false)");
 	return scn_get_bool(ld, v, "expect.in_cmrs.is", &ex->in_cmrs);
 }
 
@@ -168,12 +189,15 @@ int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
 	keys[nk] = NULL;
 	/* A key that exists for other kinds gets a more precise message than "unknown key". */
 	if (map->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+		     p++) {
 			yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
-			for (size_t i = 0; k && k->type == YAML_SCALAR_NODE && i < SCN_COUNT(expect_keys); i++)
+			for (size_t i = 0; k && k->type == YAML_SCALAR_NODE && i < SCN_COUNT(expect_keys);
+			     i++)
 				if (!strcmp(expect_keys[i].key, (const char *)k->data.scalar.value) &&
 				    !(expect_keys[i].kinds & (UINT32_C(1) << s->kind)))
-					return scn_error(ld, scn_node_pos(k), "expect: '%s' does not apply to a %s step",
+					return scn_error(ld, scn_node_pos(k),
+							 "expect: '%s' does not apply to a %s step",
 							 expect_keys[i].key, scn_kind_name(s->kind));
 		}
 	}
@@ -185,16 +209,18 @@ int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
 		char what[24];
 		snprintf(what, sizeof(what), "expect.%s", scn_reg_names[i]);
-		if ((n = scn_map_get(ld, map, scn_reg_names[i])) && scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->regs[i]))
+		if ((n = scn_map_get(ld, map, scn_reg_names[i])) &&
+		    scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->regs[i]))
 			return -1;
 	}
-	if ((n = scn_map_get(ld, map, "value")) && scn_get_expr(ld, n, SCN_NS_VALUE, "expect.value", &ex->value))
+	if ((n = scn_map_get(ld, map, "value")) &&
+	    scn_get_expr(ld, n, SCN_NS_VALUE, "expect.value", &ex->value))
 		return -1;
 	if ((n = scn_map_get(ld, map, "result"))) {
 		ex->has_result = true;
 		ex->result_pos = scn_node_pos(n);
-		if (scn_get_enum(ld, n, s->kind == SCN_K_BRINGUP ? scn_errno_results : scn_lib_results, "expect.result",
-				 &ex->result))
+		if (scn_get_enum(ld, n, s->kind == SCN_K_BRINGUP ? scn_errno_results : scn_lib_results,
+				 "expect.result", &ex->result))
 			return -1;
 	}
 	if ((n = scn_map_get(ld, map, "state"))) {
@@ -217,7 +243,8 @@ int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
 		if (scn_get_string(ld, n, "expect.message", &ex->message))
 			return -1;
 	}
-	if ((n = scn_map_get(ld, map, "tdmrs")) && scn_get_expr(ld, n, SCN_NS_VALUE, "expect.tdmrs", &ex->tdmrs))
+	if ((n = scn_map_get(ld, map, "tdmrs")) &&
+	    scn_get_expr(ld, n, SCN_NS_VALUE, "expect.tdmrs", &ex->tdmrs))
 		return -1;
 	if ((n = scn_map_get(ld, map, "key_retries")) &&
 	    scn_get_expr(ld, n, SCN_NS_VALUE, "expect.key_retries", &ex->key_retries))

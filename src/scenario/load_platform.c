@@ -38,7 +38,8 @@ static int load_ram(struct scn_loader *ld, yaml_node_t *seq, tdxsim_config_t *cf
 {
 	static const char *const keys[] = {"base", "size", "node", NULL};
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return scn_error(ld, scn_node_pos(seq), "platform.ram: expected a list of {base, size, node}");
+		return scn_error(ld, scn_node_pos(seq),
+				 "platform.ram: expected a list of {base, size, node}");
 	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	if (n < 1 || n > TDXSIM_MAX_RAM_RANGES)
 		return scn_error(ld, scn_node_pos(seq), "platform.ram: %zu ranges, expected 1..%d", n,
@@ -77,7 +78,8 @@ static int load_msrs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *c
 		    scn_get_const(ld, v, 0, UINT64_MAX, "platform.msrs value", &value))
 			return -1;
 		if (cfg->num_msr_overrides == SCN_COUNT(cfg->msr_overrides))
-			return scn_error(ld, scn_node_pos(k), "platform.msrs: at most %zu MSRs can be overridden",
+			return scn_error(ld, scn_node_pos(k),
+					 "platform.msrs: at most %zu MSRs can be overridden",
 					 SCN_COUNT(cfg->msr_overrides));
 		if (!tdxsim_msr_name((uint32_t)msr))
 			return scn_error(ld, scn_node_pos(k), "platform.msrs: MSR 0x%llx is not modelled",
@@ -86,7 +88,8 @@ static int load_msrs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *c
 			if (cfg->msr_overrides[i].msr == msr)
 				return scn_error(ld, scn_node_pos(k), "platform.msrs: MSR 0x%llx given twice",
 						 (unsigned long long)msr);
-		cfg->msr_overrides[cfg->num_msr_overrides++] = (struct tdxsim_msr_override){(uint32_t)msr, value};
+		cfg->msr_overrides[cfg->num_msr_overrides++] =
+			(struct tdxsim_msr_override){(uint32_t)msr, value};
 	}
 	return 0;
 }
@@ -94,10 +97,12 @@ static int load_msrs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *c
 /* Cost keys besides leaf names: the fields of tdxsim_costs_t. */
 static uint64_t *cost_field(tdxsim_costs_t *c, const char *name)
 {
-	static const char *const names[] = {"rejected_call",  "tdmr_init_chunk", "lp_init_ept_flush", "key_program",
-					    "config_per_tdmr", "rdmsr",		  "vmxon",		"vmxoff"};
-	uint64_t *fields[] = {&c->rejected_call,   &c->tdmr_init_chunk, &c->lp_init_ept_flush, &c->key_program,
-			      &c->config_per_tdmr, &c->rdmsr,		&c->vmxon,	       &c->vmxoff};
+	static const char *const names[] = {"rejected_call", "tdmr_init_chunk", "lp_init_ept_flush",
+					    "key_program",   "config_per_tdmr", "rdmsr",
+					    "vmxon",	     "vmxoff"};
+	uint64_t *fields[] = {&c->rejected_call, &c->tdmr_init_chunk, &c->lp_init_ept_flush,
+			      &c->key_program,	 &c->config_per_tdmr, &c->rdmsr,
+			      &c->vmxon,	 &c->vmxoff};
 	for (size_t i = 0; i < SCN_COUNT(names); i++)
 		if (!strcmp(names[i], name))
 			return fields[i];
@@ -107,7 +112,8 @@ static uint64_t *cost_field(tdxsim_costs_t *c, const char *name)
 static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *cfg)
 {
 	if (map->type != YAML_MAPPING_NODE)
-		return scn_error(ld, scn_node_pos(map), "platform.costs: expected a mapping LEAF-or-name: cycles");
+		return scn_error(ld, scn_node_pos(map),
+				 "platform.costs: expected a mapping LEAF-or-name: cycles");
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = scn_node(ld, p->key), *v = k ? scn_node(ld, p->value) : NULL;
 		const char *name;
@@ -127,8 +133,10 @@ static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *
 		leaf = e->value;
 		if (!scn_expr_is_const(e) || leaf >= TDXSIM_NUM_LEAF_SLOTS)
 			return scn_error(ld, scn_node_pos(k),
-					 "platform.costs: '%.60s' is neither a leaf (0..127) nor one of rejected_call, "
-					 "tdmr_init_chunk, lp_init_ept_flush, key_program, config_per_tdmr, rdmsr, vmxon, "
+					 "platform.costs: '%.60s' is neither a leaf (0..127) nor one of "
+					 "rejected_call, "
+					 "tdmr_init_chunk, lp_init_ept_flush, key_program, config_per_tdmr, "
+					 "rdmsr, vmxon, "
 					 "vmxoff",
 					 name);
 		cfg->costs.leaf[leaf] = cycles;
@@ -138,14 +146,15 @@ static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *
 
 static int load_errata(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *cfg)
 {
-	static const struct scn_enum errata[] = {{"partial_write_poison", TDXSIM_ERRATUM_PARTIAL_WRITE_POISON},
-						 {NULL, 0}};
+	static const struct scn_enum errata[] = {
+		{"partial_write_poison", TDXSIM_ERRATUM_PARTIAL_WRITE_POISON}, {NULL, 0}};
 	cfg->errata = 0;
 	if (scn_scalar_is(n, "none"))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return scn_error(ld, scn_node_pos(n), "platform.errata: expected a list of errata (partial_write_poison) "
-						       "or none");
+		return scn_error(ld, scn_node_pos(n),
+				 "platform.errata: expected a list of errata (partial_write_poison) "
+				 "or none");
 	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
 		yaml_node_t *e = scn_node(ld, *i);
 		int64_t bit;
@@ -180,8 +189,9 @@ static int load_pamt_entry_size(struct scn_loader *ld, yaml_node_t *n, tdxsim_co
 		return 0;
 	}
 	if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top - n->data.sequence.items.start != 3)
-		return scn_error(ld, scn_node_pos(n), "platform.pamt_entry_size: expected one size or a list of three "
-						       "(4K, 2M, 1G)");
+		return scn_error(ld, scn_node_pos(n),
+				 "platform.pamt_entry_size: expected one size or a list of three "
+				 "(4K, 2M, 1G)");
 	for (int l = 0; l < 3; l++) {
 		yaml_node_t *e = scn_node(ld, n->data.sequence.items.start[l]);
 		if (!e || scn_get_const(ld, e, 1, 256, "platform.pamt_entry_size[]", &v))
@@ -193,12 +203,24 @@ static int load_pamt_entry_size(struct scn_loader *ld, yaml_node_t *n, tdxsim_co
 
 int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 {
-	static const char *const keys[] = {"shape",	   "packages",	 "lps_per_package",
-					   "phys_addr_bits", "keyid_bits", "mktme_keyids",
-					   "tdx_keyids",   "ram",	 "seamrr",
-					   "msrs",	   "module",	 "max_tdmrs",
-					   "max_reserved_per_tdmr", "pamt_entry_size", "errata",
-					   "trap_mode",	   "costs",	 NULL};
+	static const char *const keys[] = {"shape",
+					   "packages",
+					   "lps_per_package",
+					   "phys_addr_bits",
+					   "keyid_bits",
+					   "mktme_keyids",
+					   "tdx_keyids",
+					   "ram",
+					   "seamrr",
+					   "msrs",
+					   "module",
+					   "max_tdmrs",
+					   "max_reserved_per_tdmr",
+					   "pamt_entry_size",
+					   "errata",
+					   "trap_mode",
+					   "costs",
+					   NULL};
 	tdxsim_config_t *cfg = &ld->scn->cfg;
 	yaml_node_t *n;
 	if (scn_check_keys(ld, map, keys, "platform"))
@@ -217,7 +239,8 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 	    load_u32(ld, map, "mktme_keyids", 0, 32767, &cfg->num_mktme_keyids) ||
 	    load_u32(ld, map, "tdx_keyids", 0, 32767, &cfg->num_tdx_keyids) ||
 	    load_u16(ld, map, "max_tdmrs", 1, 64, &cfg->max_tdmrs) ||
-	    load_u16(ld, map, "max_reserved_per_tdmr", 1, TDXSIM_TDMR_MAX_RESERVED, &cfg->max_reserved_per_tdmr))
+	    load_u16(ld, map, "max_reserved_per_tdmr", 1, TDXSIM_TDMR_MAX_RESERVED,
+		     &cfg->max_reserved_per_tdmr))
 		return -1;
 	if ((n = scn_map_get(ld, map, "ram")) && load_ram(ld, n, cfg))
 		return -1;
@@ -241,7 +264,8 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 		return -1;
 	if ((n = scn_map_get(ld, map, "errata")) && load_errata(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "trap_mode")) && scn_get_bool(ld, n, "platform.trap_mode", &cfg->trap_mode))
+	if ((n = scn_map_get(ld, map, "trap_mode")) &&
+	    scn_get_bool(ld, n, "platform.trap_mode", &cfg->trap_mode))
 		return -1;
 	if ((n = scn_map_get(ld, map, "costs")) && load_costs(ld, n, cfg))
 		return -1;
@@ -249,6 +273,7 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 		return -1;
 	char msg[200];
 	if (tdxsim_config_check(cfg, msg, sizeof(msg)))
-		return scn_error(ld, scn_node_pos(map), "platform: the library refuses this platform: %s", msg);
+		return scn_error(ld, scn_node_pos(map), "platform: the library refuses this platform: %s",
+				 msg);
 	return 0;
 }

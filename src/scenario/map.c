@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 #define PROBES 8 /* addresses looked up per pixel */
-#define W 1200
-#define X0 150
-#define BAR (W - X0 - 20)
-#define ROW 34
+#define W      1200
+#define X0     150
+#define BAR    (W - X0 - 20)
+#define ROW    34
 
 static int rank(uint8_t t)
 {
@@ -49,8 +49,9 @@ void scn_map_snapshot(struct scn_run *r)
 			for (unsigned k = 0; k < PROBES; k++) {
 				uint64_t pa = t->t.base + ((uint64_t)px * PROBES + k) * step;
 				tdxsim_pamt_info_t info;
-				uint8_t type = tdxsim_pamt_query(r->sim, pa & ~UINT64_C(0xFFF), &info) ? SCN_MAP_UNCOVERED
-												: info.page_type;
+				uint8_t type = tdxsim_pamt_query(r->sim, pa & ~UINT64_C(0xFFF), &info)
+						       ? SCN_MAP_UNCOVERED
+						       : info.page_type;
 				if (rank(type) > rank(best))
 					best = type;
 			}
@@ -63,16 +64,26 @@ void scn_map_snapshot(struct scn_run *r)
 static const char *type_color(uint8_t t)
 {
 	switch (t) {
-	case TDXSIM_PT_NDA: return "#cfe8cf";
-	case TDXSIM_PT_RSVD: return "#9e9e9e";
-	case TDXSIM_PT_REG: return "#1e88e5";
-	case TDXSIM_PT_TDR: return "#d81b60";
-	case TDXSIM_PT_TDCX: return "#8e24aa";
-	case TDXSIM_PT_TDVPR: return "#fb8c00";
-	case TDXSIM_PT_TDVPX: return "#f4511e";
-	case TDXSIM_PT_EPT: return "#3949ab";
-	case SCN_MAP_UNCOVERED: return "#ffffff";
-	default: return "#000000";
+	case TDXSIM_PT_NDA:
+		return "#cfe8cf";
+	case TDXSIM_PT_RSVD:
+		return "#9e9e9e";
+	case TDXSIM_PT_REG:
+		return "#1e88e5";
+	case TDXSIM_PT_TDR:
+		return "#d81b60";
+	case TDXSIM_PT_TDCX:
+		return "#8e24aa";
+	case TDXSIM_PT_TDVPR:
+		return "#fb8c00";
+	case TDXSIM_PT_TDVPX:
+		return "#f4511e";
+	case TDXSIM_PT_EPT:
+		return "#3949ab";
+	case SCN_MAP_UNCOVERED:
+		return "#ffffff";
+	default:
+		return "#000000";
 	}
 }
 
@@ -88,13 +99,13 @@ static long xpos(uint64_t addr, uint64_t lo, uint64_t hi, long width)
 
 static void rect(FILE *out, long x, long y, long w, long h, const char *fill, const char *extra)
 {
-	fprintf(out, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"%s\"%s/>\n", x, y, w < 1 ? 1 : w, h, fill,
-		extra);
+	fprintf(out, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"%s\"%s/>\n", x, y,
+		w < 1 ? 1 : w, h, fill, extra);
 }
 
 /* A range on a bar: at least one pixel wide, so that a small PAMT still shows. */
-static void span(FILE *out, uint64_t base, uint64_t size, uint64_t lo, uint64_t hi, long y, long h, const char *fill,
-		 const char *extra)
+static void span(FILE *out, uint64_t base, uint64_t size, uint64_t lo, uint64_t hi, long y, long h,
+		 const char *fill, const char *extra)
 {
 	if (base + size <= lo || base >= hi)
 		return;
@@ -177,7 +188,8 @@ static long panel(FILE *out, const struct tdxsim_scenario_result *res, long y)
 	text(out, X0 - 8, y + 15, "end", "TDMRs, PAMTs");
 	rect(out, X0, y, BAR, 20, "#fafafa", " stroke=\"#bdbdbd\"");
 	for (unsigned i = 0; i < m->num_tdmrs; i++)
-		span(out, m->tdmrs[i].t.base, m->tdmrs[i].t.size, 0, hi, y, 20, "#90caf9", " stroke=\"#1565c0\"");
+		span(out, m->tdmrs[i].t.base, m->tdmrs[i].t.size, 0, hi, y, 20, "#90caf9",
+		     " stroke=\"#1565c0\"");
 	pamts(out, m, 0, hi, y + 4, 12);
 	size_str(b, sizeof(b), hi);
 	text(out, X0, y + 32, "start", "0");
@@ -195,7 +207,8 @@ static long panel(FILE *out, const struct tdxsim_scenario_result *res, long y)
 			unsigned run = 1;
 			while (px + run < SCN_MAP_SAMPLES && t->samples[px + run] == t->samples[px])
 				run++;
-			long x1 = (long)px * BAR / SCN_MAP_SAMPLES, x2 = (long)(px + run) * BAR / SCN_MAP_SAMPLES;
+			long x1 = (long)px * BAR / SCN_MAP_SAMPLES,
+			     x2 = (long)(px + run) * BAR / SCN_MAP_SAMPLES;
 			rect(out, X0 + x1, y, x2 - x1, 20, type_color(t->samples[px]), "");
 			px += run;
 		}
@@ -207,7 +220,8 @@ static long panel(FILE *out, const struct tdxsim_scenario_result *res, long y)
 		char c[32], d[32];
 		size_str(c, sizeof(c), t->t.pamt_size);
 		size_str(d, sizeof(d), t->t.pamt_base);
-		snprintf(buf, sizeof(buf), "[%s, %s), %u reserved area(s), PAMT %s at %s", a, b, t->t.num_rsvd, c, d);
+		snprintf(buf, sizeof(buf), "[%s, %s), %u reserved area(s), PAMT %s at %s", a, b,
+			 t->t.num_rsvd, c, d);
 		text(out, X0 + BAR, y + 38, "end", buf);
 		y += ROW + 10;
 	}
@@ -223,11 +237,21 @@ static long legend(FILE *out, long y)
 	static const struct {
 		const char *color, *label;
 	} items[] = {
-		{"#e0e0e0", "RAM (not a CMR)"}, {"#a5d6a7", "CMR"},	     {"#7b1fa2", "SEAMRR"},
-		{"#90caf9", "TDMR"},		{"#ef6c00", "PAMT 4K"},	     {"#ffa726", "PAMT 2M"},
-		{"#ffe0b2", "PAMT 1G"},		{"#cfe8cf", "PT_NDA (free)"}, {"#9e9e9e", "PT_RSVD"},
-		{"#1e88e5", "PT_REG"},		{"#d81b60", "PT_TDR"},	     {"#8e24aa", "PT_TDCX"},
-		{"#fb8c00", "PT_TDVPR"},	{"#3949ab", "PT_EPT"},	     {"#ffffff", "not covered / not initialized"},
+		{"#e0e0e0", "RAM (not a CMR)"},
+		{"#a5d6a7", "CMR"},
+		{"#7b1fa2", "SEAMRR"},
+		{"#90caf9", "TDMR"},
+		{"#ef6c00", "PAMT 4K"},
+		{"#ffa726", "PAMT 2M"},
+		{"#ffe0b2", "PAMT 1G"},
+		{"#cfe8cf", "PT_NDA (free)"},
+		{"#9e9e9e", "PT_RSVD"},
+		{"#1e88e5", "PT_REG"},
+		{"#d81b60", "PT_TDR"},
+		{"#8e24aa", "PT_TDCX"},
+		{"#fb8c00", "PT_TDVPR"},
+		{"#3949ab", "PT_EPT"},
+		{"#ffffff", "not covered / not initialized"},
 	};
 	for (size_t i = 0; i < SCN_COUNT(items); i++) {
 		long x = 10 + (long)(i % 5) * 235, yy = y + (long)(i / 5) * 20;
@@ -249,8 +273,10 @@ tdxsim_err_t tdxsim_scenario_write_map(const tdxsim_scenario_result_t *const *re
 		height += 28 + 2 * ROW + 14 + (long)m->num_tdmrs * (ROW + 10) + (m->num_tdmrs ? 0 : ROW) + 10;
 	}
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%ld\" viewBox=\"0 0 %d %ld\" "
-		     "font-family=\"sans-serif\" font-size=\"12\">\n",
+	fprintf(out,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%ld\" viewBox=\"0 0 %d "
+		"%ld\" "
+		"font-family=\"sans-serif\" font-size=\"12\">\n",
 		W, height, W, height);
 	rect(out, 0, 0, W, height, "#ffffff", "");
 	long y = 10;

@@ -49,12 +49,20 @@ static const char *const leaf_names[] = {
 };
 
 static const struct named misc[] = {
-	{"PT_NDA", TDXSIM_PT_NDA},   {"PT_RSVD", TDXSIM_PT_RSVD},   {"PT_REG", TDXSIM_PT_REG},
-	{"PT_TDR", TDXSIM_PT_TDR},   {"PT_TDCX", TDXSIM_PT_TDCX},   {"PT_TDVPR", TDXSIM_PT_TDVPR},
-	{"PT_TDVPX", TDXSIM_PT_TDVPX}, {"PT_EPT", TDXSIM_PT_EPT},  {"PS_4K", TDXSIM_PS_4K},
-	{"PS_2M", TDXSIM_PS_2M},     {"PS_1G", TDXSIM_PS_1G},
+	{"PT_NDA", TDXSIM_PT_NDA},
+	{"PT_RSVD", TDXSIM_PT_RSVD},
+	{"PT_REG", TDXSIM_PT_REG},
+	{"PT_TDR", TDXSIM_PT_TDR},
+	{"PT_TDCX", TDXSIM_PT_TDCX},
+	{"PT_TDVPR", TDXSIM_PT_TDVPR},
+	{"PT_TDVPX", TDXSIM_PT_TDVPX},
+	{"PT_EPT", TDXSIM_PT_EPT},
+	{"PS_4K", TDXSIM_PS_4K},
+	{"PS_2M", TDXSIM_PS_2M},
+	{"PS_1G", TDXSIM_PS_1G},
 	/* tdxsim's own software statuses (tdxsim.h), as tdxsim_status_name() prints them. */
-	{"TDXSIM_STATUS_API_MISUSE", TDXSIM_STATUS_API_MISUSE}, {"TDXSIM_STATUS_NO_MEMORY", TDXSIM_STATUS_NO_MEMORY},
+	{"TDXSIM_STATUS_API_MISUSE", TDXSIM_STATUS_API_MISUSE},
+	{"TDXSIM_STATUS_NO_MEMORY", TDXSIM_STATUS_NO_MEMORY},
 };
 
 static int find(const struct named *t, size_t n, const char *name, uint64_t *value)
@@ -111,13 +119,13 @@ const char *scn_name_suggest(const char *name, enum scn_ns ns)
 {
 	const char *best = NULL;
 	unsigned best_d = 3;
-#define TRY(s)                                                                                                         \
-	do {                                                                                                           \
-		unsigned d_ = scn_edit_distance(name, (s), 2);                                                         \
-		if (d_ < best_d) {                                                                                     \
-			best_d = d_;                                                                                   \
-			best = (s);                                                                                    \
-		}                                                                                                      \
+#define TRY(s)                                                 \
+	do {                                                   \
+		unsigned d_ = scn_edit_distance(name, (s), 2); \
+		if (d_ < best_d) {                             \
+			best_d = d_;                           \
+			best = (s);                            \
+		}                                              \
 	} while (0)
 	for (size_t i = 0; i < SCN_COUNT(statuses); i++)
 		TRY(statuses[i].name);
@@ -166,9 +174,12 @@ const struct scn_enum scn_errno_results[] = {
 };
 
 const struct scn_enum scn_module_states[] = {
-	{"SYSINIT_PENDING", TDXSIM_SYSINIT_PENDING}, {"SYSINIT_DONE", TDXSIM_SYSINIT_DONE},
-	{"SYSCONFIG_DONE", TDXSIM_SYSCONFIG_DONE},   {"SYS_READY", TDXSIM_SYS_READY},
-	{"SYS_SHUTDOWN", TDXSIM_SYS_SHUTDOWN},       {"MODULE_GONE", TDXSIM_MODULE_GONE},
+	{"SYSINIT_PENDING", TDXSIM_SYSINIT_PENDING},
+	{"SYSINIT_DONE", TDXSIM_SYSINIT_DONE},
+	{"SYSCONFIG_DONE", TDXSIM_SYSCONFIG_DONE},
+	{"SYS_READY", TDXSIM_SYS_READY},
+	{"SYS_SHUTDOWN", TDXSIM_SYS_SHUTDOWN},
+	{"MODULE_GONE", TDXSIM_MODULE_GONE},
 	{NULL, 0},
 };
 
@@ -182,7 +193,10 @@ const struct scn_enum scn_stop_stages[] = {
 };
 
 const struct scn_enum scn_page_sizes[] = {
-	{"4K", TDXSIM_PS_4K}, {"2M", TDXSIM_PS_2M}, {"1G", TDXSIM_PS_1G}, {NULL, 0},
+	{"4K", TDXSIM_PS_4K},
+	{"2M", TDXSIM_PS_2M},
+	{"1G", TDXSIM_PS_1G},
+	{NULL, 0},
 };
 
 int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value)

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
-#define C_RED "\033[31m"
-#define C_GREEN "\033[32m"
+#define C_RED	 "\033[31m"
+#define C_GREEN	 "\033[32m"
 #define C_YELLOW "\033[33m"
-#define C_BOLD "\033[1m"
-#define C_OFF "\033[0m"
+#define C_BOLD	 "\033[1m"
+#define C_OFF	 "\033[0m"
 
 static const char *verdict_word(uint8_t v)
 {
@@ -26,7 +26,8 @@ static const char *verdict_word(uint8_t v)
 static void seconds(char *buf, size_t len, uint64_t cycles)
 {
 	uint64_t ns = cycles / 11 * 5 + cycles % 11 * 5 / 11;
-	snprintf(buf, len, "%llu.%09llu", (unsigned long long)(ns / 1000000000), (unsigned long long)(ns % 1000000000));
+	snprintf(buf, len, "%llu.%09llu", (unsigned long long)(ns / 1000000000),
+		 (unsigned long long)(ns % 1000000000));
 }
 
 static void human(const struct tdxsim_scenario_result *res, bool color, FILE *out)
@@ -38,7 +39,10 @@ static void human(const struct tdxsim_scenario_result *res, bool color, FILE *ou
 	fprintf(out, " (seed %llu)%s\n", (unsigned long long)res->seed, off);
 	for (unsigned i = 0; i < res->num_steps; i++) {
 		const struct scn_outcome *o = &res->steps[i];
-		const char *c = !color ? "" : o->verdict == SCN_PASS ? C_GREEN : o->verdict == SCN_SKIPPED ? C_YELLOW : C_RED;
+		const char *c = !color			    ? ""
+				: o->verdict == SCN_PASS    ? C_GREEN
+				: o->verdict == SCN_SKIPPED ? C_YELLOW
+							    : C_RED;
 		/* Unnamed steps: the detail already says what ran ("TDH.SYS.RD on LP 0 ..."). */
 		fprintf(out, "  %s%-5s%s %3u ", c, verdict_word(o->verdict), off, o->index);
 		if (o->named || !*o->detail)
@@ -56,8 +60,8 @@ static void human(const struct tdxsim_scenario_result *res, bool color, FILE *ou
 	}
 	if (res->setup_error)
 		fprintf(out, "  %s%s: %s%s\n", color ? C_RED : "", res->file, res->setup_error, off);
-	fprintf(out, "  -- %u step(s): %u passed, %u failed, %u error(s)", res->num_steps, res->passed, res->failed,
-		res->errors);
+	fprintf(out, "  -- %u step(s): %u passed, %u failed, %u error(s)", res->num_steps, res->passed,
+		res->failed, res->errors);
 	if (res->skipped)
 		fprintf(out, ", %u not run", res->skipped);
 	fputc('\n', out);
@@ -85,8 +89,9 @@ static void tap(const struct tdxsim_scenario_result *res, unsigned *n, FILE *out
 	for (unsigned i = 0; i < res->num_steps; i++) {
 		const struct scn_outcome *o = &res->steps[i];
 		/* '#' starts a TAP directive: keep it out of descriptions. */
-		fprintf(out, "%s %u - %s: step %u (line %u) ", o->verdict == SCN_PASS || o->verdict == SCN_SKIPPED ? "ok" : "not ok",
-			++*n, res->file, o->index, o->pos.line);
+		fprintf(out, "%s %u - %s: step %u (line %u) ",
+			o->verdict == SCN_PASS || o->verdict == SCN_SKIPPED ? "ok" : "not ok", ++*n,
+			res->file, o->index, o->pos.line);
 		for (const char *p = o->label; *p; p++)
 			fputc(*p == '#' ? '_' : *p, out);
 		if (o->verdict == SCN_SKIPPED)
@@ -119,11 +124,21 @@ static void xml_text(FILE *out, const char *s, size_t n)
 	for (size_t i = 0; i < n && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&apos;", out);
+			break;
 		default:
 			/* XML 1.0 allows no control characters but tab and newlines. */
 			fputc(c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '?' : c, out);
@@ -154,10 +169,11 @@ static void junit_suite(const struct tdxsim_scenario_result *res, FILE *out)
 	fprintf(out, "  <testsuite name=\"");
 	xml(out, res->name);
 	fprintf(out, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%s\" file=\"",
-		res->num_steps + (res->setup_error != NULL), res->failed, res->errors + (res->setup_error != NULL),
-		res->skipped, t);
+		res->num_steps + (res->setup_error != NULL), res->failed,
+		res->errors + (res->setup_error != NULL), res->skipped, t);
 	xml(out, res->file);
-	fprintf(out, "\">\n    <properties>\n      <property name=\"seed\" value=\"%llu\"/>\n    </properties>\n",
+	fprintf(out,
+		"\">\n    <properties>\n      <property name=\"seed\" value=\"%llu\"/>\n    </properties>\n",
 		(unsigned long long)res->seed);
 	for (unsigned i = 0; i < res->num_steps; i++) {
 		const struct scn_outcome *o = &res->steps[i];
@@ -220,8 +236,8 @@ tdxsim_err_t tdxsim_scenario_report(const tdxsim_scenario_result_t *const *resul
 		for (size_t i = 0; i < n; i++)
 			human(results[i], color, out);
 		fprintf(out, "%s== %zu scenario(s), %u step(s): %u passed, %u failed, %u error(s)%s%s\n",
-			color ? C_BOLD : "", n, steps, passed, failed, errors, bad ? " -- FAILED" : " -- all passed",
-			color ? C_OFF : "");
+			color ? C_BOLD : "", n, steps, passed, failed, errors,
+			bad ? " -- FAILED" : " -- all passed", color ? C_OFF : "");
 		return TDXSIM_OK;
 	case TDXSIM_REPORT_TAP:
 		fprintf(out, "TAP version 13\n1..%u\n", points);
@@ -234,7 +250,8 @@ tdxsim_err_t tdxsim_scenario_report(const tdxsim_scenario_result_t *const *resul
 		seconds(t, sizeof(t), cycles);
 		fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 		fprintf(out,
-			"<testsuites name=\"tdxsim-run\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
+			"<testsuites name=\"tdxsim-run\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
+			"skipped=\"%u\" "
 			"time=\"%s\">\n",
 			points, failed, errors, skipped, t);
 		for (size_t i = 0; i < n; i++)

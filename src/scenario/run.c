@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 #define MAX_EVENTS (UINT32_C(1) << 21) /* a trace beyond this is truncated, and says so */
 
@@ -35,7 +35,8 @@ int scn_budget(struct scn_run *r)
 {
 	if (r->opts.max_calls && ++r->calls > r->opts.max_calls) {
 		r->budget_exhausted = true;
-		return scn_run_error(r, "call budget of %llu exhausted", (unsigned long long)r->opts.max_calls);
+		return scn_run_error(r, "call budget of %llu exhausted",
+				     (unsigned long long)r->opts.max_calls);
 	}
 	return 0;
 }
@@ -71,7 +72,8 @@ uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_
 	 * a 4 TiB bring-up would otherwise need a million events. */
 	struct scn_event *last = res->num_events ? &res->events[res->num_events - 1] : NULL;
 	if (last && last->type == SCN_EV_CALL && last->lp == lp && last->rax == rax && last->rcx == in.rcx &&
-	    last->rdx == in.rdx && last->r8 == in.r8 && last->status == status && last->ts + last->dur == t0) {
+	    last->rdx == in.rdx && last->r8 == in.r8 && last->status == status &&
+	    last->ts + last->dur == t0) {
 		last->dur += t1 - t0;
 		last->count++;
 		last->out_rdx = regs->rdx;
@@ -80,9 +82,18 @@ uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_
 	struct scn_event *e = new_event(r);
 	if (e) {
 		const char *name = tdxsim_leaf_name((uint32_t)(rax & TDXSIM_LEAF_MASK));
-		*e = (struct scn_event){.type = SCN_EV_CALL, .lp = lp, .ts = t0, .dur = t1 - t0,
-					.name = name ? name : "SEAMCALL", .rax = rax, .rcx = in.rcx, .rdx = in.rdx,
-					.r8 = in.r8, .status = status, .out_rdx = regs->rdx, .count = 1};
+		*e = (struct scn_event){.type = SCN_EV_CALL,
+					.lp = lp,
+					.ts = t0,
+					.dur = t1 - t0,
+					.name = name ? name : "SEAMCALL",
+					.rax = rax,
+					.rcx = in.rcx,
+					.rdx = in.rdx,
+					.r8 = in.r8,
+					.status = status,
+					.out_rdx = regs->rdx,
+					.count = 1};
 	}
 	return status;
 }
@@ -92,7 +103,8 @@ void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, u
 {
 	struct scn_event *e = new_event(r);
 	if (e)
-		*e = (struct scn_event){.type = type, .lp = lp, .ts = ts, .dur = dur, .name = name, .note = note};
+		*e = (struct scn_event){
+			.type = type, .lp = lp, .ts = ts, .dur = dur, .name = name, .note = note};
 }
 
 void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note)
@@ -110,7 +122,8 @@ static void on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user)
 	char note[96];
 	snprintf(note, sizeof(note), "addr 0x%llx, MCi_STATUS 0x%llx", (unsigned long long)mce->addr,
 		 (unsigned long long)mce->status);
-	scn_trace_span(r, SCN_EV_MCE, mce->lp, mce->tsc, 0, "machine check", scn_strndup(&r->res->arena, note, strlen(note)));
+	scn_trace_span(r, SCN_EV_MCE, mce->lp, mce->tsc, 0, "machine check",
+		       scn_strndup(&r->res->arena, note, strlen(note)));
 }
 
 /* Runs the step's executor once on each LP it names; stops at the first failing execution. */
@@ -126,7 +139,8 @@ static int execute(struct scn_run *r, const struct scn_step *s, uint64_t iterati
 		if (scn_eval(r, s->lp, &lp))
 			return -1;
 		if (lp >= n)
-			return scn_run_error(r, "LP %llu does not exist (the platform has %u)", (unsigned long long)lp, n);
+			return scn_run_error(r, "LP %llu does not exist (the platform has %u)",
+					     (unsigned long long)lp, n);
 		first = last = (uint32_t)lp;
 	}
 	for (uint32_t lp = first; lp <= last; lp++) {
@@ -138,18 +152,16 @@ static int execute(struct scn_run *r, const struct scn_step *s, uint64_t iterati
 		scn_check_expect(r, s, &obs);
 		if (r->why.len != before) {
 			if (repeat > 1 || first != last) {
-				/* Say which execution failed, in front of its messages. */
-				char where[64];
-				snprintf(where, sizeof(where), "(execution %llu of %llu, LP %u) ",
-					 (unsigned long long)(iteration * (last - first + 1) + (lp - first) + 1),
-					 (unsigned long long)(repeat * (last - first + 1)), lp);
-				scn_buf_printf(&r->detail, " %.*s", (int)strlen(where) - 1, where);
+				/* Say which of the executions failed. */
+				uint64_t per = last - first + 1, k = iteration * per + (lp - first) + 1;
+				scn_buf_printf(&r->detail, " (execution %llu of %llu, LP %u)",
+					       (unsigned long long)k, (unsigned long long)(repeat * per), lp);
 			}
 			return 1;
 		}
 		for (unsigned i = 0; i < s->num_saves; i++) {
 			const struct scn_save *sv = &s->saves[i];
-			r->vars[sv->var] = sv->reg == SCN_SAVE_STATUS ? obs.status
+			r->vars[sv->var] = sv->reg == SCN_SAVE_STATUS  ? obs.status
 					   : sv->reg == SCN_SAVE_VALUE ? obs.value
 								       : *scn_reg_ptr(&obs.regs, sv->reg);
 		}
@@ -163,8 +175,11 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 	uint32_t n = tdxsim_num_lps(r->sim);
 	/* The result outlives the scenario: it keeps its own copy of the label. */
 	const char *label = scn_strndup(&r->res->arena, s->label, strlen(s->label));
-	*out = (struct scn_outcome){.verdict = SCN_PASS, .index = index + 1, .pos = s->pos,
-				    .label = label ? label : "", .named = s->named};
+	*out = (struct scn_outcome){.verdict = SCN_PASS,
+				    .index = index + 1,
+				    .pos = s->pos,
+				    .label = label ? label : "",
+				    .named = s->named};
 	scn_buf_reset(&r->why);
 	scn_buf_reset(&r->detail);
 	r->err[0] = 0;
@@ -175,6 +190,8 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 	int rc = 0;
 	for (uint64_t it = 0; it < repeat && rc == 0; it++)
 		rc = execute(r, s, it, repeat);
+	if (rc == 0 && s->lp_mode == SCN_LP_ALL && n > 1)
+		scn_buf_printf(&r->detail, " (on each of the %u LPs; the last shown)", n);
 	if (rc == 0 && repeat > 1)
 		scn_buf_printf(&r->detail, " (x%llu)", (unsigned long long)repeat);
 	uint64_t cycles = 0;
@@ -185,8 +202,9 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 			out->lp = lp;
 		}
 		if (d)
-			scn_trace_span(r, SCN_EV_STEP, lp, r->lp_start[lp], d, out->label,
-				       scn_sprintf(&r->res->arena, "step %u, line %u", index + 1, s->pos.line));
+			scn_trace_span(
+				r, SCN_EV_STEP, lp, r->lp_start[lp], d, out->label,
+				scn_sprintf(&r->res->arena, "step %u, line %u", index + 1, s->pos.line));
 	}
 	out->cycles = cycles;
 	if (rc < 0) {
@@ -197,8 +215,8 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 			scn_check_cycles(r, s, cycles);
 		char msg[256];
 		if (r->scn->check_invariants && tdxsim_check_invariants(r->sim, msg, sizeof(msg)))
-			scn_buf_printf(&r->why, "%s:%u:%u: library invariant broken after this step: %s\n", r->scn->file,
-				       s->pos.line, s->pos.col, msg);
+			scn_buf_printf(&r->why, "%s:%u:%u: library invariant broken after this step: %s\n",
+				       r->scn->file, s->pos.line, s->pos.col, msg);
 		if (r->why.len)
 			out->verdict = SCN_FAIL;
 	}
@@ -232,8 +250,12 @@ static void skip_rest(struct scn_run *r, unsigned from, const char *why)
 	for (unsigned i = from; i < res->num_steps; i++) {
 		const struct scn_step *s = &r->scn->steps[i];
 		const char *label = scn_strndup(&res->arena, s->label, strlen(s->label));
-		res->steps[i] = (struct scn_outcome){.verdict = SCN_SKIPPED, .index = i + 1, .pos = s->pos,
-						     .label = label ? label : "", .detail = "not run", .named = true};
+		res->steps[i] = (struct scn_outcome){.verdict = SCN_SKIPPED,
+						     .index = i + 1,
+						     .pos = s->pos,
+						     .label = label ? label : "",
+						     .detail = "not run",
+						     .named = true};
 	}
 }
 

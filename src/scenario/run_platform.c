@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 #define MAX_ACCESS 4096
 
@@ -19,7 +19,8 @@ static int keyed_addr(struct scn_run *r, const struct scn_step *s, uint64_t *pa,
 		return -1;
 	uint32_t shift = tdxsim_keyid_shift(r->sim);
 	if (*keyid && (shift >= 64 || *keyid > (UINT64_MAX >> shift)))
-		return scn_run_error(r, "KeyID %llu does not fit above bit %u", (unsigned long long)*keyid, shift);
+		return scn_run_error(r, "KeyID %llu does not fit above bit %u", (unsigned long long)*keyid,
+				     shift);
 	*pa = addr | (*keyid << shift);
 	return 0;
 }
@@ -27,12 +28,14 @@ static int keyed_addr(struct scn_run *r, const struct scn_step *s, uint64_t *pa,
 static int access_data(struct scn_run *r, const struct scn_step *s, unsigned char *data, uint64_t *len)
 {
 	uint64_t fill = 0, value = 0;
-	if ((s->u.mem.fill && scn_eval(r, s->u.mem.fill, &fill)) || (s->u.mem.value && scn_eval(r, s->u.mem.value, &value)))
+	if ((s->u.mem.fill && scn_eval(r, s->u.mem.fill, &fill)) ||
+	    (s->u.mem.value && scn_eval(r, s->u.mem.value, &value)))
 		return -1;
 	if (fill > 0xFF)
 		return scn_run_error(r, "fill 0x%llx is not a byte", (unsigned long long)fill);
 	if (s->u.mem.value && *len > 8 && s->kind == SCN_K_WRITE)
-		return scn_run_error(r, "value writes at most 8 bytes (len %llu); use fill for more", (unsigned long long)*len);
+		return scn_run_error(r, "value writes at most 8 bytes (len %llu); use fill for more",
+				     (unsigned long long)*len);
 	/* MOVDIR64B with a value: the value in the first 8 bytes, zeros after. */
 	memset(data, (int)fill, (size_t)*len);
 	for (unsigned i = 0; s->u.mem.value && i < *len; i++)
@@ -53,7 +56,7 @@ static void result(struct scn_run *r, struct scn_obs *obs, tdxsim_err_t err)
 
 static int exec_mem(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
-	uint64_t pa, keyid, len = s->kind == SCN_K_MOVDIR64B ? 64 : 8;
+	uint64_t pa = 0, keyid = 0, len = s->kind == SCN_K_MOVDIR64B ? 64 : 8;
 	unsigned char data[MAX_ACCESS];
 	if (keyed_addr(r, s, &pa, &keyid) || (s->u.mem.len && scn_eval(r, s->u.mem.len, &len)))
 		return -1;
@@ -62,7 +65,8 @@ static int exec_mem(struct scn_run *r, const struct scn_step *s, uint32_t lp, st
 	if (scn_budget(r))
 		return -1;
 	const char *what = scn_kind_name(s->kind);
-	scn_buf_printf(&r->detail, "%s 0x%llx (KeyID %llu) on LP %u", what, (unsigned long long)(pa & ~(~UINT64_C(0) << tdxsim_keyid_shift(r->sim))),
+	scn_buf_printf(&r->detail, "%s 0x%llx (KeyID %llu) on LP %u", what,
+		       (unsigned long long)(pa & ~(~UINT64_C(0) << tdxsim_keyid_shift(r->sim))),
 		       (unsigned long long)keyid, lp);
 	tdxsim_err_t err;
 	switch (s->kind) {
@@ -100,7 +104,8 @@ static int eval_range(struct scn_run *r, const struct scn_step *s, tdxsim_range_
 	    (s->u.range.node && scn_eval(r, s->u.range.node, &node)))
 		return -1;
 	if (node >= TDXSIM_MAX_PACKAGES)
-		return scn_run_error(r, "node %llu, expected < %d", (unsigned long long)node, TDXSIM_MAX_PACKAGES);
+		return scn_run_error(r, "node %llu, expected < %d", (unsigned long long)node,
+				     TDXSIM_MAX_PACKAGES);
 	range->node = (uint32_t)node;
 	return 0;
 }
@@ -132,16 +137,21 @@ int scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, 
 	case SCN_K_HOT_REMOVE:
 		if (eval_range(r, s, &range))
 			return -1;
-		scn_buf_printf(&r->detail, "%s [0x%llx, 0x%llx)", s->kind == SCN_K_HOT_ADD ? "hot-add" : "hot-remove",
+		scn_buf_printf(&r->detail, "%s [0x%llx, 0x%llx)",
+			       s->kind == SCN_K_HOT_ADD ? "hot-add" : "hot-remove",
 			       (unsigned long long)range.base, (unsigned long long)(range.base + range.size));
-		result(r, obs, s->kind == SCN_K_HOT_ADD ? tdxsim_mem_hot_add(r->sim, &range)
-						       : tdxsim_mem_hot_remove(r->sim, range.base, range.size));
+		result(r, obs,
+		       s->kind == SCN_K_HOT_ADD ? tdxsim_mem_hot_add(r->sim, &range)
+						: tdxsim_mem_hot_remove(r->sim, range.base, range.size));
 		event(r, UINT32_MAX, s->kind == SCN_K_HOT_ADD ? "memory hot-add" : "memory hot-remove");
 		return 0;
 	case SCN_K_LP_OFFLINE:
 	case SCN_K_LP_ONLINE:
-		scn_buf_printf(&r->detail, "LP %u %s", lp, s->kind == SCN_K_LP_OFFLINE ? "offline" : "online");
-		result(r, obs, s->kind == SCN_K_LP_OFFLINE ? tdxsim_lp_offline(r->sim, lp) : tdxsim_lp_online(r->sim, lp));
+		scn_buf_printf(&r->detail, "LP %u %s", lp,
+			       s->kind == SCN_K_LP_OFFLINE ? "offline" : "online");
+		result(r, obs,
+		       s->kind == SCN_K_LP_OFFLINE ? tdxsim_lp_offline(r->sim, lp)
+						   : tdxsim_lp_online(r->sim, lp));
 		event(r, lp, s->kind == SCN_K_LP_OFFLINE ? "LP offline" : "LP online");
 		return 0;
 	}

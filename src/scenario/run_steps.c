@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 static int eval_or(struct scn_run *r, const struct scn_expr *e, uint64_t dflt, uint64_t *out)
 {
@@ -55,16 +55,19 @@ static int exec_seamcall(struct scn_run *r, const struct scn_step *s, uint32_t l
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
 		uint64_t v = *scn_reg_ptr(&in, i);
 		if (v) {
-			scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, scn_reg_names[i], (unsigned long long)v);
+			scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, scn_reg_names[i],
+				       (unsigned long long)v);
 			sep = ", ";
 		}
 	}
-	scn_buf_printf(&r->detail, "%s: %s", *sep == ',' ? ")" : "", scn_status_str(obs->status, st, sizeof(st)));
+	scn_buf_printf(&r->detail, "%s: %s", *sep == ',' ? ")" : "",
+		       scn_status_str(obs->status, st, sizeof(st)));
 	sep = "; out ";
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
 		uint64_t v = *scn_reg_ptr(&obs->regs, i);
 		if (v != *scn_reg_ptr(&in, i)) {
-			scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, scn_reg_names[i], (unsigned long long)v);
+			scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, scn_reg_names[i],
+				       (unsigned long long)v);
 			sep = ", ";
 		}
 	}
@@ -139,12 +142,15 @@ static int exec_clear(struct scn_run *r, const struct scn_step *s, uint32_t lp, 
 
 static int exec_bringup(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
-	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)s->u.bringup.stop, .log = r->opts.log};
+	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)s->u.bringup.stop,
+				  .cpus_enabled = s->u.bringup.cpus_enabled,
+				  .log = r->opts.log};
 	uint64_t tries;
 	if (eval_or(r, s->u.bringup.key_tries, 4, &tries))
 		return -1;
 	if (tries < 1 || tries > 1000000)
-		return scn_run_error(r, "bringup.key_tries: %llu, expected 1..1000000", (unsigned long long)tries);
+		return scn_run_error(r, "bringup.key_tries: %llu, expected 1..1000000",
+				     (unsigned long long)tries);
 	o.key_config_max_tries = (unsigned)tries;
 	struct host_tdx *h = r->host;
 	int rc = host_tdx_init(r->sim, &o, h);
@@ -156,7 +162,8 @@ static int exec_bringup(struct scn_run *r, const struct scn_step *s, uint32_t lp
 	obs->status = h->status;
 	if (rc) {
 		char st[128];
-		scn_buf_printf(&r->detail, "bring-up failed (%s): %s", scn_enum_name(scn_errno_results, rc), h->message);
+		scn_buf_printf(&r->detail, "bring-up failed (%s): %s", scn_enum_name(scn_errno_results, rc),
+			       h->message);
 		if (h->status)
 			scn_buf_printf(&r->detail, " [%s]", scn_status_str(h->status, st, sizeof(st)));
 		return 0;
@@ -165,8 +172,8 @@ static int exec_bringup(struct scn_run *r, const struct scn_step *s, uint32_t lp
 		scn_buf_printf(&r->detail, "bring-up: every LP initialized; stopped after TDH.SYS.LP.INIT");
 		return 0;
 	}
-	scn_buf_printf(&r->detail, "bring-up: module %u.%u.%02u, %u TDMR(s), PAMT %llu KiB", h->major, h->minor, h->update,
-		       h->num_tdmrs, (unsigned long long)(h->pamt_bytes >> 10));
+	scn_buf_printf(&r->detail, "bring-up: module %u.%u.%02u, %u TDMR(s), PAMT %llu KiB", h->major,
+		       h->minor, h->update, h->num_tdmrs, (unsigned long long)(h->pamt_bytes >> 10));
 	static const char *const stopped[] = {
 		[HOST_TDX_RUN_ALL] = "TDX initialized",
 		[HOST_TDX_STOP_BEFORE_CONFIG] = "stopped before TDH.SYS.CONFIG",
@@ -183,11 +190,12 @@ static int exec_init_tdmrs(struct scn_run *r, const struct scn_step *s, uint32_t
 	uint64_t max, only;
 	if (r->host_stage < SCN_HOST_BUILT)
 		return scn_run_error(r, "init_tdmrs needs a bringup step that built the TDMRs first");
-	if (eval_or(r, s->u.init.max_calls, UINT64_MAX, &max) || eval_or(r, s->u.init.tdmr, UINT64_MAX, &only))
+	if (eval_or(r, s->u.init.max_calls, UINT64_MAX, &max) ||
+	    eval_or(r, s->u.init.tdmr, UINT64_MAX, &only))
 		return -1;
 	if (only != UINT64_MAX && only >= h->num_tdmrs)
-		return scn_run_error(r, "init_tdmrs.tdmr: %llu, the host built %u TDMR(s)", (unsigned long long)only,
-				     h->num_tdmrs);
+		return scn_run_error(r, "init_tdmrs.tdmr: %llu, the host built %u TDMR(s)",
+				     (unsigned long long)only, h->num_tdmrs);
 	uint64_t calls = 0, status = 0;
 	unsigned done = 0, first = only == UINT64_MAX ? 0 : (unsigned)only;
 	unsigned last = only == UINT64_MAX ? h->num_tdmrs : first + 1;
@@ -221,7 +229,8 @@ out:
 	obs->status = status;
 	char st[128];
 	scn_buf_printf(&r->detail, "%llu TDH.SYS.TDMR.INIT call(s) on LP %u, %u of %u TDMR(s) finished: %s",
-		       (unsigned long long)calls, lp, done, last - first, scn_status_str(status, st, sizeof(st)));
+		       (unsigned long long)calls, lp, done, last - first,
+		       scn_status_str(status, st, sizeof(st)));
 	return 0;
 }
 
@@ -238,7 +247,8 @@ static int exec_poke(struct scn_run *r, const struct scn_step *s, uint32_t lp, s
 			if (scn_eval(r, s->u.poke.bytes[i], &v))
 				return -1;
 			if (v > 0xFF)
-				return scn_run_error(r, "poke.bytes[%u] = 0x%llx does not fit in a byte", i, (unsigned long long)v);
+				return scn_run_error(r, "poke.bytes[%u] = 0x%llx does not fit in a byte", i,
+						     (unsigned long long)v);
 			data[i] = (unsigned char)v;
 		}
 	} else {
@@ -246,7 +256,8 @@ static int exec_poke(struct scn_run *r, const struct scn_step *s, uint32_t lp, s
 		if (scn_eval(r, s->u.poke.value, &v))
 			return -1;
 		if (n < 8 && v >> (8 * n))
-			return scn_run_error(r, "poke: 0x%llx does not fit in %u byte(s)", (unsigned long long)v, n);
+			return scn_run_error(r, "poke: 0x%llx does not fit in %u byte(s)",
+					     (unsigned long long)v, n);
 		for (unsigned i = 0; i < n; i++)
 			data[i] = (unsigned char)(v >> (8 * i));
 	}
@@ -282,8 +293,10 @@ static int exec_assert(struct scn_run *r, const struct scn_step *s, uint32_t lp,
 	obs->assert_failed = !v;
 	scn_buf_printf(&r->detail, "%s", e->text);
 	/* For a comparison, show both sides: what was compared is the useful part of a failure. */
-	if (e->op >= SCN_OP_EQ && e->op <= SCN_OP_GE && scn_eval(r, e->a, &a) == 0 && scn_eval(r, e->b, &b) == 0)
-		scn_buf_printf(&r->detail, " (0x%llx vs 0x%llx)", (unsigned long long)a, (unsigned long long)b);
+	if (e->op >= SCN_OP_EQ && e->op <= SCN_OP_GE && scn_eval(r, e->a, &a) == 0 &&
+	    scn_eval(r, e->b, &b) == 0)
+		scn_buf_printf(&r->detail, " (0x%llx vs 0x%llx)", (unsigned long long)a,
+			       (unsigned long long)b);
 	scn_buf_printf(&r->detail, ": %s", v ? "holds" : "does not hold");
 	return 0;
 }
@@ -293,17 +306,28 @@ int scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, 
 scn_exec_fn scn_executor(unsigned kind)
 {
 	switch (kind) {
-	case SCN_K_SEAMCALL: return exec_seamcall;
-	case SCN_K_RDMSR: return exec_rdmsr;
+	case SCN_K_SEAMCALL:
+		return exec_seamcall;
+	case SCN_K_RDMSR:
+		return exec_rdmsr;
 	case SCN_K_VMXON:
-	case SCN_K_VMXOFF: return exec_vmx;
-	case SCN_K_INJECT: return exec_inject;
-	case SCN_K_CLEAR_INJECTIONS: return exec_clear;
-	case SCN_K_BRINGUP: return exec_bringup;
-	case SCN_K_INIT_TDMRS: return exec_init_tdmrs;
-	case SCN_K_POKE: return exec_poke;
-	case SCN_K_SET: return exec_set;
-	case SCN_K_ASSERT: return exec_assert;
-	default: return scn_exec_platform;
+	case SCN_K_VMXOFF:
+		return exec_vmx;
+	case SCN_K_INJECT:
+		return exec_inject;
+	case SCN_K_CLEAR_INJECTIONS:
+		return exec_clear;
+	case SCN_K_BRINGUP:
+		return exec_bringup;
+	case SCN_K_INIT_TDMRS:
+		return exec_init_tdmrs;
+	case SCN_K_POKE:
+		return exec_poke;
+	case SCN_K_SET:
+		return exec_set;
+	case SCN_K_ASSERT:
+		return exec_assert;
+	default:
+		return scn_exec_platform;
 	}
 }

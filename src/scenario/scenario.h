@@ -11,10 +11,11 @@
  * Memory: a scenario and a result each own one arena; everything they point to lives there
  * and goes with one free, which keeps the loader's many error paths leak-free.
  *
- * Files: util.c (arena, buffers), names.c (constant tables), expr.c (expressions),
- * load.c (document, platform), load_steps.c (step table), load_expect.c, run.c (runner),
- * run_steps.c / run_platform.c (one executor per step kind), check.c (expectations),
- * report.c, trace.c, map.c, help.c.
+ * Files: util.c (arena, buffers), names.c (constant tables), expr.c and expr_sym.c
+ * (expressions, parser.h), load.c (document), load_platform.c, load_steps.c (step table),
+ * load_kinds.c (per-kind values), load_expect.c; the runner and outputs (run.h): run.c,
+ * run_steps.c, run_platform.c, check.c (expectations), eval.c, report.c, trace.c, map.c;
+ * help.c (the format reference).
  */
 #ifndef TDXSIM_SCENARIO_INTERNAL_H
 #define TDXSIM_SCENARIO_INTERNAL_H
@@ -31,7 +32,7 @@
 #include "tdxsim/scenario.h"
 
 #define SCN_FMT(a, b) __attribute__((format(printf, a, b)))
-#define SCN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define SCN_COUNT(a)  (sizeof(a) / sizeof((a)[0]))
 
 /* ---- util.c ------------------------------------------------------------------------------ */
 
@@ -87,7 +88,7 @@ int scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...) S
 
 /* Name spaces an identifier in an expression is looked up in. */
 enum scn_ns {
-	SCN_NS_VALUE = 0,       /* statuses, leaves, fields, MSRs, PT_*, PS_*, OPERAND_* */
+	SCN_NS_VALUE = 0,	/* statuses, leaves, fields, MSRs, PT_*, PS_*, OPERAND_* */
 	SCN_NS_STATUS = 1 << 0, /* ... plus bare operand names: TDX_OPERAND_INVALID|RCX */
 };
 
@@ -106,14 +107,14 @@ struct scn_enum {
 	const char *name;
 	int64_t value;
 };
-extern const struct scn_enum scn_lib_results[];   /* ok, invalid_arg, ... (tdxsim_err_t) */
+extern const struct scn_enum scn_lib_results[];	  /* ok, invalid_arg, ... (tdxsim_err_t) */
 extern const struct scn_enum scn_errno_results[]; /* ok, ENODEV, EIO, ... (bring-up) */
 extern const struct scn_enum scn_module_states[]; /* SYSINIT_PENDING ... MODULE_GONE */
-extern const struct scn_enum scn_stop_stages[];   /* all, after_lp_init, ... */
-extern const struct scn_enum scn_page_sizes[];    /* 4K, 2M, 1G */
+extern const struct scn_enum scn_stop_stages[];	  /* all, after_lp_init, ... */
+extern const struct scn_enum scn_page_sizes[];	  /* 4K, 2M, 1G */
 int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value);
 const char *scn_enum_name(const struct scn_enum *e, int64_t value); /* "?" if none */
-/* "a, b, c" of an enum table, for "expected one of" messages. Static storage per table. */
+/* "a, b, c" of an enum table into @buf, for "expected one of" messages. */
 void scn_enum_list(const struct scn_enum *e, char *buf, size_t len);
 
 /* Register names in tdxsim_regs_t order: rcx, rdx, r8..r15, rbx, rdi, rsi. */
@@ -126,8 +127,8 @@ uint64_t *scn_reg_ptr(tdxsim_regs_t *regs, int index);
 
 enum scn_op {
 	SCN_OP_CONST,
-	SCN_OP_VAR,  /* value = variable index */
-	SCN_OP_SYM,  /* sym/field; a = index, b = second index (reserved area) */
+	SCN_OP_VAR, /* value = variable index */
+	SCN_OP_SYM, /* sym/field; a = index, b = second index (reserved area) */
 	SCN_OP_NEG,
 	SCN_OP_NOT,
 	SCN_OP_ADD,
@@ -155,8 +156,8 @@ enum scn_op {
 
 /* Symbols the host bring-up or the simulator defines ("$pa_array", "$tdmr[0].base"). */
 enum scn_sym {
-	SCN_SYM_TDMR_ARRAY,   /* PA of the TDMR_INFO array */
-	SCN_SYM_PA_ARRAY,     /* PA of the array of TDMR_INFO PAs; with [i]: PA of entry i */
+	SCN_SYM_TDMR_ARRAY, /* PA of the TDMR_INFO array */
+	SCN_SYM_PA_ARRAY,   /* PA of the array of TDMR_INFO PAs; with [i]: PA of entry i */
 	SCN_SYM_NUM_TDMRS,
 	SCN_SYM_GLOBAL_KEYID,
 	SCN_SYM_KEYID_FIRST,
@@ -165,11 +166,11 @@ enum scn_sym {
 	SCN_SYM_KEYID_SHIFT,
 	SCN_SYM_NUM_LPS,
 	SCN_SYM_NUM_PACKAGES,
-	SCN_SYM_MCE_ADDR,     /* address of the last machine check */
-	SCN_SYM_TDMR,         /* $tdmr[i].field: what the host computed */
-	SCN_SYM_TDMR_INFO,    /* $tdmr_info[i](.field): PA of the entry or of its field */
-	SCN_SYM_CMR,          /* $cmr[i].base|size (the platform's CMRs) */
-	SCN_SYM_RAM,          /* $ram[i].base|size (the current RAM map) */
+	SCN_SYM_MCE_ADDR,  /* address of the last machine check */
+	SCN_SYM_TDMR,	   /* $tdmr[i].field: what the host computed */
+	SCN_SYM_TDMR_INFO, /* $tdmr_info[i](.field): PA of the entry or of its field */
+	SCN_SYM_CMR,	   /* $cmr[i].base|size (the platform's CMRs) */
+	SCN_SYM_RAM,	   /* $ram[i].base|size (the current RAM map) */
 };
 
 /* Fields of $tdmr[i] and $tdmr_info[i]. */
@@ -257,7 +258,7 @@ enum scn_match {
 	SCN_MATCH_DEFAULT, /* nothing written: the step kind's default (success) */
 	SCN_MATCH_EXACT,
 	SCN_MATCH_ANY,
-	SCN_MATCH_ERROR,   /* bit 63 set */
+	SCN_MATCH_ERROR, /* bit 63 set */
 };
 
 struct scn_pamt_expect {
@@ -273,15 +274,15 @@ struct scn_expect {
 	struct scn_expr *regs[SCN_NUM_REGS];
 	struct scn_expr *value;
 	bool has_result;
-	int64_t result;            /* tdxsim_err_t, or -errno for bring-up */
+	int64_t result; /* tdxsim_err_t, or -errno for bring-up */
 	struct scn_pos result_pos;
-	int16_t state;             /* module state, -1 = unchecked */
+	int16_t state; /* module state, -1 = unchecked */
 	struct scn_pos state_pos;
 	struct scn_expr *cycles_min, *cycles_max;
-	int8_t mce;                /* -1 unchecked, 0 none raised, 1 raised */
+	int8_t mce; /* -1 unchecked, 0 none raised, 1 raised */
 	struct scn_expr *mce_addr;
 	struct scn_pos mce_pos;
-	const char *message;       /* bring-up: substring of the host's message */
+	const char *message; /* bring-up: substring of the host's message */
 	struct scn_pos message_pos;
 	struct scn_expr *tdmrs, *key_retries;
 	struct scn_pamt_expect *pamt;
@@ -296,7 +297,7 @@ struct scn_save {
 	int reg; /* register index, SCN_SAVE_STATUS or SCN_SAVE_VALUE */
 };
 #define SCN_SAVE_STATUS (-1)
-#define SCN_SAVE_VALUE (-2)
+#define SCN_SAVE_VALUE	(-2)
 
 struct scn_assign {
 	unsigned var;
@@ -330,6 +331,7 @@ struct scn_step {
 		} inject;
 		struct {
 			int stop;
+			bool cpus_enabled;
 			struct scn_expr *key_tries;
 		} bringup;
 		struct {
@@ -378,7 +380,8 @@ yaml_node_t *scn_node(struct scn_loader *ld, int index); /* NULL (error recorded
 int scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *keys, const char *what);
 yaml_node_t *scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *key);
 int scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text, size_t *len);
-int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what, struct scn_expr **out);
+int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what,
+		 struct scn_expr **out);
 int scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
 		  uint64_t *out);
 int scn_get_bool(struct scn_loader *ld, yaml_node_t *n, const char *what, bool *out);
@@ -390,128 +393,25 @@ bool scn_scalar_is(const yaml_node_t *n, const char *word);
 
 int scn_load_platform(struct scn_loader *ld, yaml_node_t *map);
 int scn_load_steps(struct scn_loader *ld, yaml_node_t *seq);
-int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
-
-/* ---- results ----------------------------------------------------------------------------- */
-
-enum scn_verdict { SCN_PASS, SCN_FAIL, SCN_ERROR, SCN_SKIPPED };
-
-struct scn_outcome {
-	uint8_t verdict;
-	bool named;
-	unsigned index; /* 1-based step number */
-	struct scn_pos pos;
-	const char *label;
-	const char *detail; /* what happened */
-	const char *why;    /* failures, one per line; NULL when it passed */
-	uint64_t cycles;    /* most virtual cycles any one LP spent in the step */
-	uint32_t lp;
-};
-
-enum scn_event_type { SCN_EV_CALL, SCN_EV_STEP, SCN_EV_INSTANT, SCN_EV_MCE };
-
-struct scn_event {
-	uint8_t type;
-	uint32_t lp;      /* UINT32_MAX: the whole platform */
-	uint64_t ts, dur; /* virtual cycles of that LP */
-	const char *name;
-	uint64_t rax, rcx, rdx, r8, status, out_rdx;
-	uint64_t count;   /* SEAMCALLs merged into this span (repeated identical calls) */
-	const char *note; /* free text (steps: step number and label) */
-};
-
-#define SCN_MAP_SAMPLES 800 /* page-type samples along each TDMR (one per pixel) */
-
-struct scn_map_tdmr {
-	struct host_tdx_tdmr t;
-	uint8_t samples[SCN_MAP_SAMPLES]; /* TDXSIM_PT_* or SCN_MAP_UNCOVERED */
-};
-#define SCN_MAP_UNCOVERED 0xFF
-
-struct scn_map {
-	bool valid;
-	uint64_t seamrr_base, seamrr_size;
-	unsigned num_ram, num_cmr, num_tdmrs;
-	tdxsim_range_t ram[2 * TDXSIM_MAX_RAM_RANGES], cmr[TDXSIM_MAX_RAM_RANGES];
-	struct scn_map_tdmr *tdmrs;
-	const char *state; /* module state name at the end */
-};
-
-struct tdxsim_scenario_result {
-	struct scn_arena arena;
-	const char *file, *name;
-	uint64_t seed;
-	const char *setup_error; /* the run could not start or was stopped; NULL otherwise */
-	struct scn_outcome *steps;
-	unsigned num_steps;
-	unsigned passed, failed, errors, skipped;
-	uint32_t num_lps;
-	uint32_t *lp_package;
-	struct scn_event *events;
-	size_t num_events, cap_events;
-	bool events_truncated;
-	struct scn_map map;
-};
-
-/* ---- the runner -------------------------------------------------------------------------- */
-
-/* What one execution of a step produced; expectations are checked against it. */
-struct scn_obs {
-	bool has_status, has_regs, has_value, has_result, is_bringup;
-	bool assert_failed;
-	uint64_t status;
-	tdxsim_regs_t regs;
-	uint64_t value;
-	int64_t result;
-};
-
-/* Stages the bring-up macro reached: which host symbols are meaningful. */
-enum scn_host_stage { SCN_HOST_NONE, SCN_HOST_LP_INIT, SCN_HOST_BUILT };
-
-struct scn_run {
-	const struct tdxsim_scenario *scn;
-	tdxsim_scenario_run_opts_t opts;
-	struct tdxsim_scenario_result *res;
-	tdxsim_t *sim;
-	struct host_tdx *host;
-	int host_stage;
-	uint64_t *vars;
-	uint64_t rng;
-	uint64_t calls;
-	bool budget_exhausted;
-	/* Machine checks the current step raised. */
-	unsigned mces;
-	tdxsim_mce_t last_mce;
-	bool any_mce;
-	char err[320]; /* run-time error of the current step */
-	struct scn_buf detail, why;
-	uint64_t *lp_start;
-};
-
-int scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
-uint64_t scn_rng_next(struct scn_run *r);
-/* Counts one call against the budget; returns -1 (and sets the error) once exhausted. */
-int scn_budget(struct scn_run *r);
-
-/* A SEAMCALL as the runner issues it: timed and traced. */
-uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
-void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
-void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
-		    const char *note);
-
-/* One executor per step kind (run_steps.c, run_platform.c): runs the step once on @lp. */
-typedef int (*scn_exec_fn)(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
-scn_exec_fn scn_executor(unsigned kind);
-
-/* Checks @s's expectations against @obs and the simulator; failures go to r->why. */
-void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);
-void scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles);
-
-/* map.c: snapshot of the memory map at the end of a run. */
-void scn_map_snapshot(struct scn_run *r);
-
-/* Names for messages. */
-const char *scn_kind_name(unsigned kind);
+const char *scn_kind_name(unsigned kind); /* the step's key: "seamcall" */
+/* "NAME (0x...)" for a status, "0x..." when it has no name. */
 const char *scn_status_str(uint64_t status, char *buf, size_t len);
+/* One parser per step kind (load_kinds.c): @v is the kind's value, @step the whole step. */
+#define SCN_KIND_PARSER(name) \
+	int scn_parse_##name(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
+SCN_KIND_PARSER(seamcall);
+SCN_KIND_PARSER(expr_value);
+SCN_KIND_PARSER(mem);
+SCN_KIND_PARSER(sleep);
+SCN_KIND_PARSER(range);
+SCN_KIND_PARSER(inject);
+SCN_KIND_PARSER(flag);
+SCN_KIND_PARSER(bringup);
+SCN_KIND_PARSER(init_tdmrs);
+SCN_KIND_PARSER(poke);
+SCN_KIND_PARSER(set);
+SCN_KIND_PARSER(assert);
+int scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t *map);
+int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
 
 #endif

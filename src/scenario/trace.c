@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
+#include "scenario/run.h"
 
 static uint64_t ns_of(uint64_t cycles)
 {
@@ -45,8 +45,8 @@ static void hex_arg(FILE *out, const char *name, uint64_t v)
 static void meta(FILE *out, bool *first, unsigned pid, uint32_t tid, const char *what, const char *key,
 		 const char *value, long sort)
 {
-	fprintf(out, "%s\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"%s\":", *first ? "" : ",",
-		what, pid, tid, key);
+	fprintf(out, "%s\n{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"%s\":",
+		*first ? "" : ",", what, pid, tid, key);
 	if (value)
 		jstr(out, value);
 	else
@@ -62,7 +62,8 @@ static void event(FILE *out, unsigned pid, const struct scn_event *e)
 	static const char *const cats[] = {"seamcall", "step", "event", "mce"};
 	fprintf(out, ",\n{\"name\":");
 	jstr(out, e->name);
-	fprintf(out, ",\"cat\":\"%s\",\"ph\":\"%s\",\"ts\":", cats[e->type], e->dur || e->type <= SCN_EV_STEP ? "X" : "i");
+	fprintf(out, ",\"cat\":\"%s\",\"ph\":\"%s\",\"ts\":", cats[e->type],
+		e->dur || e->type <= SCN_EV_STEP ? "X" : "i");
 	us(out, start);
 	if (e->type <= SCN_EV_STEP) {
 		fprintf(out, ",\"dur\":");
@@ -70,7 +71,8 @@ static void event(FILE *out, unsigned pid, const struct scn_event *e)
 	} else {
 		fprintf(out, ",\"s\":\"%s\"", e->lp == UINT32_MAX ? "p" : "t");
 	}
-	fprintf(out, ",\"pid\":%u,\"tid\":%u,\"args\":{\"cycles\":%llu", pid, tid, (unsigned long long)e->dur);
+	fprintf(out, ",\"pid\":%u,\"tid\":%u,\"args\":{\"cycles\":%llu", pid, tid,
+		(unsigned long long)e->dur);
 	if (e->type == SCN_EV_CALL) {
 		char st[96];
 		hex_arg(out, "rax", e->rax);
@@ -112,8 +114,10 @@ tdxsim_err_t tdxsim_scenario_write_trace(const tdxsim_scenario_result_t *const *
 		for (size_t k = 0; k < res->num_events; k++)
 			event(out, pid, &res->events[k]);
 		if (res->events_truncated)
-			fprintf(out, ",\n{\"name\":\"trace truncated\",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"p\",\"ts\":0,"
-				     "\"pid\":%u,\"tid\":0,\"args\":{}}",
+			fprintf(out,
+				",\n{\"name\":\"trace "
+				"truncated\",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"p\",\"ts\":0,"
+				"\"pid\":%u,\"tid\":0,\"args\":{}}",
 				pid);
 	}
 	fprintf(out, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"tdxsim\",\"clock\":"

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Results and the runner (run.c, run_steps.c, run_platform.c, check.c, eval.c) and what the
+ * outputs read (report.c, trace.c, map.c). A result owns its arena: it keeps copies of what it
+ * shows and does not need the scenario once the run is over.
+ */
+#ifndef TDXSIM_SCENARIO_RUN_H
+#define TDXSIM_SCENARIO_RUN_H
+
+#include "scenario/scenario.h"
+
+/* ---- results ----------------------------------------------------------------------------- */
+
+enum scn_verdict { SCN_PASS, SCN_FAIL, SCN_ERROR, SCN_SKIPPED };
+
+struct scn_outcome {
+	uint8_t verdict;
+	bool named;
+	unsigned index; /* 1-based step number */
+	struct scn_pos pos;
+	const char *label;
+	const char *detail; /* what happened */
+	const char *why;    /* failures, one per line; NULL when it passed */
+	uint64_t cycles;    /* most virtual cycles any one LP spent in the step */
+	uint32_t lp;
+};
+
+enum scn_event_type { SCN_EV_CALL, SCN_EV_STEP, SCN_EV_INSTANT, SCN_EV_MCE };
+
+struct scn_event {
+	uint8_t type;
+	uint32_t lp;	  /* UINT32_MAX: the whole platform */
+	uint64_t ts, dur; /* virtual cycles of that LP */
+	const char *name;
+	uint64_t rax, rcx, rdx, r8, status, out_rdx;
+	uint64_t count;	  /* SEAMCALLs merged into this span (repeated identical calls) */
+	const char *note; /* free text (steps: step number and label) */
+};
+
+#define SCN_MAP_SAMPLES 800 /* page-type samples along each TDMR (one per pixel) */
+
+struct scn_map_tdmr {
+	struct host_tdx_tdmr t;
+	uint8_t samples[SCN_MAP_SAMPLES]; /* TDXSIM_PT_* or SCN_MAP_UNCOVERED */
+};
+#define SCN_MAP_UNCOVERED 0xFF
+
+struct scn_map {
+	bool valid;
+	uint64_t seamrr_base, seamrr_size;
+	unsigned num_ram, num_cmr, num_tdmrs;
+	tdxsim_range_t ram[2 * TDXSIM_MAX_RAM_RANGES], cmr[TDXSIM_MAX_RAM_RANGES];
+	struct scn_map_tdmr *tdmrs;
+	const char *state; /* module state name at the end */
+};
+
+struct tdxsim_scenario_result {
+	struct scn_arena arena;
+	const char *file, *name;
+	uint64_t seed;
+	const char *setup_error; /* the run could not start or was stopped; NULL otherwise */
+	struct scn_outcome *steps;
+	unsigned num_steps;
+	unsigned passed, failed, errors, skipped;
+	uint32_t num_lps;
+	uint32_t *lp_package;
+	struct scn_event *events;
+	size_t num_events, cap_events;
+	bool events_truncated;
+	struct scn_map map;
+};
+
+/* ---- the runner -------------------------------------------------------------------------- */
+
+/* What one execution of a step produced; expectations are checked against it. */
+struct scn_obs {
+	bool has_status, has_regs, has_value, has_result, is_bringup;
+	bool assert_failed;
+	uint64_t status;
+	tdxsim_regs_t regs;
+	uint64_t value;
+	int64_t result;
+};
+
+/* Stages the bring-up macro reached: which host symbols are meaningful. */
+enum scn_host_stage { SCN_HOST_NONE, SCN_HOST_LP_INIT, SCN_HOST_BUILT };
+
+struct scn_run {
+	const struct tdxsim_scenario *scn;
+	tdxsim_scenario_run_opts_t opts;
+	struct tdxsim_scenario_result *res;
+	tdxsim_t *sim;
+	struct host_tdx *host;
+	int host_stage;
+	uint64_t *vars;
+	uint64_t rng;
+	uint64_t calls;
+	bool budget_exhausted;
+	/* Machine checks the current step raised. */
+	unsigned mces;
+	tdxsim_mce_t last_mce;
+	bool any_mce;
+	char err[320]; /* run-time error of the current step */
+	struct scn_buf detail, why;
+	uint64_t *lp_start;
+};
+
+int scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
+uint64_t scn_rng_next(struct scn_run *r);
+/* Counts one call against the budget; returns -1 (and sets the error) once exhausted. */
+int scn_budget(struct scn_run *r);
+
+/* A SEAMCALL as the runner issues it: timed and traced. */
+uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
+void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
+		    const char *note);
+
+/* One executor per step kind (run_steps.c, run_platform.c): runs the step once on @lp. */
+typedef int (*scn_exec_fn)(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+scn_exec_fn scn_executor(unsigned kind);
+
+/* Checks @s's expectations against @obs and the simulator; failures go to r->why. */
+void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);
+void scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles);
+
+/* map.c: snapshot of the memory map at the end of a run. */
+void scn_map_snapshot(struct scn_run *r);
+
+#endif
