@@ -462,6 +462,51 @@ static void cycles__deterministic_and_configurable(void **state)
 	fx_destroy(&b);
 }
 
+/* ---- call observer ---------------------------------------------------------------------- */
+
+struct observed {
+	unsigned calls, tdmr_inits, ud;
+	uint64_t last_tsc_end[4];
+	bool ordered;
+};
+
+static void observe(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user)
+{
+	struct observed *o = user;
+	o->calls++;
+	if ((rec->rax & 0xFFFF) == TDXSIM_TDH_SYS_TDMR_INIT && rec->status == 0)
+		o->tdmr_inits++;
+	if (rec->status == TDXSIM_TDX_SEAMCALL_UD)
+		o->ud++;
+	/* Per LP, virtual time only moves forward, and the observer may query the simulator. */
+	if (rec->tsc_start < o->last_tsc_end[rec->lp] || rec->tsc_end != tdxsim_lp_cycles(sim, rec->lp))
+		o->ordered = false;
+	o->last_tsc_end[rec->lp] = rec->tsc_end;
+}
+
+static void observer__sees_every_executed_seamcall(void **state)
+{
+	struct fx fx;
+	struct observed o = {.ordered = true};
+	fx_create(&fx, NULL, FX_FRESH);
+	tdxsim_set_call_observer(fx.sim, observe, &o);
+	fx_call(fx.sim, 0, TDXSIM_TDH_SYS_INIT, 0, 0, 0, NULL); /* #UD: executed, observed */
+	fx_call(fx.sim, 9, TDXSIM_TDH_SYS_INIT, 0, 0, 0, NULL); /* misuse: nothing executed */
+	struct host_tdx host;
+	assert_int_equal(host_tdx_init(fx.sim, NULL, &host), 0);
+	assert_int_equal(o.ud, 1);
+	assert_int_equal(o.tdmr_inits, 4096); /* 16 GiB of TDMRs, 4 MiB per call */
+	/* and the #UD, SYS.INIT, four LP.INITs, the SYS.RDs, CONFIG and KEY.CONFIG */
+	assert_true(o.calls > 4096 + 6);
+	assert_true(o.ordered);
+	tdxsim_regs_t r = {.rdx = TDXSIM_MD_MAX_TDMRS};
+	unsigned before = o.calls;
+	tdxsim_set_call_observer(fx.sim, NULL, NULL);
+	tdxsim_seamcall(fx.sim, 0, TDXSIM_TDH_SYS_RD, &r);
+	assert_int_equal(o.calls, before);
+	fx_destroy(&fx);
+}
+
 /* ---- names -------------------------------------------------------------------------------- */
 
 static void names__statuses_leaves_fields(void **state)
@@ -474,6 +519,11 @@ static void names__statuses_leaves_fields(void **state)
 	assert_string_equal(tdxsim_status_name(0xC0000A2000000301, buf, sizeof(buf)),
 			    "TDX_INVALID_RESERVED_IN_TDMR(0x00000301)");
 	assert_string_equal(tdxsim_status_name(TDXSIM_TDX_SEAMCALL_UD, buf, sizeof(buf)), "TDX_SEAMCALL_UD");
+	/* Packed details are not operand ids: TDMR 1's PAMT, not RCX; an MSR address, not a GPR. */
+	assert_string_equal(tdxsim_status_name(0xC0000A1000000001, buf, sizeof(buf)),
+			    "TDX_INVALID_PAMT(0x00000001)");
+	assert_string_equal(tdxsim_status_name(0xC000092100000982, buf, sizeof(buf)),
+			    "TDX_INCORRECT_MSR_VALUE(0x00000982)");
 	assert_string_equal(tdxsim_status_name(0x1234000000000000, buf, sizeof(buf)),
 			    "UNKNOWN(0x1234000000000000)");
 	assert_string_equal(tdxsim_leaf_name(33), "TDH.SYS.INIT");
@@ -510,6 +560,7 @@ int main(void)
 		cmocka_unit_test(inject__key_generation_keeps_failing__host_gives_up),
 		cmocka_unit_test(inject__interrupted_resumable_on_tdmr_init),
 		cmocka_unit_test(cycles__deterministic_and_configurable),
+		cmocka_unit_test(observer__sees_every_executed_seamcall),
 		cmocka_unit_test(names__statuses_leaves_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

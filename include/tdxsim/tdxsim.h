@@ -340,6 +340,27 @@ TDXSIM_API tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf,
 /** Drops every pending injection. */
 TDXSIM_API void tdxsim_clear_injections(tdxsim_t *sim);
 
+/** One executed SEAMCALL, as a call observer sees it. */
+typedef struct tdxsim_call_record {
+	uint32_t lp;
+	uint64_t rax;       /**< leaf and version (bit 63: P-SEAMLDR) */
+	uint64_t status;    /**< what RAX returned */
+	tdxsim_regs_t in;   /**< registers on entry */
+	tdxsim_regs_t out;  /**< registers on return */
+	uint64_t tsc_start; /**< the LP's virtual TSC before and after the call */
+	uint64_t tsc_end;
+} tdxsim_call_record_t;
+
+/** Called after every SEAMCALL an LP executed (not for library misuse). */
+typedef void (*tdxsim_call_observer_t)(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user);
+
+/**
+ * Registers @p observer (NULL removes it). It runs on the calling thread after the simulator's
+ * lock is released, so it may use query calls; it must not assume calls from different threads
+ * arrive in virtual-time order. Tracing (tdxsim-run --trace) is built on it.
+ */
+TDXSIM_API void tdxsim_set_call_observer(tdxsim_t *sim, tdxsim_call_observer_t observer, void *user);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Queries for tests                                                                          */
 /* ------------------------------------------------------------------------------------------ */

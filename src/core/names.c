@@ -86,6 +86,18 @@ const char *tdxsim_strerror(tdxsim_err_t err)
 	return "unknown error";
 }
 
+/*
+ * Statuses whose low 32 bits are not an operand id (sheet 3.3): platform checks carry an MSR
+ * address or an SMRR index (class 0x09), TDMR/PAMT errors packed byte indexes (class 0x0A),
+ * and two more carry a KeyID count or an x2APIC id.
+ */
+static bool packed_details(uint64_t base)
+{
+	unsigned cls = (unsigned)(base >> 40) & 0xFF;
+	return cls == 0x09 || cls == 0x0A || base == TDXSIM_TDX_X2APIC_ID_NOT_UNIQUE ||
+	       base == TDXSIM_TDX_NUM_ACTIVATED_HKIDS_NOT_SUPPORTED;
+}
+
 const char *tdxsim_status_name(uint64_t status, char *buf, size_t len)
 {
 	if (!buf || !len)
@@ -105,7 +117,7 @@ const char *tdxsim_status_name(uint64_t status, char *buf, size_t len)
 	for (size_t i = 0; i < COUNT(statuses); i++) {
 		if (statuses[i].value != base)
 			continue;
-		for (size_t j = 0; j < COUNT(operands); j++) {
+		for (size_t j = 0; j < COUNT(operands) && !packed_details(base); j++) {
 			if (operands[j].value == details) {
 				snprintf(buf, len, "%s|%s", statuses[i].name, operands[j].name);
 				return buf;

@@ -67,19 +67,25 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 	if (!sim)
 		return TDXSIM_STATUS_API_MISUSE;
 	if (!regs || lp >= sim->cpu.num_lps) {
-		tdxsim_set_error(sim, TDXSIM_ERR_INVALID_ARG, "seamcall: %s", regs ? "LP index out of range"
-										    : "NULL registers");
+		tdxsim_set_error(sim, TDXSIM_ERR_INVALID_ARG, "seamcall: %s",
+				 regs ? "LP index out of range" : "NULL registers");
 		return TDXSIM_STATUS_API_MISUSE;
 	}
 	pthread_mutex_lock(&sim->lock);
 	struct tdxsim_lp *cpu = &sim->cpu.lps[lp];
 	const tdxsim_costs_t *costs = &sim->cfg.costs;
 	uint64_t status;
+	/* Snapshot for the call observer, taken only when one is registered. */
+	tdxsim_call_observer_t observer = sim->observer;
+	void *observer_user = sim->observer_user;
+	tdxsim_call_record_t rec;
+	if (observer)
+		rec = (tdxsim_call_record_t){.lp = lp, .rax = rax, .in = *regs, .tsc_start = cpu->tsc};
 
 	if (!cpu->online) {
 		tdxsim_set_error(sim, TDXSIM_ERR_LP_OFFLINE, "seamcall: LP %u is offline", lp);
-		status = TDXSIM_STATUS_API_MISUSE;
-		goto out;
+		pthread_mutex_unlock(&sim->lock);
+		return TDXSIM_STATUS_API_MISUSE; /* nothing executed: nothing to observe */
 	}
 	/* SEAMCALL outside VMX operation raises #UD (sheet 1.5). */
 	if (!cpu->vmx_on) {
@@ -121,8 +127,26 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 	/* The leaf's own cost replaces the flat cost of a rejected call. */
 	cpu->tsc += costs->leaf[row->leaf] - costs->rejected_call + call.extra_cycles;
 out:
+	if (observer) {
+		rec.status = status;
+		rec.out = *regs;
+		rec.tsc_end = cpu->tsc;
+	}
 	pthread_mutex_unlock(&sim->lock);
+	/* Called without the lock, like the machine-check handler: the observer may query. */
+	if (observer)
+		observer(sim, &rec, observer_user);
 	return status;
+}
+
+void tdxsim_set_call_observer(tdxsim_t *sim, tdxsim_call_observer_t observer, void *user)
+{
+	if (!sim)
+		return;
+	pthread_mutex_lock(&sim->lock);
+	sim->observer = observer;
+	sim->observer_user = user;
+	pthread_mutex_unlock(&sim->lock);
 }
 
 bool tdxsim_shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t align, uint64_t len, void **host)
@@ -130,7 +154,8 @@ bool tdxsim_shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t align,
 	const struct tdxsim_hkid *h = &sim->hkid;
 	uint64_t plain = tdxsim_hkid_strip(h, pa);
 
-	if (!tdxsim_is_aligned(pa, align) || pa >= TDXSIM_MODULE_PA_LIMIT || len > TDXSIM_MODULE_PA_LIMIT - pa)
+	if (!tdxsim_is_aligned(pa, align) || pa >= TDXSIM_MODULE_PA_LIMIT ||
+	    len > TDXSIM_MODULE_PA_LIMIT - pa)
 		return false;
 	if (tdxsim_ranges_overlap(plain, len, sim->cfg.seamrr_base, sim->cfg.seamrr_size))
 		return false;

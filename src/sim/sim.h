@@ -72,6 +72,9 @@ struct tdxsim {
 	unsigned num_injections, cap_injections;
 	struct tdxsim_injection *injections;
 
+	tdxsim_call_observer_t observer; /* tdxsim_set_call_observer() */
+	void *observer_user;
+
 	char error[256]; /* tdxsim_last_error() */
 };
 
