@@ -9,7 +9,9 @@
 
 #include "fixture.h"
 #include "scenario/scenario.h"
+#include "tdxsim/cpu.h"
 #include "tdxsim/scenario.h"
+#include "tdxsim/seamldr.h"
 
 struct bad {
 	const char *name;
@@ -112,6 +114,52 @@ static const struct bad bad_rows[] = {
 	 "expected one of: all, after_lp_init"},
 	{"clear__false", "steps:\n  - clear_injections: false\n", 2, 23, "write 'true'"},
 	{"nul_in_value", "steps:\n  - seamcall: \"1\\0\"\n", 2, 0, "NUL character"},
+	{"platform__cpu_unknown", "platform: {cpu: skylake}\nsteps: []\n", 1, 17,
+	 "platform.cpu: unknown CPU 'skylake' (expected sapphire-rapids, emerald-rapids, granite-rapids"},
+	{"platform__cpu_misspelt", "platform: {cpu: granite-rapid}\nsteps: []\n", 1, 17,
+	 "did you mean 'granite-rapids'?"},
+	{"platform__cost_loader_call", "platform: {costs: {P-SEAMLDR.INFO: 1}}\nsteps: []\n", 1, 20,
+	 "is neither a module leaf (0..127) nor one of rejected_call, seamldr_call"},
+	{"value__loader_misspelt", "steps:\n  - seamcall: P-SEAMLDR.INSTAL\n", 2, 15,
+	 "unknown name 'P-SEAMLDR.INSTAL', did you mean 'P-SEAMLDR.INSTALL'?"},
+	{"inject__loader_call", "steps:\n  - inject: {leaf: P-SEAMLDR.INSTALL, status: 1}\n", 2, 20,
+	 "inject.leaf: P-SEAMLDR calls cannot be injected"},
+	{"inject__leaf_too_big", "steps:\n  - inject: {leaf: 0x10000, status: 1}\n", 2, 20,
+	 "inject.leaf: 65536 (0x10000) is out of range (expected 0..65535)"},
+	{"inject__after_too_big", "steps:\n  - inject: {leaf: 36, status: 1, after: 4G}\n", 2, 42,
+	 "inject.after: 4294967296 (0x100000000) is out of range"},
+	{"cpuid__leaf_too_big", "steps:\n  - cpuid: 0x1_0000_0000\n", 2, 12, "cpuid: 4294967296"},
+	{"cpuid__subleaf_too_big", "steps:\n  - cpuid: 7\n    subleaf: 1 << 32\n", 3, 14,
+	 "cpuid.subleaf: 4294967296 (0x100000000) is out of range"},
+	{"cpuid__save_register", "steps:\n  - cpuid: 1\n    save: {x: rax}\n", 3, 15,
+	 "save: a cpuid step saves one of: eax, ebx, ecx, edx"},
+	{"cpuid__expect_rcx", "steps:\n  - cpuid: 1\n    expect: {rcx: 1}\n", 3, 14,
+	 "'rcx' does not apply to a cpuid step"},
+	{"expect__eax_on_seamcall", "steps:\n  - seamcall: 1\n    expect: {eax: 1}\n", 3, 14,
+	 "'eax' does not apply to a seamcall step"},
+	{"subleaf__on_seamcall", "steps:\n  - seamcall: 1\n    subleaf: 1\n", 3, 5,
+	 "seamcall: unknown key 'subleaf'"},
+	{"place_image__no_module", "steps:\n  - place_image: {pages: 2}\n", 2, 18,
+	 "place_image: missing key 'module'"},
+	{"place_image__bad_module", "steps:\n  - place_image: {module: \"2.0\"}\n", 2, 27,
+	 "place_image.module: unknown 2.0 (expected 1.5.05, 1.5.06, 1.0 or next)"},
+	{"place_image__pages", "steps:\n  - place_image: {module: next, pages: 497}\n", 2, 40,
+	 "place_image.pages: 497 is out of range (expected 1..496)"},
+	{"place_image__svn", "steps:\n  - place_image: {module: next, seam_svn: 0x10000}\n", 2, 43,
+	 "place_image.seam_svn: 65536 is out of range"},
+	{"place_image__nine_cpus",
+	 "steps:\n  - place_image: {module: next, cpus: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n", 2, 39,
+	 "place_image.cpus: 9 CPUs, a sigstruct lists at most 8"},
+	{"place_image__cpu_name", "steps:\n  - place_image: {module: next, cpus: [icelake]}\n", 2, 40,
+	 "unknown name 'icelake'"},
+	{"place_image__scenario", "steps:\n  - place_image: {module: next, scenario: install}\n", 2, 43,
+	 "expected one of: update, load"},
+	{"place_image__no_downgrade", "steps:\n  - place_image: {module: next, no_downgrade: 2}\n", 2, 47,
+	 "place_image.no_downgrade: expected true or false"},
+	{"place_image__save", "steps:\n  - place_image: {module: next}\n    save: {x: value}\n", 3, 15,
+	 "a place_image step saves one of: params, image, size, sigstruct, module"},
+	{"place_image__lp", "steps:\n  - place_image: {module: next}\n    lp: 1\n", 3, 5,
+	 "place_image: unknown key 'lp'"},
 };
 
 static void bad__reported_with_position(void **state)
@@ -204,6 +252,12 @@ static void values__every_notation(void **state)
 	assert_int_equal(rcx_of("PT_REG"), TDXSIM_PT_REG);
 	assert_int_equal(rcx_of("PS_1G"), TDXSIM_PS_1G);
 	assert_int_equal(rcx_of("TDXSIM_STATUS_API_MISUSE"), TDXSIM_STATUS_API_MISUSE);
+	/* The loader's calls are whole RAX values, spelt as in the spec or as C names. */
+	assert_int_equal(rcx_of("P-SEAMLDR.INFO"), TDXSIM_SEAMLDR_INFO);
+	assert_int_equal(rcx_of("P-SEAMLDR.INSTALL"), TDXSIM_SEAMLDR_INSTALL);
+	assert_int_equal(rcx_of("P_SEAMLDR_INSTALL"), TDXSIM_SEAMLDR_INSTALL);
+	assert_int_equal(rcx_of("\"P-SEAMLDR.INFO | 0x10\""), TDXSIM_SEAMLDR_INFO | 0x10);
+	assert_int_equal(rcx_of("2-1"), 1); /* a '-' elsewhere is still minus */
 }
 
 static void status__operand_names_only_in_status_context(void **state)
@@ -260,6 +314,105 @@ static void platform__every_key(void **state)
 	assert_int_equal(c.costs.vmxon, 4);
 	assert_int_equal(tdxsim_scenario_num_steps(scn), 0);
 	assert_string_equal(tdxsim_scenario_name(scn), "p.yaml");
+	tdxsim_scenario_free(scn);
+}
+
+static void platform__cpu_keeps_errata_from_cpu(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *yaml;
+		tdxsim_cpu_profile_t cpu;
+		uint32_t errata;
+	} rows[] = {
+		{"platform: {cpu: gnr}\nsteps: []\n", TDXSIM_CPU_GRANITE_RAPIDS, TDXSIM_ERRATA_FROM_CPU},
+		{"platform: {cpu: emerald-rapids}\nsteps: []\n", TDXSIM_CPU_EMERALD_RAPIDS,
+		 TDXSIM_ERRATA_FROM_CPU},
+		{"platform: {cpu: spr, errata: none}\nsteps: []\n", TDXSIM_CPU_SAPPHIRE_RAPIDS, 0},
+		{"platform: {errata: [partial_write_poison], cpu: granite-rapids}\nsteps: []\n",
+		 TDXSIM_CPU_GRANITE_RAPIDS, TDXSIM_ERRATUM_PARTIAL_WRITE_POISON},
+		{"steps: []\n", TDXSIM_CPU_SAPPHIRE_RAPIDS, TDXSIM_ERRATA_FROM_CPU},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		tdxsim_scenario_t *scn;
+		tdxsim_scenario_diag_t d;
+		tdxsim_config_t c;
+		if (tdxsim_scenario_load_buffer("c.yaml", rows[i].yaml, strlen(rows[i].yaml), &scn, &d))
+			fail_msg("%s: %s", rows[i].yaml, d.message);
+		tdxsim_scenario_config(scn, &c);
+		assert_int_equal(c.cpu, rows[i].cpu);
+		assert_int_equal(c.errata, rows[i].errata);
+		tdxsim_scenario_free(scn);
+	}
+	const char *costs = "platform: {costs: {seamldr_call: 7, seamldr_install_page: 8, movdir64b: 9, "
+			    "clflush: 10, wbinvd: 11}}\nsteps: []\n";
+	tdxsim_scenario_t *scn;
+	tdxsim_scenario_diag_t d;
+	tdxsim_config_t c;
+	if (tdxsim_scenario_load_buffer("c.yaml", costs, strlen(costs), &scn, &d))
+		fail_msg("%s", d.message);
+	tdxsim_scenario_config(scn, &c);
+	assert_int_equal(c.costs.seamldr_call, 7);
+	assert_int_equal(c.costs.seamldr_install_page, 8);
+	assert_int_equal(c.costs.movdir64b, 9);
+	assert_int_equal(c.costs.clflush, 10);
+	assert_int_equal(c.costs.wbinvd, 11);
+	tdxsim_scenario_free(scn);
+}
+
+static void lifecycle_kinds__load(void **state)
+{
+	(void)state;
+	const char *y =
+		"steps:\n"
+		"  - {cpuid: 0xB, subleaf: 1, lp: all, repeat: 2, save: {s: eax, id: edx}, expect: {ebx: 4, "
+		"edx: 0x1f}}\n"
+		"  - {cpuid: 1, lp: random}\n"
+		"  - {inject: {leaf: TDH.SYS.TDMR.INIT, status: TDX_SYS_BUSY, after: 599}}\n"
+		"  - {inject: {leaf: 36, status: 1, after: $s, lp: 2}}\n"
+		"  - place_image: {module: next, pages: 3, seam_svn: 0x0101, module_hv: 1, min_update_hv: "
+		"\"$s\",\n"
+		"                  num_handoff_pages: 24, no_downgrade: yes, cpus: [spr, 0xA06D1, gnr], "
+		"scenario: load}\n"
+		"    save: {p: params, i: image, n: size, g: sigstruct, m: module}\n"
+		"  - {place_image: {module: \"1.5.06\", cpus: []}}\n"
+		"  - {seamcall: P-SEAMLDR.INSTALL, lp: all, rcx: $p}\n"
+		"  - {assert: \"$i + $n + $g + $m + $id\"}\n";
+	tdxsim_scenario_t *scn;
+	tdxsim_scenario_diag_t d;
+	if (tdxsim_scenario_load_buffer("l.yaml", y, strlen(y), &scn, &d))
+		fail_msg("%u:%u: %s", d.line, d.column, d.message);
+	const struct scn_step *st = scn->steps;
+	assert_int_equal(st[0].kind, SCN_K_CPUID);
+	assert_int_equal(st[0].lp_mode, SCN_LP_ALL);
+	assert_int_equal(st[0].u.cpuid.leaf->value, 0xB);
+	assert_int_equal(st[0].u.cpuid.subleaf->value, 1);
+	assert_int_equal(st[0].num_saves, 2);
+	assert_int_equal(st[0].saves[1].reg, SCN_SAVE_OUT(3));
+	assert_non_null(st[0].ex.outs[1]);
+	assert_non_null(st[0].ex.outs[3]);
+	assert_null(st[0].ex.outs[0]);
+	assert_null(st[1].u.cpuid.subleaf);
+	assert_int_equal(st[2].kind, SCN_K_INJECT);
+	assert_int_equal(st[2].u.inject.after->value, 599);
+	assert_false(scn_expr_is_const(st[3].u.inject.after));
+	assert_int_equal(st[4].kind, SCN_K_PLACE_IMAGE);
+	assert_int_equal(st[4].u.image.module, TDXSIM_MODULE_NEXT);
+	assert_int_equal(st[4].u.image.pages->value, 3);
+	assert_int_equal(st[4].u.image.no_downgrade, 1);
+	assert_true(st[4].u.image.load);
+	assert_int_equal(st[4].u.image.num_cpus, 3);
+	assert_int_equal(st[4].u.image.cpus[0]->value, TDXSIM_FMS_SAPPHIRE_RAPIDS);
+	assert_int_equal(st[4].u.image.cpus[2]->value, TDXSIM_FMS_GRANITE_RAPIDS);
+	assert_int_equal(st[4].num_saves, 5);
+	assert_int_equal(st[4].saves[0].reg, SCN_SAVE_OUT(0));
+	assert_int_equal(st[4].saves[4].reg, SCN_SAVE_OUT(4));
+	assert_int_equal(st[5].u.image.module, TDXSIM_MODULE_1_5_06);
+	assert_int_equal(st[5].u.image.num_cpus, 0);
+	assert_int_equal(st[5].u.image.no_downgrade, -1);
+	assert_false(st[5].u.image.load);
+	assert_int_equal(st[6].u.call.rax->value, TDXSIM_SEAMLDR_INSTALL);
+	assert_string_equal(st[6].label, "seamcall P-SEAMLDR.INSTALL");
 	tdxsim_scenario_free(scn);
 }
 
@@ -381,6 +534,8 @@ int main(void)
 		cmocka_unit_test(values__every_notation),
 		cmocka_unit_test(status__operand_names_only_in_status_context),
 		cmocka_unit_test(platform__every_key),
+		cmocka_unit_test(platform__cpu_keeps_errata_from_cpu),
+		cmocka_unit_test(lifecycle_kinds__load),
 		cmocka_unit_test(every_step_kind__loads),
 		cmocka_unit_test(garbage__never_crashes),
 		cmocka_unit_test(aliases__bounded),

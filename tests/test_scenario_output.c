@@ -208,16 +208,105 @@ static void trace__valid_chrome_json(void **state)
 	assert_true(!strncmp(t, "{\"traceEvents\":[", 16));
 	assert_int_equal(count(t, "\"name\":\"thread_name\""), 4);
 	assert_non_null(strstr(t, "\"args\":{\"name\":\"LP 3 (package 1)\"}"));
-	/* Two TDMRs on the default RAM map: TDMR.INIT calls merge into one span per TDMR
-	 * ([0, 2G) = 512 calls, [4G, 18G) = 3584 calls). */
-	assert_int_equal(count(t, "\"name\":\"TDH.SYS.TDMR.INIT\""), 2);
-	assert_non_null(strstr(t, "\"calls\":512}"));
-	assert_non_null(strstr(t, "\"calls\":3584}"));
+	/* Two TDMRs on the default RAM map ([0, 2G) = 512 calls, [4G, 18G) = 3584 calls): one run
+	 * of TDMR.INIT calls on LP 3, one span, whose RCX moved from the first TDMR to the second. */
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.TDMR.INIT\""), 1);
+	assert_non_null(strstr(t, "\"rcx\":\"0x0 .. 0x100000000\""));
+	assert_non_null(strstr(t, "\"out_rdx\":\"0x480000000\",\"calls\":4096}"));
+	/* The bring-up's own calls, each on the LP that made it (the step is a span around them). */
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.INIT\""), 1);
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.LP.INIT\""), 4);
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.CONFIG\""), 1);
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.KEY.CONFIG\""), 2);
+	assert_non_null(strstr(t, "\"name\":\"TDH.SYS.KEY.CONFIG\",\"cat\":\"seamcall\",\"ph\":\"X\""));
+	assert_non_null(strstr(t, "\"name\":\"TDH.SYS.RD\""));
 	assert_non_null(strstr(t, "\"cat\":\"step\",\"ph\":\"X\""));
 	assert_non_null(strstr(t, "\"name\":\"LP offline\",\"cat\":\"event\",\"ph\":\"i\""));
 	assert_non_null(strstr(t, "\"name\":\"S3 enter\",\"cat\":\"event\",\"ph\":\"i\",\"ts\":"));
 	assert_non_null(strstr(t, "\"s\":\"p\""));
 	free(t);
+	tdxsim_scenario_result_free(res);
+}
+
+/* The events of @t whose name is @name, as "calls" counts in file order, into @out. */
+static unsigned call_counts(const char *t, const char *name, unsigned long *out, unsigned max)
+{
+	char key[96];
+	unsigned n = 0;
+	snprintf(key, sizeof(key), "\"name\":\"%s\"", name);
+	for (const char *p = t; (p = strstr(p, key)) && n < max; p++) {
+		const char *c = strstr(p, "\"calls\":");
+		assert_non_null(c);
+		out[n++] = strtoul(c + 8, NULL, 10);
+	}
+	return n;
+}
+
+/* A 4 TiB bring-up: every call is in the trace, and the trace stays small. */
+static void trace__large_bringup_stays_small(void **state)
+{
+	(void)state;
+	tdxsim_scenario_result_t *res = run("platform: {shape: 4t}\nsteps:\n  - bringup: all\n", 0);
+	char *t = render(res, TRACE, false);
+	struct json j = {t, 0};
+	assert_true(value(&j));
+	assert_true(strlen(t) < 64 * 1024);
+	unsigned long calls[8];
+	assert_int_equal(call_counts(t, "TDH.SYS.TDMR.INIT", calls, 8), 1);
+	assert_int_equal(calls[0], 1048576); /* 4 TiB of TDMRs in 4 MiB chunks */
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.LP.INIT\""), 32);
+	assert_int_equal(count(t, "\"name\":\"TDH.SYS.KEY.CONFIG\""), 8);
+	free(t);
+	tdxsim_scenario_result_free(res);
+}
+
+/* Runs merge only while LP, RAX and status stay the same. */
+static void trace__runs_split_on_status_lp_and_leaf(void **state)
+{
+	(void)state;
+	const char *y = "steps:\n  - bringup: after_lp_init\n"
+			"  - {inject: {leaf: TDH.SYS.RD, status: TDX_SYS_BUSY, after: 2}}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, repeat: 5, expect: {status: any}}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, lp: all}\n"
+			"  - {seamcall: TDH.SYS.RD, version: 1, rdx: MAX_TDMRS, expect: {status: any}}\n";
+	tdxsim_scenario_result_t *res = run(y, 0);
+	char *t = render(res, TRACE, false);
+	unsigned long calls[16];
+	/* 2 + BUSY + 2 on LP 0, then one per LP (LP 0's does not continue its run: another step's
+	 * span lies between), then version 1. */
+	unsigned n = call_counts(t, "TDH.SYS.RD", calls, 16);
+	assert_int_equal(n, 3 + 4 + 1);
+	assert_int_equal(calls[0], 2);
+	assert_int_equal(calls[1], 1);
+	assert_int_equal(calls[2], 2);
+	for (unsigned i = 3; i < n; i++)
+		assert_int_equal(calls[i], 1);
+	assert_int_equal(count(t, "\"status\":\"TDX_SYS_BUSY\""), 1);
+	assert_non_null(strstr(t, "\"rax\":\"0x10022\""));
+	free(t);
+	tdxsim_scenario_result_free(res);
+}
+
+/* P-SEAMLDR calls are named for the loader, in the report and the trace. */
+static void trace__loader_calls_named(void **state)
+{
+	(void)state;
+	const char *y = "steps:\n  - {vmxon: 0}\n"
+			"  - {seamcall: P-SEAMLDR.INFO, rcx: \"$ram[1].end - 4K\"}\n"
+			"  - {seamcall: P-SEAMLDR.INSTALL, rcx: 1, expect: {status: any}}\n"
+			"  - {seamcall: 0x8000000000000010, expect: {status: PSEAMLDR_EBADPARAM}}\n";
+	tdxsim_scenario_result_t *res = run(y, 0);
+	char *t = render(res, TRACE, false), *h = render(res, REPORT_HUMAN, false);
+	assert_non_null(strstr(t, "\"name\":\"P-SEAMLDR.INFO\",\"cat\":\"seamcall\""));
+	assert_non_null(strstr(t, "\"name\":\"P-SEAMLDR.INSTALL\",\"cat\":\"seamcall\""));
+	assert_non_null(strstr(t, "\"name\":\"P-SEAMLDR\",\"cat\":\"seamcall\""));
+	assert_non_null(strstr(h, "P-SEAMLDR.INFO on LP 0 (rcx=0x47ffff000): TDX_SUCCESS"));
+	assert_non_null(strstr(h, "P-SEAMLDR.INSTALL on LP 0 (rcx=0x1): "));
+	assert_non_null(strstr(h, "P-SEAMLDR (RAX 0x8000000000000010) on LP 0: PSEAMLDR_EBADPARAM"));
+	assert_null(strstr(t, "TDH.VP"));
+	assert_null(strstr(h, "TDH.VP"));
+	free(t);
+	free(h);
 	tdxsim_scenario_result_free(res);
 }
 
@@ -266,9 +355,15 @@ static void empty__no_results(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tap__plan_and_points),		 cmocka_unit_test(junit__counts_match),
-		cmocka_unit_test(human__colour_only_when_asked), cmocka_unit_test(trace__valid_chrome_json),
-		cmocka_unit_test(map__svg_with_every_tdmr),	 cmocka_unit_test(empty__no_results),
+		cmocka_unit_test(tap__plan_and_points),
+		cmocka_unit_test(junit__counts_match),
+		cmocka_unit_test(human__colour_only_when_asked),
+		cmocka_unit_test(trace__valid_chrome_json),
+		cmocka_unit_test(trace__large_bringup_stays_small),
+		cmocka_unit_test(trace__runs_split_on_status_lp_and_leaf),
+		cmocka_unit_test(trace__loader_calls_named),
+		cmocka_unit_test(map__svg_with_every_tdmr),
+		cmocka_unit_test(empty__no_results),
 	};
 	return cmocka_run_group_tests_name("scenario_output", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include "fixture.h"
 #include "scenario/run.h"
+#include "tdxsim/cpu.h"
 #include "tdxsim/scenario.h"
 
 static tdxsim_scenario_result_t *run_opts(const char *yaml, const tdxsim_scenario_run_opts_t *opts)
@@ -144,6 +145,11 @@ static const struct failing failing_rows[] = {
 	 "bring-up message \"TDH.SYS.INIT failed\" does not contain \"never\""},
 	{"{assert: \"$num_tdmrs == 3\"}", 3, 15,
 	 "assertion failed: $num_tdmrs == 3 ($num_tdmrs == 3 (0x2 vs 0x3)"},
+	{"{cpuid: 1, expect: {ecx: 0}}", 3, 30, "ecx = 0x7ffefbff, expected 0x0"},
+	{"{cpuid: 0xB, subleaf: 1, lp: 2, expect: {eax: 2, edx: 3}}", 3, 59, "edx = 0x2, expected 0x3"},
+	{"{cpuid: 1, expect: {eax: 0xA06D1}}", 3, 30, "eax = 0x806f8, expected 0xa06d1"},
+	{"{place_image: {module: next}, expect: {result: no_space}}", 3, 52,
+	 "result ok (0), expected no_space"},
 };
 
 static void expectations__fail_at_their_position(void **state)
@@ -182,9 +188,16 @@ static void run_errors__are_errors_not_crashes(void **state)
 		"{read: {addr: 0, len: 5000}}",
 		"{set: {a: \"random(2, 1)\"}}",
 		"{set: {a: \"peek8(3G)\"}}",
-		"{inject: {leaf: 0x10000, status: 0}}",
+		"{set: {z: 0x10000}}\n  - {inject: {leaf: $z, status: 0}}", /* a constant is a load error */
 		"{set: {a: $mce_addr}}",
 		"{hot_add: {base: 64G, size: 1G, node: 9}}",
+		"{set: {z: 0}}\n  - {place_image: {module: next, pages: $z}}",
+		"{set: {z: 0x10000}}\n  - {place_image: {module: next, module_hv: $z}}",
+		"{set: {z: 1 << 32}}\n  - {place_image: {module: next, cpus: [$z]}}",
+		"{set: {z: 1 << 32}}\n  - {cpuid: $z}",
+		"{set: {z: 1 << 32}}\n  - {cpuid: 1, subleaf: $z}",
+		"{set: {z: 1 << 32}}\n  - {inject: {leaf: 36, status: 1, after: $z}}",
+		"{set: {z: 0x8000000000000001}}\n  - {inject: {leaf: $z, status: 1}}",
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		char y[256];
@@ -300,6 +313,154 @@ static void invariants__checked_after_each_step(void **state)
 	tdxsim_scenario_free(scn);
 }
 
+/* The CPU profile and the errata that come with it, unless errata: says otherwise. */
+static void cpu_profiles__identity_and_erratum(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *platform;
+		uint32_t signature;
+		bool poisons;
+	} rows[] = {
+		{"{cpu: sapphire-rapids}", TDXSIM_FMS_SAPPHIRE_RAPIDS, true},
+		{"{cpu: emr}", TDXSIM_FMS_EMERALD_RAPIDS, true},
+		{"{cpu: granite-rapids}", TDXSIM_FMS_GRANITE_RAPIDS, false},
+		{"{cpu: gnr, errata: [partial_write_poison]}", TDXSIM_FMS_GRANITE_RAPIDS, true},
+		{"{cpu: spr, errata: none}", TDXSIM_FMS_SAPPHIRE_RAPIDS, false},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char y[1024];
+		snprintf(y, sizeof(y),
+			 "platform: %s\nsteps:\n  - {cpuid: 1, lp: all, expect: {eax: 0x%x}}\n"
+			 "  - bringup: all\n  - set: {line: \"$tdmr[1].base + 2G\", td: \"$keyid_first + "
+			 "1\"}\n"
+			 "  - movdir64b: {addr: $line, keyid: $td, fill: 0xA5}\n"
+			 "  - write: {addr: $line, value: 7}\n"
+			 "  - {read: {addr: $line}, expect: {mce: %s}}\n",
+			 rows[i].platform, rows[i].signature, rows[i].poisons ? "true" : "false");
+		tdxsim_scenario_result_t *res = run(y);
+		assert_passed(res);
+		assert_non_null(strstr(res->steps[0].detail, "CPUID 0x1 on LP 3: eax="));
+		tdxsim_scenario_result_free(res);
+	}
+}
+
+/* The TD-preserving update from YAML: image, SHUTDOWN, INSTALL everywhere, init, UPDATE. */
+static const char update_yaml[] =
+	"steps:\n  - bringup: all\n"
+	"  - {place_image: {module: next}, save: {params: params, sig: sigstruct, mod: module, len: size}}\n"
+	"  - {assert: \"$sig == $params - 2 * 4K && $mod == $sig + 4K && $len == 3 * 4K\"}\n"
+	"  - {seamcall: TDH.SYS.RD, rdx: MODULE_HV, save: {hv: r8}}\n"
+	"  - {seamcall: TDH.SYS.SHUTDOWN, rcx: $hv, expect: {state: SYS_SHUTDOWN}}\n"
+	"  - {seamcall: P-SEAMLDR.INSTALL, lp: all, rcx: $params, expect: {rdx: 0}}\n"
+	"  - {seamcall: TDH.SYS.INIT, expect: {state: SYSINIT_DONE}}\n"
+	"  - {seamcall: TDH.SYS.LP.INIT, lp: all}\n"
+	"  - {seamcall: TDH.SYS.UPDATE, expect: {state: SYS_READY}}\n"
+	"  - {seamcall: TDH.SYS.RD, rdx: UPDATE_VERSION, expect: {r8: 99}}\n"
+	"  - {seamcall: TDH.PHYMEM.PAGE.RDMD, rcx: \"$tdmr[1].pamt_base\", expect: {rcx: PT_RSVD}}\n"
+	"  - {seamcall: P-SEAMLDR.INFO, rcx: \"$ram[1].end - 4K\"}\n"
+	"  - {assert: \"peek32($ram[1].end - 4K + 28) == 15\"}\n";
+
+static void place_image__whole_update(void **state)
+{
+	(void)state;
+	tdxsim_scenario_result_t *res = run(update_yaml);
+	assert_passed(res);
+	/* The loader's calls are named as such, not after module leaf 0 or 1. */
+	assert_non_null(strstr(res->steps[5].detail, "P-SEAMLDR.INSTALL on LP 3 (rcx="));
+	assert_non_null(strstr(res->steps[11].detail, "P-SEAMLDR.INFO on LP 0 (rcx="));
+	assert_non_null(strstr(res->steps[1].detail, "image of module next, 1 module page(s) at 0x"));
+	assert_non_null(strstr(res->steps[1].detail, "SEAMLDR_PARAMS (update)"));
+	char *text = report(res);
+	assert_null(strstr(text, "TDH.VP.ENTER"));
+	assert_null(strstr(text, "TDH.VP.WR"));
+	free(text);
+	tdxsim_scenario_result_free(res);
+}
+
+/* What the loader refuses, built with place_image's overrides; the old module stays. */
+static void place_image__overrides_reach_the_loader(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *image;
+		const char *status;
+	} rows[] = {
+		{"{module: next, cpus: [gnr]}", "PSEAMLDR_EUNSUPCPU"},
+		{"{module: next, cpus: [0x806F0]}", "TDX_SUCCESS"}, /* stepping ignored */
+		{"{module: next, min_update_hv: 1, module_hv: 1}", "PSEAMLDR_EBADHANDOFF"},
+		{"{module: next, min_update_hv: 2, module_hv: 1}", "PSEAMLDR_EBADSIG"},
+		{"{module: next, seam_svn: 0x0200}", "PSEAMLDR_EUNSUPPORTED"},
+		{"{module: \"1.0\"}", "PSEAMLDR_EUNSUPPORTED"},
+		{"{module: next, pages: 496}", "TDX_SUCCESS"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char y[1024];
+		bool ok = !strcmp(rows[i].status, "TDX_SUCCESS");
+		snprintf(y, sizeof(y),
+			 "steps:\n  - bringup: all\n  - {place_image: %s, save: {p: params}}\n"
+			 "  - {seamcall: TDH.SYS.RD, rdx: MODULE_HV, save: {hv: r8}}\n"
+			 "  - {seamcall: TDH.SYS.SHUTDOWN, rcx: $hv}\n"
+			 "  - {seamcall: P-SEAMLDR.INSTALL, lp: 0, rcx: $p}\n"
+			 "  - {seamcall: P-SEAMLDR.INSTALL, lp: 1, rcx: $p}\n"
+			 "  - {seamcall: P-SEAMLDR.INSTALL, lp: 2, rcx: $p}\n"
+			 "  - {seamcall: P-SEAMLDR.INSTALL, lp: 3, rcx: $p, expect: {status: %s, rdx: 0, "
+			 "state: %s}}\n",
+			 rows[i].image, rows[i].status, ok ? "SYSINIT_PENDING" : "SYS_SHUTDOWN");
+		tdxsim_scenario_result_t *res = run(y);
+		if (!tdxsim_scenario_result_passed(res)) {
+			char *text = report(res);
+			fail_msg("%s:\n%s", rows[i].image, text);
+		}
+		tdxsim_scenario_result_free(res);
+	}
+}
+
+/* scenario: load installs a fresh module: nothing to hand over. */
+static void place_image__load_scenario_has_no_handoff(void **state)
+{
+	(void)state;
+	const char *y = "steps:\n  - bringup: all\n"
+			"  - {place_image: {module: next, scenario: load}, save: {p: params}}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MODULE_HV, save: {hv: r8}}\n"
+			"  - {seamcall: TDH.SYS.SHUTDOWN, rcx: $hv}\n"
+			"  - {seamcall: P-SEAMLDR.INSTALL, lp: all, rcx: $p}\n"
+			"  - {seamcall: TDH.SYS.INIT}\n  - {seamcall: TDH.SYS.LP.INIT, lp: all}\n"
+			"  - {seamcall: TDH.SYS.UPDATE, expect: {status: TDX_SYS_INVALID_HANDOFF}}\n"
+			"  - {vmxon: 0, expect: {pamt: {addr: \"$tdmr[1].pamt_base\", covered: false}}}\n";
+	tdxsim_scenario_result_t *res = run(y);
+	assert_passed(res);
+	assert_non_null(strstr(res->steps[1].detail, "SEAMLDR_PARAMS (load)"));
+	tdxsim_scenario_result_free(res);
+}
+
+/* inject after: N calls run normally, then the injected status. */
+static void inject_after__fails_the_nth_call(void **state)
+{
+	(void)state;
+	const char *y = "steps:\n  - bringup: all\n"
+			"  - {inject: {leaf: TDH.SYS.RD, status: TDX_SYS_BUSY, after: 2, count: 2, lp: 1}}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, repeat: 2, lp: 0}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, repeat: 2, lp: 1}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, repeat: 2, lp: 1, expect: {status: "
+			"TDX_SYS_BUSY}}\n"
+			"  - {seamcall: TDH.SYS.RD, rdx: MAX_TDMRS, lp: 1, expect: {r8: 64}}\n";
+	tdxsim_scenario_result_t *res = run(y);
+	assert_passed(res);
+	assert_non_null(strstr(res->steps[1].detail, "TDH.SYS.RD: after 2 call(s) that run normally, the "
+						     "next 2 on LP 1 return TDX_SYS_BUSY"));
+	tdxsim_scenario_result_free(res);
+
+	/* The 600th TDH.SYS.TDMR.INIT of a 16 GiB bring-up: inside the second TDMR. */
+	y = "steps:\n  - {inject: {leaf: TDH.SYS.TDMR.INIT, status: TDX_SYS_BUSY, after: 599}}\n"
+	    "  - {bringup: all, expect: {result: EIO, status: TDX_SYS_BUSY, message: \"TDMR.INIT at "
+	    "0x100000000\"}}\n"
+	    "  - {read: {addr: \"$tdmr[0].pamt_base\"}, expect: {value: 0, mce: false}}\n";
+	res = run(y);
+	assert_passed(res);
+	tdxsim_scenario_result_free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +472,11 @@ int main(void)
 		cmocka_unit_test(seed__same_seed_same_bytes),
 		cmocka_unit_test(budget__stops_the_run),
 		cmocka_unit_test(invariants__checked_after_each_step),
+		cmocka_unit_test(cpu_profiles__identity_and_erratum),
+		cmocka_unit_test(place_image__whole_update),
+		cmocka_unit_test(place_image__overrides_reach_the_loader),
+		cmocka_unit_test(place_image__load_scenario_has_no_handoff),
+		cmocka_unit_test(inject_after__fails_the_nth_call),
 	};
 	return cmocka_run_group_tests_name("scenario_run", tests, NULL, NULL);
 }

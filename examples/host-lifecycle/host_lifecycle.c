@@ -96,10 +96,13 @@ int lc_tdx_init(struct lc_host *h)
 		return fail(h, -ENODEV, "TDX not enabled by the BIOS");
 	h->keyid_first = TDXSIM_MKTME_PART_NUM_MKTME(part) + 1;
 	h->nr_keyids = TDXSIM_MKTME_PART_NUM_TDX(part);
-	klog(h, "BIOS enabled: private KeyID range [%u, %u)", h->keyid_first, h->keyid_first + h->nr_keyids);
+	/* The "BIOS enabled: private KeyID range" line is the bring-up's (host_tdx_init reads MSR
+	 * 0x87 again and logs it): logging it here too printed it twice per boot. A host that
+	 * stops here says the range in its failure instead. */
 	if (h->nr_keyids < 2)
-		return fail(h, -ENODEV, "initialization failed: too few private KeyIDs available (%u)",
-			    h->nr_keyids);
+		return fail(h, -ENODEV,
+			    "initialization failed: too few private KeyIDs available (%u, range [%u, %u))",
+			    h->nr_keyids, h->keyid_first, h->keyid_first + h->nr_keyids);
 
 	/* 2. Bug bits: the partial-write erratum by family/model, the VMCS-losing SEAMRET by
 	 * IA32_VMX_BASIC bit 60 (read without a fault handler: the MSR must exist). */

@@ -50,7 +50,8 @@ extern "C" {
  */
 TDXSIM_API tdxsim_err_t tdxsim_mem_read(tdxsim_t *sim, uint32_t lp, uint64_t pa, void *buf, size_t len);
 /** Writes @p len bytes at keyed physical address @p pa on @p lp. @return as tdxsim_mem_read() */
-TDXSIM_API tdxsim_err_t tdxsim_mem_write(tdxsim_t *sim, uint32_t lp, uint64_t pa, const void *buf, size_t len);
+TDXSIM_API tdxsim_err_t tdxsim_mem_write(tdxsim_t *sim, uint32_t lp, uint64_t pa, const void *buf,
+					 size_t len);
 /** MOVDIR64B: a 64-byte direct store of @p src to the 64-byte aligned keyed address @p pa.
  *  A misaligned destination raises #GP (TDXSIM_ERR_GP). Charges costs.movdir64b. */
 TDXSIM_API tdxsim_err_t tdxsim_movdir64b(tdxsim_t *sim, uint32_t lp, uint64_t pa, const void *src);
@@ -60,12 +61,12 @@ TDXSIM_API tdxsim_err_t tdxsim_clflush(tdxsim_t *sim, uint32_t lp, uint64_t pa);
 TDXSIM_API tdxsim_err_t tdxsim_wbinvd(tdxsim_t *sim, uint32_t lp);
 
 /** IA32_MCi_STATUS bits (Intel SDM vol. 3B, "IA32_MCi_STATUS MSRs"). */
-#define TDXSIM_MCI_STATUS_VAL (UINT64_C(1) << 63)   /**< register valid */
-#define TDXSIM_MCI_STATUS_UC (UINT64_C(1) << 61)    /**< uncorrected */
-#define TDXSIM_MCI_STATUS_EN (UINT64_C(1) << 60)    /**< error reporting enabled */
+#define TDXSIM_MCI_STATUS_VAL	(UINT64_C(1) << 63) /**< register valid */
+#define TDXSIM_MCI_STATUS_UC	(UINT64_C(1) << 61) /**< uncorrected */
+#define TDXSIM_MCI_STATUS_EN	(UINT64_C(1) << 60) /**< error reporting enabled */
 #define TDXSIM_MCI_STATUS_MISCV (UINT64_C(1) << 59) /**< MCi_MISC valid */
 #define TDXSIM_MCI_STATUS_ADDRV (UINT64_C(1) << 58) /**< MCi_ADDR valid */
-#define TDXSIM_MCI_STATUS_PCC (UINT64_C(1) << 57)   /**< processor context corrupt */
+#define TDXSIM_MCI_STATUS_PCC	(UINT64_C(1) << 57) /**< processor context corrupt */
 /** MCA error code: compound memory-controller error 0000 0000 1MMM CCCC with MMM = 001
  *  (memory read) and CCCC = 1111 (channel not specified). */
 #define TDXSIM_MCACOD_MEM_READ 0x009Fu
@@ -75,11 +76,11 @@ TDXSIM_API tdxsim_err_t tdxsim_wbinvd(tdxsim_t *sim, uint32_t lp);
 /** A machine-check record shaped like an MCA bank's registers. */
 typedef struct tdxsim_mce {
 	uint64_t status; /**< IA32_MCi_STATUS: VAL|UC|EN|MISCV|ADDRV|PCC | TDXSIM_MCACOD_MEM_READ */
-	uint64_t addr;   /**< IA32_MCi_ADDR: the poisoned line's physical address (KeyID bits stripped) */
-	uint64_t misc;   /**< IA32_MCi_MISC: TDXSIM_MCI_MISC_PHYS_LINE */
-	uint32_t lp;     /**< LP that consumed the poison */
-	uint32_t bank;   /**< always 0: the bank topology is not modelled */
-	uint64_t tsc;    /**< the LP's virtual TSC when it was raised */
+	uint64_t addr;	 /**< IA32_MCi_ADDR: the poisoned line's physical address (KeyID bits stripped) */
+	uint64_t misc;	 /**< IA32_MCi_MISC: TDXSIM_MCI_MISC_PHYS_LINE */
+	uint32_t lp;	 /**< LP that consumed the poison */
+	uint32_t bank;	 /**< always 0: the bank topology is not modelled */
+	uint64_t tsc;	 /**< the LP's virtual TSC when it was raised */
 } tdxsim_mce_t;
 
 /** Machine-check handler. Called on the thread that made the access, before the access call
@@ -97,14 +98,14 @@ TDXSIM_API bool tdxsim_last_mce(const tdxsim_t *sim, tdxsim_mce_t *out);
 
 /** Memory-integrity counters (cumulative unless noted). */
 typedef struct tdxsim_mem_stats {
-	uint64_t lines_poisoned;  /**< poisoning events */
-	uint64_t machine_checks;  /**< machine checks raised (handled or not) */
-	uint64_t lines_cleared;   /**< poisoned lines cleared by a full-line write (or a module release) */
-	uint64_t tracked_pages;   /**< now: pages with per-line metadata */
+	uint64_t lines_poisoned; /**< poisoning events */
+	uint64_t machine_checks; /**< machine checks raised (handled or not) */
+	uint64_t lines_cleared;	 /**< poisoned lines cleared by a full-line write (or a module release) */
+	uint64_t tracked_pages;	 /**< now: pages with per-line metadata */
 	uint64_t machine_checks_unhandled; /**< raised with no handler registered */
-	uint64_t poisoned_lines_now;       /**< now: lines poisoned */
-	uint64_t private_range_bytes;      /**< now: bytes TD-owned through range records (PAMTs) */
-	uint64_t trap_faults;              /**< trap-mode faults handled */
+	uint64_t poisoned_lines_now;	   /**< now: lines poisoned */
+	uint64_t private_range_bytes;	   /**< now: bytes TD-owned through range records (PAMTs) */
+	uint64_t trap_faults;		   /**< trap-mode faults handled */
 } tdxsim_mem_stats_t;
 
 TDXSIM_API void tdxsim_mem_stats(const tdxsim_t *sim, tdxsim_mem_stats_t *out);
@@ -140,8 +141,8 @@ TDXSIM_API tdxsim_err_t tdxsim_mem_line_info(const tdxsim_t *sim, uint64_t pa, t
 /** What tdxsim_trap_handle_fault() / _step() found. */
 typedef enum tdxsim_trap_result {
 	TDXSIM_TRAP_NOT_MINE = 0, /**< not a trap-mode fault of this simulator: chain or crash */
-	TDXSIM_TRAP_RETRY = 1,    /**< handled: return from the signal handler to redo the access */
-	TDXSIM_TRAP_MCE = 2,      /**< a load of a poisoned line: the machine check was raised (the
+	TDXSIM_TRAP_RETRY = 1,	  /**< handled: return from the signal handler to redo the access */
+	TDXSIM_TRAP_MCE = 2,	  /**< a load of a poisoned line: the machine check was raised (the
 				       handler ran unless the fault came from inside a library call);
 				       returning lets the load read zeros */
 } tdxsim_trap_result_t;

@@ -51,13 +51,14 @@ typedef enum tdxsim_err {
 	TDXSIM_ERR_BAD_CONFIG = -3,  /**< the config is inconsistent; see tdxsim_last_error() */
 	TDXSIM_ERR_NOT_RAM = -4,     /**< the physical range is not (entirely) simulated RAM */
 	TDXSIM_ERR_NO_SPACE = -5,    /**< no free physically contiguous range fits the request */
-	TDXSIM_ERR_GP = -6,          /**< the instruction would raise #GP (e.g. RDMSR of a missing MSR) */
+	TDXSIM_ERR_GP = -6,	     /**< the instruction would raise #GP (e.g. RDMSR of a missing MSR) */
 	TDXSIM_ERR_LP_OFFLINE = -7,  /**< the LP is offline and cannot execute anything */
 	TDXSIM_ERR_NOT_COVERED = -8, /**< the address is not covered by an initialized PAMT */
 	TDXSIM_ERR_INVARIANT = -9,   /**< tdxsim_check_invariants() found a broken invariant */
-	TDXSIM_ERR_STATE = -10,      /**< the call is not allowed in the simulator's current state */
-	TDXSIM_ERR_MCE = -11,        /**< the access raised a machine check (see memory.h) */
-	TDXSIM_ERR_PLATFORM_FAULT = -12, /**< the platform event is a fault on real hardware (see platform.h) */
+	TDXSIM_ERR_STATE = -10,	     /**< the call is not allowed in the simulator's current state */
+	TDXSIM_ERR_MCE = -11,	     /**< the access raised a machine check (see memory.h) */
+	TDXSIM_ERR_PLATFORM_FAULT =
+		-12, /**< the platform event is a fault on real hardware (see platform.h) */
 } tdxsim_err_t;
 
 /** Returns a static string describing @p err. Never NULL. */
@@ -105,8 +106,8 @@ typedef enum tdxsim_module_profile {
 /** CPU models (include/tdxsim/cpu.h): CPUID identity and the errata that come with it. */
 typedef enum tdxsim_cpu_profile {
 	TDXSIM_CPU_SAPPHIRE_RAPIDS = 0, /**< default; partial-write erratum */
-	TDXSIM_CPU_EMERALD_RAPIDS = 1,  /**< partial-write erratum */
-	TDXSIM_CPU_GRANITE_RAPIDS = 2,  /**< no partial-write erratum */
+	TDXSIM_CPU_EMERALD_RAPIDS = 1,	/**< partial-write erratum */
+	TDXSIM_CPU_GRANITE_RAPIDS = 2,	/**< no partial-write erratum */
 } tdxsim_cpu_profile_t;
 
 /**
@@ -146,10 +147,10 @@ typedef struct tdxsim_config {
 	size_t size; /**< sizeof(tdxsim_config_t), set by tdxsim_config_init() */
 
 	/* Platform */
-	uint32_t num_packages;     /**< 1..TDXSIM_MAX_PACKAGES (default 1) */
+	uint32_t num_packages;	   /**< 1..TDXSIM_MAX_PACKAGES (default 1) */
 	uint32_t lps_per_package;  /**< LPs per package (default 4) */
 	uint32_t phys_addr_bits;   /**< MAXPHYADDR reported by CPUID (default 52) */
-	uint32_t keyid_bits;       /**< MK_TME_KEYID_BITS in IA32_TME_ACTIVATE (default 6) */
+	uint32_t keyid_bits;	   /**< MK_TME_KEYID_BITS in IA32_TME_ACTIVATE (default 6) */
 	uint32_t num_mktme_keyids; /**< NUM_MKTME_KIDS in MSR 0x87 (default 31) */
 	uint32_t num_tdx_keyids;   /**< NUM_TDX_PRIV_KIDS in MSR 0x87 (default 32; < 2 = "TDX off") */
 	uint32_t num_ram_ranges;   /**< entries used in @c ram */
@@ -169,15 +170,15 @@ typedef struct tdxsim_config {
 
 	/* Module */
 	tdxsim_module_profile_t module; /**< default TDXSIM_MODULE_1_5_05 */
-	uint16_t max_tdmrs;             /**< MAX_TDMRS reported (default 64) */
+	uint16_t max_tdmrs;		/**< MAX_TDMRS reported (default 64) */
 	uint16_t max_reserved_per_tdmr; /**< MAX_RESERVED_PER_TDMR reported (default 16) */
-	uint16_t pamt_entry_size[3];    /**< PAMT_4K/2M/1G_ENTRY_SIZE (default 16 each) */
+	uint16_t pamt_entry_size[3];	/**< PAMT_4K/2M/1G_ENTRY_SIZE (default 16 each) */
 
 	/* Memory integrity (memory.h) */
 	/** TDXSIM_ERRATUM_* bits, or TDXSIM_ERRATA_FROM_CPU (the default): the errata of the CPU
 	 *  profile @c cpu, resolved by tdxsim_create(). Any explicit value overrides the profile. */
 	uint32_t errata;
-	bool trap_mode;   /**< protect private pages against plain-pointer access (memory.h); default off */
+	bool trap_mode; /**< protect private pages against plain-pointer access (memory.h); default off */
 
 	/* Identity and lifecycle (cpu.h, seamldr.h) */
 	/** CPU model: family/model/stepping in CPUID and PKG_FMS, and the default @c errata
@@ -272,7 +273,7 @@ TDXSIM_API tdxsim_err_t tdxsim_virt_to_phys(const tdxsim_t *sim, const void *ptr
  * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_NO_SPACE
  */
 TDXSIM_API tdxsim_err_t tdxsim_phys_alloc(tdxsim_t *sim, uint64_t size, uint64_t align, uint32_t node,
-					 uint64_t *pa);
+					  uint64_t *pa);
 
 /** Frees a range returned by tdxsim_phys_alloc() (whole allocation). Contents are discarded. */
 TDXSIM_API tdxsim_err_t tdxsim_phys_free(tdxsim_t *sim, uint64_t pa, uint64_t size);
@@ -329,21 +330,21 @@ TDXSIM_API uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, td
  * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_NO_MEMORY
  */
 TDXSIM_API tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t count,
-					    uint64_t status);
+					     uint64_t status);
 /**
  * As tdxsim_inject_status(), but the first @p skip matching calls run normally: "fail the
  * 600th TDH.SYS.TDMR.INIT" is skip = 599, count = 1. Host error paths deep inside a flow
  * (half-initialized PAMTs, a failing LP in the middle) become testable this way.
  */
 TDXSIM_API tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip,
-						  uint32_t count, uint64_t status);
+						   uint32_t count, uint64_t status);
 /** Drops every pending injection. */
 TDXSIM_API void tdxsim_clear_injections(tdxsim_t *sim);
 
 /** One executed SEAMCALL, as a call observer sees it. */
 typedef struct tdxsim_call_record {
 	uint32_t lp;
-	uint64_t rax;       /**< leaf and version (bit 63: P-SEAMLDR) */
+	uint64_t rax;	    /**< leaf and version (bit 63: P-SEAMLDR) */
 	uint64_t status;    /**< what RAX returned */
 	tdxsim_regs_t in;   /**< registers on entry */
 	tdxsim_regs_t out;  /**< registers on return */
@@ -384,8 +385,8 @@ TDXSIM_API bool tdxsim_lp_initialized(const tdxsim_t *sim, uint32_t lp);
 /** One PAMT entry as the module sees it (the leaf entry covering an address). */
 typedef struct tdxsim_pamt_info {
 	uint8_t page_type; /**< TDXSIM_PT_* */
-	uint8_t level;     /**< TDXSIM_PS_4K / _2M / _1G */
-	uint64_t owner;    /**< TDR PA for TD pages (stale after a page returns to NDA) */
+	uint8_t level;	   /**< TDXSIM_PS_4K / _2M / _1G */
+	uint64_t owner;	   /**< TDR PA for TD pages (stale after a page returns to NDA) */
 	uint64_t bepoch;
 } tdxsim_pamt_info_t;
 
@@ -398,11 +399,11 @@ TDXSIM_API tdxsim_err_t tdxsim_pamt_query(const tdxsim_t *sim, uint64_t pa, tdxs
 
 /** Statistics of the PAMT store (for benchmarks and the "~1/256" checks). */
 typedef struct tdxsim_pamt_stats {
-	uint32_t num_tdmrs;            /**< TDMRs configured */
-	uint64_t covered_bytes;        /**< sum of TDMR sizes */
-	uint64_t pamt_bytes;           /**< sum of PAMT sizes the host gave (what hardware would use) */
-	uint64_t initialized_bytes;    /**< TDMR bytes whose PAMT is initialized */
-	uint64_t host_metadata_bytes;  /**< host memory tdxsim uses to model it (sparse) */
+	uint32_t num_tdmrs;	      /**< TDMRs configured */
+	uint64_t covered_bytes;	      /**< sum of TDMR sizes */
+	uint64_t pamt_bytes;	      /**< sum of PAMT sizes the host gave (what hardware would use) */
+	uint64_t initialized_bytes;   /**< TDMR bytes whose PAMT is initialized */
+	uint64_t host_metadata_bytes; /**< host memory tdxsim uses to model it (sparse) */
 } tdxsim_pamt_stats_t;
 
 /** Fills @p out. */

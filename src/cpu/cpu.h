@@ -24,10 +24,10 @@ struct tdxsim_lp {
 
 /* A CPU model (cpuid.c): what CPUID reports beyond the topology, and its errata. */
 struct tdxsim_cpu_model {
-	const char *name;       /* "sapphire-rapids" */
-	uint32_t fms;           /* CPUID(1).EAX */
+	const char *name; /* "sapphire-rapids" */
+	uint32_t fms;	  /* CPUID(1).EAX */
 	uint32_t max_basic_leaf;
-	uint32_t errata;        /* TDXSIM_ERRATUM_* the part has */
+	uint32_t errata; /* TDXSIM_ERRATUM_* the part has */
 };
 
 /* NULL for an unknown profile. */
@@ -35,7 +35,7 @@ const struct tdxsim_cpu_model *tdxsim_cpu_model_get(tdxsim_cpu_profile_t which);
 
 struct tdxsim_cpu {
 	const struct tdxsim_cpu_model *model;
-	uint32_t fms;       /* model->fms, kept here for the metadata view */
+	uint32_t fms;	    /* model->fms, kept here for the metadata view */
 	uint32_t phys_bits; /* CPUID 0x80000008 EAX[7:0] (MAXPHYADDR, KeyID bits included) */
 	uint32_t num_lps, num_packages, lps_per_package;
 	uint32_t package_shift; /* x2APIC id bits below the package id */
@@ -54,6 +54,7 @@ void tdxsim_cpu_fini(struct tdxsim_cpu *cpu);
 int tdxsim_cpu_rdmsr(const struct tdxsim_cpu *cpu, uint32_t msr, uint64_t *value);
 
 /* CPUID on @lp (valid index): out[] = EAX, EBX, ECX, EDX (cpuid.c, docs/lifecycle.md). */
-void tdxsim_cpu_cpuid(const struct tdxsim_cpu *cpu, uint32_t lp, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+void tdxsim_cpu_cpuid(const struct tdxsim_cpu *cpu, uint32_t lp, uint32_t leaf, uint32_t subleaf,
+		      uint32_t out[4]);
 
 #endif

@@ -33,9 +33,9 @@ struct tdxsim_profile {
 	 * carries (major in 15:8, minor in 7:0) and its handoff buffer size in pages. */
 	uint16_t seam_svn;
 	uint16_t num_handoff_pages;
-	uint64_t features0;		   /* TDX_FEATURES0 */
-	bool abi_1_0;			   /* TDX 1.0: whole RAX compared with the leaf, no SYS.RD/RDALL */
-	bool has_max_vcpus;		   /* MAX_VCPUS_PER_TD exists (1.5.05+) */
+	uint64_t features0; /* TDX_FEATURES0 */
+	bool abi_1_0;	    /* TDX 1.0: whole RAX compared with the leaf, no SYS.RD/RDALL */
+	bool has_max_vcpus; /* MAX_VCPUS_PER_TD exists (1.5.05+) */
 	uint16_t max_vcpus_per_td;
 	/* Added: MIN_VIRT_MAXPA (0x9900000000000009) exists only from 1.5.06 on [M156]. */
 	bool has_min_virt_maxpa;

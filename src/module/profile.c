@@ -14,7 +14,7 @@
 #include "core/util.h"
 #include "module/module.h"
 
-#define PAGE 4096u
+#define PAGE	   4096u
 #define NO_SUBLEAF 0xFFFFFFFFu
 
 /*
@@ -26,61 +26,61 @@
  * include/auto_gen/cpuid_configurations.c; the native part is the assumption above (every
  * ALLOW_DIRECT bit present), so each value is CONFIG_DIRECT | ALLOW_DIRECT.
  */
-#define CPUID4_CFG 0xFFFFC3FFu, 0xFFFFF000u, 0xFFFFFFFFu /* leaf 4 EAX/EBX/ECX, CONFIG_DIRECT */
-#define CPUID1F_CFG 0x1Fu, 0xFFFFu, 0xFFFFu, 0u         /* leaf 0x1F: topology, CONFIG_DIRECT */
+#define CPUID4_CFG  0xFFFFC3FFu, 0xFFFFF000u, 0xFFFFFFFFu /* leaf 4 EAX/EBX/ECX, CONFIG_DIRECT */
+#define CPUID1F_CFG 0x1Fu, 0xFFFFu, 0xFFFFu, 0u		  /* leaf 0x1F: topology, CONFIG_DIRECT */
 
 static const struct tdxsim_cpuid_config_entry cpuid_1_5_05[18] = {
-	{ 0x1, NO_SUBLEAF, 0x0FFF3FFFu, 0x00FF0000u, 0x31044D88u, 0xB8440000u },
-	{ 0x4, 0, CPUID4_CFG, 0xFFFFFFFBu },
-	{ 0x4, 1, CPUID4_CFG, 0xFFFFFFFBu },
-	{ 0x4, 2, CPUID4_CFG, 0xFFFFFFFBu },
-	{ 0x4, 3, CPUID4_CFG, 0x00000007u },
-	{ 0x7, 0, 0, 0xDC2B9B18u, 0x02417F65u, 0x0005411Cu },
-	{ 0x7, 1, 0x04001D30u, 0, 0, 0x00000430u },
-	{ 0xA, NO_SUBLEAF, 0, 0, 0, 0 },
-	{ 0x1C, NO_SUBLEAF, 0xFFu, 0, 0, 0 },
-	{ 0x80000008u, NO_SUBLEAF, 0, 0x200u, 0, 0 },
-	{ 0x7, 2, 0, 0, 0, 0x28u },
-	{ 0x23, 0, 0xFu, 0, 0, 0 },
-	{ 0x1F, 0, CPUID1F_CFG },
-	{ 0x1F, 1, CPUID1F_CFG },
-	{ 0x1F, 2, CPUID1F_CFG },
-	{ 0x1F, 3, CPUID1F_CFG },
-	{ 0x1F, 4, CPUID1F_CFG },
-	{ 0x1F, 5, CPUID1F_CFG },
+	{0x1, NO_SUBLEAF, 0x0FFF3FFFu, 0x00FF0000u, 0x31044D88u, 0xB8440000u},
+	{0x4, 0, CPUID4_CFG, 0xFFFFFFFBu},
+	{0x4, 1, CPUID4_CFG, 0xFFFFFFFBu},
+	{0x4, 2, CPUID4_CFG, 0xFFFFFFFBu},
+	{0x4, 3, CPUID4_CFG, 0x00000007u},
+	{0x7, 0, 0, 0xDC2B9B18u, 0x02417F65u, 0x0005411Cu},
+	{0x7, 1, 0x04001D30u, 0, 0, 0x00000430u},
+	{0xA, NO_SUBLEAF, 0, 0, 0, 0},
+	{0x1C, NO_SUBLEAF, 0xFFu, 0, 0, 0},
+	{0x80000008u, NO_SUBLEAF, 0, 0x200u, 0, 0},
+	{0x7, 2, 0, 0, 0, 0x28u},
+	{0x23, 0, 0xFu, 0, 0, 0},
+	{0x1F, 0, CPUID1F_CFG},
+	{0x1F, 1, CPUID1F_CFG},
+	{0x1F, 2, CPUID1F_CFG},
+	{0x1F, 3, CPUID1F_CFG},
+	{0x1F, 4, CPUID1F_CFG},
+	{0x1F, 5, CPUID1F_CFG},
 };
 
 /* 1.5.06 differs in two entries [M156]: leaf (7,1) allows more bits, and 0x80000008.EAX
  * (MAXPA) becomes configurable, which goes with MAXPA_VIRT (TDX_FEATURES0 bit 27). */
 static const struct tdxsim_cpuid_config_entry cpuid_1_5_06[18] = {
-	{ 0x1, NO_SUBLEAF, 0x0FFF3FFFu, 0x00FF0000u, 0x31044D88u, 0xB8440000u },
-	{ 0x4, 0, CPUID4_CFG, 0xFFFFFFFBu },
-	{ 0x4, 1, CPUID4_CFG, 0xFFFFFFFBu },
-	{ 0x4, 2, CPUID4_CFG, 0xFFFFFFFBu },
-	{ 0x4, 3, CPUID4_CFG, 0x00000007u },
-	{ 0x7, 0, 0, 0xDC2B9B18u, 0x02417F65u, 0x0005411Cu },
-	{ 0x7, 1, 0x04881DB0u, 0, 0, 0x00020430u },
-	{ 0xA, NO_SUBLEAF, 0, 0, 0, 0 },
-	{ 0x1C, NO_SUBLEAF, 0xFFu, 0, 0, 0 },
-	{ 0x80000008u, NO_SUBLEAF, 0xFFu, 0x200u, 0, 0 },
-	{ 0x7, 2, 0, 0, 0, 0x28u },
-	{ 0x23, 0, 0xFu, 0, 0, 0 },
-	{ 0x1F, 0, CPUID1F_CFG },
-	{ 0x1F, 1, CPUID1F_CFG },
-	{ 0x1F, 2, CPUID1F_CFG },
-	{ 0x1F, 3, CPUID1F_CFG },
-	{ 0x1F, 4, CPUID1F_CFG },
-	{ 0x1F, 5, CPUID1F_CFG },
+	{0x1, NO_SUBLEAF, 0x0FFF3FFFu, 0x00FF0000u, 0x31044D88u, 0xB8440000u},
+	{0x4, 0, CPUID4_CFG, 0xFFFFFFFBu},
+	{0x4, 1, CPUID4_CFG, 0xFFFFFFFBu},
+	{0x4, 2, CPUID4_CFG, 0xFFFFFFFBu},
+	{0x4, 3, CPUID4_CFG, 0x00000007u},
+	{0x7, 0, 0, 0xDC2B9B18u, 0x02417F65u, 0x0005411Cu},
+	{0x7, 1, 0x04881DB0u, 0, 0, 0x00020430u},
+	{0xA, NO_SUBLEAF, 0, 0, 0, 0},
+	{0x1C, NO_SUBLEAF, 0xFFu, 0, 0, 0},
+	{0x80000008u, NO_SUBLEAF, 0xFFu, 0x200u, 0, 0},
+	{0x7, 2, 0, 0, 0, 0x28u},
+	{0x23, 0, 0xFu, 0, 0, 0},
+	{0x1F, 0, CPUID1F_CFG},
+	{0x1F, 1, CPUID1F_CFG},
+	{0x1F, 2, CPUID1F_CFG},
+	{0x1F, 3, CPUID1F_CFG},
+	{0x1F, 4, CPUID1F_CFG},
+	{0x1F, 5, CPUID1F_CFG},
 };
 
 /* TDX 1.0 [M10]: (1,-), (4,0..3), (7,0) (sheet 4.2). */
 static const struct tdxsim_cpuid_config_entry cpuid_1_0[6] = {
-	{ 0x1, NO_SUBLEAF, 0, 0x00FF0000u, 0x00044180u, 0xB0400000u },
-	{ 0x4, 0, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu },
-	{ 0x4, 1, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu },
-	{ 0x4, 2, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu },
-	{ 0x4, 3, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu },
-	{ 0x7, 0, 0, 0x00089108u, 0x00002020u, 0x00040000u },
+	{0x1, NO_SUBLEAF, 0, 0x00FF0000u, 0x00044180u, 0xB0400000u},
+	{0x4, 0, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu},
+	{0x4, 1, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu},
+	{0x4, 2, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu},
+	{0x4, 3, 0xFFFFFFFFu, 0xFFFFF000u, 0xFFFFFFFFu, 0xFFFFFFFFu},
+	{0x7, 0, 0, 0x00089108u, 0x00002020u, 0x00040000u},
 };
 
 /* TDX_FEATURES0 (sheet 4.3; bit positions [M156] include/tdx_api_defs.h). */
@@ -89,8 +89,9 @@ static const struct tdxsim_cpuid_config_entry cpuid_1_0[6] = {
  * 1.5.05 [M155] metadata_sys.c: bits 0-5, 7, 9-11, 16-20. Bit 8 (local attestation) is the
  * platform's SEAMVERIFYREPORT capability: assumption, absent (0). Bit 21 (reduced #VE) is 0.
  */
-#define FEATURES0_1_5_05 (F0(0) | F0(1) | F0(2) | F0(3) | F0(4) | F0(5) | F0(7) | F0(9) | F0(10) | \
-			  F0(11) | F0(16) | F0(17) | F0(18) | F0(19) | F0(20))
+#define FEATURES0_1_5_05                                                                                     \
+	(F0(0) | F0(1) | F0(2) | F0(3) | F0(4) | F0(5) | F0(7) | F0(9) | F0(10) | F0(11) | F0(16) | F0(17) | \
+	 F0(18) | F0(19) | F0(20))
 /* 1.5.06 [M156] metadata_sys.c adds ICSSD (25), FIXED_CTR12_PROF (26), MAXPA_VIRT (27) and
  * CPUID2_VIRT (29); bit 8 as above. */
 #define FEATURES0_1_5_06 (FEATURES0_1_5_05 | F0(25) | F0(26) | F0(27) | F0(29))
@@ -104,7 +105,7 @@ static const struct tdxsim_cpuid_config_entry cpuid_1_0[6] = {
  */
 #define ATTR_1_5_05 UINT64_C(0x8000000070000001)
 #define ATTR_1_5_06 (ATTR_1_5_05 | F0(16))
-#define ATTR_1_0 UINT64_C(0x8000000050000001)
+#define ATTR_1_0    UINT64_C(0x8000000050000001)
 
 /* TDX_XFAM_FIXED0 & (XCR0 | IA32_XSS supported): assumption, all supported (sheet 4.2). */
 #define XFAM_FIXED0 UINT64_C(0x0006DBE7)
@@ -128,10 +129,10 @@ static const struct tdxsim_cpuid_config_entry cpuid_1_0[6] = {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 
-#define ALL_ABSENT [0 ... TDXSIM_NUM_LEAF_SLOTS - 1] = TDXSIM_LEAF_ABSENT
+#define ALL_ABSENT		     [0 ... TDXSIM_NUM_LEAF_SLOTS - 1] = TDXSIM_LEAF_ABSENT
 #define TDXSIM_LEAF(name, num, spec) [num] = 0,
-#define LEAF_OVERRIDES_1_5 \
-	[TDXSIM_TDH_MEM_SEPT_ADD] = 1, [TDXSIM_TDH_MNG_RD] = 1, [TDXSIM_TDH_VP_INIT] = 1, \
+#define LEAF_OVERRIDES_1_5                                                                           \
+	[TDXSIM_TDH_MEM_SEPT_ADD] = 1, [TDXSIM_TDH_MNG_RD] = 1, [TDXSIM_TDH_VP_INIT] = 1,            \
 	[TDXSIM_TDH_MEM_PAGE_PROMOTE] = 1, [TDXSIM_TDH_VP_RD] = 1, [TDXSIM_TDH_MEM_SEPT_REMOVE] = 1, \
 	[TDXSIM_TDH_MEM_SEPT_WR] = TDXSIM_LEAF_ABSENT, [TDXSIM_TDH_SYS_DISABLE] = TDXSIM_LEAF_ABSENT
 
@@ -167,11 +168,12 @@ static const struct tdxsim_profile profile_1_5_05 = {
 	.config_flags_fixed1 = 0,
 	.num_cpuid_config = TDXSIM_ARRAY_SIZE(cpuid_1_5_05),
 	.cpuid_config = cpuid_1_5_05,
-	.leaf_max_version = {
-		ALL_ABSENT,
+	.leaf_max_version =
+		{
+			ALL_ABSENT,
 #include "tdxsim/defs/leaves.def"
-		LEAF_OVERRIDES_1_5,
-	},
+			LEAF_OVERRIDES_1_5,
+		},
 };
 
 static const struct tdxsim_profile profile_1_5_06 = {
@@ -207,11 +209,12 @@ static const struct tdxsim_profile profile_1_5_06 = {
 	.config_flags_fixed1 = 0,
 	.num_cpuid_config = TDXSIM_ARRAY_SIZE(cpuid_1_5_06),
 	.cpuid_config = cpuid_1_5_06,
-	.leaf_max_version = {
-		ALL_ABSENT,
+	.leaf_max_version =
+		{
+			ALL_ABSENT,
 #include "tdxsim/defs/leaves.def"
-		LEAF_OVERRIDES_1_5,
-	},
+			LEAF_OVERRIDES_1_5,
+		},
 };
 
 /*
@@ -227,7 +230,7 @@ static const struct tdxsim_profile profile_1_0 = {
 	.update = 0,
 	.internal = 0,
 	.build_date = 20220131, /* invented */
-	.build_num = 160,       /* invented */
+	.build_num = 160,	/* invented */
 	.module_hv = 0,
 	.min_update_hv = 0,
 	.no_downgrade = 0,
@@ -250,13 +253,14 @@ static const struct tdxsim_profile profile_1_0 = {
 	.config_flags_fixed1 = 0,
 	.num_cpuid_config = TDXSIM_ARRAY_SIZE(cpuid_1_0),
 	.cpuid_config = cpuid_1_0,
-	.leaf_max_version = {
-		ALL_ABSENT,
-		[TDXSIM_TDH_VP_ENTER ... TDXSIM_TDH_SYS_CONFIG] = 0,
-		[TDXSIM_TDH_SYS_RD] = TDXSIM_LEAF_ABSENT,
-		[TDXSIM_TDH_SYS_RDALL] = TDXSIM_LEAF_ABSENT,
-		[TDXSIM_TDH_MEM_SEPT_WR] = TDXSIM_LEAF_ABSENT,
-	},
+	.leaf_max_version =
+		{
+			ALL_ABSENT,
+			[TDXSIM_TDH_VP_ENTER... TDXSIM_TDH_SYS_CONFIG] = 0,
+			[TDXSIM_TDH_SYS_RD] = TDXSIM_LEAF_ABSENT,
+			[TDXSIM_TDH_SYS_RDALL] = TDXSIM_LEAF_ABSENT,
+			[TDXSIM_TDH_MEM_SEPT_WR] = TDXSIM_LEAF_ABSENT,
+		},
 };
 
 /*
@@ -272,11 +276,11 @@ static const struct tdxsim_profile profile_next = {
 	.name = "next",
 	.major = 1,
 	.minor = 5,
-	.update = 99,            /* invented */
+	.update = 99, /* invented */
 	.internal = 0,
 	.build_date = 20260301, /* invented */
-	.build_num = 0,          /* invented */
-	.module_hv = 0,          /* as 1.5.05/1.5.06: handoff version 0 is taken */
+	.build_num = 0,		/* invented */
+	.module_hv = 0,		/* as 1.5.05/1.5.06: handoff version 0 is taken */
 	.min_update_hv = 0,
 	.no_downgrade = 0,
 	.seam_svn = 0x0101, /* invented: one minor SVN above 1.5.0x */
@@ -297,12 +301,13 @@ static const struct tdxsim_profile profile_next = {
 	.config_flags_fixed1 = 0,
 	.num_cpuid_config = TDXSIM_ARRAY_SIZE(cpuid_1_5_06),
 	.cpuid_config = cpuid_1_5_06,
-	.leaf_max_version = {
-		ALL_ABSENT,
+	.leaf_max_version =
+		{
+			ALL_ABSENT,
 #include "tdxsim/defs/leaves.def"
-		LEAF_OVERRIDES_1_5,
-		[TDXSIM_TDH_SYS_DISABLE] = 0,
-	},
+			LEAF_OVERRIDES_1_5,
+			[TDXSIM_TDH_SYS_DISABLE] = 0,
+		},
 };
 
 #undef TDXSIM_LEAF

@@ -138,6 +138,16 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 			fail(r, ex->regs[i]->pos, "%s = 0x%llx, expected 0x%llx", scn_reg_names[i],
 			     (unsigned long long)got, (unsigned long long)v);
 	}
+	const char *const *outs = scn_kind_outputs(s->kind);
+	for (int i = 0; outs && outs[i]; i++) {
+		if (!ex->outs[i] || !expected(r, ex->outs[i], &v))
+			continue;
+		if (!obs->has_outs)
+			fail(r, ex->outs[i]->pos, "no %s: the call did not complete", outs[i]);
+		else if (obs->outs[i] != v)
+			fail(r, ex->outs[i]->pos, "%s = 0x%llx, expected 0x%llx", outs[i],
+			     (unsigned long long)obs->outs[i], (unsigned long long)v);
+	}
 	if (ex->value && expected(r, ex->value, &v)) {
 		if (!obs->has_value)
 			fail(r, ex->value->pos, "no value: the access did not complete");

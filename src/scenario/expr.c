@@ -224,9 +224,16 @@ static struct scn_expr *parse_call(struct scn_parser *p, const char *name, size_
 
 static struct scn_expr *parse_name(struct scn_parser *p)
 {
-	size_t at = p->i;
+	static const char loader[] = "P-SEAMLDR.";
+	size_t at = p->i, skip = 0;
 	char name[64];
-	if (scn_scan_word(p, name, sizeof(name), true) >= sizeof(name)) {
+	/* "P-SEAMLDR.INSTALL" is a name, not P minus SEAMLDR.INSTALL (names.c). */
+	if (p->len - p->i > sizeof(loader) - 1 && !memcmp(p->s + p->i, loader, sizeof(loader) - 1)) {
+		memcpy(name, "P-", 2);
+		skip = 2;
+		p->i += 2;
+	}
+	if (skip + scn_scan_word(p, name + skip, sizeof(name) - skip, true) >= sizeof(name)) {
 		p->i = at;
 		return scn_perr(p, "name too long"), NULL;
 	}

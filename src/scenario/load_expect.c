@@ -41,6 +41,10 @@ static const struct {
 	{"rbx", K(SEAMCALL)},
 	{"rdi", K(SEAMCALL)},
 	{"rsi", K(SEAMCALL)},
+	{"eax", K(CPUID)},
+	{"ebx", K(CPUID)},
+	{"ecx", K(CPUID)},
+	{"edx", K(CPUID)},
 };
 
 static int load_status(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
@@ -211,6 +215,15 @@ int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
 		snprintf(what, sizeof(what), "expect.%s", scn_reg_names[i]);
 		if ((n = scn_map_get(ld, map, scn_reg_names[i])) &&
 		    scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->regs[i]))
+			return -1;
+	}
+	/* Outputs a kind names itself (cpuid: eax..edx); place_image's PAs are not known in advance. */
+	const char *const *outs = s->kind == SCN_K_CPUID ? scn_kind_outputs(s->kind) : NULL;
+	for (int i = 0; outs && outs[i]; i++) {
+		char what[24];
+		snprintf(what, sizeof(what), "expect.%s", outs[i]);
+		if ((n = scn_map_get(ld, map, outs[i])) &&
+		    scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->outs[i]))
 			return -1;
 	}
 	if ((n = scn_map_get(ld, map, "value")) &&

@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "scenario/scenario.h"
+#include "tdxsim/seamldr.h"
 
-static int get(struct scn_loader *ld, yaml_node_t *map, const char *key, const char *what, bool required,
-	       enum scn_ns ns, struct scn_expr **out)
+int scn_get_key(struct scn_loader *ld, yaml_node_t *map, const char *key, const char *what, bool required,
+		enum scn_ns ns, struct scn_expr **out)
 {
 	yaml_node_t *n = scn_map_get(ld, map, key);
 	char w[64];
@@ -26,7 +27,7 @@ int scn_parse_seamcall(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v
 {
 	struct scn_expr *version = NULL;
 	if (scn_get_expr(ld, v, SCN_NS_VALUE, "seamcall", &s->u.call.rax) ||
-	    get(ld, step, "version", "seamcall", false, SCN_NS_VALUE, &version))
+	    scn_get_key(ld, step, "version", "seamcall", false, SCN_NS_VALUE, &version))
 		return -1;
 	if (version) {
 		if (!scn_expr_is_const(version) || version->value > 0xFF)
@@ -37,7 +38,8 @@ int scn_parse_seamcall(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v
 		s->u.call.rax->value |= version->value << TDXSIM_VERSION_SHIFT;
 	}
 	for (int i = 0; i < SCN_NUM_REGS; i++)
-		if (get(ld, step, scn_reg_names[i], "seamcall", false, SCN_NS_VALUE, &s->u.call.regs[i]))
+		if (scn_get_key(ld, step, scn_reg_names[i], "seamcall", false, SCN_NS_VALUE,
+				&s->u.call.regs[i]))
 			return -1;
 	return 0;
 }
@@ -53,11 +55,11 @@ int scn_parse_mem(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yam
 	static const char *const keys[] = {"addr", "keyid", "len", "fill", "value", NULL};
 	const char *what = scn_kind_name(s->kind);
 	if (scn_check_keys(ld, v, keys, what) ||
-	    get(ld, v, "addr", what, true, SCN_NS_VALUE, &s->u.mem.addr) ||
-	    get(ld, v, "keyid", what, false, SCN_NS_VALUE, &s->u.mem.keyid) ||
-	    get(ld, v, "len", what, false, SCN_NS_VALUE, &s->u.mem.len) ||
-	    get(ld, v, "fill", what, false, SCN_NS_VALUE, &s->u.mem.fill) ||
-	    get(ld, v, "value", what, false, SCN_NS_VALUE, &s->u.mem.value))
+	    scn_get_key(ld, v, "addr", what, true, SCN_NS_VALUE, &s->u.mem.addr) ||
+	    scn_get_key(ld, v, "keyid", what, false, SCN_NS_VALUE, &s->u.mem.keyid) ||
+	    scn_get_key(ld, v, "len", what, false, SCN_NS_VALUE, &s->u.mem.len) ||
+	    scn_get_key(ld, v, "fill", what, false, SCN_NS_VALUE, &s->u.mem.fill) ||
+	    scn_get_key(ld, v, "value", what, false, SCN_NS_VALUE, &s->u.mem.value))
 		return -1;
 	bool writes = s->kind == SCN_K_WRITE || s->kind == SCN_K_MOVDIR64B;
 	if (!writes && (s->u.mem.fill || s->u.mem.value))
@@ -87,20 +89,38 @@ int scn_parse_range(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, y
 										      "base", "size", NULL};
 	const char *what = scn_kind_name(s->kind);
 	return scn_check_keys(ld, v, s->kind == SCN_K_HOT_ADD ? add_keys : rm_keys, what) ||
-			       get(ld, v, "base", what, true, SCN_NS_VALUE, &s->u.range.base) ||
-			       get(ld, v, "size", what, true, SCN_NS_VALUE, &s->u.range.size) ||
-			       get(ld, v, "node", what, false, SCN_NS_VALUE, &s->u.range.node)
+			       scn_get_key(ld, v, "base", what, true, SCN_NS_VALUE, &s->u.range.base) ||
+			       scn_get_key(ld, v, "size", what, true, SCN_NS_VALUE, &s->u.range.size) ||
+			       scn_get_key(ld, v, "node", what, false, SCN_NS_VALUE, &s->u.range.node)
 		       ? -1
 		       : 0;
 }
 
+int scn_const_max(struct scn_loader *ld, const struct scn_expr *e, uint64_t max, const char *what)
+{
+	if (!e || !scn_expr_is_const(e) || e->value <= max)
+		return 0;
+	return scn_error(ld, e->pos, "%s: %llu (0x%llx) is out of range (expected 0..%llu)", what,
+			 (unsigned long long)e->value, (unsigned long long)e->value, (unsigned long long)max);
+}
+
 int scn_parse_inject(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
 {
-	static const char *const keys[] = {"leaf", "status", "count", "lp", NULL};
+	static const char *const keys[] = {"leaf", "status", "count", "lp", "after", NULL};
 	if (scn_check_keys(ld, v, keys, "inject") ||
-	    get(ld, v, "leaf", "inject", true, SCN_NS_VALUE, &s->u.inject.leaf) ||
-	    get(ld, v, "status", "inject", true, SCN_NS_STATUS, &s->u.inject.status) ||
-	    get(ld, v, "count", "inject", false, SCN_NS_VALUE, &s->u.inject.count))
+	    scn_get_key(ld, v, "leaf", "inject", true, SCN_NS_VALUE, &s->u.inject.leaf) ||
+	    scn_get_key(ld, v, "status", "inject", true, SCN_NS_STATUS, &s->u.inject.status) ||
+	    scn_get_key(ld, v, "count", "inject", false, SCN_NS_VALUE, &s->u.inject.count) ||
+	    scn_get_key(ld, v, "after", "inject", false, SCN_NS_VALUE, &s->u.inject.after))
+		return -1;
+	const struct scn_expr *leaf = s->u.inject.leaf;
+	/* Injection matches RAX bits 15:0 (tdxsim.h), so a loader call cannot be singled out. */
+	if (scn_expr_is_const(leaf) && (leaf->value & TDXSIM_SEAMLDR_BIT))
+		return scn_error(ld, leaf->pos,
+				 "inject.leaf: P-SEAMLDR calls cannot be injected (injection matches a "
+				 "module leaf, RAX bits 15:0)");
+	if (scn_const_max(ld, leaf, TDXSIM_LEAF_MASK, "inject.leaf") ||
+	    scn_const_max(ld, s->u.inject.after, UINT32_MAX, "inject.after"))
 		return -1;
 	yaml_node_t *lp = scn_map_get(ld, v, "lp");
 	s->lp_mode = SCN_LP_ANY;
@@ -136,7 +156,7 @@ int scn_parse_bringup(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v,
 		if ((n = scn_map_get(ld, v, "stop")) &&
 		    scn_get_enum(ld, n, scn_stop_stages, "bringup.stop", &stop))
 			return -1;
-		if (get(ld, v, "key_tries", "bringup", false, SCN_NS_VALUE, &s->u.bringup.key_tries))
+		if (scn_get_key(ld, v, "key_tries", "bringup", false, SCN_NS_VALUE, &s->u.bringup.key_tries))
 			return -1;
 		if ((n = scn_map_get(ld, v, "cpus_enabled")) &&
 		    scn_get_bool(ld, n, "bringup.cpus_enabled", &s->u.bringup.cpus_enabled))
@@ -152,9 +172,10 @@ int scn_parse_init_tdmrs(struct scn_loader *ld, struct scn_step *s, yaml_node_t 
 	if (scn_scalar_is(v, "all"))
 		return 0;
 	return scn_check_keys(ld, v, keys, "init_tdmrs") ||
-			       get(ld, v, "tdmr", "init_tdmrs", false, SCN_NS_VALUE, &s->u.init.tdmr) ||
-			       get(ld, v, "max_calls", "init_tdmrs", false, SCN_NS_VALUE,
-				   &s->u.init.max_calls)
+			       scn_get_key(ld, v, "tdmr", "init_tdmrs", false, SCN_NS_VALUE,
+					   &s->u.init.tdmr) ||
+			       scn_get_key(ld, v, "max_calls", "init_tdmrs", false, SCN_NS_VALUE,
+					   &s->u.init.max_calls)
 		       ? -1
 		       : 0;
 }
@@ -164,12 +185,12 @@ int scn_parse_poke(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, ya
 	static const char *const keys[] = {"addr", "u8", "u16", "u32", "u64", "bytes", NULL};
 	static const char *const widths[] = {"u8", "u16", "u32", "u64"};
 	if (scn_check_keys(ld, v, keys, "poke") ||
-	    get(ld, v, "addr", "poke", true, SCN_NS_VALUE, &s->u.poke.addr))
+	    scn_get_key(ld, v, "addr", "poke", true, SCN_NS_VALUE, &s->u.poke.addr))
 		return -1;
 	unsigned given = 0;
 	for (unsigned w = 0; w < 4; w++) {
 		struct scn_expr *e = NULL;
-		if (get(ld, v, widths[w], "poke", false, SCN_NS_VALUE, &e))
+		if (scn_get_key(ld, v, widths[w], "poke", false, SCN_NS_VALUE, &e))
 			return -1;
 		if (e) {
 			s->u.poke.value = e;
@@ -261,6 +282,22 @@ int scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t *map)
 		if (!v || var_name(ld, k, "save", &var))
 			return -1;
 		int reg = SCN_SAVE_VALUE;
+		const char *const *outs = scn_kind_outputs(s->kind);
+		if (outs) {
+			char list[80] = "";
+			reg = 0;
+			while (outs[reg] && !scn_scalar_is(v, outs[reg]))
+				reg++;
+			if (outs[reg]) {
+				s->saves[i] = (struct scn_save){(unsigned)var, SCN_SAVE_OUT(reg)};
+				continue;
+			}
+			for (size_t k = 0; outs[k]; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 k ? ", " : "", outs[k]);
+			return scn_error(ld, scn_node_pos(v), "save: a %s step saves one of: %s",
+					 scn_kind_name(s->kind), list);
+		}
 		if (s->kind == SCN_K_SEAMCALL && scn_scalar_is(v, "status")) {
 			reg = SCN_SAVE_STATUS;
 		} else if (s->kind == SCN_K_SEAMCALL) {

@@ -97,12 +97,33 @@ static int load_msrs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *c
 /* Cost keys besides leaf names: the fields of tdxsim_costs_t. */
 static uint64_t *cost_field(tdxsim_costs_t *c, const char *name)
 {
-	static const char *const names[] = {"rejected_call", "tdmr_init_chunk", "lp_init_ept_flush",
-					    "key_program",   "config_per_tdmr", "rdmsr",
-					    "vmxon",	     "vmxoff"};
-	uint64_t *fields[] = {&c->rejected_call, &c->tdmr_init_chunk, &c->lp_init_ept_flush,
-			      &c->key_program,	 &c->config_per_tdmr, &c->rdmsr,
-			      &c->vmxon,	 &c->vmxoff};
+	static const char *const names[] = {"rejected_call",
+					    "seamldr_call",
+					    "seamldr_install_page",
+					    "tdmr_init_chunk",
+					    "lp_init_ept_flush",
+					    "key_program",
+					    "config_per_tdmr",
+					    "rdmsr",
+					    "vmxon",
+					    "vmxoff",
+					    "movdir64b",
+					    "clflush",
+					    "wbinvd"};
+	uint64_t *fields[] = {&c->rejected_call,
+			      &c->seamldr_call,
+			      &c->seamldr_install_page,
+			      &c->tdmr_init_chunk,
+			      &c->lp_init_ept_flush,
+			      &c->key_program,
+			      &c->config_per_tdmr,
+			      &c->rdmsr,
+			      &c->vmxon,
+			      &c->vmxoff,
+			      &c->movdir64b,
+			      &c->clflush,
+			      &c->wbinvd};
+	_Static_assert(SCN_COUNT(names) == SCN_COUNT(fields), "cost names");
 	for (size_t i = 0; i < SCN_COUNT(names); i++)
 		if (!strcmp(names[i], name))
 			return fields[i];
@@ -132,13 +153,13 @@ static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *
 			return -1;
 		leaf = e->value;
 		if (!scn_expr_is_const(e) || leaf >= TDXSIM_NUM_LEAF_SLOTS)
-			return scn_error(ld, scn_node_pos(k),
-					 "platform.costs: '%.60s' is neither a leaf (0..127) nor one of "
-					 "rejected_call, "
-					 "tdmr_init_chunk, lp_init_ept_flush, key_program, config_per_tdmr, "
-					 "rdmsr, vmxon, "
-					 "vmxoff",
-					 name);
+			return scn_error(
+				ld, scn_node_pos(k),
+				"platform.costs: '%.60s' is neither a module leaf (0..127) nor one of "
+				"rejected_call, seamldr_call, seamldr_install_page, tdmr_init_chunk, "
+				"lp_init_ept_flush, key_program, config_per_tdmr, rdmsr, vmxon, vmxoff, "
+				"movdir64b, clflush, wbinvd",
+				name);
 		cfg->costs.leaf[leaf] = cycles;
 	}
 	return 0;
@@ -179,6 +200,27 @@ static int load_module(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *c
 	return 0;
 }
 
+static int load_cpu(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *cfg)
+{
+	static const char *const names[] = {
+		"sapphire-rapids", "emerald-rapids", "granite-rapids", "spr", "emr", "gnr"};
+	const char *text;
+	size_t len;
+	int cpu;
+	if (scn_get_scalar(ld, n, "platform.cpu", &text, &len))
+		return -1;
+	if (strlen(text) == len && scn_cpu_by_name(text, &cpu)) {
+		/* The errata follow the CPU unless an errata: key says otherwise (cpu.h). */
+		cfg->cpu = (tdxsim_cpu_profile_t)cpu;
+		return 0;
+	}
+	const char *hint = scn_closest(text, names, SCN_COUNT(names));
+	return scn_error(ld, scn_node_pos(n),
+			 "platform.cpu: unknown CPU '%.60s'%s%s%s (expected sapphire-rapids, emerald-rapids, "
+			 "granite-rapids, or spr, emr, gnr)",
+			 text, hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+}
+
 static int load_pamt_entry_size(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *cfg)
 {
 	uint64_t v;
@@ -214,6 +256,7 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 					   "seamrr",
 					   "msrs",
 					   "module",
+					   "cpu",
 					   "max_tdmrs",
 					   "max_reserved_per_tdmr",
 					   "pamt_entry_size",
@@ -259,6 +302,8 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 	if ((n = scn_map_get(ld, map, "msrs")) && load_msrs(ld, n, cfg))
 		return -1;
 	if ((n = scn_map_get(ld, map, "module")) && load_module(ld, n, cfg))
+		return -1;
+	if ((n = scn_map_get(ld, map, "cpu")) && load_cpu(ld, n, cfg))
 		return -1;
 	if ((n = scn_map_get(ld, map, "pamt_entry_size")) && load_pamt_entry_size(ld, n, cfg))
 		return -1;

@@ -29,6 +29,7 @@ struct kind_desc {
 static const char *const regs_and_version[] = {"version", "rcx", "rdx", "r8",  "r9",  "r10", "r11", "r12",
 					       "r13",	  "r14", "r15", "rbx", "rdi", "rsi", NULL};
 static const char *const none[] = {NULL};
+static const char *const subleaf[] = {"subleaf", NULL};
 
 static const struct kind_desc kinds[] = {
 	{"seamcall", SCN_K_SEAMCALL, LP_KEY, true, true, regs_and_version, scn_parse_seamcall},
@@ -52,7 +53,19 @@ static const struct kind_desc kinds[] = {
 	{"poke", SCN_K_POKE, LP_NONE, false, false, none, scn_parse_poke},
 	{"set", SCN_K_SET, LP_NONE, false, false, none, scn_parse_set},
 	{"assert", SCN_K_ASSERT, LP_NONE, false, false, none, scn_parse_assert},
+	{"cpuid", SCN_K_CPUID, LP_KEY, true, true, subleaf, scn_parse_cpuid},
+	{"place_image", SCN_K_PLACE_IMAGE, LP_NONE, false, true, none, scn_parse_place_image},
 };
+
+const char *const *scn_kind_outputs(unsigned kind)
+{
+	static const char *const cpuid[] = {"eax", "ebx", "ecx", "edx", NULL};
+	/* What a host keeps of an image it was given: where it is, its size, and the page it
+	 * built for P-SEAMLDR.INSTALL (run_lifecycle.c). */
+	static const char *const image[] = {"params", "image", "size", "sigstruct", "module", NULL};
+	_Static_assert(SCN_COUNT(image) - 1 <= SCN_MAX_OUTS, "outputs");
+	return kind == SCN_K_CPUID ? cpuid : kind == SCN_K_PLACE_IMAGE ? image : NULL;
+}
 
 const char *scn_kind_name(unsigned kind)
 {
@@ -102,6 +115,7 @@ static int no_kind(struct scn_loader *ld, yaml_node_t *map, unsigned index)
 			known |= !strcmp(common[i], name);
 		for (size_t i = 0; regs_and_version[i]; i++)
 			known |= !strcmp(regs_and_version[i], name);
+		known |= !strcmp(subleaf[0], name);
 		if (known)
 			continue;
 		const char *hint = scn_closest(name, list, SCN_COUNT(list));

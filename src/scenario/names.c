@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scenario/scenario.h"
+#include "tdxsim/seamldr.h"
 
 struct named {
 	const char *name;
@@ -63,6 +64,12 @@ static const struct named misc[] = {
 	/* tdxsim's own software statuses (tdxsim.h), as tdxsim_status_name() prints them. */
 	{"TDXSIM_STATUS_API_MISUSE", TDXSIM_STATUS_API_MISUSE},
 	{"TDXSIM_STATUS_NO_MEMORY", TDXSIM_STATUS_NO_MEMORY},
+	/* The P-SEAMLDR's leaves are whole RAX values (bit 63 set), not module leaf numbers; the
+	 * spec spelling has a '-', which the expression parser takes in this one prefix. */
+	{"P-SEAMLDR.INFO", TDXSIM_SEAMLDR_INFO},
+	{"P-SEAMLDR.INSTALL", TDXSIM_SEAMLDR_INSTALL},
+	{"P_SEAMLDR_INFO", TDXSIM_SEAMLDR_INFO},
+	{"P_SEAMLDR_INSTALL", TDXSIM_SEAMLDR_INSTALL},
 };
 
 static int find(const struct named *t, size_t n, const char *name, uint64_t *value)
@@ -228,6 +235,17 @@ void scn_enum_list(const struct scn_enum *e, char *buf, size_t len)
 			break;
 		off += (size_t)n;
 	}
+}
+
+const char *scn_call_name(uint64_t rax)
+{
+	/* RAX bit 63 goes to the loader, which compares all of RAX (docs/lifecycle.md section 5):
+	 * leaf bits 15:0 would name an unrelated module leaf (0 is TDH.VP.ENTER). */
+	if (rax & TDXSIM_SEAMLDR_BIT)
+		return rax == TDXSIM_SEAMLDR_INFO      ? "P-SEAMLDR.INFO"
+		       : rax == TDXSIM_SEAMLDR_INSTALL ? "P-SEAMLDR.INSTALL"
+						       : "P-SEAMLDR";
+	return tdxsim_leaf_name((uint32_t)(rax & TDXSIM_LEAF_MASK));
 }
 
 const char *const scn_reg_names[SCN_NUM_REGS] = {"rcx", "rdx", "r8",  "r9",  "r10", "r11", "r12",

@@ -61,41 +61,48 @@ static struct scn_event *new_event(struct scn_run *r)
 	return e;
 }
 
-uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+static void set_regs(uint64_t dst[SCN_EV_REGS], const tdxsim_regs_t *r)
 {
-	tdxsim_regs_t in = *regs;
-	uint64_t t0 = tdxsim_lp_cycles(r->sim, lp);
-	uint64_t status = tdxsim_seamcall(r->sim, lp, rax, regs);
-	uint64_t t1 = tdxsim_lp_cycles(r->sim, lp);
+	dst[0] = r->rcx;
+	dst[1] = r->rdx;
+	dst[2] = r->r8;
+}
+
+/*
+ * The call observer (tdxsim_set_call_observer): every SEAMCALL any LP executes, including those
+ * host_tdx_init() makes inside a bringup step. A call that continues a run of calls on the same
+ * LP with the same RAX and status, starting where the last one ended, extends it into one span
+ * with a count: a 4 TiB bring-up's million TDH.SYS.TDMR.INIT calls stay one event, and so do
+ * the host's successive TDH.SYS.RD reads.
+ */
+static void on_call(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user)
+{
+	struct scn_run *r = user;
 	struct tdxsim_scenario_result *res = r->res;
-	/* Back-to-back identical calls (TDH.SYS.TDMR.INIT loops) become one span with a count:
-	 * a 4 TiB bring-up would otherwise need a million events. */
 	struct scn_event *last = res->num_events ? &res->events[res->num_events - 1] : NULL;
-	if (last && last->type == SCN_EV_CALL && last->lp == lp && last->rax == rax && last->rcx == in.rcx &&
-	    last->rdx == in.rdx && last->r8 == in.r8 && last->status == status &&
-	    last->ts + last->dur == t0) {
-		last->dur += t1 - t0;
+	if (last && last->type == SCN_EV_CALL && last->lp == rec->lp && last->rax == rec->rax &&
+	    last->status == rec->status && last->ts + last->dur == rec->tsc_start) {
+		last->dur = rec->tsc_end - last->ts;
 		last->count++;
-		last->out_rdx = regs->rdx;
-		return status;
+		set_regs(last->in_last, &rec->in);
+		set_regs(last->out, &rec->out);
+		return;
 	}
 	struct scn_event *e = new_event(r);
-	if (e) {
-		const char *name = tdxsim_leaf_name((uint32_t)(rax & TDXSIM_LEAF_MASK));
-		*e = (struct scn_event){.type = SCN_EV_CALL,
-					.lp = lp,
-					.ts = t0,
-					.dur = t1 - t0,
-					.name = name ? name : "SEAMCALL",
-					.rax = rax,
-					.rcx = in.rcx,
-					.rdx = in.rdx,
-					.r8 = in.r8,
-					.status = status,
-					.out_rdx = regs->rdx,
-					.count = 1};
-	}
-	return status;
+	if (!e)
+		return;
+	const char *name = scn_call_name(rec->rax);
+	*e = (struct scn_event){.type = SCN_EV_CALL,
+				.lp = rec->lp,
+				.ts = rec->tsc_start,
+				.dur = rec->tsc_end - rec->tsc_start,
+				.name = name ? name : "SEAMCALL",
+				.rax = rec->rax,
+				.status = rec->status,
+				.count = 1};
+	set_regs(e->in_first, &rec->in);
+	set_regs(e->in_last, &rec->in);
+	set_regs(e->out, &rec->out);
 }
 
 void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
@@ -163,6 +170,7 @@ static int execute(struct scn_run *r, const struct scn_step *s, uint64_t iterati
 			const struct scn_save *sv = &s->saves[i];
 			r->vars[sv->var] = sv->reg == SCN_SAVE_STATUS  ? obs.status
 					   : sv->reg == SCN_SAVE_VALUE ? obs.value
+					   : sv->reg < 0	       ? obs.outs[SCN_SAVE_OUT(0) - sv->reg]
 								       : *scn_reg_ptr(&obs.regs, sv->reg);
 		}
 	}
@@ -276,6 +284,8 @@ static void run_all(struct scn_run *r)
 		return skip_rest(r, 0, msg);
 	}
 	tdxsim_set_mce_handler(r->sim, on_mce, r);
+	if (r->opts.record_trace)
+		tdxsim_set_call_observer(r->sim, on_call, r);
 	uint32_t n = tdxsim_num_lps(r->sim);
 	res->num_lps = n;
 	res->lp_package = scn_alloc(&res->arena, n * sizeof(*res->lp_package));

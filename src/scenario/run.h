@@ -27,13 +27,19 @@ struct scn_outcome {
 
 enum scn_event_type { SCN_EV_CALL, SCN_EV_STEP, SCN_EV_INSTANT, SCN_EV_MCE };
 
+/* Registers a call event shows: inputs and outputs RCX, RDX, R8 (what the TDH.SYS leaves and
+ * the P-SEAMLDR take and return). */
+#define SCN_EV_REGS 3
+
 struct scn_event {
 	uint8_t type;
 	uint32_t lp;	  /* UINT32_MAX: the whole platform */
 	uint64_t ts, dur; /* virtual cycles of that LP */
 	const char *name;
-	uint64_t rax, rcx, rdx, r8, status, out_rdx;
-	uint64_t count;	  /* SEAMCALLs merged into this span (repeated identical calls) */
+	uint64_t rax, status;
+	/* Calls: inputs of the first and the last call merged into this span, outputs of the last. */
+	uint64_t in_first[SCN_EV_REGS], in_last[SCN_EV_REGS], out[SCN_EV_REGS];
+	uint64_t count;	  /* SEAMCALLs merged into this span (a run of identical calls) */
 	const char *note; /* free text (steps: step number and label) */
 };
 
@@ -74,12 +80,13 @@ struct tdxsim_scenario_result {
 
 /* What one execution of a step produced; expectations are checked against it. */
 struct scn_obs {
-	bool has_status, has_regs, has_value, has_result, is_bringup;
+	bool has_status, has_regs, has_value, has_result, is_bringup, has_outs;
 	bool assert_failed;
 	uint64_t status;
 	tdxsim_regs_t regs;
 	uint64_t value;
 	int64_t result;
+	uint64_t outs[SCN_MAX_OUTS]; /* the kind's named outputs (scn_kind_outputs) */
 };
 
 /* Stages the bring-up macro reached: which host symbols are meaningful. */
@@ -110,8 +117,8 @@ uint64_t scn_rng_next(struct scn_run *r);
 /* Counts one call against the budget; returns -1 (and sets the error) once exhausted. */
 int scn_budget(struct scn_run *r);
 
-/* A SEAMCALL as the runner issues it: timed and traced. */
-uint64_t scn_seamcall(struct scn_run *r, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+/* Trace events. SEAMCALLs are recorded by the call observer (run.c), whoever issues them: a
+ * step or the host code behind a macro step. */
 void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
 void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
 		    const char *note);

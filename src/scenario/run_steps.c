@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scenario/run.h"
+#include "tdxsim/seamldr.h"
 
 static int eval_or(struct scn_run *r, const struct scn_expr *e, uint64_t dflt, uint64_t *out)
 {
@@ -21,7 +22,14 @@ static int eval_or(struct scn_run *r, const struct scn_expr *e, uint64_t dflt, u
 
 static void describe_leaf(struct scn_buf *b, uint64_t rax)
 {
-	const char *name = tdxsim_leaf_name((uint32_t)(rax & TDXSIM_LEAF_MASK));
+	const char *name = scn_call_name(rax);
+	if (rax & TDXSIM_SEAMLDR_BIT) {
+		/* The loader's calls are whole RAX values: no version field to show. */
+		scn_buf_printf(b, "%s", name);
+		if (rax != TDXSIM_SEAMLDR_INFO && rax != TDXSIM_SEAMLDR_INSTALL)
+			scn_buf_printf(b, " (RAX 0x%llx)", (unsigned long long)rax);
+		return;
+	}
 	if (name)
 		scn_buf_printf(b, "%s", name);
 	else
@@ -45,7 +53,7 @@ static int exec_seamcall(struct scn_run *r, const struct scn_step *s, uint32_t l
 	if (scn_budget(r))
 		return -1;
 	obs->regs = in;
-	obs->status = scn_seamcall(r, lp, rax, &obs->regs);
+	obs->status = tdxsim_seamcall(r->sim, lp, rax, &obs->regs);
 	obs->has_status = obs->has_regs = true;
 
 	char st[128];
@@ -110,18 +118,23 @@ static int exec_vmx(struct scn_run *r, const struct scn_step *s, uint32_t lp, st
 
 static int exec_inject(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
-	uint64_t leaf, status, count;
+	uint64_t leaf, status, count, after;
 	char st[128];
 	if (scn_eval(r, s->u.inject.leaf, &leaf) || scn_eval(r, s->u.inject.status, &status) ||
-	    eval_or(r, s->u.inject.count, 1, &count))
+	    eval_or(r, s->u.inject.count, 1, &count) || eval_or(r, s->u.inject.after, 0, &after))
 		return -1;
-	if (leaf > TDXSIM_LEAF_MASK || count < 1 || count > UINT32_MAX)
-		return scn_run_error(r, "inject: leaf must be 0..65535 and count 1..2^32-1");
+	if (leaf > TDXSIM_LEAF_MASK || count < 1 || count > UINT32_MAX || after > UINT32_MAX)
+		return scn_run_error(r, "inject: leaf must be 0..65535, count 1..2^32-1 and after 0..2^32-1");
 	uint32_t target = s->lp_mode == SCN_LP_ANY ? TDXSIM_ANY_LP : lp;
 	obs->has_result = true;
-	obs->result = tdxsim_inject_status(r->sim, (uint16_t)leaf, target, (uint32_t)count, status);
+	obs->result = tdxsim_inject_status_after(r->sim, (uint16_t)leaf, target, (uint32_t)after,
+						 (uint32_t)count, status);
 	describe_leaf(&r->detail, leaf);
-	scn_buf_printf(&r->detail, ": the next %llu call(s) on ", (unsigned long long)count);
+	if (after)
+		scn_buf_printf(&r->detail, ": after %llu call(s) that run normally, the next %llu on ",
+			       (unsigned long long)after, (unsigned long long)count);
+	else
+		scn_buf_printf(&r->detail, ": the next %llu call(s) on ", (unsigned long long)count);
 	if (target == TDXSIM_ANY_LP)
 		scn_buf_printf(&r->detail, "any LP");
 	else
@@ -207,7 +220,7 @@ static int exec_init_tdmrs(struct scn_run *r, const struct scn_step *s, uint32_t
 			if (scn_budget(r))
 				return -1;
 			tdxsim_regs_t regs = {.rcx = t->base};
-			status = scn_seamcall(r, lp, TDXSIM_TDH_SYS_TDMR_INIT, &regs);
+			status = tdxsim_seamcall(r->sim, lp, TDXSIM_TDH_SYS_TDMR_INIT, &regs);
 			calls++;
 			/* A TDMR the module already finished counts as done: resuming an interrupted
 			 * initialization starts again at the first TDMR. */
@@ -302,6 +315,8 @@ static int exec_assert(struct scn_run *r, const struct scn_step *s, uint32_t lp,
 }
 
 int scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
 
 scn_exec_fn scn_executor(unsigned kind)
 {
@@ -327,6 +342,10 @@ scn_exec_fn scn_executor(unsigned kind)
 		return exec_set;
 	case SCN_K_ASSERT:
 		return exec_assert;
+	case SCN_K_CPUID:
+		return scn_exec_cpuid;
+	case SCN_K_PLACE_IMAGE:
+		return scn_exec_place_image;
 	default:
 		return scn_exec_platform;
 	}

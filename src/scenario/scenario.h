@@ -13,9 +13,9 @@
  *
  * Files: util.c (arena, buffers), names.c (constant tables), expr.c and expr_sym.c
  * (expressions, parser.h), load.c (document), load_platform.c, load_steps.c (step table),
- * load_kinds.c (per-kind values), load_expect.c; the runner and outputs (run.h): run.c,
- * run_steps.c, run_platform.c, check.c (expectations), eval.c, report.c, trace.c, map.c;
- * help.c (the format reference).
+ * load_kinds.c and load_lifecycle.c (per-kind values), load_expect.c; the runner and outputs
+ * (run.h): run.c (and the call observer), run_steps.c, run_platform.c, run_lifecycle.c,
+ * check.c (expectations), eval.c, report.c, trace.c, map.c; help.c (the format reference).
  */
 #ifndef TDXSIM_SCENARIO_INTERNAL_H
 #define TDXSIM_SCENARIO_INTERNAL_H
@@ -116,6 +116,15 @@ int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value);
 const char *scn_enum_name(const struct scn_enum *e, int64_t value); /* "?" if none */
 /* "a, b, c" of an enum table into @buf, for "expected one of" messages. */
 void scn_enum_list(const struct scn_enum *e, char *buf, size_t len);
+
+/* Named outputs a step kind other than seamcall produces (cpuid: eax..edx; place_image: the
+ * PAs it chose), for save: and expect:. NULL-terminated; NULL for a kind without any. */
+#define SCN_MAX_OUTS 6
+const char *const *scn_kind_outputs(unsigned kind);
+
+/* The name of the SEAMCALL in @rax: the P-SEAMLDR's own leaves for RAX bit 63, else the module
+ * leaf in bits 15:0; NULL when neither has a name. */
+const char *scn_call_name(uint64_t rax);
 
 /* Register names in tdxsim_regs_t order: rcx, rdx, r8..r15, rbx, rdi, rsi. */
 #define SCN_NUM_REGS 13
@@ -243,6 +252,8 @@ enum scn_kind {
 	SCN_K_POKE,
 	SCN_K_SET,
 	SCN_K_ASSERT,
+	SCN_K_CPUID,
+	SCN_K_PLACE_IMAGE,
 	SCN_K_COUNT
 };
 
@@ -290,14 +301,16 @@ struct scn_expect {
 	struct scn_expr *cmr_base, *cmr_size;
 	bool in_cmrs;
 	struct scn_pos in_cmrs_pos;
+	struct scn_expr *outs[SCN_MAX_OUTS]; /* named outputs of the kind (cpuid: eax..edx) */
 };
 
 struct scn_save {
 	unsigned var;
-	int reg; /* register index, SCN_SAVE_STATUS or SCN_SAVE_VALUE */
+	int reg; /* register index, SCN_SAVE_STATUS, SCN_SAVE_VALUE or SCN_SAVE_OUT(i) */
 };
 #define SCN_SAVE_STATUS (-1)
 #define SCN_SAVE_VALUE	(-2)
+#define SCN_SAVE_OUT(i) (-3 - (i)) /* named output i of the kind (scn_kind_outputs) */
 
 struct scn_assign {
 	unsigned var;
@@ -327,7 +340,7 @@ struct scn_step {
 		} range;
 		struct scn_expr *target_lp; /* lp_offline / lp_online */
 		struct {
-			struct scn_expr *leaf, *status, *count;
+			struct scn_expr *leaf, *status, *count, *after;
 		} inject;
 		struct {
 			int stop;
@@ -348,6 +361,18 @@ struct scn_step {
 			unsigned n;
 		} set;
 		struct scn_expr *cond; /* assert */
+		struct {
+			struct scn_expr *leaf, *subleaf;
+		} cpuid;
+		struct {
+			int module; /* tdxsim_module_profile_t */
+			bool load;  /* SEAMLDR_PARAMS.scenario LOAD instead of UPDATE */
+			/* Sigstruct overrides (NULL: the profile's value) and the module pages. */
+			struct scn_expr *pages, *seam_svn, *module_hv, *min_update_hv, *num_handoff_pages;
+			int8_t no_downgrade;	  /* -1: the profile's */
+			struct scn_expr *cpus[8]; /* none: any CPU */
+			unsigned num_cpus;
+		} image;
 	} u;
 	struct scn_expect ex;
 	struct scn_save *saves;
@@ -391,6 +416,14 @@ int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e
 /* Whether scalar @n reads exactly @word (for keywords such as "all" or "any"). */
 bool scn_scalar_is(const yaml_node_t *n, const char *word);
 
+/* Expression under @key of @map ("what.key" in messages); absent is an error if @required. */
+int scn_get_key(struct scn_loader *ld, yaml_node_t *map, const char *key, const char *what, bool required,
+		enum scn_ns ns, struct scn_expr **out);
+/* A constant @e above @max is a load error; other expressions are checked when they run. */
+int scn_const_max(struct scn_loader *ld, const struct scn_expr *e, uint64_t max, const char *what);
+/* A CPU profile by name (tdxsim_cpu_profile_by_name), as an int. */
+bool scn_cpu_by_name(const char *name, int *out);
+
 int scn_load_platform(struct scn_loader *ld, yaml_node_t *map);
 int scn_load_steps(struct scn_loader *ld, yaml_node_t *seq);
 const char *scn_kind_name(unsigned kind); /* the step's key: "seamcall" */
@@ -411,6 +444,8 @@ SCN_KIND_PARSER(init_tdmrs);
 SCN_KIND_PARSER(poke);
 SCN_KIND_PARSER(set);
 SCN_KIND_PARSER(assert);
+SCN_KIND_PARSER(cpuid);
+SCN_KIND_PARSER(place_image);
 int scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t *map);
 int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
 

@@ -3,9 +3,11 @@
  * Chrome trace-event JSON of scenario runs (the "JSON Object Format": a traceEvents array),
  * which Perfetto and chrome://tracing open as a timeline. One process per scenario, one thread
  * per LP; complete events ("X") for SEAMCALLs and steps, instants ("i") for platform events,
- * injections and machine checks. Timestamps are each LP's virtual TSC in microseconds at
- * 2.2 GHz, with nanosecond digits; both ends of a span are rounded down, so a span that lies
- * inside another in cycles also does in the file.
+ * injections and machine checks. Every SEAMCALL an LP executed is there, those of the host
+ * code behind a bringup step included (the call observer, run.c), with runs of like calls
+ * merged. Timestamps are each LP's virtual TSC in microseconds at 2.2 GHz, with nanosecond
+ * digits; both ends of a span are rounded down, so a span that lies inside another in cycles
+ * also does in the file.
  */
 #include <stdio.h>
 #include <string.h>
@@ -74,14 +76,26 @@ static void event(FILE *out, unsigned pid, const struct scn_event *e)
 	fprintf(out, ",\"pid\":%u,\"tid\":%u,\"args\":{\"cycles\":%llu", pid, tid,
 		(unsigned long long)e->dur);
 	if (e->type == SCN_EV_CALL) {
+		static const char *const in[SCN_EV_REGS] = {"rcx", "rdx", "r8"};
+		static const char *const outs[SCN_EV_REGS] = {"out_rcx", "out_rdx", "out_r8"};
 		char st[96];
 		hex_arg(out, "rax", e->rax);
-		hex_arg(out, "rcx", e->rcx);
-		hex_arg(out, "rdx", e->rdx);
-		hex_arg(out, "r8", e->r8);
+		/* A merged run whose inputs moved (TDMR.INIT over several TDMRs, SYS.RD of several
+		 * fields) shows the first and the last call's value. */
+		for (int i = 0; i < SCN_EV_REGS; i++) {
+			if (e->in_first[i] == e->in_last[i])
+				hex_arg(out, in[i], e->in_first[i]);
+			else
+				fprintf(out, ",\"%s\":\"0x%llx .. 0x%llx\"", in[i],
+					(unsigned long long)e->in_first[i],
+					(unsigned long long)e->in_last[i]);
+		}
 		fprintf(out, ",\"status\":");
 		jstr(out, tdxsim_status_name(e->status, st, sizeof(st)));
-		hex_arg(out, "out_rdx", e->out_rdx);
+		/* Outputs the (last) call changed: what the leaf returned. */
+		for (int i = 0; i < SCN_EV_REGS; i++)
+			if (e->out[i] != e->in_last[i])
+				hex_arg(out, outs[i], e->out[i]);
 		fprintf(out, ",\"calls\":%llu", (unsigned long long)e->count);
 	}
 	if (e->note) {

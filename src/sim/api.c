@@ -156,8 +156,8 @@ tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uin
 	return tdxsim_inject_status_after(sim, leaf, lp, 0, count, status);
 }
 
-tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip, uint32_t count,
-					uint64_t status)
+tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip,
+					uint32_t count, uint64_t status)
 {
 	if (!sim || count == 0 || (lp != TDXSIM_ANY_LP && lp >= sim->cpu.num_lps))
 		return TDXSIM_ERR_INVALID_ARG;

@@ -86,7 +86,8 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 	h = tdxsim_hash_u64(h, m->lps_initialized);
 	h = tdxsim_hash_u64(h, m->pkg_key_done);
 	h = tdxsim_hash_u64(h, m->global_hkid);
-	h = tdxsim_hash_u64(h, (uint64_t)m->inst.id | (uint64_t)m->handoff_valid << 8 | (uint64_t)m->handoff_hv << 16);
+	h = tdxsim_hash_u64(h, (uint64_t)m->inst.id | (uint64_t)m->handoff_valid << 8 |
+				       (uint64_t)m->handoff_hv << 16);
 	h = tdxsim_seamldr_hash(&sim->ldr, h);
 	for (uint32_t i = 0; i < sim->cpu.num_lps; i++) {
 		const struct tdxsim_lp *lp = &sim->cpu.lps[i];

@@ -38,11 +38,11 @@ void tdxsim_config_init(tdxsim_config_t *cfg)
 	tdxsim_costs_default(&cfg->costs);
 }
 
-#define BAD(...)                                                                                                       \
-	do {                                                                                                           \
-		if (msg && len)                                                                                        \
-			snprintf(msg, len, __VA_ARGS__);                                                               \
-		return TDXSIM_ERR_BAD_CONFIG;                                                                          \
+#define BAD(...)                                         \
+	do {                                             \
+		if (msg && len)                          \
+			snprintf(msg, len, __VA_ARGS__); \
+		return TDXSIM_ERR_BAD_CONFIG;            \
 	} while (0)
 
 tdxsim_err_t tdxsim_config_check(const tdxsim_config_t *cfg, char *msg, size_t len)
@@ -70,11 +70,12 @@ tdxsim_err_t tdxsim_config_check(const tdxsim_config_t *cfg, char *msg, size_t l
 	uint64_t pa_limit = UINT64_C(1) << (cfg->phys_addr_bits - cfg->keyid_bits);
 	for (uint32_t i = 0; i < cfg->num_ram_ranges; i++) {
 		const tdxsim_range_t *r = &cfg->ram[i];
-		if (r->size == 0 || !tdxsim_is_aligned(r->base, TDXSIM_4K) || !tdxsim_is_aligned(r->size, TDXSIM_4K))
+		if (r->size == 0 || !tdxsim_is_aligned(r->base, TDXSIM_4K) ||
+		    !tdxsim_is_aligned(r->size, TDXSIM_4K))
 			BAD("ram[%u]: base and size must be 4 KiB aligned and size non-zero", i);
 		if (r->base >= pa_limit || r->size > pa_limit - r->base)
-			BAD("ram[%u]: ends above the %u-bit physical address space left below the KeyID bits", i,
-			    cfg->phys_addr_bits - cfg->keyid_bits);
+			BAD("ram[%u]: ends above the %u-bit physical address space left below the KeyID bits",
+			    i, cfg->phys_addr_bits - cfg->keyid_bits);
 		if (i > 0 && r->base < cfg->ram[i - 1].base + cfg->ram[i - 1].size)
 			BAD("ram[%u]: ranges must be ascending and not overlap", i);
 		if (r->node >= cfg->num_packages)
@@ -164,8 +165,8 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 	for (uint32_t i = 0; i < cfg->num_ram_ranges; i++)
 		sim->cmrs[i] = cfg->ram[i];
 	/* Memory integrity (mce/mce.h): needs the memory, the KeyID split and the CMRs. */
-	struct tdxsim_integrity_cfg icfg = {&sim->mem, &sim->hkid, sim->cmrs, sim->num_cmrs, sim->cfg.errata,
-					    cfg->trap_mode};
+	struct tdxsim_integrity_cfg icfg = {&sim->mem,	   &sim->hkid,	    sim->cmrs,
+					    sim->num_cmrs, sim->cfg.errata, cfg->trap_mode};
 	if (tdxsim_integrity_create(&icfg, &sim->integrity)) {
 		tdxsim_destroy(sim);
 		return TDXSIM_ERR_NO_MEMORY;

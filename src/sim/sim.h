@@ -39,14 +39,14 @@ struct tdxsim_injection {
 struct tdxsim_module {
 	tdxsim_module_state_t state;
 	const struct tdxsim_profile *profile; /* == &inst */
-	struct tdxsim_profile inst;  /* this instance's numbers (handoff versions from its sigstruct) */
-	bool handoff_valid;          /* handoff data header: written by SYS.SHUTDOWN, consumed by */
-	uint16_t handoff_hv;         /* SYS.UPDATE ([M15x] tdh_sys_shutdown.c, tdh_sys_update.c) */
-	uint8_t *lp_initialized;   /* per LP: TDH.SYS.LP.INIT done */
-	uint32_t lps_initialized;  /* count of the above */
-	uint32_t pkg_key_done;     /* bitmap of packages whose TDH.SYS.KEY.CONFIG succeeded */
-	uint16_t global_hkid;      /* from TDH.SYS.CONFIG */
-	struct tdxsim_md_view md;  /* what SYS.RD/RDALL/INFO report beyond the profile */
+	struct tdxsim_profile inst; /* this instance's numbers (handoff versions from its sigstruct) */
+	bool handoff_valid;	    /* handoff data header: written by SYS.SHUTDOWN, consumed by */
+	uint16_t handoff_hv;	    /* SYS.UPDATE ([M15x] tdh_sys_shutdown.c, tdh_sys_update.c) */
+	uint8_t *lp_initialized;    /* per LP: TDH.SYS.LP.INIT done */
+	uint32_t lps_initialized;   /* count of the above */
+	uint32_t pkg_key_done;	    /* bitmap of packages whose TDH.SYS.KEY.CONFIG succeeded */
+	uint16_t global_hkid;	    /* from TDH.SYS.CONFIG */
+	struct tdxsim_md_view md;   /* what SYS.RD/RDALL/INFO report beyond the profile */
 };
 
 struct tdxsim {
