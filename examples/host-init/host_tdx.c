@@ -59,7 +59,7 @@ static int fail(struct host_tdx *h, const struct host_tdx_opts *o, int err, uint
 }
 
 /* Linux maps software codes to errnos (sheet 1.5); everything else is -EIO. */
-static int status_to_errno(uint64_t status)
+int host_tdx_errno(uint64_t status)
 {
 	if (status == TDXSIM_TDX_SEAMCALL_VMFAILINVALID)
 		return -ENODEV;
@@ -71,7 +71,7 @@ static int status_to_errno(uint64_t status)
 }
 
 /* A SEAMCALL that repeats while the module is out of entropy, as Linux's sc_retry() does. */
-static uint64_t seamcall(tdxsim_t *sim, uint32_t lp, uint64_t fn, tdxsim_regs_t *regs)
+uint64_t host_tdx_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t fn, tdxsim_regs_t *regs)
 {
 	tdxsim_regs_t in = *regs;
 	uint64_t status;
@@ -86,7 +86,7 @@ static uint64_t seamcall(tdxsim_t *sim, uint32_t lp, uint64_t fn, tdxsim_regs_t 
 static int read_field(tdxsim_t *sim, uint64_t id, uint64_t *value)
 {
 	tdxsim_regs_t r = {.rdx = id};
-	uint64_t status = seamcall(sim, 0, TDXSIM_TDH_SYS_RD, &r);
+	uint64_t status = host_tdx_seamcall(sim, 0, TDXSIM_TDH_SYS_RD, &r);
 	if (status)
 		return -1;
 	*value = r.r8;
@@ -138,11 +138,11 @@ static int read_module_info(tdxsim_t *sim, const struct host_tdx_opts *o, struct
 	    tdxsim_phys_alloc(sim, PAGE_SIZE, PAGE_SIZE, UINT32_MAX, &cmr_pa))
 		return fail(h, o, -ENOMEM, 0, "no memory for TDSYSINFO");
 	tdxsim_regs_t r = {.rcx = info_pa, .rdx = TDXSIM_TDSYSINFO_SIZE, .r8 = cmr_pa, .r9 = TDXSIM_MAX_CMRS};
-	uint64_t status = seamcall(sim, 0, TDXSIM_TDH_SYS_INFO, &r);
+	uint64_t status = host_tdx_seamcall(sim, 0, TDXSIM_TDH_SYS_INFO, &r);
 	if (status) {
 		tdxsim_phys_free(sim, info_pa, PAGE_SIZE);
 		tdxsim_phys_free(sim, cmr_pa, PAGE_SIZE);
-		return fail(h, o, status_to_errno(status), status, "TDH.SYS.INFO failed");
+		return fail(h, o, host_tdx_errno(status), status, "TDH.SYS.INFO failed");
 	}
 	const struct tdxsim_tdsysinfo *si = tdxsim_phys_to_virt(sim, info_pa, sizeof(*si));
 	const struct tdxsim_cmr_info *ci = tdxsim_phys_to_virt(sim, cmr_pa, TDXSIM_MAX_CMRS * sizeof(*ci));
@@ -307,12 +307,12 @@ static int config_keys(tdxsim_t *sim, const struct host_tdx_opts *o, struct host
 		unsigned tries = 0;
 		do {
 			tdxsim_regs_t r = {0};
-			status = seamcall(sim, lp, TDXSIM_TDH_SYS_KEY_CONFIG, &r);
+			status = host_tdx_seamcall(sim, lp, TDXSIM_TDH_SYS_KEY_CONFIG, &r);
 			if (status == TDXSIM_TDX_KEY_GENERATION_FAILED)
 				h->key_config_retries++;
 		} while (status == TDXSIM_TDX_KEY_GENERATION_FAILED && ++tries < o->key_config_max_tries);
 		if (status)
-			return fail(h, o, status_to_errno(status), status,
+			return fail(h, o, host_tdx_errno(status), status,
 				    "TDH.SYS.KEY.CONFIG on package %u failed", pkg);
 		done |= UINT32_C(1) << pkg;
 	}
@@ -326,9 +326,9 @@ static int init_tdmrs(tdxsim_t *sim, const struct host_tdx_opts *o, struct host_
 		uint64_t next = t->base;
 		while (next < t->base + t->size) {
 			tdxsim_regs_t r = {.rcx = t->base};
-			uint64_t status = seamcall(sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, &r);
+			uint64_t status = host_tdx_seamcall(sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, &r);
 			if (status)
-				return fail(h, o, status_to_errno(status), status,
+				return fail(h, o, host_tdx_errno(status), status,
 					    "TDH.SYS.TDMR.INIT at 0x%llx failed",
 					    (unsigned long long)t->base);
 			next = r.rdx;
@@ -414,16 +414,16 @@ int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_t
 	for (uint32_t lp = 0; lp < num_lps; lp++)
 		if (tdxsim_vmxon(sim, lp))
 			return fail(h, &o, -EIO, 0, "VMXON failed on LP %u", lp);
-	status = seamcall(sim, 0, TDXSIM_TDH_SYS_INIT, &r);
+	status = host_tdx_seamcall(sim, 0, TDXSIM_TDH_SYS_INIT, &r);
 	if (status == TDXSIM_TDX_SEAMCALL_VMFAILINVALID)
 		return fail(h, &o, -ENODEV, status, "module not loaded");
 	if (status)
-		return fail(h, &o, status_to_errno(status), status, "TDH.SYS.INIT failed");
+		return fail(h, &o, host_tdx_errno(status), status, "TDH.SYS.INIT failed");
 	for (uint32_t lp = 0; lp < num_lps; lp++) {
 		r = (tdxsim_regs_t){0};
-		status = seamcall(sim, lp, TDXSIM_TDH_SYS_LP_INIT, &r);
+		status = host_tdx_seamcall(sim, lp, TDXSIM_TDH_SYS_LP_INIT, &r);
 		if (status)
-			return fail(h, &o, status_to_errno(status), status, "TDH.SYS.LP.INIT on LP %u failed",
+			return fail(h, &o, host_tdx_errno(status), status, "TDH.SYS.LP.INIT on LP %u failed",
 				    lp);
 	}
 cpus_done:
@@ -456,9 +456,9 @@ cpus_done:
 
 	/* 4. TDH.SYS.CONFIG, a key per package, then every TDMR's PAMT. */
 	r = (tdxsim_regs_t){.rcx = h->pa_array_pa, .rdx = h->num_tdmrs, .r8 = h->global_keyid};
-	status = seamcall(sim, 0, TDXSIM_TDH_SYS_CONFIG, &r);
+	status = host_tdx_seamcall(sim, 0, TDXSIM_TDH_SYS_CONFIG, &r);
 	if (status) {
-		err = fail(h, &o, status_to_errno(status), status, "TDH.SYS.CONFIG failed");
+		err = fail(h, &o, host_tdx_errno(status), status, "TDH.SYS.CONFIG failed");
 		goto free;
 	}
 	if (o.stop == HOST_TDX_STOP_AFTER_CONFIG)

@@ -60,6 +60,13 @@ struct host_tdx_opts {
 	} stop;
 };
 
+/* tdxsim_seamcall() repeated while it returns TDX_RND_NO_ENTROPY, 10 attempts in all, as
+ * Linux's sc_retry() (sheet 1.5). The registers are reloaded before each attempt. */
+uint64_t host_tdx_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t fn, tdxsim_regs_t *regs);
+/* Linux's errno for a SEAMCALL status: -ENODEV, -EOPNOTSUPP, -EACCES for the software codes
+ * (sheet 1.5), -EIO for anything else. */
+int host_tdx_errno(uint64_t status);
+
 /* Brings TDX up. Returns 0 or a negative errno (details in host->message and host->status). */
 int host_tdx_init(tdxsim_t *sim, const struct host_tdx_opts *opts, struct host_tdx *host);
 

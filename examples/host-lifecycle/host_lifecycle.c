@@ -37,29 +37,10 @@ static int fail(struct lc_host *h, int err, const char *fmt, ...)
 	return err;
 }
 
-/* Linux's errno for a SEAMCALL status (sheet 1.5). */
-static int errno_of(uint64_t status)
-{
-	if (status == TDXSIM_TDX_SEAMCALL_VMFAILINVALID)
-		return -ENODEV;
-	if (status == TDXSIM_TDX_SEAMCALL_GP)
-		return -EOPNOTSUPP;
-	if (status == TDXSIM_TDX_SEAMCALL_UD)
-		return -EACCES;
-	return -EIO;
-}
-
-/* seamcall(): repeats while the module is out of entropy, 10 attempts (sheet 1.5). */
+/* The seamcall() wrapper with its entropy retry, shared with the boot bring-up. */
 static uint64_t seamcall(struct lc_host *h, uint32_t cpu, uint64_t fn, tdxsim_regs_t *regs)
 {
-	tdxsim_regs_t in = *regs;
-	uint64_t status;
-	for (int tries = 10;; tries--) {
-		*regs = in;
-		status = tdxsim_seamcall(h->sim, cpu, fn, regs);
-		if (status != TDXSIM_TDX_RND_NO_ENTROPY || tries <= 1)
-			return status;
-	}
+	return host_tdx_seamcall(h->sim, cpu, fn, regs);
 }
 
 void lc_host_init(struct lc_host *h, tdxsim_t *sim, FILE *log)
@@ -128,16 +109,16 @@ int lc_tdx_cpu_enable(struct lc_host *h, uint32_t cpu)
 			klog(h, "module not loaded");
 	}
 	if (h->sysinit_status)
-		return errno_of(h->sysinit_status);
+		return host_tdx_errno(h->sysinit_status);
 	if (h->lp_initialized[cpu])
 		return 0;
 	r = (tdxsim_regs_t){0};
 	status = seamcall(h, cpu, TDXSIM_TDH_SYS_LP_INIT, &r);
 	if (status) {
 		char name[96];
-		fail(h, errno_of(status), "TDH.SYS.LP.INIT on CPU %u failed: %s", cpu,
+		fail(h, host_tdx_errno(status), "TDH.SYS.LP.INIT on CPU %u failed: %s", cpu,
 		     tdxsim_status_name(status, name, sizeof(name)));
-		return errno_of(status);
+		return host_tdx_errno(status);
 	}
 	h->lp_initialized[cpu] = true;
 	return 0;
