@@ -323,6 +323,15 @@ int tdxsim_mce_ranges_set(struct tdxsim_integrity *in, uint64_t base, uint64_t e
 		return 0;
 	/* Ranges lo..hi-1 overlap or touch [base, end]; they are replaced by at most three. */
 	unsigned lo = range_lower_bound(in, base), hi = lo;
+	/* Fast path for TDH.SYS.TDMR.INIT, which grows a PAMT's range chunk by chunk: the new
+	 * range starts inside or at the end of range lo, same KeyID, and reaches no other. */
+	if (keyid && lo < n && r[lo].keyid == keyid && r[lo].base <= base &&
+	    (lo + 1 == n || r[lo + 1].base > end)) {
+		if (r[lo].end < end)
+			r[lo].end = end;
+		tdxsim_mce_filter_add(in, base, end);
+		return 0;
+	}
 	while (hi < n && r[hi].base <= end)
 		hi++;
 	if (lo < hi && r[lo].base < base)
