@@ -12,18 +12,18 @@
 
 static void SCN_FMT(3, 4) fail(struct scn_run *r, struct scn_pos pos, const char *fmt, ...)
 {
-	scn_buf_printf(&r->why, "%s:%u:%u: ", r->scn->file, pos.line, pos.col);
+	tdxsim_scn_buf_printf(&r->why, "%s:%u:%u: ", r->scn->file, pos.line, pos.col);
 	va_list ap;
 	va_start(ap, fmt);
-	scn_buf_vprintf(&r->why, fmt, ap);
+	tdxsim_scn_buf_vprintf(&r->why, fmt, ap);
 	va_end(ap);
-	scn_buf_put(&r->why, "\n", 1);
+	tdxsim_scn_buf_put(&r->why, "\n", 1);
 }
 
 /* Evaluates an expected value; an evaluation error is reported as a failed expectation. */
 static bool expected(struct scn_run *r, const struct scn_expr *e, uint64_t *v)
 {
-	if (scn_eval(r, e, v) == 0)
+	if (tdxsim_scn_eval(r, e, v) == 0)
 		return true;
 	fail(r, e->pos, "cannot evaluate the expected value: %s", r->err);
 	return false;
@@ -41,7 +41,7 @@ static void check_status(struct scn_run *r, const struct scn_step *s, const stru
 	case SCN_MATCH_ERROR:
 		if (!(obs->status & TDXSIM_STATUS_ERROR_BIT))
 			fail(r, ex->pos, "status %s, expected an error (bit 63 set)",
-			     scn_status_str(obs->status, got, sizeof(got)));
+			     tdxsim_scn_status_str(obs->status, got, sizeof(got)));
 		return;
 	case SCN_MATCH_EXACT:
 		if (!expected(r, ex->status, &v))
@@ -53,14 +53,15 @@ static void check_status(struct scn_run *r, const struct scn_step *s, const stru
 		break;
 	}
 	if (obs->status != v)
-		fail(r, pos, "status %s, expected %s", scn_status_str(obs->status, got, sizeof(got)),
-		     scn_status_str(v, want, sizeof(want)));
+		fail(r, pos, "status %s, expected %s", tdxsim_scn_status_str(obs->status, got, sizeof(got)),
+		     tdxsim_scn_status_str(v, want, sizeof(want)));
 }
 
 static void check_result(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs)
 {
 	const struct scn_expect *ex = &s->ex;
-	const struct scn_enum *names = s->kind == SCN_K_BRINGUP ? scn_errno_results : scn_lib_results;
+	const struct scn_enum *names =
+		s->kind == SCN_K_BRINGUP ? tdxsim_scn_errno_results : tdxsim_scn_lib_results;
 	int64_t want = 0;
 	struct scn_pos pos = s->pos;
 	if (ex->has_result) {
@@ -70,8 +71,8 @@ static void check_result(struct scn_run *r, const struct scn_step *s, const stru
 		return; /* expecting a machine check or a failing status implies the call may fail */
 	}
 	if (obs->result != want)
-		fail(r, pos, "result %s (%lld), expected %s", scn_enum_name(names, obs->result),
-		     (long long)obs->result, scn_enum_name(names, want));
+		fail(r, pos, "result %s (%lld), expected %s", tdxsim_scn_enum_name(names, obs->result),
+		     (long long)obs->result, tdxsim_scn_enum_name(names, want));
 }
 
 static void check_pamt(struct scn_run *r, const struct scn_pamt_expect *p)
@@ -100,8 +101,8 @@ static void check_pamt(struct scn_run *r, const struct scn_pamt_expect *p)
 		     (unsigned long long)addr, (unsigned long long)info.owner, (unsigned long long)v);
 	if (p->level && info.level != p->level->value)
 		fail(r, p->pos, "PAMT at 0x%llx: level %s, expected %s", (unsigned long long)addr,
-		     scn_enum_name(scn_page_sizes, info.level),
-		     scn_enum_name(scn_page_sizes, (int64_t)p->level->value));
+		     tdxsim_scn_enum_name(tdxsim_scn_page_sizes, info.level),
+		     tdxsim_scn_enum_name(tdxsim_scn_page_sizes, (int64_t)p->level->value));
 }
 
 static void check_bringup(struct scn_run *r, const struct scn_expect *ex)
@@ -119,13 +120,13 @@ static void check_bringup(struct scn_run *r, const struct scn_expect *ex)
 		     h->key_config_retries, (unsigned long long)v);
 }
 
-void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs)
+void tdxsim_scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs)
 {
 	const struct scn_expect *ex = &s->ex;
 	uint64_t v;
 	if (obs->assert_failed)
 		fail(r, s->u.cond->pos, "assertion failed: %s (%s)", s->u.cond->text,
-		     scn_buf_str(&r->detail));
+		     tdxsim_scn_buf_str(&r->detail));
 	if (obs->has_status)
 		check_status(r, s, obs);
 	if (obs->has_result)
@@ -133,12 +134,12 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
 		if (!ex->regs[i] || !expected(r, ex->regs[i], &v))
 			continue;
-		uint64_t got = *scn_reg_ptr((tdxsim_regs_t *)&obs->regs, i);
+		uint64_t got = *tdxsim_scn_reg_ptr((tdxsim_regs_t *)&obs->regs, i);
 		if (got != v)
-			fail(r, ex->regs[i]->pos, "%s = 0x%llx, expected 0x%llx", scn_reg_names[i],
+			fail(r, ex->regs[i]->pos, "%s = 0x%llx, expected 0x%llx", tdxsim_scn_reg_names[i],
 			     (unsigned long long)got, (unsigned long long)v);
 	}
-	const char *const *outs = scn_kind_outputs(s->kind);
+	const char *const *outs = tdxsim_scn_kind_outputs(s->kind);
 	for (int i = 0; outs && outs[i]; i++) {
 		if (!ex->outs[i] || !expected(r, ex->outs[i], &v))
 			continue;
@@ -159,8 +160,8 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 		tdxsim_module_state_t st = tdxsim_module_state(r->sim);
 		if ((int)st != ex->state)
 			fail(r, ex->state_pos, "module state %s, expected %s",
-			     scn_enum_name(scn_module_states, st),
-			     scn_enum_name(scn_module_states, ex->state));
+			     tdxsim_scn_enum_name(tdxsim_scn_module_states, st),
+			     tdxsim_scn_enum_name(tdxsim_scn_module_states, ex->state));
 	}
 	if (ex->mce == 1 && !r->mces)
 		fail(r, ex->mce_pos, "no machine check was raised, expected one");
@@ -184,7 +185,7 @@ void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct 
 		check_bringup(r, ex);
 }
 
-void scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles)
+void tdxsim_scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles)
 {
 	const struct scn_expect *ex = &s->ex;
 	uint64_t lo = 0, hi = UINT64_MAX;

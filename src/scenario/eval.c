@@ -15,9 +15,10 @@ static int need_host(struct scn_run *r, int stage, const char *what)
 {
 	if (r->host_stage >= stage)
 		return 0;
-	return scn_run_error(r, "%s needs a bringup step that got as far as %s", what,
-			     stage == SCN_HOST_BUILT ? "building the TDMRs (stop: before_config or later)"
-						     : "reading the KeyIDs");
+	return tdxsim_scn_run_error(r, "%s needs a bringup step that got as far as %s", what,
+				    stage == SCN_HOST_BUILT
+					    ? "building the TDMRs (stop: before_config or later)"
+					    : "reading the KeyIDs");
 }
 
 static int tdmr_value(struct scn_run *r, const struct scn_expr *e, uint64_t i, uint64_t j, uint64_t *out)
@@ -26,11 +27,11 @@ static int tdmr_value(struct scn_run *r, const struct scn_expr *e, uint64_t i, u
 	if (need_host(r, SCN_HOST_BUILT, e->sym == SCN_SYM_TDMR ? "$tdmr[i]" : "$tdmr_info[i]"))
 		return -1;
 	if (i >= h->num_tdmrs)
-		return scn_run_error(r, "TDMR index %llu out of range: the host built %u TDMR(s)",
-				     (unsigned long long)i, h->num_tdmrs);
+		return tdxsim_scn_run_error(r, "TDMR index %llu out of range: the host built %u TDMR(s)",
+					    (unsigned long long)i, h->num_tdmrs);
 	if ((e->field == SCN_TF_RSVD_OFFSET || e->field == SCN_TF_RSVD_SIZE) && j >= TDXSIM_TDMR_MAX_RESERVED)
-		return scn_run_error(r, "reserved-area index %llu out of range (0..15)",
-				     (unsigned long long)j);
+		return tdxsim_scn_run_error(r, "reserved-area index %llu out of range (0..15)",
+					    (unsigned long long)j);
 	const struct host_tdx_tdmr *t = &h->tdmrs[i];
 	if (e->sym == SCN_SYM_TDMR_INFO) {
 		/* Addresses of the fields in the TDMR_INFO the host wrote (struct tdxsim_tdmr_info). */
@@ -137,8 +138,9 @@ static int range_value(struct scn_run *r, const struct scn_expr *e, uint64_t i, 
 			n = SCN_COUNT(ranges);
 	}
 	if (i >= n)
-		return scn_run_error(r, "%s index %llu out of range: there are %u",
-				     e->sym == SCN_SYM_CMR ? "$cmr" : "$ram", (unsigned long long)i, n);
+		return tdxsim_scn_run_error(r, "%s index %llu out of range: there are %u",
+					    e->sym == SCN_SYM_CMR ? "$cmr" : "$ram", (unsigned long long)i,
+					    n);
 	*out = e->field == SCN_TF_BASE	 ? ranges[i].base
 	       : e->field == SCN_TF_SIZE ? ranges[i].size
 					 : ranges[i].base + ranges[i].size;
@@ -148,9 +150,9 @@ static int range_value(struct scn_run *r, const struct scn_expr *e, uint64_t i, 
 static int sym_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 {
 	uint64_t i = 0, j = 0;
-	if (e->a && scn_eval(r, e->a, &i))
+	if (e->a && tdxsim_scn_eval(r, e->a, &i))
 		return -1;
-	if (e->b && scn_eval(r, e->b, &j))
+	if (e->b && tdxsim_scn_eval(r, e->b, &j))
 		return -1;
 	const struct host_tdx *h = r->host;
 	switch (e->sym) {
@@ -163,8 +165,9 @@ static int sym_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 		if (need_host(r, SCN_HOST_BUILT, "$pa_array"))
 			return -1;
 		if (e->a && i >= 512)
-			return scn_run_error(r, "$pa_array index %llu out of range (the array is one page)",
-					     (unsigned long long)i);
+			return tdxsim_scn_run_error(
+				r, "$pa_array index %llu out of range (the array is one page)",
+				(unsigned long long)i);
 		*out = h->pa_array_pa + 8 * i;
 		return 0;
 	case SCN_SYM_NUM_TDMRS:
@@ -197,7 +200,7 @@ static int sym_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 		return 0;
 	case SCN_SYM_MCE_ADDR:
 		if (!r->any_mce)
-			return scn_run_error(r, "$mce_addr: no machine check has been raised yet");
+			return tdxsim_scn_run_error(r, "$mce_addr: no machine check has been raised yet");
 		*out = r->last_mce.addr;
 		return 0;
 	case SCN_SYM_TDMR:
@@ -207,12 +210,12 @@ static int sym_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 	case SCN_SYM_RAM:
 		return range_value(r, e, i, out);
 	}
-	return scn_run_error(r, "internal: unknown symbol %u", e->sym);
+	return tdxsim_scn_run_error(r, "internal: unknown symbol %u", e->sym);
 }
 
 /* A binary operation on two values (also folds constants at load time); -1 for a division by
  * zero. */
-int scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out)
+int tdxsim_scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out)
 {
 	switch (op) {
 	case SCN_OP_ADD:
@@ -277,7 +280,7 @@ int scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out)
 	return -1;
 }
 
-int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
+int tdxsim_scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 {
 	uint64_t a = 0, b = 0;
 	switch (e->op) {
@@ -290,14 +293,14 @@ int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 	case SCN_OP_SYM:
 		return sym_value(r, e, out);
 	case SCN_OP_PEEK: {
-		if (scn_eval(r, e->a, &a))
+		if (tdxsim_scn_eval(r, e->a, &a))
 			return -1;
 		/* A load by LP 0 through the KeyID in the address, as the host would read it. */
 		unsigned char p[8];
 		tdxsim_err_t err = tdxsim_mem_read(r->sim, 0, a, p, e->value);
 		if (err)
-			return scn_run_error(r, "peek%u(0x%llx): %s", (unsigned)e->value * 8,
-					     (unsigned long long)a, tdxsim_strerror(err));
+			return tdxsim_scn_run_error(r, "peek%u(0x%llx): %s", (unsigned)e->value * 8,
+						    (unsigned long long)a, tdxsim_strerror(err));
 		uint64_t v = 0;
 		for (unsigned k = 0; k < e->value; k++)
 			v |= (uint64_t)p[k] << (8 * k);
@@ -305,43 +308,44 @@ int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 		return 0;
 	}
 	case SCN_OP_RANDOM:
-		if (scn_eval(r, e->a, &a) || scn_eval(r, e->b, &b))
+		if (tdxsim_scn_eval(r, e->a, &a) || tdxsim_scn_eval(r, e->b, &b))
 			return -1;
 		if (a > b)
-			return scn_run_error(r, "random(0x%llx, 0x%llx): low above high",
-					     (unsigned long long)a, (unsigned long long)b);
-		*out = b - a == UINT64_MAX ? scn_rng_next(r) : a + scn_rng_next(r) % (b - a + 1);
+			return tdxsim_scn_run_error(r, "random(0x%llx, 0x%llx): low above high",
+						    (unsigned long long)a, (unsigned long long)b);
+		*out = b - a == UINT64_MAX ? tdxsim_scn_rng_next(r)
+					   : a + tdxsim_scn_rng_next(r) % (b - a + 1);
 		return 0;
 	case SCN_OP_NEG:
 	case SCN_OP_NOT:
-		if (scn_eval(r, e->a, &a))
+		if (tdxsim_scn_eval(r, e->a, &a))
 			return -1;
 		*out = e->op == SCN_OP_NEG ? (uint64_t)0 - a : ~a;
 		return 0;
 	case SCN_OP_LNOT:
-		if (scn_eval(r, e->a, &a))
+		if (tdxsim_scn_eval(r, e->a, &a))
 			return -1;
 		*out = !a;
 		return 0;
 	case SCN_OP_LAND:
 	case SCN_OP_LOR:
 		/* Short-circuit, as in C: "$num_tdmrs > 1 && $tdmr[1].base" is safe with one TDMR. */
-		if (scn_eval(r, e->a, &a))
+		if (tdxsim_scn_eval(r, e->a, &a))
 			return -1;
 		if ((e->op == SCN_OP_LAND) == !a) {
 			*out = e->op == SCN_OP_LOR;
 			return 0;
 		}
-		if (scn_eval(r, e->b, &b))
+		if (tdxsim_scn_eval(r, e->b, &b))
 			return -1;
 		*out = b != 0;
 		return 0;
 	}
-	if (scn_eval(r, e->a, &a) || scn_eval(r, e->b, &b))
+	if (tdxsim_scn_eval(r, e->a, &a) || tdxsim_scn_eval(r, e->b, &b))
 		return -1;
-	if (scn_fold(e->op, a, b, out) == 0)
+	if (tdxsim_scn_fold(e->op, a, b, out) == 0)
 		return 0;
 	if (e->op == SCN_OP_DIV || e->op == SCN_OP_MOD)
-		return scn_run_error(r, "division by zero in '%s'", e->text ? e->text : "expression");
-	return scn_run_error(r, "internal: unknown operator %u", e->op);
+		return tdxsim_scn_run_error(r, "division by zero in '%s'", e->text ? e->text : "expression");
+	return tdxsim_scn_run_error(r, "internal: unknown operator %u", e->op);
 }

@@ -51,7 +51,7 @@ static const struct {
 	{"ram", SCN_SYM_RAM},
 };
 
-bool scn_is_builtin_symbol(const char *name)
+bool tdxsim_scn_is_builtin_symbol(const char *name)
 {
 	for (size_t i = 0; i < SCN_COUNT(scalar_syms); i++)
 		if (!strcmp(scalar_syms[i].name, name))
@@ -64,13 +64,13 @@ static int parse_tdmr_field(struct scn_parser *p, struct scn_expr *e, bool info)
 {
 	char word[32];
 	size_t at = p->i;
-	scn_scan_word(p, word, sizeof(word), false);
+	tdxsim_scn_scan_word(p, word, sizeof(word), false);
 	if (!strcmp(word, "rsvd")) {
-		e->b = scn_parse_index(p);
+		e->b = tdxsim_scn_parse_index(p);
 		if (!e->b)
 			return -1;
-		if (!scn_accept(p, ".offset") && !scn_accept(p, ".size"))
-			return scn_perr(p, "expected .offset or .size after rsvd[j]");
+		if (!tdxsim_scn_accept(p, ".offset") && !tdxsim_scn_accept(p, ".size"))
+			return tdxsim_scn_perr(p, "expected .offset or .size after rsvd[j]");
 		e->field = p->s[p->i - 1] == 't' ? SCN_TF_RSVD_OFFSET : SCN_TF_RSVD_SIZE;
 		return 0;
 	}
@@ -81,7 +81,7 @@ static int parse_tdmr_field(struct scn_parser *p, struct scn_expr *e, bool info)
 		}
 	}
 	p->i = at;
-	return scn_perr(
+	return tdxsim_scn_perr(
 		p,
 		info ? "unknown TDMR_INFO field '%s' (expected base, size, pamt_{1g,2m,4k}_{base,size} or "
 		       "rsvd[j].offset/.size)"
@@ -90,48 +90,49 @@ static int parse_tdmr_field(struct scn_parser *p, struct scn_expr *e, bool info)
 		word);
 }
 
-struct scn_expr *scn_parse_symbol(struct scn_parser *p)
+struct scn_expr *tdxsim_scn_parse_symbol(struct scn_parser *p)
 {
 	size_t at = p->i;
 	p->i++; /* '$' */
 	char name[64];
-	if (!scn_scan_word(p, name, sizeof(name), false)) {
+	if (!tdxsim_scn_scan_word(p, name, sizeof(name), false)) {
 		p->i = at;
-		return scn_perr(p, "expected a name after '$'"), NULL;
+		return tdxsim_scn_perr(p, "expected a name after '$'"), NULL;
 	}
 	for (size_t i = 0; i < SCN_COUNT(scalar_syms); i++) {
 		if (strcmp(scalar_syms[i].name, name))
 			continue;
-		struct scn_expr *e = scn_node_new(p, SCN_OP_SYM, 0);
+		struct scn_expr *e = tdxsim_scn_node_new(p, SCN_OP_SYM, 0);
 		if (!e)
 			return NULL;
 		e->sym = scalar_syms[i].sym;
 		bool indexed = e->sym >= SCN_SYM_TDMR || e->sym == SCN_SYM_PA_ARRAY;
 		if (!indexed)
 			return e;
-		if (e->sym == SCN_SYM_PA_ARRAY && !scn_peek(p, "["))
+		if (e->sym == SCN_SYM_PA_ARRAY && !tdxsim_scn_peek(p, "["))
 			return e;
-		if (!(e->a = scn_parse_index(p)))
+		if (!(e->a = tdxsim_scn_parse_index(p)))
 			return NULL;
-		if (e->sym == SCN_SYM_PA_ARRAY || (e->sym == SCN_SYM_TDMR_INFO && !scn_peek(p, ".")))
+		if (e->sym == SCN_SYM_PA_ARRAY || (e->sym == SCN_SYM_TDMR_INFO && !tdxsim_scn_peek(p, ".")))
 			return e;
-		if (!scn_accept(p, "."))
-			return scn_perr(p, "expected '.' and a field name after ']'"), NULL;
+		if (!tdxsim_scn_accept(p, "."))
+			return tdxsim_scn_perr(p, "expected '.' and a field name after ']'"), NULL;
 		if (e->sym == SCN_SYM_TDMR || e->sym == SCN_SYM_TDMR_INFO)
 			return parse_tdmr_field(p, e, e->sym == SCN_SYM_TDMR_INFO) ? NULL : e;
 		char f[16];
-		scn_scan_word(p, f, sizeof(f), false);
+		tdxsim_scn_scan_word(p, f, sizeof(f), false);
 		if (strcmp(f, "base") && strcmp(f, "size") && strcmp(f, "end"))
-			return scn_perr(p, "unknown field '%s' (expected base, size or end)", f), NULL;
+			return tdxsim_scn_perr(p, "unknown field '%s' (expected base, size or end)", f), NULL;
 		e->field = f[0] == 'b' ? SCN_TF_BASE : f[0] == 's' ? SCN_TF_SIZE : SCN_TF_END;
 		return e;
 	}
-	int var = scn_var_lookup(p->ld, name, false);
+	int var = tdxsim_scn_var_lookup(p->ld, name, false);
 	if (var < 0) {
 		p->i = at;
-		return scn_perr(p, "unknown variable '$%s' (define it with set: or save: in an earlier step)",
-				name),
+		return tdxsim_scn_perr(
+			       p, "unknown variable '$%s' (define it with set: or save: in an earlier step)",
+			       name),
 		       NULL;
 	}
-	return scn_node_new(p, SCN_OP_VAR, (uint64_t)var);
+	return tdxsim_scn_node_new(p, SCN_OP_VAR, (uint64_t)var);
 }

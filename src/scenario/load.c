@@ -15,7 +15,7 @@
 #define MAX_VISITS    1000000
 #define MAX_FILE_SIZE (16u << 20)
 
-int scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...)
+int tdxsim_scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...)
 {
 	if (ld->failed)
 		return -1;
@@ -32,17 +32,17 @@ int scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...)
 	return -1;
 }
 
-struct scn_pos scn_node_pos(const yaml_node_t *n)
+struct scn_pos tdxsim_scn_node_pos(const yaml_node_t *n)
 {
 	return (struct scn_pos){(uint32_t)n->start_mark.line + 1, (uint32_t)n->start_mark.column + 1};
 }
 
-yaml_node_t *scn_node(struct scn_loader *ld, int index)
+yaml_node_t *tdxsim_scn_node(struct scn_loader *ld, int index)
 {
 	yaml_node_t *n = yaml_document_get_node(ld->doc, index);
 	if (n && ++ld->visits > MAX_VISITS) {
-		scn_error(ld, scn_node_pos(n), "document too large (aliases expand to more than %d nodes)",
-			  MAX_VISITS);
+		tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+				 "document too large (aliases expand to more than %d nodes)", MAX_VISITS);
 		return NULL;
 	}
 	return n;
@@ -67,64 +67,67 @@ static void join(const char *const *words, char *buf, size_t len)
 	}
 }
 
-int scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *keys, const char *what)
+int tdxsim_scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *keys, const char *what)
 {
 	char list[240];
 	if (map->type != YAML_MAPPING_NODE) {
 		join(keys, list, sizeof(list));
-		return scn_error(ld, scn_node_pos(map), "%s: expected a mapping with keys %s, found %s", what,
-				 list, kind_of(map));
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(map),
+					"%s: expected a mapping with keys %s, found %s", what, list,
+					kind_of(map));
 	}
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = scn_node(ld, p->key);
+		yaml_node_t *k = tdxsim_scn_node(ld, p->key);
 		if (!k)
 			return -1;
 		if (k->type != YAML_SCALAR_NODE)
-			return scn_error(ld, scn_node_pos(k), "%s: keys must be plain names, found %s", what,
-					 kind_of(k));
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+						"%s: keys must be plain names, found %s", what, kind_of(k));
 		const char *name = (const char *)k->data.scalar.value;
 		size_t i = 0;
 		while (keys[i] && (strlen(keys[i]) != k->data.scalar.length || strcmp(keys[i], name)))
 			i++;
 		if (!keys[i]) {
 			join(keys, list, sizeof(list));
-			const char *hint = scn_closest(name, keys, i);
-			return scn_error(ld, scn_node_pos(k),
-					 "%s: unknown key '%.60s'%s%s%s (expected one of: %s)", what, name,
-					 hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
-					 list);
+			const char *hint = tdxsim_scn_closest(name, keys, i);
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+						"%s: unknown key '%.60s'%s%s%s (expected one of: %s)", what,
+						name, hint ? ", did you mean '" : "", hint ? hint : "",
+						hint ? "'?" : "", list);
 		}
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k2 = yaml_document_get_node(ld->doc, q->key);
 			if (k2 && k2->type == YAML_SCALAR_NODE &&
 			    !strcmp((const char *)k2->data.scalar.value, name))
-				return scn_error(ld, scn_node_pos(k), "%s: key '%s' given twice", what, name);
+				return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+							"%s: key '%s' given twice", what, name);
 		}
 	}
 	return 0;
 }
 
-yaml_node_t *scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *key)
+yaml_node_t *tdxsim_scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *key)
 {
 	if (map->type != YAML_MAPPING_NODE)
 		return NULL;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
 		if (k && k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, key))
-			return scn_node(ld, p->value);
+			return tdxsim_scn_node(ld, p->value);
 	}
 	return NULL;
 }
 
-int scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text, size_t *len)
+int tdxsim_scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text,
+			  size_t *len)
 {
 	if (n->type != YAML_SCALAR_NODE)
-		return scn_error(ld, scn_node_pos(n), "%s: expected a single value, found %s", what,
-				 kind_of(n));
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: expected a single value, found %s",
+					what, kind_of(n));
 	*text = (const char *)n->data.scalar.value;
 	*len = n->data.scalar.length;
 	if (*len == 0)
-		return scn_error(ld, scn_node_pos(n), "%s: empty value", what);
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: empty value", what);
 	return 0;
 }
 
@@ -134,80 +137,80 @@ static bool quoted(const yaml_node_t *n)
 	       n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 }
 
-int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what,
-		 struct scn_expr **out)
+int tdxsim_scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what,
+			struct scn_expr **out)
 {
 	const char *text;
 	size_t len;
-	if (scn_get_scalar(ld, n, what, &text, &len))
+	if (tdxsim_scn_get_scalar(ld, n, what, &text, &len))
 		return -1;
-	return scn_parse_expr(ld, text, len, scn_node_pos(n), quoted(n), ns, out);
+	return tdxsim_scn_parse_expr(ld, text, len, tdxsim_scn_node_pos(n), quoted(n), ns, out);
 }
 
-int scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
-		  uint64_t *out)
+int tdxsim_scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
+			 uint64_t *out)
 {
 	struct scn_expr *e;
-	if (scn_get_expr(ld, n, SCN_NS_VALUE, what, &e))
+	if (tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, what, &e))
 		return -1;
 	if (!scn_expr_is_const(e))
-		return scn_error(ld, scn_node_pos(n), "%s: expected a constant (no $symbols, random or peek)",
-				 what);
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"%s: expected a constant (no $symbols, random or peek)", what);
 	if (e->value < lo || e->value > hi)
-		return scn_error(ld, scn_node_pos(n),
-				 "%s: %llu (0x%llx) is out of range (expected %llu..%llu)", what,
-				 (unsigned long long)e->value, (unsigned long long)e->value,
-				 (unsigned long long)lo, (unsigned long long)hi);
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"%s: %llu (0x%llx) is out of range (expected %llu..%llu)", what,
+					(unsigned long long)e->value, (unsigned long long)e->value,
+					(unsigned long long)lo, (unsigned long long)hi);
 	*out = e->value;
 	return 0;
 }
 
-bool scn_scalar_is(const yaml_node_t *n, const char *word)
+bool tdxsim_scn_scalar_is(const yaml_node_t *n, const char *word)
 {
 	return n->type == YAML_SCALAR_NODE && n->data.scalar.length == strlen(word) &&
 	       !strcmp((const char *)n->data.scalar.value, word);
 }
 
-int scn_get_bool(struct scn_loader *ld, yaml_node_t *n, const char *what, bool *out)
+int tdxsim_scn_get_bool(struct scn_loader *ld, yaml_node_t *n, const char *what, bool *out)
 {
 	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
 	for (int i = 0; i < 3; i++) {
-		if (scn_scalar_is(n, yes[i]) || scn_scalar_is(n, no[i])) {
-			*out = scn_scalar_is(n, yes[i]);
+		if (tdxsim_scn_scalar_is(n, yes[i]) || tdxsim_scn_scalar_is(n, no[i])) {
+			*out = tdxsim_scn_scalar_is(n, yes[i]);
 			return 0;
 		}
 	}
-	return scn_error(ld, scn_node_pos(n), "%s: expected true or false", what);
+	return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: expected true or false", what);
 }
 
-int scn_get_string(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **out)
+int tdxsim_scn_get_string(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **out)
 {
 	const char *text;
 	size_t len;
-	if (scn_get_scalar(ld, n, what, &text, &len))
+	if (tdxsim_scn_get_scalar(ld, n, what, &text, &len))
 		return -1;
 	if (memchr(text, 0, len))
-		return scn_error(ld, scn_node_pos(n), "%s: NUL character in a string", what);
-	*out = scn_strndup(&ld->scn->arena, text, len);
-	return *out ? 0 : scn_error(ld, scn_node_pos(n), "out of memory");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: NUL character in a string", what);
+	*out = tdxsim_scn_strndup(&ld->scn->arena, text, len);
+	return *out ? 0 : tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "out of memory");
 }
 
-int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what,
-		 int64_t *out)
+int tdxsim_scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what,
+			int64_t *out)
 {
 	const char *text;
 	size_t len;
 	char list[200];
-	if (scn_get_scalar(ld, n, what, &text, &len))
+	if (tdxsim_scn_get_scalar(ld, n, what, &text, &len))
 		return -1;
-	if (strlen(text) == len && scn_enum_find(e, text, out) == 0)
+	if (strlen(text) == len && tdxsim_scn_enum_find(e, text, out) == 0)
 		return 0;
-	scn_enum_list(e, list, sizeof(list));
-	return scn_error(ld, scn_node_pos(n), "%s: unknown value '%.60s' (expected one of: %s)", what, text,
-			 list);
+	tdxsim_scn_enum_list(e, list, sizeof(list));
+	return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: unknown value '%.60s' (expected one of: %s)",
+				what, text, list);
 }
 
-int scn_var_lookup(struct scn_loader *ld, const char *name, bool define)
+int tdxsim_scn_var_lookup(struct scn_loader *ld, const char *name, bool define)
 {
 	struct tdxsim_scenario *s = ld->scn;
 	for (unsigned i = 0; i < s->num_vars; i++)
@@ -217,7 +220,7 @@ int scn_var_lookup(struct scn_loader *ld, const char *name, bool define)
 		return -1;
 	if (s->num_vars == s->cap_vars) {
 		unsigned cap = s->cap_vars ? 2 * s->cap_vars : 16;
-		const char **v = scn_alloc(&s->arena, cap * sizeof(*v));
+		const char **v = tdxsim_scn_alloc(&s->arena, cap * sizeof(*v));
 		if (!v)
 			return -1;
 		if (s->num_vars)
@@ -225,7 +228,7 @@ int scn_var_lookup(struct scn_loader *ld, const char *name, bool define)
 		s->vars = v;
 		s->cap_vars = cap;
 	}
-	const char *copy = scn_strndup(&s->arena, name, strlen(name));
+	const char *copy = tdxsim_scn_strndup(&s->arena, name, strlen(name));
 	if (!copy)
 		return -1;
 	s->vars[s->num_vars] = copy;
@@ -237,29 +240,30 @@ static int load_top(struct scn_loader *ld, yaml_node_t *root)
 	static const char *const keys[] = {"name",     "description", "seed", "check_invariants",
 					   "platform", "steps",	      NULL};
 	struct tdxsim_scenario *s = ld->scn;
-	if (scn_check_keys(ld, root, keys, "scenario"))
+	if (tdxsim_scn_check_keys(ld, root, keys, "scenario"))
 		return -1;
 	yaml_node_t *n;
-	if ((n = scn_map_get(ld, root, "name")) && scn_get_string(ld, n, "name", &s->name))
+	if ((n = tdxsim_scn_map_get(ld, root, "name")) && tdxsim_scn_get_string(ld, n, "name", &s->name))
 		return -1;
-	if ((n = scn_map_get(ld, root, "description")) &&
-	    scn_get_string(ld, n, "description", &s->description))
+	if ((n = tdxsim_scn_map_get(ld, root, "description")) &&
+	    tdxsim_scn_get_string(ld, n, "description", &s->description))
 		return -1;
-	if ((n = scn_map_get(ld, root, "seed")) && scn_get_const(ld, n, 0, UINT64_MAX, "seed", &s->seed))
+	if ((n = tdxsim_scn_map_get(ld, root, "seed")) &&
+	    tdxsim_scn_get_const(ld, n, 0, UINT64_MAX, "seed", &s->seed))
 		return -1;
-	if ((n = scn_map_get(ld, root, "check_invariants")) &&
-	    scn_get_bool(ld, n, "check_invariants", &s->check_invariants))
+	if ((n = tdxsim_scn_map_get(ld, root, "check_invariants")) &&
+	    tdxsim_scn_get_bool(ld, n, "check_invariants", &s->check_invariants))
 		return -1;
-	if ((n = scn_map_get(ld, root, "platform")) && scn_load_platform(ld, n))
+	if ((n = tdxsim_scn_map_get(ld, root, "platform")) && tdxsim_scn_load_platform(ld, n))
 		return -1;
 	if (ld->failed)
 		return -1;
-	n = scn_map_get(ld, root, "steps");
+	n = tdxsim_scn_map_get(ld, root, "steps");
 	if (!n)
 		return ld->failed ? -1
-				  : scn_error(ld, scn_node_pos(root),
-					      "scenario: missing key 'steps' (a list of steps)");
-	return scn_load_steps(ld, n);
+				  : tdxsim_scn_error(ld, tdxsim_scn_node_pos(root),
+						     "scenario: missing key 'steps' (a list of steps)");
+	return tdxsim_scn_load_steps(ld, n);
 }
 
 static int yaml_problem(struct scn_loader *ld, const yaml_parser_t *parser)
@@ -268,8 +272,8 @@ static int yaml_problem(struct scn_loader *ld, const yaml_parser_t *parser)
 			      (uint32_t)parser->problem_mark.column + 1};
 	const char *problem = parser->problem ? parser->problem : "malformed YAML";
 	if (parser->context)
-		return scn_error(ld, pos, "YAML syntax error: %s %s", problem, parser->context);
-	return scn_error(ld, pos, "YAML syntax error: %s", problem);
+		return tdxsim_scn_error(ld, pos, "YAML syntax error: %s %s", problem, parser->context);
+	return tdxsim_scn_error(ld, pos, "YAML syntax error: %s", problem);
 }
 
 static int parse_document(struct scn_loader *ld, const void *buf, size_t len)
@@ -277,7 +281,7 @@ static int parse_document(struct scn_loader *ld, const void *buf, size_t len)
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	if (!yaml_parser_initialize(&parser))
-		return scn_error(ld, (struct scn_pos){0, 0}, "out of memory");
+		return tdxsim_scn_error(ld, (struct scn_pos){0, 0}, "out of memory");
 	yaml_parser_set_input_string(&parser, buf, len);
 	int rc = -1;
 	if (!yaml_parser_load(&parser, &doc)) {
@@ -287,8 +291,8 @@ static int parse_document(struct scn_loader *ld, const void *buf, size_t len)
 	ld->doc = &doc;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
-		scn_error(ld, (struct scn_pos){1, 1},
-			  "empty file: expected a mapping with 'platform' and 'steps'");
+		tdxsim_scn_error(ld, (struct scn_pos){1, 1},
+				 "empty file: expected a mapping with 'platform' and 'steps'");
 		goto out_doc;
 	}
 	/* A second document would be silently ignored; say so instead. */
@@ -298,8 +302,8 @@ static int parse_document(struct scn_loader *ld, const void *buf, size_t len)
 	}
 	yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
 	if (extra_root)
-		scn_error(ld, scn_node_pos(extra_root),
-			  "a file holds one scenario: a second YAML document follows");
+		tdxsim_scn_error(ld, tdxsim_scn_node_pos(extra_root),
+				 "a file holds one scenario: a second YAML document follows");
 	yaml_document_delete(&extra);
 	if (!ld->failed)
 		rc = load_top(ld, root);
@@ -326,11 +330,11 @@ tdxsim_err_t tdxsim_scenario_load_buffer(const char *name, const void *buf, size
 	tdxsim_config_init(&s->cfg);
 	if (!name)
 		name = "<buffer>";
-	s->file = scn_strndup(&s->arena, name, strlen(name));
+	s->file = tdxsim_scn_strndup(&s->arena, name, strlen(name));
 	struct scn_loader ld = {.scn = s, .file = name, .diag = diag};
 	if (!s->file || parse_document(&ld, buf ? buf : "", len)) {
 		if (!ld.failed)
-			scn_error(&ld, (struct scn_pos){0, 0}, "out of memory");
+			tdxsim_scn_error(&ld, (struct scn_pos){0, 0}, "out of memory");
 		tdxsim_scenario_free(s);
 		return TDXSIM_ERR_BAD_CONFIG;
 	}
@@ -351,7 +355,7 @@ tdxsim_err_t tdxsim_scenario_load_file(const char *path, tdxsim_scenario_t **out
 	struct scn_loader ld = {.file = path, .diag = diag};
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		scn_error(&ld, (struct scn_pos){0, 0}, "cannot open: %s", strerror(errno));
+		tdxsim_scn_error(&ld, (struct scn_pos){0, 0}, "cannot open: %s", strerror(errno));
 		return TDXSIM_ERR_BAD_CONFIG;
 	}
 	char *buf = malloc(MAX_FILE_SIZE + 1);
@@ -359,10 +363,10 @@ tdxsim_err_t tdxsim_scenario_load_file(const char *path, tdxsim_scenario_t **out
 	bool bad = !buf || ferror(f) || len > MAX_FILE_SIZE;
 	fclose(f);
 	if (bad) {
-		scn_error(&ld, (struct scn_pos){0, 0}, "%s",
-			  !buf			? "out of memory"
-			  : len > MAX_FILE_SIZE ? "file larger than 16 MiB"
-						: "read error");
+		tdxsim_scn_error(&ld, (struct scn_pos){0, 0}, "%s",
+				 !buf		       ? "out of memory"
+				 : len > MAX_FILE_SIZE ? "file larger than 16 MiB"
+						       : "read error");
 		free(buf);
 		return buf ? TDXSIM_ERR_BAD_CONFIG : TDXSIM_ERR_NO_MEMORY;
 	}
@@ -388,7 +392,7 @@ void tdxsim_scenario_free(tdxsim_scenario_t *scn)
 {
 	if (!scn)
 		return;
-	scn_arena_free(&scn->arena);
+	tdxsim_scn_arena_free(&scn->arena);
 	free(scn);
 }
 

@@ -49,54 +49,54 @@ static const struct {
 
 static int load_status(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
 {
-	if (scn_scalar_is(n, "any") || scn_scalar_is(n, "error")) {
-		ex->status_match = scn_scalar_is(n, "any") ? SCN_MATCH_ANY : SCN_MATCH_ERROR;
+	if (tdxsim_scn_scalar_is(n, "any") || tdxsim_scn_scalar_is(n, "error")) {
+		ex->status_match = tdxsim_scn_scalar_is(n, "any") ? SCN_MATCH_ANY : SCN_MATCH_ERROR;
 		return 0;
 	}
 	ex->status_match = SCN_MATCH_EXACT;
-	return scn_get_expr(ld, n, SCN_NS_STATUS, "expect.status", &ex->status);
+	return tdxsim_scn_get_expr(ld, n, SCN_NS_STATUS, "expect.status", &ex->status);
 }
 
 static int load_cycles(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
 {
 	static const char *const keys[] = {"min", "max", NULL};
 	if (n->type == YAML_SCALAR_NODE) {
-		if (scn_get_expr(ld, n, SCN_NS_VALUE, "expect.cycles", &ex->cycles_min))
+		if (tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, "expect.cycles", &ex->cycles_min))
 			return -1;
 		ex->cycles_max = ex->cycles_min;
 		return 0;
 	}
-	if (scn_check_keys(ld, n, keys, "expect.cycles"))
+	if (tdxsim_scn_check_keys(ld, n, keys, "expect.cycles"))
 		return -1;
 	yaml_node_t *v;
-	if ((v = scn_map_get(ld, n, "min")) &&
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.min", &ex->cycles_min))
+	if ((v = tdxsim_scn_map_get(ld, n, "min")) &&
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.min", &ex->cycles_min))
 		return -1;
-	if ((v = scn_map_get(ld, n, "max")) &&
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.max", &ex->cycles_max))
+	if ((v = tdxsim_scn_map_get(ld, n, "max")) &&
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.cycles.max", &ex->cycles_max))
 		return -1;
 	if (!ex->cycles_min && !ex->cycles_max)
-		return scn_error(ld, scn_node_pos(n), "expect.cycles: give min, max or both");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "expect.cycles: give min, max or both");
 	return ld->failed ? -1 : 0;
 }
 
 static int load_mce(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
 {
 	static const char *const keys[] = {"addr", NULL};
-	ex->mce_pos = scn_node_pos(n);
+	ex->mce_pos = tdxsim_scn_node_pos(n);
 	if (n->type == YAML_SCALAR_NODE) {
 		bool b;
-		if (scn_get_bool(ld, n, "expect.mce", &b))
+		if (tdxsim_scn_get_bool(ld, n, "expect.mce", &b))
 			return -1;
 		ex->mce = b;
 		return 0;
 	}
 	ex->mce = 1;
 	yaml_node_t *v;
-	if (scn_check_keys(ld, n, keys, "expect.mce"))
+	if (tdxsim_scn_check_keys(ld, n, keys, "expect.mce"))
 		return -1;
-	if ((v = scn_map_get(ld, n, "addr")) &&
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.mce.addr", &ex->mce_addr))
+	if ((v = tdxsim_scn_map_get(ld, n, "addr")) &&
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.mce.addr", &ex->mce_addr))
 		return -1;
 	return ld->failed ? -1 : 0;
 }
@@ -105,39 +105,40 @@ static int load_pamt_one(struct scn_loader *ld, yaml_node_t *n, struct scn_pamt_
 {
 	static const char *const keys[] = {"addr", "type", "owner", "level", "covered", NULL};
 	yaml_node_t *v;
-	p->pos = scn_node_pos(n);
+	p->pos = tdxsim_scn_node_pos(n);
 	p->covered = -1;
-	if (scn_check_keys(ld, n, keys, "expect.pamt"))
+	if (tdxsim_scn_check_keys(ld, n, keys, "expect.pamt"))
 		return -1;
-	if (!(v = scn_map_get(ld, n, "addr")))
-		return ld->failed ? -1 : scn_error(ld, p->pos, "expect.pamt: missing key 'addr'");
-	if (scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.addr", &p->addr))
+	if (!(v = tdxsim_scn_map_get(ld, n, "addr")))
+		return ld->failed ? -1 : tdxsim_scn_error(ld, p->pos, "expect.pamt: missing key 'addr'");
+	if (tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.addr", &p->addr))
 		return -1;
-	if ((v = scn_map_get(ld, n, "type")) &&
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.type", &p->type))
+	if ((v = tdxsim_scn_map_get(ld, n, "type")) &&
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.type", &p->type))
 		return -1;
-	if ((v = scn_map_get(ld, n, "owner")) &&
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.owner", &p->owner))
+	if ((v = tdxsim_scn_map_get(ld, n, "owner")) &&
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.owner", &p->owner))
 		return -1;
-	if ((v = scn_map_get(ld, n, "level"))) {
+	if ((v = tdxsim_scn_map_get(ld, n, "level"))) {
 		int64_t level;
-		if (scn_get_enum(ld, v, scn_page_sizes, "expect.pamt.level", &level))
+		if (tdxsim_scn_get_enum(ld, v, tdxsim_scn_page_sizes, "expect.pamt.level", &level))
 			return -1;
-		if (!(p->level = scn_alloc(&ld->scn->arena, sizeof(*p->level))))
-			return scn_error(ld, p->pos, "out of memory");
+		if (!(p->level = tdxsim_scn_alloc(&ld->scn->arena, sizeof(*p->level))))
+			return tdxsim_scn_error(ld, p->pos, "out of memory");
 		p->level->value = (uint64_t)level;
 	}
-	if ((v = scn_map_get(ld, n, "covered"))) {
+	if ((v = tdxsim_scn_map_get(ld, n, "covered"))) {
 		bool b;
-		if (scn_get_bool(ld, v, "expect.pamt.covered", &b))
+		if (tdxsim_scn_get_bool(ld, v, "expect.pamt.covered", &b))
 			return -1;
 		p->covered = b;
 	}
 	if (ld->failed)
 		return -1;
 	if (p->covered == 0 && (p->type || p->owner || p->level))
-		return scn_error(ld, p->pos,
-				 "expect.pamt: an address that is not covered has no type, owner or level");
+		return tdxsim_scn_error(
+			ld, p->pos,
+			"expect.pamt: an address that is not covered has no type, owner or level");
 	return 0;
 }
 
@@ -147,14 +148,15 @@ static int load_pamt(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *e
 			       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
 			       : 1;
 	if (count < 1 || count > 4096)
-		return scn_error(ld, scn_node_pos(n), "expect.pamt: %zu entries, expected 1..4096", count);
-	if (!(ex->pamt = scn_alloc(&ld->scn->arena, count * sizeof(*ex->pamt))))
-		return scn_error(ld, scn_node_pos(n), "out of memory");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"expect.pamt: %zu entries, expected 1..4096", count);
+	if (!(ex->pamt = tdxsim_scn_alloc(&ld->scn->arena, count * sizeof(*ex->pamt))))
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "out of memory");
 	ex->num_pamt = (unsigned)count;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return load_pamt_one(ld, n, ex->pamt);
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *e = scn_node(ld, n->data.sequence.items.start[i]);
+		yaml_node_t *e = tdxsim_scn_node(ld, n->data.sequence.items.start[i]);
 		if (!e || load_pamt_one(ld, e, &ex->pamt[i]))
 			return -1;
 	}
@@ -165,28 +167,32 @@ static int load_in_cmrs(struct scn_loader *ld, yaml_node_t *n, struct scn_expect
 {
 	static const char *const keys[] = {"base", "size", "is", NULL};
 	yaml_node_t *v;
-	ex->in_cmrs_pos = scn_node_pos(n);
-	if (scn_check_keys(ld, n, keys, "expect.in_cmrs"))
+	ex->in_cmrs_pos = tdxsim_scn_node_pos(n);
+	if (tdxsim_scn_check_keys(ld, n, keys, "expect.in_cmrs"))
 		return -1;
-	if (!(v = scn_map_get(ld, n, "base")) ||
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.base", &ex->cmr_base))
-		return ld->failed ? -1 : scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'base'");
-	if (!(v = scn_map_get(ld, n, "size")) ||
-	    scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.size", &ex->cmr_size))
-		return ld->failed ? -1 : scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'size'");
-	if (!(v = scn_map_get(ld, n, "is")))
+	if (!(v = tdxsim_scn_map_get(ld, n, "base")) ||
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.base", &ex->cmr_base))
+		return ld->failed
+			       ? -1
+			       : tdxsim_scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'base'");
+	if (!(v = tdxsim_scn_map_get(ld, n, "size")) ||
+	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.in_cmrs.size", &ex->cmr_size))
+		return ld->failed
+			       ? -1
+			       : tdxsim_scn_error(ld, ex->in_cmrs_pos, "expect.in_cmrs: missing key 'size'");
+	if (!(v = tdxsim_scn_map_get(ld, n, "is")))
 		return ld->failed ? -1
-				  : scn_error(ld, ex->in_cmrs_pos,
-					      "expect.in_cmrs: missing key 'is' (true or false)");
-	return scn_get_bool(ld, v, "expect.in_cmrs.is", &ex->in_cmrs);
+				  : tdxsim_scn_error(ld, ex->in_cmrs_pos,
+						     "expect.in_cmrs: missing key 'is' (true or false)");
+	return tdxsim_scn_get_bool(ld, v, "expect.in_cmrs.is", &ex->in_cmrs);
 }
 
-int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
+int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
 {
 	struct scn_expect *ex = &s->ex;
 	const char *keys[SCN_COUNT(expect_keys) + 1];
 	size_t nk = 0;
-	ex->pos = scn_node_pos(map);
+	ex->pos = tdxsim_scn_node_pos(map);
 	for (size_t i = 0; i < SCN_COUNT(expect_keys); i++)
 		if (expect_keys[i].kinds & (UINT32_C(1) << s->kind))
 			keys[nk++] = expect_keys[i].key;
@@ -200,67 +206,70 @@ int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s)
 			     i++)
 				if (!strcmp(expect_keys[i].key, (const char *)k->data.scalar.value) &&
 				    !(expect_keys[i].kinds & (UINT32_C(1) << s->kind)))
-					return scn_error(ld, scn_node_pos(k),
-							 "expect: '%s' does not apply to a %s step",
-							 expect_keys[i].key, scn_kind_name(s->kind));
+					return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+								"expect: '%s' does not apply to a %s step",
+								expect_keys[i].key,
+								tdxsim_scn_kind_name(s->kind));
 		}
 	}
-	if (scn_check_keys(ld, map, keys, "expect"))
+	if (tdxsim_scn_check_keys(ld, map, keys, "expect"))
 		return -1;
 	yaml_node_t *n;
-	if ((n = scn_map_get(ld, map, "status")) && load_status(ld, n, ex))
+	if ((n = tdxsim_scn_map_get(ld, map, "status")) && load_status(ld, n, ex))
 		return -1;
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
 		char what[24];
-		snprintf(what, sizeof(what), "expect.%s", scn_reg_names[i]);
-		if ((n = scn_map_get(ld, map, scn_reg_names[i])) &&
-		    scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->regs[i]))
+		snprintf(what, sizeof(what), "expect.%s", tdxsim_scn_reg_names[i]);
+		if ((n = tdxsim_scn_map_get(ld, map, tdxsim_scn_reg_names[i])) &&
+		    tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->regs[i]))
 			return -1;
 	}
 	/* Outputs a kind names itself (cpuid: eax..edx); place_image's PAs are not known in advance. */
-	const char *const *outs = s->kind == SCN_K_CPUID ? scn_kind_outputs(s->kind) : NULL;
+	const char *const *outs = s->kind == SCN_K_CPUID ? tdxsim_scn_kind_outputs(s->kind) : NULL;
 	for (int i = 0; outs && outs[i]; i++) {
 		char what[24];
 		snprintf(what, sizeof(what), "expect.%s", outs[i]);
-		if ((n = scn_map_get(ld, map, outs[i])) &&
-		    scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->outs[i]))
+		if ((n = tdxsim_scn_map_get(ld, map, outs[i])) &&
+		    tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, what, &ex->outs[i]))
 			return -1;
 	}
-	if ((n = scn_map_get(ld, map, "value")) &&
-	    scn_get_expr(ld, n, SCN_NS_VALUE, "expect.value", &ex->value))
+	if ((n = tdxsim_scn_map_get(ld, map, "value")) &&
+	    tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, "expect.value", &ex->value))
 		return -1;
-	if ((n = scn_map_get(ld, map, "result"))) {
+	if ((n = tdxsim_scn_map_get(ld, map, "result"))) {
 		ex->has_result = true;
-		ex->result_pos = scn_node_pos(n);
-		if (scn_get_enum(ld, n, s->kind == SCN_K_BRINGUP ? scn_errno_results : scn_lib_results,
-				 "expect.result", &ex->result))
+		ex->result_pos = tdxsim_scn_node_pos(n);
+		if (tdxsim_scn_get_enum(ld, n,
+					s->kind == SCN_K_BRINGUP ? tdxsim_scn_errno_results
+								 : tdxsim_scn_lib_results,
+					"expect.result", &ex->result))
 			return -1;
 	}
-	if ((n = scn_map_get(ld, map, "state"))) {
+	if ((n = tdxsim_scn_map_get(ld, map, "state"))) {
 		int64_t st;
-		ex->state_pos = scn_node_pos(n);
-		if (scn_get_enum(ld, n, scn_module_states, "expect.state", &st))
+		ex->state_pos = tdxsim_scn_node_pos(n);
+		if (tdxsim_scn_get_enum(ld, n, tdxsim_scn_module_states, "expect.state", &st))
 			return -1;
 		ex->state = (int16_t)st;
 	}
-	if ((n = scn_map_get(ld, map, "cycles")) && load_cycles(ld, n, ex))
+	if ((n = tdxsim_scn_map_get(ld, map, "cycles")) && load_cycles(ld, n, ex))
 		return -1;
-	if ((n = scn_map_get(ld, map, "mce")) && load_mce(ld, n, ex))
+	if ((n = tdxsim_scn_map_get(ld, map, "mce")) && load_mce(ld, n, ex))
 		return -1;
-	if ((n = scn_map_get(ld, map, "pamt")) && load_pamt(ld, n, ex))
+	if ((n = tdxsim_scn_map_get(ld, map, "pamt")) && load_pamt(ld, n, ex))
 		return -1;
-	if ((n = scn_map_get(ld, map, "in_cmrs")) && load_in_cmrs(ld, n, ex))
+	if ((n = tdxsim_scn_map_get(ld, map, "in_cmrs")) && load_in_cmrs(ld, n, ex))
 		return -1;
-	if ((n = scn_map_get(ld, map, "message"))) {
-		ex->message_pos = scn_node_pos(n);
-		if (scn_get_string(ld, n, "expect.message", &ex->message))
+	if ((n = tdxsim_scn_map_get(ld, map, "message"))) {
+		ex->message_pos = tdxsim_scn_node_pos(n);
+		if (tdxsim_scn_get_string(ld, n, "expect.message", &ex->message))
 			return -1;
 	}
-	if ((n = scn_map_get(ld, map, "tdmrs")) &&
-	    scn_get_expr(ld, n, SCN_NS_VALUE, "expect.tdmrs", &ex->tdmrs))
+	if ((n = tdxsim_scn_map_get(ld, map, "tdmrs")) &&
+	    tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, "expect.tdmrs", &ex->tdmrs))
 		return -1;
-	if ((n = scn_map_get(ld, map, "key_retries")) &&
-	    scn_get_expr(ld, n, SCN_NS_VALUE, "expect.key_retries", &ex->key_retries))
+	if ((n = tdxsim_scn_map_get(ld, map, "key_retries")) &&
+	    tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, "expect.key_retries", &ex->key_retries))
 		return -1;
 	return ld->failed ? -1 : 0;
 }

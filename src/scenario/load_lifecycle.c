@@ -11,13 +11,13 @@
 #include "tdxsim/cpu.h"
 #include "tdxsim/seamldr.h"
 
-int scn_parse_cpuid(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
+int tdxsim_scn_parse_cpuid(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
 {
-	if (scn_get_expr(ld, v, SCN_NS_VALUE, "cpuid", &s->u.cpuid.leaf) ||
-	    scn_get_key(ld, step, "subleaf", "cpuid", false, SCN_NS_VALUE, &s->u.cpuid.subleaf))
+	if (tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "cpuid", &s->u.cpuid.leaf) ||
+	    tdxsim_scn_get_key(ld, step, "subleaf", "cpuid", false, SCN_NS_VALUE, &s->u.cpuid.subleaf))
 		return -1;
-	return scn_const_max(ld, s->u.cpuid.leaf, UINT32_MAX, "cpuid") ||
-			       scn_const_max(ld, s->u.cpuid.subleaf, UINT32_MAX, "cpuid.subleaf")
+	return tdxsim_scn_const_max(ld, s->u.cpuid.leaf, UINT32_MAX, "cpuid") ||
+			       tdxsim_scn_const_max(ld, s->u.cpuid.subleaf, UINT32_MAX, "cpuid.subleaf")
 		       ? -1
 		       : 0;
 }
@@ -27,17 +27,17 @@ static int module_name(struct scn_loader *ld, yaml_node_t *n, int *out)
 	const char *text;
 	size_t len;
 	tdxsim_module_profile_t m;
-	if (scn_get_scalar(ld, n, "place_image.module", &text, &len))
+	if (tdxsim_scn_get_scalar(ld, n, "place_image.module", &text, &len))
 		return -1;
 	if (strlen(text) != len || !tdxsim_module_profile_by_name(text, &m))
-		return scn_error(ld, scn_node_pos(n),
-				 "place_image.module: unknown %.60s (expected 1.5.05, 1.5.06, 1.0 or next)",
-				 text);
+		return tdxsim_scn_error(
+			ld, tdxsim_scn_node_pos(n),
+			"place_image.module: unknown %.60s (expected 1.5.05, 1.5.06, 1.0 or next)", text);
 	*out = (int)m;
 	return 0;
 }
 
-bool scn_cpu_by_name(const char *name, int *out)
+bool tdxsim_scn_cpu_by_name(const char *name, int *out)
 {
 	tdxsim_cpu_profile_t c;
 	if (!tdxsim_cpu_profile_by_name(name, &c))
@@ -53,32 +53,33 @@ static int image_cpus(struct scn_loader *ld, struct scn_step *s, yaml_node_t *n)
 				       [TDXSIM_CPU_EMERALD_RAPIDS] = TDXSIM_FMS_EMERALD_RAPIDS,
 				       [TDXSIM_CPU_GRANITE_RAPIDS] = TDXSIM_FMS_GRANITE_RAPIDS};
 	if (n->type != YAML_SEQUENCE_NODE)
-		return scn_error(ld, scn_node_pos(n),
-				 "place_image.cpus: expected a list of CPU signatures or CPU names");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"place_image.cpus: expected a list of CPU signatures or CPU names");
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count > SCN_COUNT(s->u.image.cpus))
-		return scn_error(ld, scn_node_pos(n),
-				 "place_image.cpus: %zu CPUs, a sigstruct lists at most %zu", count,
-				 SCN_COUNT(s->u.image.cpus));
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"place_image.cpus: %zu CPUs, a sigstruct lists at most %zu", count,
+					SCN_COUNT(s->u.image.cpus));
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *e = scn_node(ld, n->data.sequence.items.start[i]);
+		yaml_node_t *e = tdxsim_scn_node(ld, n->data.sequence.items.start[i]);
 		int cpu;
 		if (!e)
 			return -1;
 		/* A CPU name stands for its signature (a profile this table lacks is an unknown name). */
 		if (e->type == YAML_SCALAR_NODE &&
 		    strlen((const char *)e->data.scalar.value) == e->data.scalar.length &&
-		    scn_cpu_by_name((const char *)e->data.scalar.value, &cpu) &&
+		    tdxsim_scn_cpu_by_name((const char *)e->data.scalar.value, &cpu) &&
 		    (size_t)cpu < SCN_COUNT(fms)) {
-			struct scn_expr *c = scn_alloc(&ld->scn->arena, sizeof(*c));
+			struct scn_expr *c = tdxsim_scn_alloc(&ld->scn->arena, sizeof(*c));
 			if (!c)
-				return scn_error(ld, scn_node_pos(e), "out of memory");
+				return tdxsim_scn_error(ld, tdxsim_scn_node_pos(e), "out of memory");
 			c->op = SCN_OP_CONST;
 			c->value = fms[cpu];
-			c->pos = scn_node_pos(e);
+			c->pos = tdxsim_scn_node_pos(e);
 			s->u.image.cpus[i] = c;
-		} else if (scn_get_expr(ld, e, SCN_NS_VALUE, "place_image.cpus[]", &s->u.image.cpus[i]) ||
-			   scn_const_max(ld, s->u.image.cpus[i], UINT32_MAX, "place_image.cpus[]")) {
+		} else if (tdxsim_scn_get_expr(ld, e, SCN_NS_VALUE, "place_image.cpus[]",
+					       &s->u.image.cpus[i]) ||
+			   tdxsim_scn_const_max(ld, s->u.image.cpus[i], UINT32_MAX, "place_image.cpus[]")) {
 			return -1;
 		}
 	}
@@ -86,7 +87,7 @@ static int image_cpus(struct scn_loader *ld, struct scn_step *s, yaml_node_t *n)
 	return 0;
 }
 
-int scn_parse_place_image(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
+int tdxsim_scn_parse_place_image(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
 {
 	static const char *const keys[] = {
 		"module",	"pages", "seam_svn", "module_hv", "min_update_hv", "num_handoff_pages",
@@ -106,36 +107,37 @@ int scn_parse_place_image(struct scn_loader *ld, struct scn_step *s, yaml_node_t
 	yaml_node_t *n;
 	int64_t scenario = 0;
 	s->u.image.no_downgrade = -1;
-	if (scn_check_keys(ld, v, keys, "place_image"))
+	if (tdxsim_scn_check_keys(ld, v, keys, "place_image"))
 		return -1;
-	if (!(n = scn_map_get(ld, v, "module")))
+	if (!(n = tdxsim_scn_map_get(ld, v, "module")))
 		return ld->failed
 			       ? -1
-			       : scn_error(ld, scn_node_pos(v),
-					   "place_image: missing key 'module' (1.5.05, 1.5.06, 1.0 or next)");
+			       : tdxsim_scn_error(
+					 ld, tdxsim_scn_node_pos(v),
+					 "place_image: missing key 'module' (1.5.05, 1.5.06, 1.0 or next)");
 	if (module_name(ld, n, &s->u.image.module))
 		return -1;
 	for (size_t i = 0; i < SCN_COUNT(exprs); i++) {
 		const struct scn_expr *e;
-		if (scn_get_key(ld, v, exprs[i].key, "place_image", false, SCN_NS_VALUE, exprs[i].e))
+		if (tdxsim_scn_get_key(ld, v, exprs[i].key, "place_image", false, SCN_NS_VALUE, exprs[i].e))
 			return -1;
 		e = *exprs[i].e;
 		if (scn_expr_is_const(e) && (e->value < exprs[i].min || e->value > exprs[i].max))
-			return scn_error(ld, e->pos,
-					 "place_image.%s: %llu is out of range (expected %llu..%llu)",
-					 exprs[i].key, (unsigned long long)e->value,
-					 (unsigned long long)exprs[i].min, (unsigned long long)exprs[i].max);
+			return tdxsim_scn_error(
+				ld, e->pos, "place_image.%s: %llu is out of range (expected %llu..%llu)",
+				exprs[i].key, (unsigned long long)e->value, (unsigned long long)exprs[i].min,
+				(unsigned long long)exprs[i].max);
 	}
-	if ((n = scn_map_get(ld, v, "no_downgrade"))) {
+	if ((n = tdxsim_scn_map_get(ld, v, "no_downgrade"))) {
 		bool b;
-		if (scn_get_bool(ld, n, "place_image.no_downgrade", &b))
+		if (tdxsim_scn_get_bool(ld, n, "place_image.no_downgrade", &b))
 			return -1;
 		s->u.image.no_downgrade = b;
 	}
-	if ((n = scn_map_get(ld, v, "cpus")) && image_cpus(ld, s, n))
+	if ((n = tdxsim_scn_map_get(ld, v, "cpus")) && image_cpus(ld, s, n))
 		return -1;
-	if ((n = scn_map_get(ld, v, "scenario")) &&
-	    scn_get_enum(ld, n, scenarios, "place_image.scenario", &scenario))
+	if ((n = tdxsim_scn_map_get(ld, v, "scenario")) &&
+	    tdxsim_scn_get_enum(ld, n, scenarios, "place_image.scenario", &scenario))
 		return -1;
 	s->u.image.load = scenario == 1;
 	return ld->failed ? -1 : 0;

@@ -12,13 +12,13 @@
 static int load_u32(struct scn_loader *ld, yaml_node_t *map, const char *key, uint64_t lo, uint64_t hi,
 		    uint32_t *out)
 {
-	yaml_node_t *n = scn_map_get(ld, map, key);
+	yaml_node_t *n = tdxsim_scn_map_get(ld, map, key);
 	uint64_t v;
 	char what[48];
 	snprintf(what, sizeof(what), "platform.%s", key);
 	if (!n)
 		return ld->failed ? -1 : 0;
-	if (scn_get_const(ld, n, lo, hi, what, &v))
+	if (tdxsim_scn_get_const(ld, n, lo, hi, what, &v))
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
@@ -38,28 +38,30 @@ static int load_ram(struct scn_loader *ld, yaml_node_t *seq, tdxsim_config_t *cf
 {
 	static const char *const keys[] = {"base", "size", "node", NULL};
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return scn_error(ld, scn_node_pos(seq),
-				 "platform.ram: expected a list of {base, size, node}");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(seq),
+					"platform.ram: expected a list of {base, size, node}");
 	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	if (n < 1 || n > TDXSIM_MAX_RAM_RANGES)
-		return scn_error(ld, scn_node_pos(seq), "platform.ram: %zu ranges, expected 1..%d", n,
-				 TDXSIM_MAX_RAM_RANGES);
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(seq),
+					"platform.ram: %zu ranges, expected 1..%d", n, TDXSIM_MAX_RAM_RANGES);
 	cfg->num_ram_ranges = (uint32_t)n;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *r = scn_node(ld, seq->data.sequence.items.start[i]), *v;
+		yaml_node_t *r = tdxsim_scn_node(ld, seq->data.sequence.items.start[i]), *v;
 		uint64_t base, size, node = 0;
-		if (!r || scn_check_keys(ld, r, keys, "platform.ram[]"))
+		if (!r || tdxsim_scn_check_keys(ld, r, keys, "platform.ram[]"))
 			return -1;
-		if (!(v = scn_map_get(ld, r, "base")))
-			return scn_error(ld, scn_node_pos(r), "platform.ram[%zu]: missing key 'base'", i);
-		if (scn_get_const(ld, v, 0, UINT64_MAX, "platform.ram[].base", &base))
+		if (!(v = tdxsim_scn_map_get(ld, r, "base")))
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(r),
+						"platform.ram[%zu]: missing key 'base'", i);
+		if (tdxsim_scn_get_const(ld, v, 0, UINT64_MAX, "platform.ram[].base", &base))
 			return -1;
-		if (!(v = scn_map_get(ld, r, "size")))
-			return scn_error(ld, scn_node_pos(r), "platform.ram[%zu]: missing key 'size'", i);
-		if (scn_get_const(ld, v, 1, UINT64_MAX, "platform.ram[].size", &size))
+		if (!(v = tdxsim_scn_map_get(ld, r, "size")))
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(r),
+						"platform.ram[%zu]: missing key 'size'", i);
+		if (tdxsim_scn_get_const(ld, v, 1, UINT64_MAX, "platform.ram[].size", &size))
 			return -1;
-		if ((v = scn_map_get(ld, r, "node")) &&
-		    scn_get_const(ld, v, 0, TDXSIM_MAX_PACKAGES - 1, "platform.ram[].node", &node))
+		if ((v = tdxsim_scn_map_get(ld, r, "node")) &&
+		    tdxsim_scn_get_const(ld, v, 0, TDXSIM_MAX_PACKAGES - 1, "platform.ram[].node", &node))
 			return -1;
 		cfg->ram[i] = (tdxsim_range_t){base, size, (uint32_t)node};
 	}
@@ -69,25 +71,28 @@ static int load_ram(struct scn_loader *ld, yaml_node_t *seq, tdxsim_config_t *cf
 static int load_msrs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *cfg)
 {
 	if (map->type != YAML_MAPPING_NODE)
-		return scn_error(ld, scn_node_pos(map), "platform.msrs: expected a mapping MSR: value");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(map),
+					"platform.msrs: expected a mapping MSR: value");
 	cfg->num_msr_overrides = 0;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = scn_node(ld, p->key), *v = k ? scn_node(ld, p->value) : NULL;
+		yaml_node_t *k = tdxsim_scn_node(ld, p->key), *v = k ? tdxsim_scn_node(ld, p->value) : NULL;
 		uint64_t msr, value;
-		if (!v || scn_get_const(ld, k, 0, UINT32_MAX, "platform.msrs key", &msr) ||
-		    scn_get_const(ld, v, 0, UINT64_MAX, "platform.msrs value", &value))
+		if (!v || tdxsim_scn_get_const(ld, k, 0, UINT32_MAX, "platform.msrs key", &msr) ||
+		    tdxsim_scn_get_const(ld, v, 0, UINT64_MAX, "platform.msrs value", &value))
 			return -1;
 		if (cfg->num_msr_overrides == SCN_COUNT(cfg->msr_overrides))
-			return scn_error(ld, scn_node_pos(k),
-					 "platform.msrs: at most %zu MSRs can be overridden",
-					 SCN_COUNT(cfg->msr_overrides));
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+						"platform.msrs: at most %zu MSRs can be overridden",
+						SCN_COUNT(cfg->msr_overrides));
 		if (!tdxsim_msr_name((uint32_t)msr))
-			return scn_error(ld, scn_node_pos(k), "platform.msrs: MSR 0x%llx is not modelled",
-					 (unsigned long long)msr);
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+						"platform.msrs: MSR 0x%llx is not modelled",
+						(unsigned long long)msr);
 		for (uint32_t i = 0; i < cfg->num_msr_overrides; i++)
 			if (cfg->msr_overrides[i].msr == msr)
-				return scn_error(ld, scn_node_pos(k), "platform.msrs: MSR 0x%llx given twice",
-						 (unsigned long long)msr);
+				return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+							"platform.msrs: MSR 0x%llx given twice",
+							(unsigned long long)msr);
 		cfg->msr_overrides[cfg->num_msr_overrides++] =
 			(struct tdxsim_msr_override){(uint32_t)msr, value};
 	}
@@ -133,15 +138,15 @@ static uint64_t *cost_field(tdxsim_costs_t *c, const char *name)
 static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *cfg)
 {
 	if (map->type != YAML_MAPPING_NODE)
-		return scn_error(ld, scn_node_pos(map),
-				 "platform.costs: expected a mapping LEAF-or-name: cycles");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(map),
+					"platform.costs: expected a mapping LEAF-or-name: cycles");
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = scn_node(ld, p->key), *v = k ? scn_node(ld, p->value) : NULL;
+		yaml_node_t *k = tdxsim_scn_node(ld, p->key), *v = k ? tdxsim_scn_node(ld, p->value) : NULL;
 		const char *name;
 		size_t len;
 		uint64_t cycles, leaf;
-		if (!v || scn_get_scalar(ld, k, "platform.costs key", &name, &len) ||
-		    scn_get_const(ld, v, 0, UINT64_C(1) << 48, "platform.costs value", &cycles))
+		if (!v || tdxsim_scn_get_scalar(ld, k, "platform.costs key", &name, &len) ||
+		    tdxsim_scn_get_const(ld, v, 0, UINT64_C(1) << 48, "platform.costs value", &cycles))
 			return -1;
 		uint64_t *field = strlen(name) == len ? cost_field(&cfg->costs, name) : NULL;
 		if (field) {
@@ -149,12 +154,12 @@ static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *
 			continue;
 		}
 		struct scn_expr *e;
-		if (scn_parse_expr(ld, name, len, scn_node_pos(k), false, SCN_NS_VALUE, &e))
+		if (tdxsim_scn_parse_expr(ld, name, len, tdxsim_scn_node_pos(k), false, SCN_NS_VALUE, &e))
 			return -1;
 		leaf = e->value;
 		if (!scn_expr_is_const(e) || leaf >= TDXSIM_NUM_LEAF_SLOTS)
-			return scn_error(
-				ld, scn_node_pos(k),
+			return tdxsim_scn_error(
+				ld, tdxsim_scn_node_pos(k),
 				"platform.costs: '%.60s' is neither a module leaf (0..127) nor one of "
 				"rejected_call, seamldr_call, seamldr_install_page, tdmr_init_chunk, "
 				"lp_init_ept_flush, key_program, config_per_tdmr, rdmsr, vmxon, vmxoff, "
@@ -170,16 +175,16 @@ static int load_errata(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *c
 	static const struct scn_enum errata[] = {
 		{"partial_write_poison", TDXSIM_ERRATUM_PARTIAL_WRITE_POISON}, {NULL, 0}};
 	cfg->errata = 0;
-	if (scn_scalar_is(n, "none"))
+	if (tdxsim_scn_scalar_is(n, "none"))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return scn_error(ld, scn_node_pos(n),
-				 "platform.errata: expected a list of errata (partial_write_poison) "
-				 "or none");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"platform.errata: expected a list of errata (partial_write_poison) "
+					"or none");
 	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-		yaml_node_t *e = scn_node(ld, *i);
+		yaml_node_t *e = tdxsim_scn_node(ld, *i);
 		int64_t bit;
-		if (!e || scn_get_enum(ld, e, errata, "platform.errata[]", &bit))
+		if (!e || tdxsim_scn_get_enum(ld, e, errata, "platform.errata[]", &bit))
 			return -1;
 		cfg->errata |= (uint32_t)bit;
 	}
@@ -194,7 +199,7 @@ static int load_module(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *c
 						  {"next", TDXSIM_MODULE_NEXT}, /* docs/lifecycle.md */
 						  {NULL, 0}};
 	int64_t v;
-	if (scn_get_enum(ld, n, modules, "platform.module", &v))
+	if (tdxsim_scn_get_enum(ld, n, modules, "platform.module", &v))
 		return -1;
 	cfg->module = (tdxsim_module_profile_t)v;
 	return 0;
@@ -207,43 +212,44 @@ static int load_cpu(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *cfg)
 	const char *text;
 	size_t len;
 	int cpu;
-	if (scn_get_scalar(ld, n, "platform.cpu", &text, &len))
+	if (tdxsim_scn_get_scalar(ld, n, "platform.cpu", &text, &len))
 		return -1;
-	if (strlen(text) == len && scn_cpu_by_name(text, &cpu)) {
+	if (strlen(text) == len && tdxsim_scn_cpu_by_name(text, &cpu)) {
 		/* The errata follow the CPU unless an errata: key says otherwise (cpu.h). */
 		cfg->cpu = (tdxsim_cpu_profile_t)cpu;
 		return 0;
 	}
-	const char *hint = scn_closest(text, names, SCN_COUNT(names));
-	return scn_error(ld, scn_node_pos(n),
-			 "platform.cpu: unknown CPU '%.60s'%s%s%s (expected sapphire-rapids, emerald-rapids, "
-			 "granite-rapids, or spr, emr, gnr)",
-			 text, hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	const char *hint = tdxsim_scn_closest(text, names, SCN_COUNT(names));
+	return tdxsim_scn_error(
+		ld, tdxsim_scn_node_pos(n),
+		"platform.cpu: unknown CPU '%.60s'%s%s%s (expected sapphire-rapids, emerald-rapids, "
+		"granite-rapids, or spr, emr, gnr)",
+		text, hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
 }
 
 static int load_pamt_entry_size(struct scn_loader *ld, yaml_node_t *n, tdxsim_config_t *cfg)
 {
 	uint64_t v;
 	if (n->type == YAML_SCALAR_NODE) {
-		if (scn_get_const(ld, n, 1, 256, "platform.pamt_entry_size", &v))
+		if (tdxsim_scn_get_const(ld, n, 1, 256, "platform.pamt_entry_size", &v))
 			return -1;
 		cfg->pamt_entry_size[0] = cfg->pamt_entry_size[1] = cfg->pamt_entry_size[2] = (uint16_t)v;
 		return 0;
 	}
 	if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top - n->data.sequence.items.start != 3)
-		return scn_error(ld, scn_node_pos(n),
-				 "platform.pamt_entry_size: expected one size or a list of three "
-				 "(4K, 2M, 1G)");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+					"platform.pamt_entry_size: expected one size or a list of three "
+					"(4K, 2M, 1G)");
 	for (int l = 0; l < 3; l++) {
-		yaml_node_t *e = scn_node(ld, n->data.sequence.items.start[l]);
-		if (!e || scn_get_const(ld, e, 1, 256, "platform.pamt_entry_size[]", &v))
+		yaml_node_t *e = tdxsim_scn_node(ld, n->data.sequence.items.start[l]);
+		if (!e || tdxsim_scn_get_const(ld, e, 1, 256, "platform.pamt_entry_size[]", &v))
 			return -1;
 		cfg->pamt_entry_size[l] = (uint16_t)v;
 	}
 	return 0;
 }
 
-int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
+int tdxsim_scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 {
 	static const char *const keys[] = {"shape",
 					   "packages",
@@ -266,12 +272,12 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 					   NULL};
 	tdxsim_config_t *cfg = &ld->scn->cfg;
 	yaml_node_t *n;
-	if (scn_check_keys(ld, map, keys, "platform"))
+	if (tdxsim_scn_check_keys(ld, map, keys, "platform"))
 		return -1;
-	if ((n = scn_map_get(ld, map, "shape"))) {
+	if ((n = tdxsim_scn_map_get(ld, map, "shape"))) {
 		static const struct scn_enum shapes[] = {{"16g", 0}, {"1t-holes", 1}, {"4t", 2}, {NULL, 0}};
 		int64_t v;
-		if (scn_get_enum(ld, n, shapes, "platform.shape", &v))
+		if (tdxsim_scn_get_enum(ld, n, shapes, "platform.shape", &v))
 			return -1;
 		host_tdx_shape(shapes[v].name, cfg);
 	}
@@ -285,40 +291,40 @@ int scn_load_platform(struct scn_loader *ld, yaml_node_t *map)
 	    load_u16(ld, map, "max_reserved_per_tdmr", 1, TDXSIM_TDMR_MAX_RESERVED,
 		     &cfg->max_reserved_per_tdmr))
 		return -1;
-	if ((n = scn_map_get(ld, map, "ram")) && load_ram(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "ram")) && load_ram(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "seamrr"))) {
+	if ((n = tdxsim_scn_map_get(ld, map, "seamrr"))) {
 		static const char *const rkeys[] = {"base", "size", NULL};
 		yaml_node_t *v;
-		if (scn_check_keys(ld, n, rkeys, "platform.seamrr"))
+		if (tdxsim_scn_check_keys(ld, n, rkeys, "platform.seamrr"))
 			return -1;
-		if ((v = scn_map_get(ld, n, "base")) &&
-		    scn_get_const(ld, v, 0, UINT64_MAX, "platform.seamrr.base", &cfg->seamrr_base))
+		if ((v = tdxsim_scn_map_get(ld, n, "base")) &&
+		    tdxsim_scn_get_const(ld, v, 0, UINT64_MAX, "platform.seamrr.base", &cfg->seamrr_base))
 			return -1;
-		if ((v = scn_map_get(ld, n, "size")) &&
-		    scn_get_const(ld, v, 1, UINT64_MAX, "platform.seamrr.size", &cfg->seamrr_size))
+		if ((v = tdxsim_scn_map_get(ld, n, "size")) &&
+		    tdxsim_scn_get_const(ld, v, 1, UINT64_MAX, "platform.seamrr.size", &cfg->seamrr_size))
 			return -1;
 	}
-	if ((n = scn_map_get(ld, map, "msrs")) && load_msrs(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "msrs")) && load_msrs(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "module")) && load_module(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "module")) && load_module(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "cpu")) && load_cpu(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "cpu")) && load_cpu(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "pamt_entry_size")) && load_pamt_entry_size(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "pamt_entry_size")) && load_pamt_entry_size(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "errata")) && load_errata(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "errata")) && load_errata(ld, n, cfg))
 		return -1;
-	if ((n = scn_map_get(ld, map, "trap_mode")) &&
-	    scn_get_bool(ld, n, "platform.trap_mode", &cfg->trap_mode))
+	if ((n = tdxsim_scn_map_get(ld, map, "trap_mode")) &&
+	    tdxsim_scn_get_bool(ld, n, "platform.trap_mode", &cfg->trap_mode))
 		return -1;
-	if ((n = scn_map_get(ld, map, "costs")) && load_costs(ld, n, cfg))
+	if ((n = tdxsim_scn_map_get(ld, map, "costs")) && load_costs(ld, n, cfg))
 		return -1;
 	if (ld->failed)
 		return -1;
 	char msg[200];
 	if (tdxsim_config_check(cfg, msg, sizeof(msg)))
-		return scn_error(ld, scn_node_pos(map), "platform: the library refuses this platform: %s",
-				 msg);
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(map),
+					"platform: the library refuses this platform: %s", msg);
 	return 0;
 }

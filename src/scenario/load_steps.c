@@ -32,32 +32,32 @@ static const char *const none[] = {NULL};
 static const char *const subleaf[] = {"subleaf", NULL};
 
 static const struct kind_desc kinds[] = {
-	{"seamcall", SCN_K_SEAMCALL, LP_KEY, true, true, regs_and_version, scn_parse_seamcall},
-	{"rdmsr", SCN_K_RDMSR, LP_KEY, true, true, none, scn_parse_expr_value},
+	{"seamcall", SCN_K_SEAMCALL, LP_KEY, true, true, regs_and_version, tdxsim_scn_parse_seamcall},
+	{"rdmsr", SCN_K_RDMSR, LP_KEY, true, true, none, tdxsim_scn_parse_expr_value},
 	{"vmxon", SCN_K_VMXON, LP_VALUE, false, false, none, NULL},
 	{"vmxoff", SCN_K_VMXOFF, LP_VALUE, false, false, none, NULL},
-	{"read", SCN_K_READ, LP_KEY_ONE, true, true, none, scn_parse_mem},
-	{"write", SCN_K_WRITE, LP_KEY_ONE, true, false, none, scn_parse_mem},
-	{"movdir64b", SCN_K_MOVDIR64B, LP_KEY_ONE, true, false, none, scn_parse_mem},
-	{"clflush", SCN_K_CLFLUSH, LP_KEY_ONE, true, false, none, scn_parse_mem},
+	{"read", SCN_K_READ, LP_KEY_ONE, true, true, none, tdxsim_scn_parse_mem},
+	{"write", SCN_K_WRITE, LP_KEY_ONE, true, false, none, tdxsim_scn_parse_mem},
+	{"movdir64b", SCN_K_MOVDIR64B, LP_KEY_ONE, true, false, none, tdxsim_scn_parse_mem},
+	{"clflush", SCN_K_CLFLUSH, LP_KEY_ONE, true, false, none, tdxsim_scn_parse_mem},
 	{"wbinvd", SCN_K_WBINVD, LP_VALUE, false, false, none, NULL},
-	{"sleep", SCN_K_SLEEP, LP_NONE, false, false, none, scn_parse_sleep},
-	{"hot_add", SCN_K_HOT_ADD, LP_NONE, false, false, none, scn_parse_range},
-	{"hot_remove", SCN_K_HOT_REMOVE, LP_NONE, false, false, none, scn_parse_range},
+	{"sleep", SCN_K_SLEEP, LP_NONE, false, false, none, tdxsim_scn_parse_sleep},
+	{"hot_add", SCN_K_HOT_ADD, LP_NONE, false, false, none, tdxsim_scn_parse_range},
+	{"hot_remove", SCN_K_HOT_REMOVE, LP_NONE, false, false, none, tdxsim_scn_parse_range},
 	{"lp_offline", SCN_K_LP_OFFLINE, LP_VALUE_ONE, false, false, none, NULL},
 	{"lp_online", SCN_K_LP_ONLINE, LP_VALUE_ONE, false, false, none, NULL},
-	{"inject", SCN_K_INJECT, LP_NONE, false, false, none, scn_parse_inject},
-	{"clear_injections", SCN_K_CLEAR_INJECTIONS, LP_NONE, false, false, none, scn_parse_flag},
-	{"bringup", SCN_K_BRINGUP, LP_NONE, false, false, none, scn_parse_bringup},
-	{"init_tdmrs", SCN_K_INIT_TDMRS, LP_KEY_ONE, false, false, none, scn_parse_init_tdmrs},
-	{"poke", SCN_K_POKE, LP_NONE, false, false, none, scn_parse_poke},
-	{"set", SCN_K_SET, LP_NONE, false, false, none, scn_parse_set},
-	{"assert", SCN_K_ASSERT, LP_NONE, false, false, none, scn_parse_assert},
-	{"cpuid", SCN_K_CPUID, LP_KEY, true, true, subleaf, scn_parse_cpuid},
-	{"place_image", SCN_K_PLACE_IMAGE, LP_NONE, false, true, none, scn_parse_place_image},
+	{"inject", SCN_K_INJECT, LP_NONE, false, false, none, tdxsim_scn_parse_inject},
+	{"clear_injections", SCN_K_CLEAR_INJECTIONS, LP_NONE, false, false, none, tdxsim_scn_parse_flag},
+	{"bringup", SCN_K_BRINGUP, LP_NONE, false, false, none, tdxsim_scn_parse_bringup},
+	{"init_tdmrs", SCN_K_INIT_TDMRS, LP_KEY_ONE, false, false, none, tdxsim_scn_parse_init_tdmrs},
+	{"poke", SCN_K_POKE, LP_NONE, false, false, none, tdxsim_scn_parse_poke},
+	{"set", SCN_K_SET, LP_NONE, false, false, none, tdxsim_scn_parse_set},
+	{"assert", SCN_K_ASSERT, LP_NONE, false, false, none, tdxsim_scn_parse_assert},
+	{"cpuid", SCN_K_CPUID, LP_KEY, true, true, subleaf, tdxsim_scn_parse_cpuid},
+	{"place_image", SCN_K_PLACE_IMAGE, LP_NONE, false, true, none, tdxsim_scn_parse_place_image},
 };
 
-const char *const *scn_kind_outputs(unsigned kind)
+const char *const *tdxsim_scn_kind_outputs(unsigned kind)
 {
 	static const char *const cpuid[] = {"eax", "ebx", "ecx", "edx", NULL};
 	/* What a host keeps of an image it was given: where it is, its size, and the page it
@@ -67,7 +67,7 @@ const char *const *scn_kind_outputs(unsigned kind)
 	return kind == SCN_K_CPUID ? cpuid : kind == SCN_K_PLACE_IMAGE ? image : NULL;
 }
 
-const char *scn_kind_name(unsigned kind)
+const char *tdxsim_scn_kind_name(unsigned kind)
 {
 	for (size_t i = 0; i < SCN_COUNT(kinds); i++)
 		if (kinds[i].kind == kind)
@@ -77,19 +77,19 @@ const char *scn_kind_name(unsigned kind)
 
 static int parse_lp(struct scn_loader *ld, struct scn_step *s, yaml_node_t *n, bool all, const char *what)
 {
-	if (scn_scalar_is(n, "random")) {
+	if (tdxsim_scn_scalar_is(n, "random")) {
 		s->lp_mode = SCN_LP_RANDOM;
 		return 0;
 	}
-	if (scn_scalar_is(n, "all")) {
+	if (tdxsim_scn_scalar_is(n, "all")) {
 		if (!all)
-			return scn_error(ld, scn_node_pos(n),
-					 "%s: 'all' is not possible here (a number or random)", what);
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+						"%s: 'all' is not possible here (a number or random)", what);
 		s->lp_mode = SCN_LP_ALL;
 		return 0;
 	}
 	s->lp_mode = SCN_LP_ONE;
-	return scn_get_expr(ld, n, SCN_NS_VALUE, what, &s->lp);
+	return tdxsim_scn_get_expr(ld, n, SCN_NS_VALUE, what, &s->lp);
 }
 
 /* A step without a kind key: name the key that was probably meant to be one. */
@@ -104,11 +104,11 @@ static int no_kind(struct scn_loader *ld, yaml_node_t *map, unsigned index)
 		off += (size_t)snprintf(all + off, sizeof(all) - off, "%s%s", i ? ", " : "", kinds[i].key);
 	}
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = scn_node(ld, p->key);
+		yaml_node_t *k = tdxsim_scn_node(ld, p->key);
 		if (!k)
 			return -1;
 		if (k->type != YAML_SCALAR_NODE)
-			return scn_error(ld, scn_node_pos(k), "step: keys must be plain names");
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k), "step: keys must be plain names");
 		const char *name = (const char *)k->data.scalar.value;
 		bool known = false;
 		for (size_t i = 0; common[i]; i++)
@@ -118,31 +118,33 @@ static int no_kind(struct scn_loader *ld, yaml_node_t *map, unsigned index)
 		known |= !strcmp(subleaf[0], name);
 		if (known)
 			continue;
-		const char *hint = scn_closest(name, list, SCN_COUNT(list));
-		return scn_error(ld, scn_node_pos(k),
-				 "steps[%u]: unknown step kind '%.60s'%s%s%s (expected one of: %s)", index,
-				 name, hint ? ", did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
-				 all);
+		const char *hint = tdxsim_scn_closest(name, list, SCN_COUNT(list));
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
+					"steps[%u]: unknown step kind '%.60s'%s%s%s (expected one of: %s)",
+					index, name, hint ? ", did you mean '" : "", hint ? hint : "",
+					hint ? "'?" : "", all);
 	}
-	return scn_error(ld, scn_node_pos(map), "steps[%u]: no step kind (expected one of: %s)", index, all);
+	return tdxsim_scn_error(ld, tdxsim_scn_node_pos(map), "steps[%u]: no step kind (expected one of: %s)",
+				index, all);
 }
 
 static int load_step(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s, unsigned index)
 {
-	s->pos = scn_node_pos(map);
+	s->pos = tdxsim_scn_node_pos(map);
 	s->ex.state = -1;
 	s->ex.mce = -1;
 	if (map->type != YAML_MAPPING_NODE)
-		return scn_error(ld, s->pos,
-				 "steps[%u]: expected a mapping with one step kind (seamcall, bringup, ...)",
-				 index);
+		return tdxsim_scn_error(
+			ld, s->pos,
+			"steps[%u]: expected a mapping with one step kind (seamcall, bringup, ...)", index);
 	const struct kind_desc *d = NULL;
 	for (size_t i = 0; i < SCN_COUNT(kinds); i++) {
-		if (!scn_map_get(ld, map, kinds[i].key))
+		if (!tdxsim_scn_map_get(ld, map, kinds[i].key))
 			continue;
 		if (d)
-			return scn_error(ld, s->pos, "steps[%u]: both '%s' and '%s': one kind per step",
-					 index, d->key, kinds[i].key);
+			return tdxsim_scn_error(ld, s->pos,
+						"steps[%u]: both '%s' and '%s': one kind per step", index,
+						d->key, kinds[i].key);
 		d = &kinds[i];
 	}
 	if (!d)
@@ -157,10 +159,10 @@ static int load_step(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s
 		keys[nk++] = "save";
 	for (size_t i = 0; d->extra[i]; i++)
 		keys[nk++] = d->extra[i];
-	if (scn_check_keys(ld, map, keys, d->key))
+	if (tdxsim_scn_check_keys(ld, map, keys, d->key))
 		return -1;
 	s->kind = d->kind;
-	yaml_node_t *v = scn_map_get(ld, map, d->key), *n;
+	yaml_node_t *v = tdxsim_scn_map_get(ld, map, d->key), *n;
 	if (!v)
 		return -1;
 	if (d->lp == LP_VALUE || d->lp == LP_VALUE_ONE) {
@@ -169,46 +171,46 @@ static int load_step(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s
 	} else if (d->parse && d->parse(ld, s, v, map)) {
 		return -1;
 	}
-	if ((n = scn_map_get(ld, map, "lp")) && parse_lp(ld, s, n, d->lp == LP_KEY, "lp"))
+	if ((n = tdxsim_scn_map_get(ld, map, "lp")) && parse_lp(ld, s, n, d->lp == LP_KEY, "lp"))
 		return -1;
-	if ((n = scn_map_get(ld, map, "repeat"))) {
+	if ((n = tdxsim_scn_map_get(ld, map, "repeat"))) {
 		uint64_t r;
-		if (scn_get_const(ld, n, 1, 100000000, "repeat", &r))
+		if (tdxsim_scn_get_const(ld, n, 1, 100000000, "repeat", &r))
 			return -1;
-		struct scn_expr *e = scn_alloc(&ld->scn->arena, sizeof(*e));
+		struct scn_expr *e = tdxsim_scn_alloc(&ld->scn->arena, sizeof(*e));
 		if (!e)
-			return scn_error(ld, scn_node_pos(n), "out of memory");
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "out of memory");
 		e->value = r;
 		s->repeat = e;
 	}
-	if ((n = scn_map_get(ld, map, "name")) && scn_get_string(ld, n, "name", &s->label))
+	if ((n = tdxsim_scn_map_get(ld, map, "name")) && tdxsim_scn_get_string(ld, n, "name", &s->label))
 		return -1;
 	s->named = s->label != NULL;
 	if (!s->label) {
 		const char *text = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
-		s->label = scn_sprintf(&ld->scn->arena, "%s%s%.80s", d->key, *text ? " " : "", text);
+		s->label = tdxsim_scn_sprintf(&ld->scn->arena, "%s%s%.80s", d->key, *text ? " " : "", text);
 	}
-	if ((n = scn_map_get(ld, map, "expect")) && scn_load_expect(ld, n, s))
+	if ((n = tdxsim_scn_map_get(ld, map, "expect")) && tdxsim_scn_load_expect(ld, n, s))
 		return -1;
 	/* Saved variables exist from the next step on. */
-	if ((n = scn_map_get(ld, map, "save")) && scn_parse_save(ld, s, n))
+	if ((n = tdxsim_scn_map_get(ld, map, "save")) && tdxsim_scn_parse_save(ld, s, n))
 		return -1;
 	return ld->failed ? -1 : 0;
 }
 
-int scn_load_steps(struct scn_loader *ld, yaml_node_t *seq)
+int tdxsim_scn_load_steps(struct scn_loader *ld, yaml_node_t *seq)
 {
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return scn_error(ld, scn_node_pos(seq), "steps: expected a list of steps");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(seq), "steps: expected a list of steps");
 	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	if (n > 100000)
-		return scn_error(ld, scn_node_pos(seq), "steps: %zu steps, at most 100000", n);
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(seq), "steps: %zu steps, at most 100000", n);
 	struct tdxsim_scenario *scn = ld->scn;
-	scn->steps = n ? scn_alloc(&scn->arena, n * sizeof(*scn->steps)) : NULL;
+	scn->steps = n ? tdxsim_scn_alloc(&scn->arena, n * sizeof(*scn->steps)) : NULL;
 	if (n && !scn->steps)
-		return scn_error(ld, scn_node_pos(seq), "out of memory");
+		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(seq), "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *m = scn_node(ld, seq->data.sequence.items.start[i]);
+		yaml_node_t *m = tdxsim_scn_node(ld, seq->data.sequence.items.start[i]);
 		if (!m || load_step(ld, m, &scn->steps[i], (unsigned)i))
 			return -1;
 	}

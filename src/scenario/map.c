@@ -23,7 +23,7 @@ static int rank(uint8_t t)
 	return t == SCN_MAP_UNCOVERED ? 0 : t == TDXSIM_PT_NDA ? 1 : t == TDXSIM_PT_RSVD ? 2 : 3;
 }
 
-void scn_map_snapshot(struct scn_run *r)
+void tdxsim_scn_map_snapshot(struct scn_run *r)
 {
 	struct scn_map *m = &r->res->map;
 	const tdxsim_config_t *cfg = &r->scn->cfg;
@@ -34,9 +34,9 @@ void scn_map_snapshot(struct scn_run *r)
 		m->num_ram = SCN_COUNT(m->ram);
 	m->num_cmr = cfg->num_ram_ranges;
 	memcpy(m->cmr, cfg->ram, m->num_cmr * sizeof(m->cmr[0]));
-	m->state = scn_enum_name(scn_module_states, tdxsim_module_state(r->sim));
+	m->state = tdxsim_scn_enum_name(tdxsim_scn_module_states, tdxsim_module_state(r->sim));
 	if (r->host_stage >= SCN_HOST_BUILT && r->host->num_tdmrs) {
-		m->tdmrs = scn_alloc(&r->res->arena, r->host->num_tdmrs * sizeof(*m->tdmrs));
+		m->tdmrs = tdxsim_scn_alloc(&r->res->arena, r->host->num_tdmrs * sizeof(*m->tdmrs));
 		if (m->tdmrs)
 			m->num_tdmrs = r->host->num_tdmrs;
 	}

@@ -83,12 +83,12 @@ static int find(const struct named *t, size_t n, const char *name, uint64_t *val
 	return -1;
 }
 
-bool scn_name_is_status(const char *name, uint64_t *value)
+bool tdxsim_scn_name_is_status(const char *name, uint64_t *value)
 {
 	return find(statuses, SCN_COUNT(statuses), name, value) == 0;
 }
 
-unsigned scn_field_array(const char *name, uint64_t *id)
+unsigned tdxsim_scn_field_array(const char *name, uint64_t *id)
 {
 	/* "MD_" is accepted in front of field names, as the generated constants spell them. */
 	if (!strncmp(name, "MD_", 3))
@@ -102,7 +102,7 @@ unsigned scn_field_array(const char *name, uint64_t *id)
 	return 0;
 }
 
-int scn_name_value(const char *name, enum scn_ns ns, uint64_t *value)
+int tdxsim_scn_name_value(const char *name, enum scn_ns ns, uint64_t *value)
 {
 	if (find(statuses, SCN_COUNT(statuses), name, value) == 0)
 		return 0;
@@ -111,7 +111,7 @@ int scn_name_value(const char *name, enum scn_ns ns, uint64_t *value)
 		*value = (uint64_t)leaf;
 		return 0;
 	}
-	if (scn_field_array(name, value))
+	if (tdxsim_scn_field_array(name, value))
 		return 0;
 	if (find(msrs, SCN_COUNT(msrs), name, value) == 0 || find(misc, SCN_COUNT(misc), name, value) == 0)
 		return 0;
@@ -122,17 +122,17 @@ int scn_name_value(const char *name, enum scn_ns ns, uint64_t *value)
 	return -1;
 }
 
-const char *scn_name_suggest(const char *name, enum scn_ns ns)
+const char *tdxsim_scn_name_suggest(const char *name, enum scn_ns ns)
 {
 	const char *best = NULL;
 	unsigned best_d = 3;
-#define TRY(s)                                                 \
-	do {                                                   \
-		unsigned d_ = scn_edit_distance(name, (s), 2); \
-		if (d_ < best_d) {                             \
-			best_d = d_;                           \
-			best = (s);                            \
-		}                                              \
+#define TRY(s)                                                        \
+	do {                                                          \
+		unsigned d_ = tdxsim_scn_edit_distance(name, (s), 2); \
+		if (d_ < best_d) {                                    \
+			best_d = d_;                                  \
+			best = (s);                                   \
+		}                                                     \
 	} while (0)
 	for (size_t i = 0; i < SCN_COUNT(statuses); i++)
 		TRY(statuses[i].name);
@@ -151,7 +151,7 @@ const char *scn_name_suggest(const char *name, enum scn_ns ns)
 	return best;
 }
 
-const struct scn_enum scn_lib_results[] = {
+const struct scn_enum tdxsim_scn_lib_results[] = {
 	{"ok", TDXSIM_OK},
 	{"invalid_arg", TDXSIM_ERR_INVALID_ARG},
 	{"no_memory", TDXSIM_ERR_NO_MEMORY},
@@ -168,7 +168,7 @@ const struct scn_enum scn_lib_results[] = {
 	{NULL, 0},
 };
 
-const struct scn_enum scn_errno_results[] = {
+const struct scn_enum tdxsim_scn_errno_results[] = {
 	{"ok", 0},
 	{"ENODEV", -ENODEV},
 	{"EIO", -EIO},
@@ -180,7 +180,7 @@ const struct scn_enum scn_errno_results[] = {
 	{NULL, 0},
 };
 
-const struct scn_enum scn_module_states[] = {
+const struct scn_enum tdxsim_scn_module_states[] = {
 	{"SYSINIT_PENDING", TDXSIM_SYSINIT_PENDING},
 	{"SYSINIT_DONE", TDXSIM_SYSINIT_DONE},
 	{"SYSCONFIG_DONE", TDXSIM_SYSCONFIG_DONE},
@@ -190,7 +190,7 @@ const struct scn_enum scn_module_states[] = {
 	{NULL, 0},
 };
 
-const struct scn_enum scn_stop_stages[] = {
+const struct scn_enum tdxsim_scn_stop_stages[] = {
 	{"all", HOST_TDX_RUN_ALL},
 	{"after_lp_init", HOST_TDX_STOP_AFTER_LP_INIT},
 	{"before_config", HOST_TDX_STOP_BEFORE_CONFIG},
@@ -199,14 +199,14 @@ const struct scn_enum scn_stop_stages[] = {
 	{NULL, 0},
 };
 
-const struct scn_enum scn_page_sizes[] = {
+const struct scn_enum tdxsim_scn_page_sizes[] = {
 	{"4K", TDXSIM_PS_4K},
 	{"2M", TDXSIM_PS_2M},
 	{"1G", TDXSIM_PS_1G},
 	{NULL, 0},
 };
 
-int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value)
+int tdxsim_scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value)
 {
 	for (; e->name; e++) {
 		if (!strcmp(e->name, name)) {
@@ -217,7 +217,7 @@ int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value)
 	return -1;
 }
 
-const char *scn_enum_name(const struct scn_enum *e, int64_t value)
+const char *tdxsim_scn_enum_name(const struct scn_enum *e, int64_t value)
 {
 	for (; e->name; e++)
 		if (e->value == value)
@@ -225,7 +225,7 @@ const char *scn_enum_name(const struct scn_enum *e, int64_t value)
 	return "?";
 }
 
-void scn_enum_list(const struct scn_enum *e, char *buf, size_t len)
+void tdxsim_scn_enum_list(const struct scn_enum *e, char *buf, size_t len)
 {
 	size_t off = 0;
 	buf[0] = 0;
@@ -237,7 +237,7 @@ void scn_enum_list(const struct scn_enum *e, char *buf, size_t len)
 	}
 }
 
-const char *scn_call_name(uint64_t rax)
+const char *tdxsim_scn_call_name(uint64_t rax)
 {
 	/* RAX bit 63 goes to the loader, which compares all of RAX (docs/lifecycle.md section 5):
 	 * leaf bits 15:0 would name an unrelated module leaf (0 is TDH.VP.ENTER). */
@@ -248,27 +248,27 @@ const char *scn_call_name(uint64_t rax)
 	return tdxsim_leaf_name((uint32_t)(rax & TDXSIM_LEAF_MASK));
 }
 
-const char *const scn_reg_names[SCN_NUM_REGS] = {"rcx", "rdx", "r8",  "r9",  "r10", "r11", "r12",
-						 "r13", "r14", "r15", "rbx", "rdi", "rsi"};
+const char *const tdxsim_scn_reg_names[SCN_NUM_REGS] = {"rcx", "rdx", "r8",  "r9",  "r10", "r11", "r12",
+							"r13", "r14", "r15", "rbx", "rdi", "rsi"};
 
-int scn_reg_index(const char *name)
+int tdxsim_scn_reg_index(const char *name)
 {
 	for (int i = 0; i < SCN_NUM_REGS; i++)
-		if (!strcmp(scn_reg_names[i], name))
+		if (!strcmp(tdxsim_scn_reg_names[i], name))
 			return i;
 	return -1;
 }
 
-uint64_t *scn_reg_ptr(tdxsim_regs_t *regs, int index)
+uint64_t *tdxsim_scn_reg_ptr(tdxsim_regs_t *regs, int index)
 {
-	/* tdxsim_regs_t is thirteen uint64_t in scn_reg_names order (tdx_module_args order). */
+	/* tdxsim_regs_t is thirteen uint64_t in tdxsim_scn_reg_names order (tdx_module_args order). */
 	uint64_t *r[SCN_NUM_REGS] = {&regs->rcx, &regs->rdx, &regs->r8,	 &regs->r9,  &regs->r10,
 				     &regs->r11, &regs->r12, &regs->r13, &regs->r14, &regs->r15,
 				     &regs->rbx, &regs->rdi, &regs->rsi};
 	return r[index];
 }
 
-const char *scn_status_str(uint64_t status, char *buf, size_t len)
+const char *tdxsim_scn_status_str(uint64_t status, char *buf, size_t len)
 {
 	char name[96];
 	tdxsim_status_name(status, name, sizeof(name));

@@ -16,15 +16,13 @@ struct scn_parser {
 };
 
 /* Records an error at the current character and returns -1. */
-int scn_perr(struct scn_parser *p, const char *fmt, ...) SCN_FMT(2, 3);
-void scn_skip_ws(struct scn_parser *p);
-bool scn_peek(struct scn_parser *p, const char *tok);	/* next token is @tok (blanks skipped) */
-bool scn_accept(struct scn_parser *p, const char *tok); /* ... and consume it */
-struct scn_expr *scn_node_new(struct scn_parser *p, uint8_t op, uint64_t value);
+int tdxsim_scn_perr(struct scn_parser *p, const char *fmt, ...) SCN_FMT(2, 3);
+bool tdxsim_scn_peek(struct scn_parser *p, const char *tok);   /* next token is @tok (blanks skipped) */
+bool tdxsim_scn_accept(struct scn_parser *p, const char *tok); /* ... and consume it */
+struct scn_expr *tdxsim_scn_node_new(struct scn_parser *p, uint8_t op, uint64_t value);
 /* A name ([A-Za-z_][A-Za-z0-9_]*, with '.' if @dots) into @buf; returns its full length. */
-size_t scn_scan_word(struct scn_parser *p, char *buf, size_t cap, bool dots);
-struct scn_expr *scn_parse_index(struct scn_parser *p);	 /* '[' expression ']' */
-struct scn_expr *scn_parse_or(struct scn_parser *p);	 /* a whole expression */
-struct scn_expr *scn_parse_symbol(struct scn_parser *p); /* '$' ... (expr_sym.c) */
+size_t tdxsim_scn_scan_word(struct scn_parser *p, char *buf, size_t cap, bool dots);
+struct scn_expr *tdxsim_scn_parse_index(struct scn_parser *p);	/* '[' expression ']' */
+struct scn_expr *tdxsim_scn_parse_symbol(struct scn_parser *p); /* '$' ... (expr_sym.c) */
 
 #endif

@@ -13,7 +13,7 @@
 
 #define MAX_EVENTS (UINT32_C(1) << 21) /* a trace beyond this is truncated, and says so */
 
-int scn_run_error(struct scn_run *r, const char *fmt, ...)
+int tdxsim_scn_run_error(struct scn_run *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -22,7 +22,7 @@ int scn_run_error(struct scn_run *r, const char *fmt, ...)
 	return -1;
 }
 
-uint64_t scn_rng_next(struct scn_run *r)
+uint64_t tdxsim_scn_rng_next(struct scn_run *r)
 {
 	/* splitmix64: small, fast, and the same sequence everywhere for a given seed. */
 	uint64_t z = (r->rng += UINT64_C(0x9E3779B97F4A7C15));
@@ -31,12 +31,12 @@ uint64_t scn_rng_next(struct scn_run *r)
 	return z ^ (z >> 31);
 }
 
-int scn_budget(struct scn_run *r)
+int tdxsim_scn_budget(struct scn_run *r)
 {
 	if (r->opts.max_calls && ++r->calls > r->opts.max_calls) {
 		r->budget_exhausted = true;
-		return scn_run_error(r, "call budget of %llu exhausted",
-				     (unsigned long long)r->opts.max_calls);
+		return tdxsim_scn_run_error(r, "call budget of %llu exhausted",
+					    (unsigned long long)r->opts.max_calls);
 	}
 	return 0;
 }
@@ -91,7 +91,7 @@ static void on_call(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user)
 	struct scn_event *e = new_event(r);
 	if (!e)
 		return;
-	const char *name = scn_call_name(rec->rax);
+	const char *name = tdxsim_scn_call_name(rec->rax);
 	*e = (struct scn_event){.type = SCN_EV_CALL,
 				.lp = rec->lp,
 				.ts = rec->tsc_start,
@@ -105,8 +105,8 @@ static void on_call(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user)
 	set_regs(e->out, &rec->out);
 }
 
-void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
-		    const char *note)
+void tdxsim_scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur,
+			   const char *name, const char *note)
 {
 	struct scn_event *e = new_event(r);
 	if (e)
@@ -114,10 +114,10 @@ void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, u
 			.type = type, .lp = lp, .ts = ts, .dur = dur, .name = name, .note = note};
 }
 
-void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note)
+void tdxsim_scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note)
 {
 	uint64_t ts = tdxsim_lp_cycles(r->sim, lp == UINT32_MAX ? 0 : lp);
-	scn_trace_span(r, SCN_EV_INSTANT, lp, ts, 0, name, note);
+	tdxsim_scn_trace_span(r, SCN_EV_INSTANT, lp, ts, 0, name, note);
 }
 
 static void on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user)
@@ -129,8 +129,8 @@ static void on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user)
 	char note[96];
 	snprintf(note, sizeof(note), "addr 0x%llx, MCi_STATUS 0x%llx", (unsigned long long)mce->addr,
 		 (unsigned long long)mce->status);
-	scn_trace_span(r, SCN_EV_MCE, mce->lp, mce->tsc, 0, "machine check",
-		       scn_strndup(&r->res->arena, note, strlen(note)));
+	tdxsim_scn_trace_span(r, SCN_EV_MCE, mce->lp, mce->tsc, 0, "machine check",
+			      tdxsim_scn_strndup(&r->res->arena, note, strlen(note)));
 }
 
 /* Runs the step's executor once on each LP it names; stops at the first failing execution. */
@@ -140,29 +140,30 @@ static int execute(struct scn_run *r, const struct scn_step *s, uint64_t iterati
 	if (s->lp_mode == SCN_LP_ALL) {
 		last = n - 1;
 	} else if (s->lp_mode == SCN_LP_RANDOM) {
-		first = last = (uint32_t)(scn_rng_next(r) % n);
+		first = last = (uint32_t)(tdxsim_scn_rng_next(r) % n);
 	} else if (s->lp_mode == SCN_LP_ONE && s->lp) {
 		uint64_t lp;
-		if (scn_eval(r, s->lp, &lp))
+		if (tdxsim_scn_eval(r, s->lp, &lp))
 			return -1;
 		if (lp >= n)
-			return scn_run_error(r, "LP %llu does not exist (the platform has %u)",
-					     (unsigned long long)lp, n);
+			return tdxsim_scn_run_error(r, "LP %llu does not exist (the platform has %u)",
+						    (unsigned long long)lp, n);
 		first = last = (uint32_t)lp;
 	}
 	for (uint32_t lp = first; lp <= last; lp++) {
 		struct scn_obs obs = {0};
-		scn_buf_reset(&r->detail);
-		if (scn_executor(s->kind)(r, s, lp, &obs))
+		tdxsim_scn_buf_reset(&r->detail);
+		if (tdxsim_scn_executor(s->kind)(r, s, lp, &obs))
 			return -1;
 		size_t before = r->why.len;
-		scn_check_expect(r, s, &obs);
+		tdxsim_scn_check_expect(r, s, &obs);
 		if (r->why.len != before) {
 			if (repeat > 1 || first != last) {
 				/* Say which of the executions failed. */
 				uint64_t per = last - first + 1, k = iteration * per + (lp - first) + 1;
-				scn_buf_printf(&r->detail, " (execution %llu of %llu, LP %u)",
-					       (unsigned long long)k, (unsigned long long)(repeat * per), lp);
+				tdxsim_scn_buf_printf(&r->detail, " (execution %llu of %llu, LP %u)",
+						      (unsigned long long)k,
+						      (unsigned long long)(repeat * per), lp);
 			}
 			return 1;
 		}
@@ -171,7 +172,7 @@ static int execute(struct scn_run *r, const struct scn_step *s, uint64_t iterati
 			r->vars[sv->var] = sv->reg == SCN_SAVE_STATUS  ? obs.status
 					   : sv->reg == SCN_SAVE_VALUE ? obs.value
 					   : sv->reg < 0	       ? obs.outs[SCN_SAVE_OUT(0) - sv->reg]
-								       : *scn_reg_ptr(&obs.regs, sv->reg);
+							 : *tdxsim_scn_reg_ptr(&obs.regs, sv->reg);
 		}
 	}
 	return 0;
@@ -182,14 +183,14 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 	const struct scn_step *s = &r->scn->steps[index];
 	uint32_t n = tdxsim_num_lps(r->sim);
 	/* The result outlives the scenario: it keeps its own copy of the label. */
-	const char *label = scn_strndup(&r->res->arena, s->label, strlen(s->label));
+	const char *label = tdxsim_scn_strndup(&r->res->arena, s->label, strlen(s->label));
 	*out = (struct scn_outcome){.verdict = SCN_PASS,
 				    .index = index + 1,
 				    .pos = s->pos,
 				    .label = label ? label : "",
 				    .named = s->named};
-	scn_buf_reset(&r->why);
-	scn_buf_reset(&r->detail);
+	tdxsim_scn_buf_reset(&r->why);
+	tdxsim_scn_buf_reset(&r->detail);
 	r->err[0] = 0;
 	r->mces = 0;
 	for (uint32_t lp = 0; lp < n; lp++)
@@ -199,9 +200,9 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 	for (uint64_t it = 0; it < repeat && rc == 0; it++)
 		rc = execute(r, s, it, repeat);
 	if (rc == 0 && s->lp_mode == SCN_LP_ALL && n > 1)
-		scn_buf_printf(&r->detail, " (on each of the %u LPs; the last shown)", n);
+		tdxsim_scn_buf_printf(&r->detail, " (on each of the %u LPs; the last shown)", n);
 	if (rc == 0 && repeat > 1)
-		scn_buf_printf(&r->detail, " (x%llu)", (unsigned long long)repeat);
+		tdxsim_scn_buf_printf(&r->detail, " (x%llu)", (unsigned long long)repeat);
 	uint64_t cycles = 0;
 	for (uint32_t lp = 0; lp < n; lp++) {
 		uint64_t now = tdxsim_lp_cycles(r->sim, lp), d = now - r->lp_start[lp];
@@ -210,28 +211,30 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 			out->lp = lp;
 		}
 		if (d)
-			scn_trace_span(
-				r, SCN_EV_STEP, lp, r->lp_start[lp], d, out->label,
-				scn_sprintf(&r->res->arena, "step %u, line %u", index + 1, s->pos.line));
+			tdxsim_scn_trace_span(r, SCN_EV_STEP, lp, r->lp_start[lp], d, out->label,
+					      tdxsim_scn_sprintf(&r->res->arena, "step %u, line %u",
+								 index + 1, s->pos.line));
 	}
 	out->cycles = cycles;
 	if (rc < 0) {
 		out->verdict = SCN_ERROR;
-		scn_buf_printf(&r->why, "%s:%u:%u: %s\n", r->scn->file, s->pos.line, s->pos.col, r->err);
+		tdxsim_scn_buf_printf(&r->why, "%s:%u:%u: %s\n", r->scn->file, s->pos.line, s->pos.col,
+				      r->err);
 	} else {
 		if (rc == 0)
-			scn_check_cycles(r, s, cycles);
+			tdxsim_scn_check_cycles(r, s, cycles);
 		char msg[256];
 		if (r->scn->check_invariants && tdxsim_check_invariants(r->sim, msg, sizeof(msg)))
-			scn_buf_printf(&r->why, "%s:%u:%u: library invariant broken after this step: %s\n",
-				       r->scn->file, s->pos.line, s->pos.col, msg);
+			tdxsim_scn_buf_printf(&r->why,
+					      "%s:%u:%u: library invariant broken after this step: %s\n",
+					      r->scn->file, s->pos.line, s->pos.col, msg);
 		if (r->why.len)
 			out->verdict = SCN_FAIL;
 	}
 	struct scn_arena *a = &r->res->arena;
-	out->detail = scn_strndup(a, scn_buf_str(&r->detail), r->detail.len);
+	out->detail = tdxsim_scn_strndup(a, tdxsim_scn_buf_str(&r->detail), r->detail.len);
 	if (r->why.len)
-		out->why = scn_strndup(a, r->why.data, r->why.len);
+		out->why = tdxsim_scn_strndup(a, r->why.data, r->why.len);
 }
 
 static struct tdxsim_scenario_result *new_result(const struct tdxsim_scenario *scn, uint64_t seed)
@@ -240,9 +243,10 @@ static struct tdxsim_scenario_result *new_result(const struct tdxsim_scenario *s
 	if (!res)
 		return NULL;
 	res->seed = seed;
-	res->file = scn_strndup(&res->arena, scn->file, strlen(scn->file));
-	res->name = scn_strndup(&res->arena, scn->name, strlen(scn->name));
-	res->steps = scn_alloc(&res->arena, (scn->num_steps ? scn->num_steps : 1) * sizeof(*res->steps));
+	res->file = tdxsim_scn_strndup(&res->arena, scn->file, strlen(scn->file));
+	res->name = tdxsim_scn_strndup(&res->arena, scn->name, strlen(scn->name));
+	res->steps =
+		tdxsim_scn_alloc(&res->arena, (scn->num_steps ? scn->num_steps : 1) * sizeof(*res->steps));
 	if (!res->file || !res->name || !res->steps) {
 		tdxsim_scenario_result_free(res);
 		return NULL;
@@ -254,10 +258,10 @@ static struct tdxsim_scenario_result *new_result(const struct tdxsim_scenario *s
 static void skip_rest(struct scn_run *r, unsigned from, const char *why)
 {
 	struct tdxsim_scenario_result *res = r->res;
-	res->setup_error = scn_strndup(&res->arena, why, strlen(why));
+	res->setup_error = tdxsim_scn_strndup(&res->arena, why, strlen(why));
 	for (unsigned i = from; i < res->num_steps; i++) {
 		const struct scn_step *s = &r->scn->steps[i];
-		const char *label = scn_strndup(&res->arena, s->label, strlen(s->label));
+		const char *label = tdxsim_scn_strndup(&res->arena, s->label, strlen(s->label));
 		res->steps[i] = (struct scn_outcome){.verdict = SCN_SKIPPED,
 						     .index = i + 1,
 						     .pos = s->pos,
@@ -288,7 +292,7 @@ static void run_all(struct scn_run *r)
 		tdxsim_set_call_observer(r->sim, on_call, r);
 	uint32_t n = tdxsim_num_lps(r->sim);
 	res->num_lps = n;
-	res->lp_package = scn_alloc(&res->arena, n * sizeof(*res->lp_package));
+	res->lp_package = tdxsim_scn_alloc(&res->arena, n * sizeof(*res->lp_package));
 	r->lp_start = calloc(n, sizeof(*r->lp_start));
 	r->host = calloc(1, sizeof(*r->host));
 	r->vars = calloc(scn->num_vars ? scn->num_vars : 1, sizeof(*r->vars));
@@ -304,7 +308,7 @@ static void run_all(struct scn_run *r)
 		}
 	}
 	if (r->opts.record_map)
-		scn_map_snapshot(r);
+		tdxsim_scn_map_snapshot(r);
 }
 
 void tdxsim_scenario_run_opts_init(tdxsim_scenario_run_opts_t *opts)
@@ -347,8 +351,8 @@ tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn, const tdxsim_scen
 	free(r.lp_start);
 	free(r.host);
 	free(r.vars);
-	scn_buf_free(&r.why);
-	scn_buf_free(&r.detail);
+	tdxsim_scn_buf_free(&r.why);
+	tdxsim_scn_buf_free(&r.detail);
 	*out = res;
 	return TDXSIM_OK;
 }
@@ -374,6 +378,6 @@ void tdxsim_scenario_result_free(tdxsim_scenario_result_t *res)
 	if (!res)
 		return;
 	free(res->events);
-	scn_arena_free(&res->arena);
+	tdxsim_scn_arena_free(&res->arena);
 	free(res);
 }

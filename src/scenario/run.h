@@ -86,7 +86,7 @@ struct scn_obs {
 	tdxsim_regs_t regs;
 	uint64_t value;
 	int64_t result;
-	uint64_t outs[SCN_MAX_OUTS]; /* the kind's named outputs (scn_kind_outputs) */
+	uint64_t outs[SCN_MAX_OUTS]; /* the kind's named outputs (tdxsim_scn_kind_outputs) */
 };
 
 /* Stages the bring-up macro reached: which host symbols are meaningful. */
@@ -112,26 +112,26 @@ struct scn_run {
 	uint64_t *lp_start;
 };
 
-int scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
-uint64_t scn_rng_next(struct scn_run *r);
+int tdxsim_scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
+uint64_t tdxsim_scn_rng_next(struct scn_run *r);
 /* Counts one call against the budget; returns -1 (and sets the error) once exhausted. */
-int scn_budget(struct scn_run *r);
+int tdxsim_scn_budget(struct scn_run *r);
 
 /* Trace events. SEAMCALLs are recorded by the call observer (run.c), whoever issues them: a
  * step or the host code behind a macro step. */
-void scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
-void scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur, const char *name,
-		    const char *note);
+void tdxsim_scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
+void tdxsim_scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur,
+			   const char *name, const char *note);
 
 /* One executor per step kind (run_steps.c, run_platform.c): runs the step once on @lp. */
 typedef int (*scn_exec_fn)(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
-scn_exec_fn scn_executor(unsigned kind);
+scn_exec_fn tdxsim_scn_executor(unsigned kind);
 
 /* Checks @s's expectations against @obs and the simulator; failures go to r->why. */
-void scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);
-void scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles);
+void tdxsim_scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);
+void tdxsim_scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles);
 
 /* map.c: snapshot of the memory map at the end of a run. */
-void scn_map_snapshot(struct scn_run *r);
+void tdxsim_scn_map_snapshot(struct scn_run *r);
 
 #endif

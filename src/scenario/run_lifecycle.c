@@ -16,26 +16,27 @@
 
 #define PAGE 4096u
 
-int scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
+int tdxsim_scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
 	uint64_t leaf, sub = 0;
 	tdxsim_cpuid_regs_t c = {0};
-	if (scn_eval(r, s->u.cpuid.leaf, &leaf) ||
-	    (s->u.cpuid.subleaf && scn_eval(r, s->u.cpuid.subleaf, &sub)))
+	if (tdxsim_scn_eval(r, s->u.cpuid.leaf, &leaf) ||
+	    (s->u.cpuid.subleaf && tdxsim_scn_eval(r, s->u.cpuid.subleaf, &sub)))
 		return -1;
 	if (leaf > UINT32_MAX || sub > UINT32_MAX)
-		return scn_run_error(r, "cpuid: leaf 0x%llx, subleaf 0x%llx: both are 32 bits",
-				     (unsigned long long)leaf, (unsigned long long)sub);
-	if (scn_budget(r))
+		return tdxsim_scn_run_error(r, "cpuid: leaf 0x%llx, subleaf 0x%llx: both are 32 bits",
+					    (unsigned long long)leaf, (unsigned long long)sub);
+	if (tdxsim_scn_budget(r))
 		return -1;
 	obs->has_result = true;
 	obs->result = tdxsim_cpuid(r->sim, lp, (uint32_t)leaf, (uint32_t)sub, &c);
-	scn_buf_printf(&r->detail, "CPUID 0x%llx", (unsigned long long)leaf);
+	tdxsim_scn_buf_printf(&r->detail, "CPUID 0x%llx", (unsigned long long)leaf);
 	if (s->u.cpuid.subleaf)
-		scn_buf_printf(&r->detail, " subleaf %llu", (unsigned long long)sub);
-	scn_buf_printf(&r->detail, " on LP %u", lp);
+		tdxsim_scn_buf_printf(&r->detail, " subleaf %llu", (unsigned long long)sub);
+	tdxsim_scn_buf_printf(&r->detail, " on LP %u", lp);
 	if (obs->result != TDXSIM_OK) {
-		scn_buf_printf(&r->detail, ": %s", scn_enum_name(scn_lib_results, obs->result));
+		tdxsim_scn_buf_printf(&r->detail, ": %s",
+				      tdxsim_scn_enum_name(tdxsim_scn_lib_results, obs->result));
 		return 0;
 	}
 	obs->has_outs = true;
@@ -43,8 +44,8 @@ int scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, str
 	obs->outs[1] = c.ebx;
 	obs->outs[2] = c.ecx;
 	obs->outs[3] = c.edx;
-	scn_buf_printf(&r->detail, ": eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x", c.eax, c.ebx, c.ecx,
-		       c.edx);
+	tdxsim_scn_buf_printf(&r->detail, ": eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x", c.eax, c.ebx,
+			      c.ecx, c.edx);
 	return 0;
 }
 
@@ -54,12 +55,12 @@ static int field(struct scn_run *r, const struct scn_expr *e, const char *what, 
 {
 	if (!e)
 		return 0;
-	if (scn_eval(r, e, out))
+	if (tdxsim_scn_eval(r, e, out))
 		return -1;
 	if (*out < lo || *out > hi)
-		return scn_run_error(r, "place_image.%s: %llu, expected %llu..%llu", what,
-				     (unsigned long long)*out, (unsigned long long)lo,
-				     (unsigned long long)hi);
+		return tdxsim_scn_run_error(r, "place_image.%s: %llu, expected %llu..%llu", what,
+					    (unsigned long long)*out, (unsigned long long)lo,
+					    (unsigned long long)hi);
 	return 0;
 }
 
@@ -111,7 +112,7 @@ static void fill_params(struct scn_run *r, uint64_t image, uint64_t params_pa, b
 	outs[4] = mod_pa;
 }
 
-int scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
+int tdxsim_scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
 	tdxsim_blob_opts_t o;
 	uint64_t pa = 0, len = 0, params = 0;
@@ -119,10 +120,10 @@ int scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t l
 		return -1;
 	/* Each page is memory a fuzzed scenario could multiply: count them against the budget. */
 	for (uint32_t i = 0; i < o.num_module_pages + 3; i++)
-		if (scn_budget(r))
+		if (tdxsim_scn_budget(r))
 			return -1;
-	scn_buf_printf(&r->detail, "image of module %s, %u module page(s)",
-		       tdxsim_module_profile_name(o.module), o.num_module_pages);
+	tdxsim_scn_buf_printf(&r->detail, "image of module %s, %u module page(s)",
+			      tdxsim_module_profile_name(o.module), o.num_module_pages);
 	obs->has_result = true;
 	obs->result = tdxsim_blob_place(r->sim, &o, &pa, &len);
 	if (obs->result == TDXSIM_OK) {
@@ -131,7 +132,8 @@ int scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t l
 			tdxsim_phys_free(r->sim, pa, len);
 	}
 	if (obs->result != TDXSIM_OK) {
-		scn_buf_printf(&r->detail, ": %s", scn_enum_name(scn_lib_results, obs->result));
+		tdxsim_scn_buf_printf(&r->detail, ": %s",
+				      tdxsim_scn_enum_name(tdxsim_scn_lib_results, obs->result));
 		return 0;
 	}
 	obs->has_outs = true;
@@ -139,8 +141,8 @@ int scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t l
 	obs->outs[1] = pa;
 	obs->outs[2] = len;
 	fill_params(r, pa, params, s->u.image.load, obs->outs);
-	scn_buf_printf(&r->detail, " at 0x%llx (%llu KiB); SEAMLDR_PARAMS (%s) at 0x%llx",
-		       (unsigned long long)pa, (unsigned long long)(len >> 10),
-		       s->u.image.load ? "load" : "update", (unsigned long long)params);
+	tdxsim_scn_buf_printf(&r->detail, " at 0x%llx (%llu KiB); SEAMLDR_PARAMS (%s) at 0x%llx",
+			      (unsigned long long)pa, (unsigned long long)(len >> 10),
+			      s->u.image.load ? "load" : "update", (unsigned long long)params);
 	return 0;
 }

@@ -17,40 +17,40 @@ static int eval_or(struct scn_run *r, const struct scn_expr *e, uint64_t dflt, u
 		*out = dflt;
 		return 0;
 	}
-	return scn_eval(r, e, out);
+	return tdxsim_scn_eval(r, e, out);
 }
 
 static void describe_leaf(struct scn_buf *b, uint64_t rax)
 {
-	const char *name = scn_call_name(rax);
+	const char *name = tdxsim_scn_call_name(rax);
 	if (rax & TDXSIM_SEAMLDR_BIT) {
 		/* The loader's calls are whole RAX values: no version field to show. */
-		scn_buf_printf(b, "%s", name);
+		tdxsim_scn_buf_printf(b, "%s", name);
 		if (rax != TDXSIM_SEAMLDR_INFO && rax != TDXSIM_SEAMLDR_INSTALL)
-			scn_buf_printf(b, " (RAX 0x%llx)", (unsigned long long)rax);
+			tdxsim_scn_buf_printf(b, " (RAX 0x%llx)", (unsigned long long)rax);
 		return;
 	}
 	if (name)
-		scn_buf_printf(b, "%s", name);
+		tdxsim_scn_buf_printf(b, "%s", name);
 	else
-		scn_buf_printf(b, "leaf %llu", (unsigned long long)(rax & TDXSIM_LEAF_MASK));
+		tdxsim_scn_buf_printf(b, "leaf %llu", (unsigned long long)(rax & TDXSIM_LEAF_MASK));
 	uint64_t version = (rax >> TDXSIM_VERSION_SHIFT) & TDXSIM_VERSION_MASK;
 	if (version)
-		scn_buf_printf(b, " v%llu", (unsigned long long)version);
+		tdxsim_scn_buf_printf(b, " v%llu", (unsigned long long)version);
 	if (rax & ~(TDXSIM_LEAF_MASK | (TDXSIM_VERSION_MASK << TDXSIM_VERSION_SHIFT)))
-		scn_buf_printf(b, " (RAX 0x%llx)", (unsigned long long)rax);
+		tdxsim_scn_buf_printf(b, " (RAX 0x%llx)", (unsigned long long)rax);
 }
 
 static int exec_seamcall(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
 	uint64_t rax;
 	tdxsim_regs_t in = {0};
-	if (scn_eval(r, s->u.call.rax, &rax))
+	if (tdxsim_scn_eval(r, s->u.call.rax, &rax))
 		return -1;
 	for (int i = 0; i < SCN_NUM_REGS; i++)
-		if (s->u.call.regs[i] && scn_eval(r, s->u.call.regs[i], scn_reg_ptr(&in, i)))
+		if (s->u.call.regs[i] && tdxsim_scn_eval(r, s->u.call.regs[i], tdxsim_scn_reg_ptr(&in, i)))
 			return -1;
-	if (scn_budget(r))
+	if (tdxsim_scn_budget(r))
 		return -1;
 	obs->regs = in;
 	obs->status = tdxsim_seamcall(r->sim, lp, rax, &obs->regs);
@@ -58,24 +58,24 @@ static int exec_seamcall(struct scn_run *r, const struct scn_step *s, uint32_t l
 
 	char st[128];
 	describe_leaf(&r->detail, rax);
-	scn_buf_printf(&r->detail, " on LP %u", lp);
+	tdxsim_scn_buf_printf(&r->detail, " on LP %u", lp);
 	const char *sep = " (";
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
-		uint64_t v = *scn_reg_ptr(&in, i);
+		uint64_t v = *tdxsim_scn_reg_ptr(&in, i);
 		if (v) {
-			scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, scn_reg_names[i],
-				       (unsigned long long)v);
+			tdxsim_scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, tdxsim_scn_reg_names[i],
+					      (unsigned long long)v);
 			sep = ", ";
 		}
 	}
-	scn_buf_printf(&r->detail, "%s: %s", *sep == ',' ? ")" : "",
-		       scn_status_str(obs->status, st, sizeof(st)));
+	tdxsim_scn_buf_printf(&r->detail, "%s: %s", *sep == ',' ? ")" : "",
+			      tdxsim_scn_status_str(obs->status, st, sizeof(st)));
 	sep = "; out ";
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
-		uint64_t v = *scn_reg_ptr(&obs->regs, i);
-		if (v != *scn_reg_ptr(&in, i)) {
-			scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, scn_reg_names[i],
-				       (unsigned long long)v);
+		uint64_t v = *tdxsim_scn_reg_ptr(&obs->regs, i);
+		if (v != *tdxsim_scn_reg_ptr(&in, i)) {
+			tdxsim_scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, tdxsim_scn_reg_names[i],
+					      (unsigned long long)v);
 			sep = ", ";
 		}
 	}
@@ -85,24 +85,26 @@ static int exec_seamcall(struct scn_run *r, const struct scn_step *s, uint32_t l
 static int exec_rdmsr(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
 	uint64_t msr;
-	if (scn_eval(r, s->u.msr, &msr))
+	if (tdxsim_scn_eval(r, s->u.msr, &msr))
 		return -1;
 	if (msr > UINT32_MAX)
-		return scn_run_error(r, "MSR 0x%llx: MSR addresses are 32 bits", (unsigned long long)msr);
-	if (scn_budget(r))
+		return tdxsim_scn_run_error(r, "MSR 0x%llx: MSR addresses are 32 bits",
+					    (unsigned long long)msr);
+	if (tdxsim_scn_budget(r))
 		return -1;
 	obs->has_result = true;
 	obs->result = tdxsim_rdmsr(r->sim, lp, (uint32_t)msr, &obs->value);
 	obs->has_value = obs->result == TDXSIM_OK;
 	const char *name = tdxsim_msr_name((uint32_t)msr);
 	if (name)
-		scn_buf_printf(&r->detail, "RDMSR %s on LP %u", name, lp);
+		tdxsim_scn_buf_printf(&r->detail, "RDMSR %s on LP %u", name, lp);
 	else
-		scn_buf_printf(&r->detail, "RDMSR 0x%llx on LP %u", (unsigned long long)msr, lp);
+		tdxsim_scn_buf_printf(&r->detail, "RDMSR 0x%llx on LP %u", (unsigned long long)msr, lp);
 	if (obs->has_value)
-		scn_buf_printf(&r->detail, " = 0x%llx", (unsigned long long)obs->value);
+		tdxsim_scn_buf_printf(&r->detail, " = 0x%llx", (unsigned long long)obs->value);
 	else
-		scn_buf_printf(&r->detail, ": %s", scn_enum_name(scn_lib_results, obs->result));
+		tdxsim_scn_buf_printf(&r->detail, ": %s",
+				      tdxsim_scn_enum_name(tdxsim_scn_lib_results, obs->result));
 	return 0;
 }
 
@@ -111,8 +113,8 @@ static int exec_vmx(struct scn_run *r, const struct scn_step *s, uint32_t lp, st
 	bool on = s->kind == SCN_K_VMXON;
 	obs->has_result = true;
 	obs->result = on ? tdxsim_vmxon(r->sim, lp) : tdxsim_vmxoff(r->sim, lp);
-	scn_buf_printf(&r->detail, "%s on LP %u: %s", on ? "VMXON" : "VMXOFF", lp,
-		       scn_enum_name(scn_lib_results, obs->result));
+	tdxsim_scn_buf_printf(&r->detail, "%s on LP %u: %s", on ? "VMXON" : "VMXOFF", lp,
+			      tdxsim_scn_enum_name(tdxsim_scn_lib_results, obs->result));
 	return 0;
 }
 
@@ -120,28 +122,30 @@ static int exec_inject(struct scn_run *r, const struct scn_step *s, uint32_t lp,
 {
 	uint64_t leaf, status, count, after;
 	char st[128];
-	if (scn_eval(r, s->u.inject.leaf, &leaf) || scn_eval(r, s->u.inject.status, &status) ||
+	if (tdxsim_scn_eval(r, s->u.inject.leaf, &leaf) || tdxsim_scn_eval(r, s->u.inject.status, &status) ||
 	    eval_or(r, s->u.inject.count, 1, &count) || eval_or(r, s->u.inject.after, 0, &after))
 		return -1;
 	if (leaf > TDXSIM_LEAF_MASK || count < 1 || count > UINT32_MAX || after > UINT32_MAX)
-		return scn_run_error(r, "inject: leaf must be 0..65535, count 1..2^32-1 and after 0..2^32-1");
+		return tdxsim_scn_run_error(
+			r, "inject: leaf must be 0..65535, count 1..2^32-1 and after 0..2^32-1");
 	uint32_t target = s->lp_mode == SCN_LP_ANY ? TDXSIM_ANY_LP : lp;
 	obs->has_result = true;
 	obs->result = tdxsim_inject_status_after(r->sim, (uint16_t)leaf, target, (uint32_t)after,
 						 (uint32_t)count, status);
 	describe_leaf(&r->detail, leaf);
 	if (after)
-		scn_buf_printf(&r->detail, ": after %llu call(s) that run normally, the next %llu on ",
-			       (unsigned long long)after, (unsigned long long)count);
+		tdxsim_scn_buf_printf(&r->detail, ": after %llu call(s) that run normally, the next %llu on ",
+				      (unsigned long long)after, (unsigned long long)count);
 	else
-		scn_buf_printf(&r->detail, ": the next %llu call(s) on ", (unsigned long long)count);
+		tdxsim_scn_buf_printf(&r->detail, ": the next %llu call(s) on ", (unsigned long long)count);
 	if (target == TDXSIM_ANY_LP)
-		scn_buf_printf(&r->detail, "any LP");
+		tdxsim_scn_buf_printf(&r->detail, "any LP");
 	else
-		scn_buf_printf(&r->detail, "LP %u", target);
-	scn_buf_printf(&r->detail, " return %s", scn_status_str(status, st, sizeof(st)));
-	scn_trace_instant(r, target == TDXSIM_ANY_LP ? UINT32_MAX : target, "inject",
-			  scn_strndup(&r->res->arena, scn_buf_str(&r->detail), r->detail.len));
+		tdxsim_scn_buf_printf(&r->detail, "LP %u", target);
+	tdxsim_scn_buf_printf(&r->detail, " return %s", tdxsim_scn_status_str(status, st, sizeof(st)));
+	tdxsim_scn_trace_instant(
+		r, target == TDXSIM_ANY_LP ? UINT32_MAX : target, "inject",
+		tdxsim_scn_strndup(&r->res->arena, tdxsim_scn_buf_str(&r->detail), r->detail.len));
 	return 0;
 }
 
@@ -149,7 +153,7 @@ static int exec_clear(struct scn_run *r, const struct scn_step *s, uint32_t lp, 
 {
 	tdxsim_clear_injections(r->sim);
 	obs->has_result = true;
-	scn_buf_printf(&r->detail, "pending injections dropped");
+	tdxsim_scn_buf_printf(&r->detail, "pending injections dropped");
 	return 0;
 }
 
@@ -162,8 +166,8 @@ static int exec_bringup(struct scn_run *r, const struct scn_step *s, uint32_t lp
 	if (eval_or(r, s->u.bringup.key_tries, 4, &tries))
 		return -1;
 	if (tries < 1 || tries > 1000000)
-		return scn_run_error(r, "bringup.key_tries: %llu, expected 1..1000000",
-				     (unsigned long long)tries);
+		return tdxsim_scn_run_error(r, "bringup.key_tries: %llu, expected 1..1000000",
+					    (unsigned long long)tries);
 	o.key_config_max_tries = (unsigned)tries;
 	struct host_tdx *h = r->host;
 	int rc = host_tdx_init(r->sim, &o, h);
@@ -175,25 +179,27 @@ static int exec_bringup(struct scn_run *r, const struct scn_step *s, uint32_t lp
 	obs->status = h->status;
 	if (rc) {
 		char st[128];
-		scn_buf_printf(&r->detail, "bring-up failed (%s): %s", scn_enum_name(scn_errno_results, rc),
-			       h->message);
+		tdxsim_scn_buf_printf(&r->detail, "bring-up failed (%s): %s",
+				      tdxsim_scn_enum_name(tdxsim_scn_errno_results, rc), h->message);
 		if (h->status)
-			scn_buf_printf(&r->detail, " [%s]", scn_status_str(h->status, st, sizeof(st)));
+			tdxsim_scn_buf_printf(&r->detail, " [%s]",
+					      tdxsim_scn_status_str(h->status, st, sizeof(st)));
 		return 0;
 	}
 	if (o.stop == HOST_TDX_STOP_AFTER_LP_INIT) {
-		scn_buf_printf(&r->detail, "bring-up: every LP initialized; stopped after TDH.SYS.LP.INIT");
+		tdxsim_scn_buf_printf(&r->detail,
+				      "bring-up: every LP initialized; stopped after TDH.SYS.LP.INIT");
 		return 0;
 	}
-	scn_buf_printf(&r->detail, "bring-up: module %u.%u.%02u, %u TDMR(s), PAMT %llu KiB", h->major,
-		       h->minor, h->update, h->num_tdmrs, (unsigned long long)(h->pamt_bytes >> 10));
+	tdxsim_scn_buf_printf(&r->detail, "bring-up: module %u.%u.%02u, %u TDMR(s), PAMT %llu KiB", h->major,
+			      h->minor, h->update, h->num_tdmrs, (unsigned long long)(h->pamt_bytes >> 10));
 	static const char *const stopped[] = {
 		[HOST_TDX_RUN_ALL] = "TDX initialized",
 		[HOST_TDX_STOP_BEFORE_CONFIG] = "stopped before TDH.SYS.CONFIG",
 		[HOST_TDX_STOP_AFTER_CONFIG] = "stopped after TDH.SYS.CONFIG",
 		[HOST_TDX_STOP_AFTER_KEYS] = "stopped after TDH.SYS.KEY.CONFIG",
 	};
-	scn_buf_printf(&r->detail, ", %u key retries; %s", h->key_config_retries, stopped[o.stop]);
+	tdxsim_scn_buf_printf(&r->detail, ", %u key retries; %s", h->key_config_retries, stopped[o.stop]);
 	return 0;
 }
 
@@ -202,13 +208,13 @@ static int exec_init_tdmrs(struct scn_run *r, const struct scn_step *s, uint32_t
 	const struct host_tdx *h = r->host;
 	uint64_t max, only;
 	if (r->host_stage < SCN_HOST_BUILT)
-		return scn_run_error(r, "init_tdmrs needs a bringup step that built the TDMRs first");
+		return tdxsim_scn_run_error(r, "init_tdmrs needs a bringup step that built the TDMRs first");
 	if (eval_or(r, s->u.init.max_calls, UINT64_MAX, &max) ||
 	    eval_or(r, s->u.init.tdmr, UINT64_MAX, &only))
 		return -1;
 	if (only != UINT64_MAX && only >= h->num_tdmrs)
-		return scn_run_error(r, "init_tdmrs.tdmr: %llu, the host built %u TDMR(s)",
-				     (unsigned long long)only, h->num_tdmrs);
+		return tdxsim_scn_run_error(r, "init_tdmrs.tdmr: %llu, the host built %u TDMR(s)",
+					    (unsigned long long)only, h->num_tdmrs);
 	uint64_t calls = 0, status = 0;
 	unsigned done = 0, first = only == UINT64_MAX ? 0 : (unsigned)only;
 	unsigned last = only == UINT64_MAX ? h->num_tdmrs : first + 1;
@@ -217,7 +223,7 @@ static int exec_init_tdmrs(struct scn_run *r, const struct scn_step *s, uint32_t
 		for (;;) {
 			if (calls == max)
 				goto out;
-			if (scn_budget(r))
+			if (tdxsim_scn_budget(r))
 				return -1;
 			tdxsim_regs_t regs = {.rcx = t->base};
 			status = tdxsim_seamcall(r->sim, lp, TDXSIM_TDH_SYS_TDMR_INIT, &regs);
@@ -241,9 +247,10 @@ out:
 	obs->has_status = true;
 	obs->status = status;
 	char st[128];
-	scn_buf_printf(&r->detail, "%llu TDH.SYS.TDMR.INIT call(s) on LP %u, %u of %u TDMR(s) finished: %s",
-		       (unsigned long long)calls, lp, done, last - first,
-		       scn_status_str(status, st, sizeof(st)));
+	tdxsim_scn_buf_printf(&r->detail,
+			      "%llu TDH.SYS.TDMR.INIT call(s) on LP %u, %u of %u TDMR(s) finished: %s",
+			      (unsigned long long)calls, lp, done, last - first,
+			      tdxsim_scn_status_str(status, st, sizeof(st)));
 	return 0;
 }
 
@@ -252,35 +259,37 @@ static int exec_poke(struct scn_run *r, const struct scn_step *s, uint32_t lp, s
 	uint64_t addr, v;
 	unsigned char data[4096];
 	unsigned n;
-	if (scn_eval(r, s->u.poke.addr, &addr))
+	if (tdxsim_scn_eval(r, s->u.poke.addr, &addr))
 		return -1;
 	if (s->u.poke.bytes) {
 		n = s->u.poke.num_bytes;
 		for (unsigned i = 0; i < n; i++) {
-			if (scn_eval(r, s->u.poke.bytes[i], &v))
+			if (tdxsim_scn_eval(r, s->u.poke.bytes[i], &v))
 				return -1;
 			if (v > 0xFF)
-				return scn_run_error(r, "poke.bytes[%u] = 0x%llx does not fit in a byte", i,
-						     (unsigned long long)v);
+				return tdxsim_scn_run_error(r,
+							    "poke.bytes[%u] = 0x%llx does not fit in a byte",
+							    i, (unsigned long long)v);
 			data[i] = (unsigned char)v;
 		}
 	} else {
 		n = s->u.poke.width;
-		if (scn_eval(r, s->u.poke.value, &v))
+		if (tdxsim_scn_eval(r, s->u.poke.value, &v))
 			return -1;
 		if (n < 8 && v >> (8 * n))
-			return scn_run_error(r, "poke: 0x%llx does not fit in %u byte(s)",
-					     (unsigned long long)v, n);
+			return tdxsim_scn_run_error(r, "poke: 0x%llx does not fit in %u byte(s)",
+						    (unsigned long long)v, n);
 		for (unsigned i = 0; i < n; i++)
 			data[i] = (unsigned char)(v >> (8 * i));
 	}
 	/* The host writing its own structures: a store by LP 0 through KeyID 0, like any other. */
 	tdxsim_err_t err = tdxsim_mem_write(r->sim, 0, addr, data, n);
 	if (err)
-		return scn_run_error(r, "poke at 0x%llx: %s", (unsigned long long)addr, tdxsim_strerror(err));
-	scn_buf_printf(&r->detail, "%u byte(s) written at 0x%llx", n, (unsigned long long)addr);
+		return tdxsim_scn_run_error(r, "poke at 0x%llx: %s", (unsigned long long)addr,
+					    tdxsim_strerror(err));
+	tdxsim_scn_buf_printf(&r->detail, "%u byte(s) written at 0x%llx", n, (unsigned long long)addr);
 	if (!s->u.poke.bytes)
-		scn_buf_printf(&r->detail, ": 0x%llx", (unsigned long long)v);
+		tdxsim_scn_buf_printf(&r->detail, ": 0x%llx", (unsigned long long)v);
 	return 0;
 }
 
@@ -288,11 +297,11 @@ static int exec_set(struct scn_run *r, const struct scn_step *s, uint32_t lp, st
 {
 	for (unsigned i = 0; i < s->u.set.n; i++) {
 		uint64_t v;
-		if (scn_eval(r, s->u.set.v[i].e, &v))
+		if (tdxsim_scn_eval(r, s->u.set.v[i].e, &v))
 			return -1;
 		r->vars[s->u.set.v[i].var] = v;
-		scn_buf_printf(&r->detail, "%s$%s = 0x%llx", i ? ", " : "", r->scn->vars[s->u.set.v[i].var],
-			       (unsigned long long)v);
+		tdxsim_scn_buf_printf(&r->detail, "%s$%s = 0x%llx", i ? ", " : "",
+				      r->scn->vars[s->u.set.v[i].var], (unsigned long long)v);
 	}
 	return 0;
 }
@@ -301,24 +310,25 @@ static int exec_assert(struct scn_run *r, const struct scn_step *s, uint32_t lp,
 {
 	uint64_t v, a, b;
 	const struct scn_expr *e = s->u.cond;
-	if (scn_eval(r, e, &v))
+	if (tdxsim_scn_eval(r, e, &v))
 		return -1;
 	obs->assert_failed = !v;
-	scn_buf_printf(&r->detail, "%s", e->text);
+	tdxsim_scn_buf_printf(&r->detail, "%s", e->text);
 	/* For a comparison, show both sides: what was compared is the useful part of a failure. */
-	if (e->op >= SCN_OP_EQ && e->op <= SCN_OP_GE && scn_eval(r, e->a, &a) == 0 &&
-	    scn_eval(r, e->b, &b) == 0)
-		scn_buf_printf(&r->detail, " (0x%llx vs 0x%llx)", (unsigned long long)a,
-			       (unsigned long long)b);
-	scn_buf_printf(&r->detail, ": %s", v ? "holds" : "does not hold");
+	if (e->op >= SCN_OP_EQ && e->op <= SCN_OP_GE && tdxsim_scn_eval(r, e->a, &a) == 0 &&
+	    tdxsim_scn_eval(r, e->b, &b) == 0)
+		tdxsim_scn_buf_printf(&r->detail, " (0x%llx vs 0x%llx)", (unsigned long long)a,
+				      (unsigned long long)b);
+	tdxsim_scn_buf_printf(&r->detail, ": %s", v ? "holds" : "does not hold");
 	return 0;
 }
 
-int scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
-int scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
-int scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp,
+				struct scn_obs *obs);
 
-scn_exec_fn scn_executor(unsigned kind)
+scn_exec_fn tdxsim_scn_executor(unsigned kind)
 {
 	switch (kind) {
 	case SCN_K_SEAMCALL:
@@ -343,10 +353,10 @@ scn_exec_fn scn_executor(unsigned kind)
 	case SCN_K_ASSERT:
 		return exec_assert;
 	case SCN_K_CPUID:
-		return scn_exec_cpuid;
+		return tdxsim_scn_exec_cpuid;
 	case SCN_K_PLACE_IMAGE:
-		return scn_exec_place_image;
+		return tdxsim_scn_exec_place_image;
 	default:
-		return scn_exec_platform;
+		return tdxsim_scn_exec_platform;
 	}
 }

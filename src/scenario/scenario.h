@@ -40,11 +40,11 @@ struct scn_chunk;
 struct scn_arena {
 	struct scn_chunk *chunks;
 };
-/* Zeroed memory that lives until scn_arena_free(); NULL when the process is out of memory. */
-void *scn_alloc(struct scn_arena *a, size_t size);
-char *scn_strndup(struct scn_arena *a, const char *s, size_t len);
-char *scn_sprintf(struct scn_arena *a, const char *fmt, ...) SCN_FMT(2, 3);
-void scn_arena_free(struct scn_arena *a);
+/* Zeroed memory that lives until tdxsim_scn_arena_free(); NULL when the process is out of memory. */
+void *tdxsim_scn_alloc(struct scn_arena *a, size_t size);
+char *tdxsim_scn_strndup(struct scn_arena *a, const char *s, size_t len);
+char *tdxsim_scn_sprintf(struct scn_arena *a, const char *fmt, ...) SCN_FMT(2, 3);
+void tdxsim_scn_arena_free(struct scn_arena *a);
 
 /* A growable string; after an allocation failure it keeps what it had and sets oom. */
 struct scn_buf {
@@ -52,18 +52,18 @@ struct scn_buf {
 	size_t len, cap;
 	bool oom;
 };
-void scn_buf_printf(struct scn_buf *b, const char *fmt, ...) SCN_FMT(2, 3);
-void scn_buf_vprintf(struct scn_buf *b, const char *fmt, va_list ap);
-void scn_buf_put(struct scn_buf *b, const char *s, size_t len);
-const char *scn_buf_str(const struct scn_buf *b); /* "" when empty */
-void scn_buf_reset(struct scn_buf *b);
-void scn_buf_free(struct scn_buf *b);
+void tdxsim_scn_buf_printf(struct scn_buf *b, const char *fmt, ...) SCN_FMT(2, 3);
+void tdxsim_scn_buf_vprintf(struct scn_buf *b, const char *fmt, va_list ap);
+void tdxsim_scn_buf_put(struct scn_buf *b, const char *s, size_t len);
+const char *tdxsim_scn_buf_str(const struct scn_buf *b); /* "" when empty */
+void tdxsim_scn_buf_reset(struct scn_buf *b);
+void tdxsim_scn_buf_free(struct scn_buf *b);
 
 /* Case-insensitive edit distance, capped at @max + 1 (for "did you mean"). */
-unsigned scn_edit_distance(const char *a, const char *b, unsigned max);
+unsigned tdxsim_scn_edit_distance(const char *a, const char *b, unsigned max);
 
 /* The closest of @n names to @word within distance 2, or NULL. */
-const char *scn_closest(const char *word, const char *const *names, size_t n);
+const char *tdxsim_scn_closest(const char *word, const char *const *names, size_t n);
 
 /* ---- positions and diagnostics ------------------------------------------------------------ */
 
@@ -82,7 +82,7 @@ struct scn_loader {
 };
 
 /* Records the first error (later ones are consequences) and returns -1. */
-int scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...) SCN_FMT(3, 4);
+int tdxsim_scn_error(struct scn_loader *ld, struct scn_pos pos, const char *fmt, ...) SCN_FMT(3, 4);
 
 /* ---- names.c ----------------------------------------------------------------------------- */
 
@@ -93,44 +93,44 @@ enum scn_ns {
 };
 
 /* Looks up a constant. Returns 0, or -1 if unknown. "NAME[k]" array fields are handled by the
- * caller through scn_field_array(). */
-int scn_name_value(const char *name, enum scn_ns ns, uint64_t *value);
+ * caller through tdxsim_scn_field_array(). */
+int tdxsim_scn_name_value(const char *name, enum scn_ns ns, uint64_t *value);
 /* Whether @name is a status name (for NAME(details) syntax). */
-bool scn_name_is_status(const char *name, uint64_t *value);
+bool tdxsim_scn_name_is_status(const char *name, uint64_t *value);
 /* Array field: returns its element count (0 if @name is not a field) and element 0's id. */
-unsigned scn_field_array(const char *name, uint64_t *id);
+unsigned tdxsim_scn_field_array(const char *name, uint64_t *id);
 /* The known name closest to @name in @ns, or NULL. */
-const char *scn_name_suggest(const char *name, enum scn_ns ns);
+const char *tdxsim_scn_name_suggest(const char *name, enum scn_ns ns);
 
 /* Small enumerations used by keys and expectations. Each returns -1 if unknown. */
 struct scn_enum {
 	const char *name;
 	int64_t value;
 };
-extern const struct scn_enum scn_lib_results[];	  /* ok, invalid_arg, ... (tdxsim_err_t) */
-extern const struct scn_enum scn_errno_results[]; /* ok, ENODEV, EIO, ... (bring-up) */
-extern const struct scn_enum scn_module_states[]; /* SYSINIT_PENDING ... MODULE_GONE */
-extern const struct scn_enum scn_stop_stages[];	  /* all, after_lp_init, ... */
-extern const struct scn_enum scn_page_sizes[];	  /* 4K, 2M, 1G */
-int scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value);
-const char *scn_enum_name(const struct scn_enum *e, int64_t value); /* "?" if none */
+extern const struct scn_enum tdxsim_scn_lib_results[];	 /* ok, invalid_arg, ... (tdxsim_err_t) */
+extern const struct scn_enum tdxsim_scn_errno_results[]; /* ok, ENODEV, EIO, ... (bring-up) */
+extern const struct scn_enum tdxsim_scn_module_states[]; /* SYSINIT_PENDING ... MODULE_GONE */
+extern const struct scn_enum tdxsim_scn_stop_stages[];	 /* all, after_lp_init, ... */
+extern const struct scn_enum tdxsim_scn_page_sizes[];	 /* 4K, 2M, 1G */
+int tdxsim_scn_enum_find(const struct scn_enum *e, const char *name, int64_t *value);
+const char *tdxsim_scn_enum_name(const struct scn_enum *e, int64_t value); /* "?" if none */
 /* "a, b, c" of an enum table into @buf, for "expected one of" messages. */
-void scn_enum_list(const struct scn_enum *e, char *buf, size_t len);
+void tdxsim_scn_enum_list(const struct scn_enum *e, char *buf, size_t len);
 
 /* Named outputs a step kind other than seamcall produces (cpuid: eax..edx; place_image: the
  * PAs it chose), for save: and expect:. NULL-terminated; NULL for a kind without any. */
 #define SCN_MAX_OUTS 6
-const char *const *scn_kind_outputs(unsigned kind);
+const char *const *tdxsim_scn_kind_outputs(unsigned kind);
 
 /* The name of the SEAMCALL in @rax: the P-SEAMLDR's own leaves for RAX bit 63, else the module
  * leaf in bits 15:0; NULL when neither has a name. */
-const char *scn_call_name(uint64_t rax);
+const char *tdxsim_scn_call_name(uint64_t rax);
 
 /* Register names in tdxsim_regs_t order: rcx, rdx, r8..r15, rbx, rdi, rsi. */
 #define SCN_NUM_REGS 13
-extern const char *const scn_reg_names[SCN_NUM_REGS];
-int scn_reg_index(const char *name); /* -1 if not a register */
-uint64_t *scn_reg_ptr(tdxsim_regs_t *regs, int index);
+extern const char *const tdxsim_scn_reg_names[SCN_NUM_REGS];
+int tdxsim_scn_reg_index(const char *name); /* -1 if not a register */
+uint64_t *tdxsim_scn_reg_ptr(tdxsim_regs_t *regs, int index);
 
 /* ---- expr.c ------------------------------------------------------------------------------ */
 
@@ -214,19 +214,19 @@ struct scn_expr {
  * every name now. Expressions without run-time parts are folded into one constant.
  * Returns 0 or -1 (error recorded in @ld).
  */
-int scn_parse_expr(struct scn_loader *ld, const char *text, size_t len, struct scn_pos pos, bool quoted,
-		   enum scn_ns ns, struct scn_expr **out);
+int tdxsim_scn_parse_expr(struct scn_loader *ld, const char *text, size_t len, struct scn_pos pos,
+			  bool quoted, enum scn_ns ns, struct scn_expr **out);
 static inline bool scn_expr_is_const(const struct scn_expr *e)
 {
 	return e && e->op == SCN_OP_CONST;
 }
 
 /* The value of binary operator @op on constants; -1 for a division by zero. */
-int scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out);
+int tdxsim_scn_fold(uint8_t op, uint64_t a, uint64_t b, uint64_t *out);
 
 struct scn_run;
 /* Evaluates @e. Returns 0, or -1 with a message in the run's error buffer. */
-int scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out);
+int tdxsim_scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out);
 
 /* ---- the scenario ------------------------------------------------------------------------ */
 
@@ -310,7 +310,7 @@ struct scn_save {
 };
 #define SCN_SAVE_STATUS (-1)
 #define SCN_SAVE_VALUE	(-2)
-#define SCN_SAVE_OUT(i) (-3 - (i)) /* named output i of the kind (scn_kind_outputs) */
+#define SCN_SAVE_OUT(i) (-3 - (i)) /* named output i of the kind (tdxsim_scn_kind_outputs) */
 
 struct scn_assign {
 	unsigned var;
@@ -392,46 +392,49 @@ struct tdxsim_scenario {
 };
 
 /* Whether $@name is a built-in symbol (variables may not take such names). */
-bool scn_is_builtin_symbol(const char *name);
+bool tdxsim_scn_is_builtin_symbol(const char *name);
 /* Finds or (if @define) adds a variable; returns its index or -1. */
-int scn_var_lookup(struct scn_loader *ld, const char *name, bool define);
+int tdxsim_scn_var_lookup(struct scn_loader *ld, const char *name, bool define);
 
 /* ---- loading (load.c, load_platform.c, load_steps.c, load_expect.c) ----------------------- */
 
 /* Document access (load.c). @what names the key for messages ("platform.packages"). */
-struct scn_pos scn_node_pos(const yaml_node_t *n);
-yaml_node_t *scn_node(struct scn_loader *ld, int index); /* NULL (error recorded) past the visit limit */
+struct scn_pos tdxsim_scn_node_pos(const yaml_node_t *n);
+yaml_node_t *tdxsim_scn_node(struct scn_loader *ld,
+			     int index); /* NULL (error recorded) past the visit limit */
 /* Checks that @map is a mapping whose keys are all in @keys (NULL-terminated), none twice. */
-int scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *keys, const char *what);
-yaml_node_t *scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *key);
-int scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text, size_t *len);
-int scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what,
-		 struct scn_expr **out);
-int scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
-		  uint64_t *out);
-int scn_get_bool(struct scn_loader *ld, yaml_node_t *n, const char *what, bool *out);
-int scn_get_string(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **out);
-int scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what,
-		 int64_t *out);
+int tdxsim_scn_check_keys(struct scn_loader *ld, yaml_node_t *map, const char *const *keys, const char *what);
+yaml_node_t *tdxsim_scn_map_get(struct scn_loader *ld, yaml_node_t *map, const char *key);
+int tdxsim_scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text,
+			  size_t *len);
+int tdxsim_scn_get_expr(struct scn_loader *ld, yaml_node_t *n, enum scn_ns ns, const char *what,
+			struct scn_expr **out);
+int tdxsim_scn_get_const(struct scn_loader *ld, yaml_node_t *n, uint64_t lo, uint64_t hi, const char *what,
+			 uint64_t *out);
+int tdxsim_scn_get_bool(struct scn_loader *ld, yaml_node_t *n, const char *what, bool *out);
+int tdxsim_scn_get_string(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **out);
+int tdxsim_scn_get_enum(struct scn_loader *ld, yaml_node_t *n, const struct scn_enum *e, const char *what,
+			int64_t *out);
 /* Whether scalar @n reads exactly @word (for keywords such as "all" or "any"). */
-bool scn_scalar_is(const yaml_node_t *n, const char *word);
+bool tdxsim_scn_scalar_is(const yaml_node_t *n, const char *word);
 
 /* Expression under @key of @map ("what.key" in messages); absent is an error if @required. */
-int scn_get_key(struct scn_loader *ld, yaml_node_t *map, const char *key, const char *what, bool required,
-		enum scn_ns ns, struct scn_expr **out);
+int tdxsim_scn_get_key(struct scn_loader *ld, yaml_node_t *map, const char *key, const char *what,
+		       bool required, enum scn_ns ns, struct scn_expr **out);
 /* A constant @e above @max is a load error; other expressions are checked when they run. */
-int scn_const_max(struct scn_loader *ld, const struct scn_expr *e, uint64_t max, const char *what);
+int tdxsim_scn_const_max(struct scn_loader *ld, const struct scn_expr *e, uint64_t max, const char *what);
 /* A CPU profile by name (tdxsim_cpu_profile_by_name), as an int. */
-bool scn_cpu_by_name(const char *name, int *out);
+bool tdxsim_scn_cpu_by_name(const char *name, int *out);
 
-int scn_load_platform(struct scn_loader *ld, yaml_node_t *map);
-int scn_load_steps(struct scn_loader *ld, yaml_node_t *seq);
-const char *scn_kind_name(unsigned kind); /* the step's key: "seamcall" */
+int tdxsim_scn_load_platform(struct scn_loader *ld, yaml_node_t *map);
+int tdxsim_scn_load_steps(struct scn_loader *ld, yaml_node_t *seq);
+const char *tdxsim_scn_kind_name(unsigned kind); /* the step's key: "seamcall" */
 /* "NAME (0x...)" for a status, "0x..." when it has no name. */
-const char *scn_status_str(uint64_t status, char *buf, size_t len);
+const char *tdxsim_scn_status_str(uint64_t status, char *buf, size_t len);
 /* One parser per step kind (load_kinds.c): @v is the kind's value, @step the whole step. */
-#define SCN_KIND_PARSER(name) \
-	int scn_parse_##name(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
+#define SCN_KIND_PARSER(name)                                                                  \
+	int tdxsim_scn_parse_##name(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, \
+				    yaml_node_t *step)
 SCN_KIND_PARSER(seamcall);
 SCN_KIND_PARSER(expr_value);
 SCN_KIND_PARSER(mem);
@@ -446,7 +449,7 @@ SCN_KIND_PARSER(set);
 SCN_KIND_PARSER(assert);
 SCN_KIND_PARSER(cpuid);
 SCN_KIND_PARSER(place_image);
-int scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t *map);
-int scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
+int tdxsim_scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t *map);
+int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
 
 #endif

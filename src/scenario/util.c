@@ -15,7 +15,7 @@ struct scn_chunk {
 
 #define SCN_CHUNK_SIZE 16384
 
-void *scn_alloc(struct scn_arena *a, size_t size)
+void *tdxsim_scn_alloc(struct scn_arena *a, size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
 	if (size == 0)
@@ -44,15 +44,15 @@ void *scn_alloc(struct scn_arena *a, size_t size)
 	return p;
 }
 
-char *scn_strndup(struct scn_arena *a, const char *s, size_t len)
+char *tdxsim_scn_strndup(struct scn_arena *a, const char *s, size_t len)
 {
-	char *p = scn_alloc(a, len + 1);
+	char *p = tdxsim_scn_alloc(a, len + 1);
 	if (p && len)
 		memcpy(p, s, len);
 	return p;
 }
 
-char *scn_sprintf(struct scn_arena *a, const char *fmt, ...)
+char *tdxsim_scn_sprintf(struct scn_arena *a, const char *fmt, ...)
 {
 	char small[256];
 	va_list ap;
@@ -61,7 +61,7 @@ char *scn_sprintf(struct scn_arena *a, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return NULL;
-	char *p = scn_alloc(a, (size_t)n + 1);
+	char *p = tdxsim_scn_alloc(a, (size_t)n + 1);
 	if (!p)
 		return NULL;
 	if ((size_t)n < sizeof(small)) {
@@ -74,7 +74,7 @@ char *scn_sprintf(struct scn_arena *a, const char *fmt, ...)
 	return p;
 }
 
-void scn_arena_free(struct scn_arena *a)
+void tdxsim_scn_arena_free(struct scn_arena *a)
 {
 	struct scn_chunk *c = a->chunks;
 	while (c) {
@@ -104,7 +104,7 @@ static bool buf_reserve(struct scn_buf *b, size_t extra)
 	return true;
 }
 
-void scn_buf_put(struct scn_buf *b, const char *s, size_t len)
+void tdxsim_scn_buf_put(struct scn_buf *b, const char *s, size_t len)
 {
 	if (!buf_reserve(b, len))
 		return;
@@ -113,7 +113,7 @@ void scn_buf_put(struct scn_buf *b, const char *s, size_t len)
 	b->data[b->len] = 0;
 }
 
-void scn_buf_vprintf(struct scn_buf *b, const char *fmt, va_list ap)
+void tdxsim_scn_buf_vprintf(struct scn_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);
@@ -125,33 +125,33 @@ void scn_buf_vprintf(struct scn_buf *b, const char *fmt, va_list ap)
 	b->len += (size_t)n;
 }
 
-void scn_buf_printf(struct scn_buf *b, const char *fmt, ...)
+void tdxsim_scn_buf_printf(struct scn_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	scn_buf_vprintf(b, fmt, ap);
+	tdxsim_scn_buf_vprintf(b, fmt, ap);
 	va_end(ap);
 }
 
-const char *scn_buf_str(const struct scn_buf *b)
+const char *tdxsim_scn_buf_str(const struct scn_buf *b)
 {
 	return b->len ? b->data : "";
 }
 
-void scn_buf_reset(struct scn_buf *b)
+void tdxsim_scn_buf_reset(struct scn_buf *b)
 {
 	b->len = 0;
 	if (b->data)
 		b->data[0] = 0;
 }
 
-void scn_buf_free(struct scn_buf *b)
+void tdxsim_scn_buf_free(struct scn_buf *b)
 {
 	free(b->data);
 	*b = (struct scn_buf){0};
 }
 
-unsigned scn_edit_distance(const char *a, const char *b, unsigned max)
+unsigned tdxsim_scn_edit_distance(const char *a, const char *b, unsigned max)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
@@ -179,14 +179,14 @@ unsigned scn_edit_distance(const char *a, const char *b, unsigned max)
 	return row[lb] > max ? max + 1 : row[lb];
 }
 
-const char *scn_closest(const char *word, const char *const *names, size_t n)
+const char *tdxsim_scn_closest(const char *word, const char *const *names, size_t n)
 {
 	const char *best = NULL;
 	unsigned best_d = 3;
 	for (size_t i = 0; i < n; i++) {
 		if (!names[i])
 			continue;
-		unsigned d = scn_edit_distance(word, names[i], 2);
+		unsigned d = tdxsim_scn_edit_distance(word, names[i], 2);
 		if (d < best_d) {
 			best_d = d;
 			best = names[i];
