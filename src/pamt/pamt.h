@@ -113,6 +113,10 @@ static inline enum tdxsim_pamt_result tdxsim_pamt_assign_4k(struct tdxsim_pamt *
 /* Returns the leaf page at @pa/@level to PT_NDA (owner kept, stale). */
 enum tdxsim_pamt_result tdxsim_pamt_release(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level);
 
+/* Calls @fn for every owned leaf entry (type neither NDA nor RSVD), any order. */
+typedef void (*tdxsim_pamt_visit_fn)(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner);
+void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user);
+
 /* Statistics (covered/initialized bytes, host memory used by this store). */
 void tdxsim_pamt_get_stats(const struct tdxsim_pamt *pamt, tdxsim_pamt_stats_t *out);
 

@@ -217,3 +217,33 @@ uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h)
 	}
 	return h;
 }
+
+static void visit_table(const struct tdxsim_pamt_table *tab, uint64_t base, unsigned level,
+			tdxsim_pamt_visit_fn fn, void *user)
+{
+	if (!tab || !tab->busy)
+		return;
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
+		uint8_t type = tab->type[i];
+		if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)
+			fn(user, base + i * tdxsim_pamt_level_size(level), level, type, tab->owner[i]);
+	}
+}
+
+void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user)
+{
+	for (unsigned t = 0; t < pamt->num_tdmrs; t++) {
+		const struct tdxsim_pamt_tdmr *tdmr = &pamt->tdmrs[t];
+		for (uint64_t b = 0; b < tdmr->num_blocks; b++) {
+			const struct tdxsim_pamt_gib *g = tdmr->blocks[b];
+			uint64_t gbase = tdmr->base + b * TDXSIM_1G;
+			if (!g)
+				continue;
+			if (g->type != TDXSIM_PT_NDA && g->type != TDXSIM_PT_RSVD)
+				fn(user, gbase, TDXSIM_PS_1G, g->type, g->owner);
+			visit_table(g->t2m, gbase, TDXSIM_PS_2M, fn, user);
+			for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
+				visit_table(g->t4k[i], gbase + i * TDXSIM_2M, TDXSIM_PS_4K, fn, user);
+		}
+	}
+}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lock/lock.h"
 #include "sim/sim.h"
 
 /* What a handler gets. It writes outputs into regs and may add to extra_cycles. */
@@ -21,6 +22,7 @@ struct tdxsim_call {
 	unsigned version;
 	tdxsim_regs_t *regs;
 	uint64_t extra_cycles; /* per-unit work on top of the leaf's base cost */
+	struct tdxsim_held held; /* module locks taken so far; released by the dispatcher */
 };
 
 typedef uint64_t (*tdxsim_leaf_fn)(struct tdxsim_call *call);

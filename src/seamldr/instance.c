@@ -23,6 +23,7 @@ static void release_tdx_memory(struct tdxsim *sim)
 	tdxsim_mce_pamt_forget(sim->integrity);
 	tdxsim_mce_release_all(sim->integrity);
 	tdxsim_pamt_clear(sim->pamt);
+	tdxsim_tds_clear(&sim->td);
 	tdxsim_hkid_reset(&sim->hkid);
 	sim->mod.pkg_key_done = 0;
 	sim->mod.global_hkid = 0;

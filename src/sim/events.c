@@ -41,6 +41,7 @@ static void module_lost(struct tdxsim *sim)
 	sim->ldr.gone_by_loader = false;
 	tdxsim_hkid_reset(&sim->hkid);
 	tdxsim_pamt_clear(sim->pamt);
+	tdxsim_tds_clear(&sim->td);
 	tdxsim_mce_pamt_forget(sim->integrity);
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/util.h"
 #include "mce/mce.h"
+#include "seamcall/td_common.h"
 #include "sim/sim.h"
 
 #define FAIL(...)                                        \
@@ -71,6 +72,8 @@ tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len)
 		err = TDXSIM_ERR_INVARIANT;
 	if (!err && tdxsim_mce_check(sim->integrity, msg, len))
 		err = TDXSIM_ERR_INVARIANT;
+	if (!err && tdxsim_td_check_all(sim, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
 	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
 	return err;
 }
@@ -98,6 +101,7 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 		h = tdxsim_hash_u64(h, sim->hkid.kot[k]);
 	h = tdxsim_pamt_hash(sim->pamt, h);
 	h = tdxsim_mce_hash(sim->integrity, h);
+	h = tdxsim_tds_hash(&sim->td, h);
 	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
 	return h;
 }

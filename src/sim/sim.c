@@ -132,6 +132,7 @@ static void init_module(struct tdxsim *sim)
 	memcpy(m->md.pamt_entry_size, sim->cfg.pamt_entry_size, sizeof(m->md.pamt_entry_size));
 	tdxsim_hkid_reset(&sim->hkid);
 	tdxsim_pamt_clear(sim->pamt);
+	tdxsim_tds_clear(&sim->td);
 }
 
 tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
@@ -154,6 +155,7 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 	    tdxsim_hkid_init(&sim->hkid, cfg->phys_addr_bits, cfg->keyid_bits, cfg->num_mktme_keyids,
 			     cfg->num_tdx_keyids) ||
 	    tdxsim_mem_init(&sim->mem, cfg->ram, cfg->num_ram_ranges) || tdxsim_pamt_create(&sim->pamt) ||
+	    tdxsim_tds_init(&sim->td, UINT32_C(1) << cfg->keyid_bits) ||
 	    tdxsim_seamldr_init(&sim->ldr, sim->cpu.num_lps, cfg->seamldr_updates) ||
 	    !(sim->mod.lp_initialized = calloc(sim->cpu.num_lps, 1))) {
 		tdxsim_destroy(sim);
@@ -182,6 +184,7 @@ void tdxsim_destroy(tdxsim_t *sim)
 	if (!sim)
 		return;
 	tdxsim_pamt_destroy(sim->pamt);
+	tdxsim_tds_fini(&sim->td);
 	tdxsim_integrity_destroy(sim->integrity); /* before the memory it describes */
 	free(sim->online_before_sleep);
 	tdxsim_mem_fini(&sim->mem);

@@ -21,6 +21,7 @@
 #include "module/module.h"
 #include "pamt/pamt.h"
 #include "seamldr/seamldr.h"
+#include "td/td.h"
 
 struct tdxsim_integrity; /* mce/mce.h */
 
@@ -58,6 +59,9 @@ struct tdxsim {
 	struct tdxsim_module mod;
 	struct tdxsim_seamldr ldr; /* the P-SEAMLDR (seamldr/) */
 	struct tdxsim_pamt *pamt;
+	/* Trust domains, vCPUs, the KOT lock and write-back state, the module's try-locks
+	 * (td/td.h, lock/lock.h). Cleared wherever the PAMT is, except by a TD-preserving update. */
+	struct tdxsim_tds td;
 	tdxsim_range_t cmrs[TDXSIM_MAX_CMRS]; /* fixed at power-on: the boot RAM ranges */
 	uint32_t num_cmrs;
 

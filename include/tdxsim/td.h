@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file td.h
+ * @brief Trust domains: what host code and tests can see of TDs besides SEAMCALLs, and
+ * deterministic contention on the module's locks.
+ *
+ * TDs are built and torn down with the real SEAMCALL leaves (TDH.MNG.*, TDH.VP.*, TDH.MEM.*,
+ * TDH.MR.*, TDH.PHYMEM.*); docs/abi-coverage.md lists what each emulates. This header adds
+ * what a test needs on top: a read-only view of a TD's state (tdxsim_td_query()) and a way to
+ * make any of the module's try-locks busy, as if another LP held it (tdxsim_contend()).
+ * Thread safety: as tdxsim.h.
+ */
+#ifndef TDXSIM_TD_H
+#define TDXSIM_TD_H
+
+#include "tdxsim/tdxsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Lock modes of the module's try-locks (td-build.md 1.2). */
+typedef enum {
+	TDXSIM_LOCK_SHARED = 1,
+	TDXSIM_LOCK_EXCLUSIVE = 2,
+} tdxsim_lock_mode_t;
+
+/**
+ * The module's lockable resources (td-build.md 1.2, td-runtime.md 5.2) and how each is named
+ * by (key, key2). The status a leaf returns when one is busy is in brackets.
+ */
+typedef enum {
+	/** A PAMT entry lock: key = page PA (aligned to its level, KeyID 0) | level (0 4K,
+	 *  1 2M, 2 1G: the walk takes the 1G and 2M entries shared, then the leaf), key2 = 0. Explicit
+	 *  pages answer OPERAND_BUSY|<their register>; a TDR found through a PAMT owner
+	 *  (the "implicit TDR") answers OPERAND_BUSY|TDR. */
+	TDXSIM_RES_PAGE = 1,
+	/** The Key Ownership Table lock (key = key2 = 0) [OPERAND_BUSY|KOT]. */
+	TDXSIM_RES_KOT = 2,
+	/** A TD's TDCS op-state lock: key = TDR PA [OPERAND_BUSY|OP_STATE]. */
+	TDXSIM_RES_OP_STATE = 3,
+	/** A TD's secure-EPT tree lock: key = TDR PA [OPERAND_BUSY|SEPT_TREE]. */
+	TDXSIM_RES_SEPT_TREE = 4,
+	/** One secure-EPT entry: key = TDR PA, key2 = GPA | level (as in RCX of the TDH.MEM
+	 *  leaves) [OPERAND_BUSY|RCX with the entry details]. */
+	TDXSIM_RES_SEPT_ENTRY = 5,
+	/** A package's cache write-back state: key = package index [OPERAND_BUSY|WBCACHE]. */
+	TDXSIM_RES_WBCACHE = 6,
+	/** The MKTME key table of a package, as PCONFIG sees it: key = package index
+	 *  [OPERAND_BUSY|KET]. */
+	TDXSIM_RES_KET = 7,
+	/** A TD's epoch lock (TDH.MEM.TRACK): key = TDR PA [OPERAND_BUSY|TD_EPOCH]. */
+	TDXSIM_RES_TD_EPOCH = 8,
+} tdxsim_resource_t;
+
+/**
+ * Marks resource (@p res, @p key, @p key2) as held by another LP in @p mode for the next
+ * @p count acquisition attempts of it by any SEAMCALL. An attempt that conflicts with @p mode
+ * (any exclusive attempt; a shared attempt when @p mode is exclusive) fails exactly as a real
+ * try-lock would: the leaf returns TDX_OPERAND_BUSY with that resource's operand id at the
+ * point where the module acquires it, having changed nothing the module would not have
+ * changed by then. Non-conflicting attempts succeed and still count. Marks do not survive
+ * tdxsim_clear_contention().
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_NO_MEMORY (more than 16 marks pending)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_contend(tdxsim_t *sim, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+				       tdxsim_lock_mode_t mode, uint32_t count);
+/** Drops every pending contention mark. */
+TDXSIM_API void tdxsim_clear_contention(tdxsim_t *sim);
+
+/** What tdxsim_td_query() reports of one TD (the module's TDR and TDCS fields). */
+typedef struct {
+	uint32_t size; /**< set by the caller to sizeof(tdxsim_td_info_t) */
+	uint16_t hkid;
+	uint32_t lifecycle; /**< TDR.LIFECYCLE_STATE: 0 HKID_ASSIGNED, 1 KEYS_CONFIGURED, 2 BLOCKED, 3
+			       TEARDOWN */
+	uint32_t op_state;  /**< TDCS.OP_STATE (0 UNINITIALIZED, 1 INITIALIZED, 2 RUNNABLE...) */
+	bool fatal;
+	uint32_t num_tdcx;
+	uint64_t chldcnt; /**< pages the TD owns (4K units), the TDR excluded */
+	uint64_t pkg_config_bitmap;
+	uint32_t num_vcpus, num_assoc_vcpus;
+	uint64_t td_epoch;
+	uint8_t mrtd[48]; /**< final after TDH.MR.FINALIZE; zero before */
+} tdxsim_td_info_t;
+
+/**
+ * Reads the state of the TD whose TDR page is at @p tdr_pa (KeyID bits 0).
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (NULL, size too small), TDXSIM_ERR_STATE (no TD
+ *         has its TDR there)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_td_query(const tdxsim_t *sim, uint64_t tdr_pa, tdxsim_td_info_t *out);
+
+/** Number of TDs whose TDR page is still PT_TDR (live or being torn down). */
+TDXSIM_API uint32_t tdxsim_td_count(const tdxsim_t *sim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TDXSIM_TD_H */

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* Try-locks, the page-lock table and contention marks (lock.h). */
+#include <string.h>
+
+#include "lock/lock.h"
+
+bool tdxsim_lock_try(struct tdxsim_lock *l, tdxsim_lock_mode_t mode)
+{
+	uint32_t old = atomic_load_explicit(&l->word, memory_order_relaxed);
+	if (mode == TDXSIM_LOCK_EXCLUSIVE) {
+		old = 0;
+		return atomic_compare_exchange_strong_explicit(&l->word, &old, TDXSIM_LOCK_EX_BIT,
+							       memory_order_acquire, memory_order_relaxed);
+	}
+	do {
+		if (old & TDXSIM_LOCK_EX_BIT)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&l->word, &old, old + 1, memory_order_acquire,
+							memory_order_relaxed));
+	return true;
+}
+
+void tdxsim_lock_release(struct tdxsim_lock *l, tdxsim_lock_mode_t mode)
+{
+	if (mode == TDXSIM_LOCK_EXCLUSIVE)
+		atomic_store_explicit(&l->word, 0, memory_order_release);
+	else
+		atomic_fetch_sub_explicit(&l->word, 1, memory_order_release);
+}
+
+bool tdxsim_lock_promote(struct tdxsim_lock *l)
+{
+	uint32_t one = 1;
+	return atomic_compare_exchange_strong_explicit(&l->word, &one, TDXSIM_LOCK_EX_BIT,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+/* Whether a contention mark answers this attempt: consumes one attempt of the mark. */
+static bool contended(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+		      tdxsim_lock_mode_t want)
+{
+	for (unsigned i = 0; i < ls->num_contended; i++) {
+		struct tdxsim_contention *c = &ls->contended[i];
+		if (c->res != res || c->key != key || c->key2 != key2)
+			continue;
+		bool busy = want == TDXSIM_LOCK_EXCLUSIVE || c->mode == TDXSIM_LOCK_EXCLUSIVE;
+		if (--c->remaining == 0) {
+			memmove(c, c + 1, (ls->num_contended - i - 1) * sizeof(*c));
+			ls->num_contended--;
+		}
+		return busy;
+	}
+	return false;
+}
+
+/*
+ * Finds the slot of @pa, claiming a free one if nobody holds the page. A claim is a CAS of the
+ * key from 0; the slot goes back to 0 when its last holder releases (release_all).
+ */
+static struct tdxsim_page_lock_slot *page_slot(struct tdxsim_locks *ls, uint64_t pa)
+{
+	uint64_t key = pa + 1;
+	unsigned start = (unsigned)((pa >> 12) * UINT64_C(0x9E3779B97F4A7C15) >> 56) % TDXSIM_PAGE_LOCK_SLOTS;
+	struct tdxsim_page_lock_slot *free_slot = NULL;
+	for (unsigned i = 0; i < TDXSIM_PAGE_LOCK_SLOTS; i++) {
+		struct tdxsim_page_lock_slot *s = &ls->pages[(start + i) % TDXSIM_PAGE_LOCK_SLOTS];
+		uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+		if (k == key)
+			return s;
+		if (k == 0 && !free_slot)
+			free_slot = s;
+	}
+	if (!free_slot)
+		return NULL;
+	uint64_t zero = 0;
+	if (!atomic_compare_exchange_strong(&free_slot->key, &zero, key))
+		return zero == key ? free_slot : NULL;
+	return free_slot;
+}
+
+struct tdxsim_lock *tdxsim_page_lock_peek(struct tdxsim_locks *ls, uint64_t pa)
+{
+	for (unsigned i = 0; i < TDXSIM_PAGE_LOCK_SLOTS; i++)
+		if (atomic_load(&ls->pages[i].key) == pa + 1)
+			return &ls->pages[i].lock;
+	return NULL;
+}
+
+bool tdxsim_lock_acquire(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
+			 uint64_t key, uint64_t key2, struct tdxsim_lock *lock, tdxsim_lock_mode_t mode)
+{
+	struct tdxsim_page_lock_slot *slot = NULL;
+
+	if (held->n == TDXSIM_MAX_HELD)
+		return false;
+	if (contended(ls, res, key, key2, mode))
+		return false;
+	if (res == TDXSIM_RES_PAGE) {
+		slot = page_slot(ls, key);
+		if (!slot)
+			return false; /* more pages held than the module has LPs to hold them */
+		lock = &slot->lock;
+	}
+	if (!tdxsim_lock_try(lock, mode)) {
+		if (slot && atomic_load(&slot->lock.word) == 0)
+			atomic_store(&slot->key, 0);
+		return false;
+	}
+	held->e[held->n].lock = lock;
+	held->e[held->n].slot = slot;
+	held->e[held->n].mode = mode;
+	held->n++;
+	return true;
+}
+
+bool tdxsim_lock_promote_held(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
+			      uint64_t key, uint64_t key2, struct tdxsim_lock *lock)
+{
+	if (contended(ls, res, key, key2, TDXSIM_LOCK_EXCLUSIVE))
+		return false;
+	for (unsigned i = held->n; i-- > 0;) {
+		bool match = lock ? held->e[i].lock == lock
+				  : (held->e[i].slot && atomic_load(&held->e[i].slot->key) == key + 1);
+		if (!match || held->e[i].mode != TDXSIM_LOCK_SHARED)
+			continue;
+		if (!tdxsim_lock_promote(held->e[i].lock))
+			return false;
+		held->e[i].mode = TDXSIM_LOCK_EXCLUSIVE;
+		return true;
+	}
+	return false;
+}
+
+void tdxsim_lock_release_all(struct tdxsim_held *held)
+{
+	while (held->n) {
+		held->n--;
+		tdxsim_lock_release(held->e[held->n].lock, held->e[held->n].mode);
+		struct tdxsim_page_lock_slot *s = held->e[held->n].slot;
+		if (s && atomic_load(&s->lock.word) == 0)
+			atomic_store(&s->key, 0);
+	}
+}
+
+tdxsim_err_t tdxsim_locks_contend(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+				  tdxsim_lock_mode_t mode, uint32_t count)
+{
+	if (res < TDXSIM_RES_PAGE || res > TDXSIM_RES_TD_EPOCH || count == 0 ||
+	    (mode != TDXSIM_LOCK_SHARED && mode != TDXSIM_LOCK_EXCLUSIVE))
+		return TDXSIM_ERR_INVALID_ARG;
+	if (ls->num_contended == sizeof(ls->contended) / sizeof(ls->contended[0]))
+		return TDXSIM_ERR_NO_MEMORY;
+	ls->contended[ls->num_contended++] = (struct tdxsim_contention){
+		.res = res, .key = key, .key2 = key2, .mode = mode, .remaining = count};
+	return TDXSIM_OK;
+}
+
+void tdxsim_locks_clear_contention(struct tdxsim_locks *ls)
+{
+	ls->num_contended = 0;
+}

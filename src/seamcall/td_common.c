@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared TD check sequences and page bookkeeping (td_common.h; td-build.md 1.2, 1.3). */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "core/util.h"
+#include "mce/mce.h"
+#include "seamcall/td_common.h"
+
+/* Page locks are keyed by the entry: its PA plus its PAMT level (a 1G entry and the 4K entry
+ * of the first page of that GiB are different locks). */
+static uint64_t page_key(uint64_t pa, unsigned level)
+{
+	return pa | level;
+}
+
+uint64_t tdxsim_td_lock(struct tdxsim_call *c, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+			struct tdxsim_lock *lock, tdxsim_lock_mode_t mode, uint64_t opid)
+{
+	if (!tdxsim_lock_acquire(&c->sim->td.locks, &c->held, res, key, key2, lock, mode))
+		return TDXSIM_TDX_OPERAND_BUSY | opid;
+	return 0;
+}
+
+/* One PAMT entry lock of the walk; contention marks name it as (PA, level). */
+static bool lock_entry(struct tdxsim_call *c, uint64_t pa, unsigned level, tdxsim_lock_mode_t mode)
+{
+	return tdxsim_lock_acquire(&c->sim->td.locks, &c->held, TDXSIM_RES_PAGE, page_key(pa, level), 0, NULL,
+				   mode);
+}
+
+uint64_t tdxsim_p4k(struct tdxsim_call *c, uint64_t pa, uint64_t opid, uint8_t expected_type,
+		    tdxsim_lock_mode_t mode, struct tdxsim_pamt_leaf *leaf)
+{
+	struct tdxsim_pamt_leaf l;
+
+	if (!tdxsim_page_pa_ok(c->sim, pa))
+		return TDXSIM_TDX_OPERAND_INVALID | opid;
+	if (tdxsim_pamt_walk(c->sim->pamt, pa, &l) != TDXSIM_PAMT_OK)
+		return TDXSIM_TDX_OPERAND_ADDR_RANGE_ERROR | opid;
+	/* The walk locks the 1G and 2M entries shared; where it stops at a PT_REG large page
+	 * that entry is the leaf, promoted when the caller wants it exclusive (1.3 row 3). */
+	for (unsigned level = TDXSIM_PS_1G; level > l.level; level--) {
+		uint64_t base = tdxsim_align_down(pa, TDXSIM_4K << (9 * level));
+		if (!lock_entry(c, base, level, TDXSIM_LOCK_SHARED))
+			return TDXSIM_TDX_OPERAND_BUSY | opid;
+	}
+	uint64_t leaf_base = tdxsim_align_down(pa, TDXSIM_4K << (9 * l.level));
+	if (l.level != TDXSIM_PS_4K) {
+		if (!lock_entry(c, leaf_base, l.level, TDXSIM_LOCK_SHARED) ||
+		    (mode == TDXSIM_LOCK_EXCLUSIVE &&
+		     !tdxsim_lock_promote_held(&c->sim->td.locks, &c->held, TDXSIM_RES_PAGE,
+					       page_key(leaf_base, l.level), 0, NULL)))
+			return TDXSIM_TDX_OPERAND_BUSY | opid;
+		return TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
+	}
+	if (!lock_entry(c, leaf_base, TDXSIM_PS_4K, mode))
+		return TDXSIM_TDX_OPERAND_BUSY | opid;
+	if (l.type != expected_type)
+		return TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
+	if (leaf)
+		*leaf = l;
+	return 0;
+}
+
+uint64_t tdxsim_p4k_tdr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
+			struct tdxsim_td **td)
+{
+	uint64_t st = tdxsim_p4k(c, pa, opid, TDXSIM_PT_TDR, mode, NULL);
+	if (st)
+		return st;
+	*td = tdxsim_td_find(&c->sim->td, pa);
+	/* A PT_TDR page always has its struct (tdxsim_td_check_all); answer as for a wrong type
+	 * rather than crash if that invariant were ever broken. */
+	return *td ? 0 : TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
+}
+
+uint64_t tdxsim_p4k_tdvpr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
+			  struct tdxsim_vcpu **v)
+{
+	uint64_t st = tdxsim_p4k(c, pa, opid, TDXSIM_PT_TDVPR, mode, NULL);
+	if (st)
+		return st;
+	*v = tdxsim_vcpu_find(&c->sim->td, pa);
+	return *v ? 0 : TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
+}
+
+uint64_t tdxsim_implicit_tdr(struct tdxsim_call *c, struct tdxsim_td *td, tdxsim_lock_mode_t mode)
+{
+	if (!lock_entry(c, td->tdr_pa, TDXSIM_PS_4K, mode))
+		return TDXSIM_TDX_OPERAND_BUSY | TDXSIM_OPERAND_TDR;
+	return 0;
+}
+
+uint64_t tdxsim_td_state(struct tdxsim_call *c, struct tdxsim_td *td, uint32_t allowed, int lock_mode)
+{
+	uint64_t st;
+
+	if (td->fatal)
+		return TDXSIM_TDX_TD_FATAL;
+	if (td->lifecycle != TDXSIM_TD_KEYS_CONFIGURED)
+		return TDXSIM_TDX_TD_KEYS_NOT_CONFIGURED;
+	if (td->num_tdcx < TDXSIM_MIN_TDCS_PAGES)
+		return TDXSIM_TDX_TDCS_NOT_ALLOCATED;
+	if (lock_mode && (st = tdxsim_td_lock(c, TDXSIM_RES_OP_STATE, td->tdr_pa, 0, &td->op_state_lock,
+					      (tdxsim_lock_mode_t)lock_mode, TDXSIM_OPERAND_OP_STATE)))
+		return st;
+	if (!(allowed & TDXSIM_OPS(td->tdcs.op_state)))
+		return TDXSIM_TDX_OP_STATE_INCORRECT;
+	return 0;
+}
+
+uint64_t tdxsim_td_take_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t pa, unsigned level,
+			     uint8_t type, uint32_t keyid)
+{
+	uint64_t owner = type == TDXSIM_PT_TDR ? 0 : td->tdr_pa;
+	uint64_t size = TDXSIM_4K << (9 * level);
+
+	if (tdxsim_pamt_assign(c->sim->pamt, pa, level, type, owner) != TDXSIM_PAMT_OK)
+		return TDXSIM_STATUS_NO_MEMORY;
+	if (tdxsim_mce_mark_private(c->sim->integrity, pa, size, keyid) != TDXSIM_OK) {
+		tdxsim_pamt_release(c->sim->pamt, pa, level);
+		return TDXSIM_STATUS_NO_MEMORY;
+	}
+	if (type != TDXSIM_PT_TDR)
+		td->chldcnt += UINT64_C(1) << (9 * level);
+	return 0;
+}
+
+void tdxsim_td_drop_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t pa, unsigned level)
+{
+	tdxsim_pamt_release(c->sim->pamt, pa, level);
+	if (pa != td->tdr_pa)
+		td->chldcnt -= UINT64_C(1) << (9 * level);
+}
+
+/* Invariants tying TDs to the PAMT and the KOT (td/td.h). */
+struct owned_count {
+	const struct tdxsim_tds *tds;
+	uint64_t tdr;
+	uint64_t units;
+	int bad;
+	char *msg;
+	size_t len;
+};
+
+static void count_owned(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
+{
+	struct owned_count *oc = user;
+	if (type == TDXSIM_PT_TDR || type == TDXSIM_PT_RSVD || type == TDXSIM_PT_NDA)
+		return;
+	if (!oc->tdr) {
+		/* First pass: every owned child page belongs to a live TDR. */
+		if (!tdxsim_td_find(oc->tds, owner) && !oc->bad) {
+			oc->bad = 1;
+			snprintf(oc->msg, oc->len,
+				 "td: page %#" PRIx64 " (type %u) owned by %#" PRIx64 ", which is no TDR", pa,
+				 type, owner);
+		}
+		return;
+	}
+	if (owner == oc->tdr)
+		oc->units += UINT64_C(1) << (9 * level);
+}
+
+int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
+{
+	const struct tdxsim_tds *t = &sim->td;
+	struct owned_count oc = {.tds = t, .msg = msg, .len = len};
+
+	if (tdxsim_tds_check(t, msg, len))
+		return -1;
+	/* TDs pages exist only while a module has PAMTs; without TDs, nothing more to check. */
+	if (t->tds.n == 0 && t->vcpus.n == 0)
+		return 0;
+	tdxsim_pamt_foreach_owned(sim->pamt, count_owned, &oc);
+	if (oc.bad)
+		return -1;
+	for (size_t i = 0; i < t->tds.cap; i++) {
+		const struct tdxsim_td *td = t->tds.slots[i].val;
+		struct tdxsim_pamt_leaf l;
+		if (!td)
+			continue;
+		if (tdxsim_pamt_walk(sim->pamt, td->tdr_pa, &l) != TDXSIM_PAMT_OK ||
+		    l.type != TDXSIM_PT_TDR || l.level != TDXSIM_PS_4K) {
+			snprintf(msg, len, "td %#" PRIx64 ": TDR page is not PT_TDR in the PAMT", td->tdr_pa);
+			return -1;
+		}
+		oc.tdr = td->tdr_pa;
+		oc.units = 0;
+		tdxsim_pamt_foreach_owned(sim->pamt, count_owned, &oc);
+		if (oc.units != td->chldcnt) {
+			snprintf(msg, len,
+				 "td %#" PRIx64 ": CHLDCNT %" PRIu64 " but the PAMT has %" PRIu64
+				 " pages owned by it",
+				 td->tdr_pa, td->chldcnt, oc.units);
+			return -1;
+		}
+		if (td->hkid == sim->mod.global_hkid && td->lifecycle != TDXSIM_TD_TEARDOWN) {
+			snprintf(msg, len, "td %#" PRIx64 ": has the global KeyID %u", td->tdr_pa, td->hkid);
+			return -1;
+		}
+		uint8_t want = td->lifecycle <= TDXSIM_TD_KEYS_CONFIGURED ? TDXSIM_HKID_ASSIGNED
+			       : td->lifecycle == TDXSIM_TD_BLOCKED	  ? TDXSIM_HKID_FLUSHED
+									  : 0xFF;
+		if (want != 0xFF && sim->hkid.kot[td->hkid] != want) {
+			snprintf(msg, len, "td %#" PRIx64 ": lifecycle %u but KOT[%u] = %u", td->tdr_pa,
+				 td->lifecycle, td->hkid, sim->hkid.kot[td->hkid]);
+			return -1;
+		}
+		for (size_t j = 0; j < t->tds.cap; j++) {
+			const struct tdxsim_td *o = t->tds.slots[j].val;
+			if (o && o != td && o->hkid == td->hkid && o->lifecycle != TDXSIM_TD_TEARDOWN &&
+			    td->lifecycle != TDXSIM_TD_TEARDOWN) {
+				snprintf(msg, len, "td: KeyID %u held by TDs %#" PRIx64 " and %#" PRIx64,
+					 td->hkid, td->tdr_pa, o->tdr_pa);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* Secure-EPT storage, states and the walk (sept.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "sept/sept.h"
+
+unsigned tdxsim_sept_arch_state(unsigned code)
+{
+	switch (code) {
+	case TDXSIM_SEPT_FREE:
+		return 0;
+	case TDXSIM_SEPT_BLOCKED:
+		return 1;
+	case TDXSIM_SEPT_PENDING:
+		return 2;
+	case TDXSIM_SEPT_PENDING_BLOCKED:
+		return 3;
+	case TDXSIM_SEPT_MAPPED:
+		return 4;
+	case TDXSIM_SEPT_REMOVED:
+		return 5;
+	case TDXSIM_SEPT_BLOCKEDW:
+		return 8;
+	case TDXSIM_SEPT_EXPORTED_BLOCKEDW:
+		return 9;
+	case TDXSIM_SEPT_EXPORTED_DIRTY:
+		return 11;
+	case TDXSIM_SEPT_EXPORTED_DIRTY_BLOCKEDW:
+		return 12;
+	case TDXSIM_SEPT_PENDING_BLOCKEDW:
+		return 16;
+	case TDXSIM_SEPT_PENDING_EXPORTED_BLOCKEDW:
+		return 17;
+	case TDXSIM_SEPT_PENDING_EXPORTED_DIRTY:
+		return 19;
+	case TDXSIM_SEPT_PENDING_EXPORTED_DIRTY_BLOCKEDW:
+		return 20;
+	case TDXSIM_SEPT_NL_BLOCKED:
+		return 0x81;
+	case TDXSIM_SEPT_NL_MAPPED:
+		return 0x84;
+	default:
+		return 0xFF;
+	}
+}
+
+void tdxsim_septe_ext(uint64_t e, unsigned level, uint64_t *rcx, uint64_t *rdx)
+{
+	unsigned code = tdxsim_septe_state(e);
+	if (code == TDXSIM_SEPT_FREE)
+		*rcx = TDXSIM_SEPTE_SVE;
+	else if (tdxsim_septe_is_leaf(e))
+		*rcx = e & (TDXSIM_SEPTE_RWX | (UINT64_C(7) << 3) | TDXSIM_SEPTE_HPA_MASK |
+			    TDXSIM_SEPTE_IPAT | TDXSIM_SEPTE_PS | TDXSIM_SEPTE_SVE);
+	else
+		*rcx = e & (TDXSIM_SEPTE_RWX | TDXSIM_SEPTE_PS);
+	*rdx = (uint64_t)level | (uint64_t)tdxsim_sept_arch_state(code) << 8;
+}
+
+struct tdxsim_sept *tdxsim_sept_new(uint64_t root_pa, unsigned root_level)
+{
+	struct tdxsim_sept *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->root_pa = root_pa;
+	s->root_level = root_level;
+	if (!tdxsim_sept_table_add(s, root_pa, root_level)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void tdxsim_sept_free(struct tdxsim_sept *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->tables.cap; i++)
+		free(s->tables.slots[i].val);
+	tdxsim_u64map_free(&s->tables);
+	free(s);
+}
+
+struct tdxsim_sept *tdxsim_sept_dup(const struct tdxsim_sept *s)
+{
+	struct tdxsim_sept *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->root_pa = s->root_pa;
+	d->root_level = s->root_level;
+	for (size_t i = 0; i < s->tables.cap; i++) {
+		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
+		if (!t)
+			continue;
+		struct tdxsim_sept_table *c = malloc(sizeof(*c));
+		if (!c || tdxsim_u64map_put(&d->tables, t->pa, c)) {
+			free(c);
+			tdxsim_sept_free(d);
+			return NULL;
+		}
+		memcpy(c, t, sizeof(*c));
+	}
+	return d;
+}
+
+struct tdxsim_sept_table *tdxsim_sept_table_add(struct tdxsim_sept *s, uint64_t pa, unsigned level)
+{
+	struct tdxsim_sept_table *t = malloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->pa = pa;
+	t->level = level;
+	for (unsigned i = 0; i < TDXSIM_SEPT_ENTRIES; i++)
+		t->e[i] = TDXSIM_SEPTE_FREE_VALUE;
+	if (tdxsim_u64map_put(&s->tables, pa, t)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct tdxsim_sept_table *tdxsim_sept_table_get(const struct tdxsim_sept *s, uint64_t pa)
+{
+	return tdxsim_u64map_get(&s->tables, pa);
+}
+
+void tdxsim_sept_table_del(struct tdxsim_sept *s, uint64_t pa)
+{
+	free(tdxsim_u64map_del(&s->tables, pa));
+}
+
+uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned level, unsigned *reached,
+			   struct tdxsim_sept_table **parent)
+{
+	struct tdxsim_sept_table *t = tdxsim_sept_table_get(s, s->root_pa);
+	unsigned l = s->root_level;
+	for (;;) {
+		uint64_t *e = &t->e[tdxsim_sept_index(gpa, l)];
+		struct tdxsim_sept_table *next = NULL;
+		if (l > level && !tdxsim_septe_is_leaf(*e) && (*e & TDXSIM_SEPTE_RWX))
+			next = tdxsim_sept_table_get(s, *e & TDXSIM_SEPTE_HPA_MASK);
+		if (l == level || !next) {
+			/* A present non-leaf entry always has its table (sept_check); a missing one
+			 * would be a broken invariant, and stopping here is the safe answer. */
+			*reached = l;
+			if (parent)
+				*parent = t;
+			return e;
+		}
+		t = next;
+		l--;
+	}
+}
+
+uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h)
+{
+	/* Order-independent: sum of per-table hashes. */
+	uint64_t sum = 0;
+	for (size_t i = 0; i < s->tables.cap; i++) {
+		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
+		if (!t)
+			continue;
+		uint64_t th = tdxsim_hash_u64(tdxsim_hash_u64(TDXSIM_HASH_SEED, t->pa), t->level);
+		for (unsigned j = 0; j < TDXSIM_SEPT_ENTRIES; j++)
+			if (t->e[j] != TDXSIM_SEPTE_FREE_VALUE)
+				th = tdxsim_hash_u64(tdxsim_hash_u64(th, j), t->e[j]);
+		sum += th;
+	}
+	return tdxsim_hash_u64(tdxsim_hash_u64(h, s->root_pa), sum);
+}
+
+int tdxsim_sept_check(const struct tdxsim_sept *s, char *msg, size_t len)
+{
+	size_t pointed = 0;
+	if (!tdxsim_sept_table_get(s, s->root_pa)) {
+		snprintf(msg, len, "sept: root table %#llx missing", (unsigned long long)s->root_pa);
+		return -1;
+	}
+	for (size_t i = 0; i < s->tables.cap; i++) {
+		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
+		if (!t)
+			continue;
+		for (unsigned j = 0; j < TDXSIM_SEPT_ENTRIES; j++) {
+			uint64_t e = t->e[j];
+			unsigned code = tdxsim_septe_state(e);
+			if (tdxsim_sept_arch_state(code) == 0xFF) {
+				snprintf(msg, len, "sept: table %#llx entry %u has no state (%#llx)",
+					 (unsigned long long)t->pa, j, (unsigned long long)e);
+				return -1;
+			}
+			if (tdxsim_septe_is_leaf(e) && t->level > 2) {
+				snprintf(msg, len, "sept: leaf at level %u", t->level);
+				return -1;
+			}
+			if (code != TDXSIM_SEPT_NL_MAPPED && code != TDXSIM_SEPT_NL_BLOCKED)
+				continue;
+			const struct tdxsim_sept_table *c =
+				tdxsim_sept_table_get(s, e & TDXSIM_SEPTE_HPA_MASK);
+			if (t->level == 0 || !c || c->level != t->level - 1) {
+				snprintf(msg, len,
+					 "sept: table %#llx entry %u points at no table of level %u",
+					 (unsigned long long)t->pa, j, t->level ? t->level - 1 : 0);
+				return -1;
+			}
+			pointed++;
+		}
+	}
+	if (pointed + 1 != s->tables.n) {
+		snprintf(msg, len, "sept: %zu tables, %zu pointed at (plus the root)", s->tables.n, pointed);
+		return -1;
+	}
+	return 0;
+}

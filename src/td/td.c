@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* The TD registry (td.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "sept/sept.h"
+#include "td/measure.h"
+#include "td/td.h"
+
+int tdxsim_tds_init(struct tdxsim_tds *t, uint32_t num_keyids)
+{
+	memset(t, 0, sizeof(*t));
+	t->num_keyids = num_keyids;
+	t->wbinvd_bitmap = calloc(num_keyids, sizeof(*t->wbinvd_bitmap));
+	if (!t->wbinvd_bitmap)
+		return -1;
+	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++) {
+		t->wbt[p].flushed_snapshot = calloc(num_keyids, 1);
+		if (!t->wbt[p].flushed_snapshot) {
+			tdxsim_tds_fini(t);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void tdxsim_tds_fini(struct tdxsim_tds *t)
+{
+	tdxsim_tds_clear(t);
+	tdxsim_u64map_free(&t->tds);
+	tdxsim_u64map_free(&t->vcpus);
+	free(t->wbinvd_bitmap);
+	t->wbinvd_bitmap = NULL;
+	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++) {
+		free(t->wbt[p].flushed_snapshot);
+		t->wbt[p].flushed_snapshot = NULL;
+	}
+}
+
+struct tdxsim_td *tdxsim_td_find(const struct tdxsim_tds *t, uint64_t tdr_pa)
+{
+	return tdxsim_u64map_get(&t->tds, tdr_pa);
+}
+
+struct tdxsim_vcpu *tdxsim_vcpu_find(const struct tdxsim_tds *t, uint64_t tdvpr_pa)
+{
+	return tdxsim_u64map_get(&t->vcpus, tdvpr_pa);
+}
+
+struct tdxsim_td *tdxsim_td_new(struct tdxsim_tds *t, uint64_t tdr_pa)
+{
+	struct tdxsim_td *td = calloc(1, sizeof(*td));
+	if (!td)
+		return NULL;
+	td->tdr_pa = tdr_pa;
+	if (tdxsim_u64map_put(&t->tds, tdr_pa, td)) {
+		free(td);
+		return NULL;
+	}
+	return td;
+}
+
+struct tdxsim_vcpu *tdxsim_vcpu_new(struct tdxsim_tds *t, struct tdxsim_td *td, uint64_t tdvpr_pa)
+{
+	struct tdxsim_vcpu *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->tdvpr_pa = tdvpr_pa;
+	v->td = td;
+	v->assoc_lp = TDXSIM_VCPU_NOT_ASSOC;
+	if (tdxsim_u64map_put(&t->vcpus, tdvpr_pa, v)) {
+		free(v);
+		return NULL;
+	}
+	td->num_vcpu_structs++;
+	return v;
+}
+
+static void td_free(struct tdxsim_td *td)
+{
+	tdxsim_sept_free(td->sept);
+	tdxsim_td_meas_free(td->meas);
+	free(td);
+}
+
+void tdxsim_td_delete(struct tdxsim_tds *t, struct tdxsim_td *td)
+{
+	tdxsim_u64map_del(&t->tds, td->tdr_pa);
+	td_free(td);
+}
+
+void tdxsim_vcpu_delete(struct tdxsim_tds *t, struct tdxsim_vcpu *v)
+{
+	tdxsim_u64map_del(&t->vcpus, v->tdvpr_pa);
+	v->td->num_vcpu_structs--;
+	free(v);
+}
+
+void tdxsim_tds_clear(struct tdxsim_tds *t)
+{
+	for (size_t i = 0; i < t->vcpus.cap; i++)
+		free(t->vcpus.slots[i].val);
+	for (size_t i = 0; i < t->tds.cap; i++)
+		if (t->tds.slots[i].val)
+			td_free(t->tds.slots[i].val);
+	tdxsim_u64map_free(&t->tds);
+	tdxsim_u64map_free(&t->vcpus);
+	if (t->wbinvd_bitmap)
+		memset(t->wbinvd_bitmap, 0, t->num_keyids * sizeof(*t->wbinvd_bitmap));
+	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++) {
+		t->wbt[p].resume_point = 0;
+		if (t->wbt[p].flushed_snapshot)
+			memset(t->wbt[p].flushed_snapshot, 0, t->num_keyids);
+	}
+	tdxsim_locks_clear_contention(&t->locks);
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= UINT64_C(0x100000001B3);
+	}
+	return h;
+}
+
+static uint64_t td_hash(const struct tdxsim_td *td)
+{
+	uint64_t h = TDXSIM_HASH_SEED;
+	h = tdxsim_hash_u64(h, td->tdr_pa);
+	h = tdxsim_hash_u64(h, td->fatal);
+	h = tdxsim_hash_u64(h, td->num_tdcx);
+	h = tdxsim_hash_u64(h, td->chldcnt);
+	h = tdxsim_hash_u64(h, td->lifecycle);
+	h = hash_bytes(h, td->tdcx_pa, sizeof(td->tdcx_pa));
+	h = hash_bytes(h, td->td_uuid, sizeof(td->td_uuid));
+	h = tdxsim_hash_u64(h, td->hkid);
+	h = tdxsim_hash_u64(h, td->pkg_config_bitmap);
+	/* The TDCS is plain data with no padding-dependent meaning beyond its fields; hashing
+	 * it whole is safe because every struct is calloc'ed and assigned field by field. */
+	h = hash_bytes(h, &td->tdcs, sizeof(td->tdcs));
+	h = tdxsim_hash_u64(h, td->meas ? tdxsim_td_meas_bytes(td->meas) + 1 : 0);
+	if (td->sept)
+		h = tdxsim_sept_hash(td->sept, h);
+	return h;
+}
+
+static uint64_t vcpu_hash(const struct tdxsim_vcpu *v)
+{
+	uint64_t h = tdxsim_hash_u64(TDXSIM_HASH_SEED, v->tdvpr_pa);
+	h = tdxsim_hash_u64(h, v->td->tdr_pa);
+	/* Every field after the td pointer is plain data. */
+	const uint8_t *start = (const uint8_t *)&v->num_pages;
+	return hash_bytes(h, start, sizeof(*v) - (size_t)(start - (const uint8_t *)v));
+}
+
+uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < t->tds.cap; i++)
+		if (t->tds.slots[i].val)
+			sum += td_hash(t->tds.slots[i].val);
+	for (size_t i = 0; i < t->vcpus.cap; i++)
+		if (t->vcpus.slots[i].val)
+			sum += vcpu_hash(t->vcpus.slots[i].val);
+	h = tdxsim_hash_u64(h, sum);
+	for (uint32_t k = 0; k < t->num_keyids; k++)
+		if (t->wbinvd_bitmap[k])
+			h = tdxsim_hash_u64(tdxsim_hash_u64(h, k), t->wbinvd_bitmap[k]);
+	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++)
+		h = tdxsim_hash_u64(h, t->wbt[p].resume_point);
+	return h;
+}
+
+int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
+{
+	for (size_t i = 0; i < t->tds.cap; i++) {
+		const struct tdxsim_td *td = t->tds.slots[i].val;
+		if (!td)
+			continue;
+		if (t->tds.slots[i].key != td->tdr_pa) {
+			snprintf(msg, len, "td: registry key %#llx holds TDR %#llx",
+				 (unsigned long long)t->tds.slots[i].key, (unsigned long long)td->tdr_pa);
+			return -1;
+		}
+		if (td->num_tdcx > TDXSIM_MAX_TDCS_PAGES || td->lifecycle > TDXSIM_TD_TEARDOWN) {
+			snprintf(msg, len, "td %#llx: num_tdcx %u, lifecycle %u",
+				 (unsigned long long)td->tdr_pa, td->num_tdcx, td->lifecycle);
+			return -1;
+		}
+		uint32_t assoc = 0, structs = 0;
+		for (size_t j = 0; j < t->vcpus.cap; j++) {
+			const struct tdxsim_vcpu *v = t->vcpus.slots[j].val;
+			if (!v || v->td != td)
+				continue;
+			structs++;
+			assoc += v->assoc_lp != TDXSIM_VCPU_NOT_ASSOC;
+		}
+		if (structs != td->num_vcpu_structs ||
+		    (td->num_tdcx >= TDXSIM_MIN_TDCS_PAGES && assoc != td->tdcs.num_assoc_vcpus)) {
+			snprintf(msg, len,
+				 "td %#llx: %u vCPUs (%u counted), %u associated (NUM_ASSOC_VCPUS %u)",
+				 (unsigned long long)td->tdr_pa, structs, td->num_vcpu_structs, assoc,
+				 td->tdcs.num_assoc_vcpus);
+			return -1;
+		}
+		if (td->sept && tdxsim_sept_check(td->sept, msg, len))
+			return -1;
+	}
+	for (size_t j = 0; j < t->vcpus.cap; j++) {
+		const struct tdxsim_vcpu *v = t->vcpus.slots[j].val;
+		if (v && tdxsim_td_find(t, v->td->tdr_pa) != v->td) {
+			snprintf(msg, len, "vcpu %#llx: its TD is not live", (unsigned long long)v->tdvpr_pa);
+			return -1;
+		}
+	}
+	return 0;
+}
