@@ -275,8 +275,28 @@ TDXSIM_API tdxsim_err_t tdxsim_virt_to_phys(const tdxsim_t *sim, const void *ptr
 TDXSIM_API tdxsim_err_t tdxsim_phys_alloc(tdxsim_t *sim, uint64_t size, uint64_t align, uint32_t node,
 					  uint64_t *pa);
 
-/** Frees a range returned by tdxsim_phys_alloc() (whole allocation). Contents are discarded. */
+/**
+ * Frees [@p pa, @p pa + @p size): a whole allocation, or any page-aligned part of allocated
+ * memory, as a kernel's free_pages() of a sub-range or alloc_pages_exact() trimming its tail
+ * does. The range may span several adjacent allocations; what stays allocated is unaffected.
+ * Freed pages read as zero when allocated again.
+ * @param pa    4 KiB aligned
+ * @param size  rounded up to 4 KiB
+ * @return TDXSIM_OK; TDXSIM_ERR_INVALID_ARG (size 0, @p pa misaligned or in the first 1 MiB,
+ *         which is never allocated, or part of the range already free: nothing is freed);
+ *         TDXSIM_ERR_NOT_RAM (the range is not inside one RAM range)
+ */
 TDXSIM_API tdxsim_err_t tdxsim_phys_free(tdxsim_t *sim, uint64_t pa, uint64_t size);
+
+/**
+ * Allocation failure on demand, for host error paths such as "the PAMT allocation failed": the
+ * next @p skip calls of tdxsim_phys_alloc() with valid arguments proceed as usual, then the
+ * @p count after them fail with TDXSIM_ERR_NO_SPACE and allocate nothing. A new call replaces
+ * what an earlier one armed; @p count 0 disarms. Calls rejected with TDXSIM_ERR_INVALID_ARG
+ * are not counted. The simulator's own bookkeeping never goes through this allocator.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (@p sim NULL)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_phys_alloc_fail_after(tdxsim_t *sim, uint32_t skip, uint32_t count);
 
 /**
  * Copies the RAM map (what a kernel's memblock/e820 would list) into @p out.

@@ -152,6 +152,8 @@ int tdxsim_mem_alloc(struct tdxsim_mem *mem, uint64_t size, uint64_t align, uint
 	if (size == 0 || align < TDXSIM_4K || (align & (align - 1)) != 0 || size > (UINT64_C(1) << 60))
 		return TDXSIM_ERR_INVALID_ARG;
 	size = tdxsim_align_up(size, TDXSIM_4K);
+	if (tdxsim_mem_fail_next(mem))
+		return TDXSIM_ERR_NO_SPACE;
 	for (unsigned i = 0; i < mem->num_free; i++) {
 		struct tdxsim_mem_extent *e = &mem->free[i];
 		if (node != UINT32_MAX && tdxsim_mem_region_of(mem, e->base, 1)->node != node)
@@ -183,7 +185,8 @@ int tdxsim_mem_alloc(struct tdxsim_mem *mem, uint64_t size, uint64_t align, uint
 
 int tdxsim_mem_free(struct tdxsim_mem *mem, uint64_t pa, uint64_t size)
 {
-	if (size == 0 || !tdxsim_is_aligned(pa, TDXSIM_4K))
+	/* The first 1 MiB is never handed out (tdxsim_mem_add_region), so never freed either. */
+	if (size == 0 || !tdxsim_is_aligned(pa, TDXSIM_4K) || pa < LOW_RESERVED)
 		return TDXSIM_ERR_INVALID_ARG;
 	size = tdxsim_align_up(size, TDXSIM_4K);
 	if (!tdxsim_mem_region_of(mem, pa, size))

@@ -11,6 +11,7 @@
 #ifndef TDXSIM_MEM_H
 #define TDXSIM_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,11 @@ struct tdxsim_mem {
 	unsigned num_free, cap_free;
 	struct tdxsim_mem_extent *free; /* allocator's free list */
 	uint64_t allocated_bytes;
+	/* Allocation failures on demand (mem/alloc_fail.c): after @skip more allocations, the
+	 * next @count fail with TDXSIM_ERR_NO_SPACE. */
+	struct tdxsim_mem_fail {
+		uint32_t skip, count;
+	} fail;
 };
 
 /* Maps every range of @ram (validated by the caller). 0, or -1 if the host is out of memory. */
@@ -58,7 +64,15 @@ int tdxsim_mem_pa(const struct tdxsim_mem *mem, const void *p, uint64_t *pa);
 
 /* Allocator. align: power of two >= 4096. node UINT32_MAX = any. 0 or a tdxsim_err_t. */
 int tdxsim_mem_alloc(struct tdxsim_mem *mem, uint64_t size, uint64_t align, uint32_t node, uint64_t *pa);
+/* Frees [pa, pa + size): all or part of one or more allocations, every page of it allocated
+ * (never the first 1 MiB, never a free page). 0 or a tdxsim_err_t; on error nothing changes. */
 int tdxsim_mem_free(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
+
+/* Arms on-demand failures (replacing any armed before): the next @skip allocations proceed,
+ * the @count after them fail. count 0 disarms. */
+void tdxsim_mem_fail_after(struct tdxsim_mem *mem, uint32_t skip, uint32_t count);
+/* Called once per well-formed allocation request: whether this one is to fail. */
+bool tdxsim_mem_fail_next(struct tdxsim_mem *mem);
 
 /* Drops the host pages behind [pa, pa + size) so they read as zero again (size 4K aligned). */
 void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
