@@ -68,6 +68,14 @@ TDXSIM_API tdxsim_err_t tdxsim_contend(tdxsim_t *sim, tdxsim_resource_t res, uin
 /** Drops every pending contention mark. */
 TDXSIM_API void tdxsim_clear_contention(tdxsim_t *sim);
 
+/**
+ * Makes the next @p count RDRAND/RDSEED draws of the module fail, so the leaves that draw
+ * (TDH.MNG.CREATE's TD_UUID, TDH.MNG.ADDCX's migration key) answer TDX_RND_NO_ENTROPY at the
+ * point the module does. 0 clears it.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG
+ */
+TDXSIM_API tdxsim_err_t tdxsim_fail_entropy(tdxsim_t *sim, uint32_t count);
+
 /** What tdxsim_td_query() reports of one TD (the module's TDR and TDCS fields). */
 typedef struct {
 	uint32_t size; /**< set by the caller to sizeof(tdxsim_td_info_t) */
@@ -90,6 +98,12 @@ typedef struct {
  *         has its TDR there)
  */
 TDXSIM_API tdxsim_err_t tdxsim_td_query(const tdxsim_t *sim, uint64_t tdr_pa, tdxsim_td_info_t *out);
+
+/**
+ * The Key Ownership Table entry of KeyID @p keyid: 0 HKID_FREE, 1 HKID_ASSIGNED, 2 HKID_FLUSHED,
+ * 3 HKID_RESERVED (the global KeyID); -1 if @p keyid is not a TDX private KeyID or @p sim is NULL.
+ */
+TDXSIM_API int tdxsim_kot_state(const tdxsim_t *sim, uint32_t keyid);
 
 /** Number of TDs whose TDR page is still PT_TDR (live or being torn down). */
 TDXSIM_API uint32_t tdxsim_td_count(const tdxsim_t *sim);

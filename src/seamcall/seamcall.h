@@ -54,6 +54,10 @@ uint64_t tdxsim_tdh_sys_update(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_sys_disable(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_page_rdmd(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_key_reclaimid(struct tdxsim_call *c);
+/* TD leaves (td-build.md, td-runtime.md): one file each in leaves/. */
+uint64_t tdxsim_tdh_mng_create(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_key_config(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_addcx(struct tdxsim_call *c);
 
 /* Software status for a leaf the ABI defines but tdxsim does not emulate yet (class 0xFF,
  * never produced by a module; documented in docs/fidelity.md). */

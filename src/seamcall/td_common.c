@@ -110,18 +110,28 @@ uint64_t tdxsim_td_state(struct tdxsim_call *c, struct tdxsim_td *td, uint32_t a
 	return 0;
 }
 
+uint64_t tdxsim_td_fill_page(struct tdxsim_call *c, uint64_t pa, uint32_t keyid, uint64_t pattern)
+{
+	if (pattern == 0)
+		return tdxsim_mce_mark_private(c->sim->integrity, pa, TDXSIM_4K, keyid) == TDXSIM_OK
+			       ? 0
+			       : TDXSIM_STATUS_NO_MEMORY;
+	uint64_t buf[TDXSIM_4K / 8];
+	for (unsigned i = 0; i < TDXSIM_ARRAY_SIZE(buf); i++)
+		buf[i] = pattern;
+	/* A whole-page write covers whole lines: they become owned by @keyid (mce/mce.h). */
+	return tdxsim_mce_write(c->sim->integrity, pa, keyid, buf, sizeof(buf)) == TDXSIM_OK
+		       ? 0
+		       : TDXSIM_STATUS_NO_MEMORY;
+}
+
 uint64_t tdxsim_td_take_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t pa, unsigned level,
-			     uint8_t type, uint32_t keyid)
+			     uint8_t type)
 {
 	uint64_t owner = type == TDXSIM_PT_TDR ? 0 : td->tdr_pa;
-	uint64_t size = TDXSIM_4K << (9 * level);
 
 	if (tdxsim_pamt_assign(c->sim->pamt, pa, level, type, owner) != TDXSIM_PAMT_OK)
 		return TDXSIM_STATUS_NO_MEMORY;
-	if (tdxsim_mce_mark_private(c->sim->integrity, pa, size, keyid) != TDXSIM_OK) {
-		tdxsim_pamt_release(c->sim->pamt, pa, level);
-		return TDXSIM_STATUS_NO_MEMORY;
-	}
 	if (type != TDXSIM_PT_TDR)
 		td->chldcnt += UINT64_C(1) << (9 * level);
 	return 0;

@@ -53,13 +53,20 @@ uint64_t tdxsim_implicit_tdr(struct tdxsim_call *c, struct tdxsim_td *td, tdxsim
 uint64_t tdxsim_td_state(struct tdxsim_call *c, struct tdxsim_td *td, uint32_t allowed, int lock_mode);
 
 /*
+ * The module fills a page with 64-byte direct stores through @keyid (MOVDIR64B): every line
+ * becomes private to @keyid and reads back as @pattern repeated (a 64-bit value; 0 for the
+ * common zero fill). Done where the module does it, which can be before a later check fails
+ * (MNG.CREATE, MNG.ADDCX). Returns 0 or TDXSIM_STATUS_NO_MEMORY.
+ */
+uint64_t tdxsim_td_fill_page(struct tdxsim_call *c, uint64_t pa, uint32_t keyid, uint64_t pattern);
+
+/*
  * A page joins a TD (the effects half of a leaf, after every check passed): the PAMT entry
- * becomes @type owned by the TDR (owner 0 for the TDR itself), and the page's lines become
- * private to @keyid, zeroed as the module's MOVDIR64B fill leaves them. CHLDCNT counts every
- * page but the TDR. Returns 0 or TDXSIM_STATUS_NO_MEMORY (nothing changed).
+ * becomes @type owned by the TDR (owner 0 for the TDR itself). CHLDCNT counts every page but
+ * the TDR, 512^level per page. Returns 0 or TDXSIM_STATUS_NO_MEMORY (nothing changed).
  */
 uint64_t tdxsim_td_take_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t pa, unsigned level,
-			     uint8_t type, uint32_t keyid);
+			     uint8_t type);
 /* A page leaves its TD (RECLAIM, REMOVE): PAMT back to PT_NDA (owner stale), CHLDCNT -= 512^level
  * unless it is the TDR. Memory contents are untouched (the host must clear them). */
 void tdxsim_td_drop_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t pa, unsigned level);

@@ -20,6 +20,16 @@ tdxsim_err_t tdxsim_contend(tdxsim_t *sim, tdxsim_resource_t res, uint64_t key, 
 	return TDXSIM_OK;
 }
 
+tdxsim_err_t tdxsim_fail_entropy(tdxsim_t *sim, uint32_t count)
+{
+	if (!sim)
+		return TDXSIM_ERR_INVALID_ARG;
+	pthread_mutex_lock(&sim->lock);
+	sim->td.entropy_failures = count;
+	pthread_mutex_unlock(&sim->lock);
+	return TDXSIM_OK;
+}
+
 void tdxsim_clear_contention(tdxsim_t *sim)
 {
 	if (!sim)
@@ -53,6 +63,16 @@ tdxsim_err_t tdxsim_td_query(const tdxsim_t *sim, uint64_t tdr_pa, tdxsim_td_inf
 	}
 	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
 	return td ? TDXSIM_OK : TDXSIM_ERR_STATE;
+}
+
+int tdxsim_kot_state(const tdxsim_t *sim, uint32_t keyid)
+{
+	if (!sim || !tdxsim_hkid_is_private(&sim->hkid, keyid))
+		return -1;
+	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
+	int state = sim->hkid.kot[keyid];
+	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
+	return state;
 }
 
 uint32_t tdxsim_td_count(const tdxsim_t *sim)

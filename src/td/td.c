@@ -39,6 +39,22 @@ void tdxsim_tds_fini(struct tdxsim_tds *t)
 	}
 }
 
+bool tdxsim_td_random(struct tdxsim_tds *t, uint64_t *out)
+{
+	if (t->entropy_failures) {
+		t->entropy_failures--;
+		return false;
+	}
+	/* xorshift64*: reproducible runs, like the module oracle's fake RDRAND. */
+	uint64_t x = t->rng ? t->rng : UINT64_C(0x9E3779B97F4A7C15);
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	t->rng = x;
+	*out = x * UINT64_C(0x2545F4914F6CDD1D);
+	return true;
+}
+
 struct tdxsim_td *tdxsim_td_find(const struct tdxsim_tds *t, uint64_t tdr_pa)
 {
 	return tdxsim_u64map_get(&t->tds, tdr_pa);

@@ -171,11 +171,19 @@ struct tdxsim_tds {
 	struct tdxsim_u64map tds;   /* TDR PA -> struct tdxsim_td */
 	struct tdxsim_u64map vcpus; /* TDVPR PA -> struct tdxsim_vcpu */
 	struct tdxsim_lock kot_lock;
-	uint32_t num_keyids;	 /* size of the per-KeyID arrays below */
+	struct tdxsim_lock ket_lock[TDXSIM_WBT_MAX_PACKAGES]; /* PCONFIG's key table per package */
+	uint32_t num_keyids;				      /* size of the per-KeyID arrays below */
 	uint64_t *wbinvd_bitmap; /* KOT[k].WBINVD_BITMAP: packages still to write back */
 	struct tdxsim_wbt wbt[TDXSIM_WBT_MAX_PACKAGES];
 	struct tdxsim_locks locks; /* page locks and contention marks (lock/lock.h) */
+	/* RDRAND/RDSEED as the module sees them: a deterministic xorshift per simulator, and
+	 * how many of the next draws fail (tdxsim_fail_entropy(): TDX_RND_NO_ENTROPY paths). */
+	uint64_t rng;
+	uint32_t entropy_failures;
 };
+
+/* One 64-bit draw for the module; false when the draw fails (no entropy). */
+bool tdxsim_td_random(struct tdxsim_tds *t, uint64_t *out);
 
 /* 0, or -1 when out of memory. @num_keyids: every KeyID value the platform has (2^bits). */
 int tdxsim_tds_init(struct tdxsim_tds *t, uint32_t num_keyids);

@@ -26,6 +26,10 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_SYS_DISABLE, BEFORE_READY, tdxsim_tdh_sys_disable},
 	{TDXSIM_TDH_PHYMEM_PAGE_RDMD, 0, tdxsim_tdh_phymem_page_rdmd},
 	{TDXSIM_TDH_MNG_KEY_RECLAIMID, 0, tdxsim_tdh_mng_key_reclaimid},
+	/* Trust domains: build (td-build.md 3). */
+	{TDXSIM_TDH_MNG_CREATE, 0, tdxsim_tdh_mng_create},
+	{TDXSIM_TDH_MNG_KEY_CONFIG, 0, tdxsim_tdh_mng_key_config},
+	{TDXSIM_TDH_MNG_ADDCX, 0, tdxsim_tdh_mng_addcx},
 };
 
 /* Rows for every other ABI leaf (no handler yet), generated from the leaf .def table. */
