@@ -329,9 +329,9 @@ static void api__unemulated_leaf_is_distinct_software_status(void **state)
 {
 	struct fx fx;
 	fx_create(&fx, NULL, FX_READY);
-	uint64_t s = fx_call(fx.sim, 0, TDXSIM_TDH_MNG_CREATE, 0, 0, 0, NULL);
+	uint64_t s = fx_call(fx.sim, 0, TDXSIM_TDH_EXPORT_ABORT, 0, 0, 0, NULL);
 	assert_int_equal(s >> 40 & 0xFF, 0xFF); /* class 0xFF: never a module status */
-	assert_non_null(strstr(tdxsim_last_error(fx.sim), "TDH.MNG.CREATE"));
+	assert_non_null(strstr(tdxsim_last_error(fx.sim), "TDH.EXPORT.ABORT"));
 	fx_destroy(&fx);
 }
 
