@@ -146,6 +146,7 @@ struct tdx_module_args {
 };
 #endif
 
+/** A compile-time check in C11 or C++ (for the layout checks below). */
 #ifdef __cplusplus
 #define TDXSIM_LINUX_ASSERT(c, m) static_assert(c, m)
 #else
