@@ -69,6 +69,8 @@ static const struct name_row linux_names[] = {
 	ROW(TDH_SYS_UPDATE, 53),
 	ROW(TDH_SYS_DISABLE, 69),
 	ROW(TDX_VERSION_SHIFT, 16),
+	ROW(P_SEAMLDR_INFO, 0x8000000000000000),
+	ROW(P_SEAMLDR_INSTALL, 0x8000000000000001),
 	ROW(TDX_SUCCESS, 0),
 	ROW(TDX_RND_NO_ENTROPY, 0x8000020300000000),
 	ROW(TDX_OPERAND_BUSY, 0x8000020000000000),
@@ -275,6 +277,20 @@ static void seamcall_saved_ret__passes_and_returns_every_gpr(void **state)
 	assert_int_equal(args.r8, 64);
 }
 
+/* Linux reaches the P-SEAMLDR through the same entry (seamldr.c: RCX = PA of SEAMLDR_INFO). */
+static void seamcall__reaches_the_p_seamldr(void **state)
+{
+	struct ctx *c = *state;
+	uint64_t pa;
+	assert_int_equal(tdxsim_phys_alloc(c->fx.sim, 4096, 4096, UINT32_MAX, &pa), TDXSIM_OK);
+	struct tdx_module_args args = {.rcx = pa};
+	assert_status(__seamcall(P_SEAMLDR_INFO, &args), TDX_SUCCESS);
+	const struct tdxsim_seamldr_info *info = tdxsim_phys_to_virt(c->fx.sim, pa, sizeof(*info));
+	assert_int_equal(info->vendor_id, 0x8086);
+	assert_int_equal(c->seen.last.rax, P_SEAMLDR_INFO);
+	assert_int_equal(c->seen.last.lp, 1);
+}
+
 /* When the SEAMCALL instruction itself fails, no variant copies anything back. */
 typedef uint64_t (*variant_fn)(uint64_t fn, struct tdx_module_args *args);
 static const variant_fn variants[] = {__seamcall, __seamcall_ret, __seamcall_saved_ret};
@@ -382,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(seamcall_ret__copies_back_on_module_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(seamcall_saved_ret__passes_and_returns_every_gpr, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(seamcall__reaches_the_p_seamldr, setup, teardown),
 		cmocka_unit_test_setup_teardown(all_variants__ud_outside_vmx__nothing_copied, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(all_variants__no_module__vmfailinvalid_nothing_copied, setup,

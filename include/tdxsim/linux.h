@@ -20,10 +20,11 @@
  * Linux calls it: `TDH_SYS_INIT` = 33), every TDX_ status of statuses.def likewise
  * (`TDX_OPERAND_BUSY`, `TDX_RND_NO_ENTROPY`, the software codes `TDX_SEAMCALL_VMFAILINVALID`,
  * `TDX_SEAMCALL_GP`, `TDX_SEAMCALL_UD`), and every operand id as `TDX_OPERAND_ID_<name>`
- * (`TDX_OPERAND_ID_RCX`). They are generated (tdxsim/linux_names.h) and carry the module's
+ * (`TDX_OPERAND_ID_RCX`). These are generated (tdxsim/linux_names.h) and carry the module's
  * values, which tdxsim returns; docs/linux-compat.md lists the two statuses whose value in
- * Linux's own header differs from the module's. A name the including code already defined is
- * left alone.
+ * Linux's own header differs from the module's. This header adds the status classes, the leaf
+ * version shift and the P-SEAMLDR leaves (`P_SEAMLDR_INFO`, `P_SEAMLDR_INSTALL`). A name the
+ * including code already defined is left alone.
  */
 #ifndef TDXSIM_LINUX_H
 #define TDXSIM_LINUX_H
@@ -34,6 +35,7 @@
 
 #include "tdxsim/tdxsim.h"
 #include "tdxsim/linux_names.h"
+#include "tdxsim/seamldr.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +60,14 @@ extern "C" {
 #ifndef TDX_SEAMCALL_STATUS_MASK
 /** The class and code bits of a status, without the operand id or details in bits 31:0. */
 #define TDX_SEAMCALL_STATUS_MASK UINT64_C(0xFFFFFFFF00000000)
+#endif
+#ifndef P_SEAMLDR_INFO
+/** P-SEAMLDR.INFO, as Linux's arch/x86/virt/vmx/tdx/seamldr.c names it (sheet 2.4). */
+#define P_SEAMLDR_INFO TDXSIM_SEAMLDR_INFO
+#endif
+#ifndef P_SEAMLDR_INSTALL
+/** P-SEAMLDR.INSTALL, as Linux names it (sheet 2.4). */
+#define P_SEAMLDR_INSTALL TDXSIM_SEAMLDR_INSTALL
 #endif
 #ifndef TDX_VERSION_SHIFT
 /** Position of the leaf version in RAX (bits 23:16); the leaf number is bits 15:0. */
