@@ -16,16 +16,39 @@ int tdxsim_hkid_init(struct tdxsim_hkid *h, uint32_t phys_bits, uint32_t keyid_b
 	h->num_mktme = num_mktme;
 	h->num_tdx = num_tdx;
 	h->kot = calloc((size_t)1 << keyid_bits, 1);
-	return h->kot ? 0 : -1;
+	h->reserved_next = calloc((size_t)1 << keyid_bits, 1);
+	return h->kot && h->reserved_next ? 0 : -1;
 }
 
 void tdxsim_hkid_fini(struct tdxsim_hkid *h)
 {
 	free(h->kot);
-	h->kot = NULL;
+	free(h->reserved_next);
+	h->kot = h->reserved_next = NULL;
 }
 
 void tdxsim_hkid_reset(struct tdxsim_hkid *h)
 {
 	memset(h->kot, TDXSIM_HKID_FREE, (size_t)1 << h->keyid_bits);
+	tdxsim_hkid_drop_next(h);
+}
+
+void tdxsim_hkid_reserve(struct tdxsim_hkid *h, uint32_t keyid, bool handoff_in_place)
+{
+	if (handoff_in_place)
+		h->reserved_next[keyid] = 1;
+	else
+		h->kot[keyid] = TDXSIM_HKID_RESERVED;
+}
+
+void tdxsim_hkid_adopt_next(struct tdxsim_hkid *h)
+{
+	for (size_t k = 0; k < (size_t)1 << h->keyid_bits; k++)
+		h->kot[k] = h->reserved_next[k] ? TDXSIM_HKID_RESERVED : TDXSIM_HKID_FREE;
+	tdxsim_hkid_drop_next(h);
+}
+
+void tdxsim_hkid_drop_next(struct tdxsim_hkid *h)
+{
+	memset(h->reserved_next, 0, (size_t)1 << h->keyid_bits);
 }

@@ -23,13 +23,26 @@ struct tdxsim_hkid {
 	uint32_t keyid_bits, shift; /* KeyID field = PA bits [shift + keyid_bits - 1 : shift] */
 	uint32_t num_mktme, num_tdx;
 	uint8_t *kot; /* state per KeyID, indexed by KeyID (only private ones are used) */
+	/* While a runtime update's handoff KOT is in place (@kot), the new module's own KOT is
+	 * still empty but for the KeyIDs its TDH.SYS.CONFIG attempts reserved: one flag per KeyID.
+	 * TDH.SYS.UPDATE replaces that KOT by the handoff's; a fresh configuration adopts it. */
+	uint8_t *reserved_next;
 };
 
 int tdxsim_hkid_init(struct tdxsim_hkid *h, uint32_t phys_bits, uint32_t keyid_bits, uint32_t num_mktme,
 		     uint32_t num_tdx);
 void tdxsim_hkid_fini(struct tdxsim_hkid *h);
-/* Every KOT entry back to FREE (module disabled / reloaded). */
+/* Every KOT entry back to FREE (module disabled / reloaded), the new module's included. */
 void tdxsim_hkid_reset(struct tdxsim_hkid *h);
+
+/* TDH.SYS.CONFIG's mark of the global KeyID (sheet 6.2 step 7): RESERVED in the KOT in force,
+ * or, while @handoff_in_place, in the new module's own KOT (reserved_next). */
+void tdxsim_hkid_reserve(struct tdxsim_hkid *h, uint32_t keyid, bool handoff_in_place);
+/* The handoff KOT gives way to the new module's own: every entry FREE but the reserved_next
+ * ones, which become RESERVED. */
+void tdxsim_hkid_adopt_next(struct tdxsim_hkid *h);
+/* TDH.SYS.UPDATE: the new module's own KOT is overwritten by the handoff's (already in place). */
+void tdxsim_hkid_drop_next(struct tdxsim_hkid *h);
 
 static inline uint32_t tdxsim_hkid_first_private(const struct tdxsim_hkid *h)
 {

@@ -8,13 +8,33 @@
 
 #include "pamt/pamt_priv.h"
 
+/* One more allocation allowed by the test hook's budget (pamt.h)? */
+static bool take_budget(struct tdxsim_pamt *pamt)
+{
+	if (pamt->alloc_budget == 0)
+		return false;
+	if (pamt->alloc_budget > 0)
+		pamt->alloc_budget--;
+	return true;
+}
+
 void *tdxsim_pamt_zalloc(struct tdxsim_pamt *pamt, size_t bytes)
 {
-	void *mem = calloc(1, bytes);
+	void *mem = take_budget(pamt) ? calloc(1, bytes) : NULL;
 
 	if (mem)
 		pamt->host_bytes += bytes;
 	return mem;
+}
+
+void tdxsim_pamt_set_alloc_budget(struct tdxsim_pamt *pamt, int64_t budget)
+{
+	pamt->alloc_budget = budget;
+}
+
+int64_t tdxsim_pamt_alloc_budget(const struct tdxsim_pamt *pamt)
+{
+	return pamt->alloc_budget;
 }
 
 void tdxsim_pamt_free_mem(struct tdxsim_pamt *pamt, void *mem, size_t bytes)
@@ -33,6 +53,7 @@ int tdxsim_pamt_create(struct tdxsim_pamt **out)
 	if (!pamt)
 		return -1;
 	pamt->host_bytes = sizeof(*pamt);
+	pamt->alloc_budget = -1;
 	return 0;
 }
 
@@ -83,6 +104,8 @@ static int grow_tdmrs(struct tdxsim_pamt *pamt)
 
 	if (pamt->num_tdmrs < pamt->cap_tdmrs)
 		return 0;
+	if (!take_budget(pamt))
+		return -1;
 	n = realloc(pamt->tdmrs, (size_t)cap * sizeof(*n));
 	if (!n)
 		return -1;

@@ -67,6 +67,12 @@ struct tdxsim_pamt_leaf {
 int tdxsim_pamt_create(struct tdxsim_pamt **out); /* 0 or -1 (out of memory) */
 void tdxsim_pamt_destroy(struct tdxsim_pamt *pamt);
 
+/* Test hook for the host running out of memory: after @budget more successful allocations
+ * the store's allocations fail (< 0: never, the default). A store SYS.CONFIG builds in place
+ * of this one starts with the same budget. */
+void tdxsim_pamt_set_alloc_budget(struct tdxsim_pamt *pamt, int64_t budget);
+int64_t tdxsim_pamt_alloc_budget(const struct tdxsim_pamt *pamt);
+
 /* Forgets every TDMR and entry (module disabled / lost). */
 void tdxsim_pamt_clear(struct tdxsim_pamt *pamt);
 

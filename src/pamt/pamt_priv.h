@@ -69,7 +69,8 @@ struct tdxsim_pamt_tdmr {
 struct tdxsim_pamt {
 	struct tdxsim_pamt_tdmr *tdmrs; /* ascending bases (add_tdmr contract) */
 	unsigned num_tdmrs, cap_tdmrs;
-	uint64_t host_bytes; /* every byte this store holds from malloc, the store itself included */
+	uint64_t host_bytes;  /* every byte this store holds from malloc, the store itself included */
+	int64_t alloc_budget; /* allocations left before they fail (< 0: unlimited); a test hook */
 	/* Leaves that are owned (type neither NDA nor RSVD), by level and type; check() recounts. */
 	uint64_t owned[TDXSIM_PAMT_NUM_LEVELS][TDXSIM_PAMT_NUM_TYPES];
 };

@@ -18,13 +18,16 @@
  * poison" (Linux patch text, sheet 2.2, 14.2); a fresh load starts from cleared memory the
  * same way. Ordinary host memory inside the TDMRs is not touched.
  */
-static void release_tdx_memory(struct tdxsim *sim)
+static void release_tdx_memory(struct tdxsim *sim, bool adopt_own_kot)
 {
 	tdxsim_mce_pamt_forget(sim->integrity);
 	tdxsim_mce_release_all(sim->integrity);
 	tdxsim_pamt_clear(sim->pamt);
 	tdxsim_tds_clear(&sim->td);
-	tdxsim_hkid_reset(&sim->hkid);
+	if (adopt_own_kot)
+		tdxsim_hkid_adopt_next(&sim->hkid);
+	else
+		tdxsim_hkid_reset(&sim->hkid);
 	sim->mod.pkg_key_done = 0;
 	sim->mod.global_hkid = 0;
 	sim->mod.handoff_valid = false;
@@ -55,18 +58,19 @@ void tdxsim_module_instance_load(struct tdxsim *sim, const struct tdxsim_profile
 	m->state = TDXSIM_SYSINIT_PENDING;
 	forget_lps(m, sim->cpu.num_lps);
 	if (!keep_handoff)
-		release_tdx_memory(sim);
+		release_tdx_memory(sim, false);
 }
 
 void tdxsim_module_instance_reset(struct tdxsim *sim)
 {
-	release_tdx_memory(sim);
+	release_tdx_memory(sim, false);
 	forget_lps(&sim->mod, sim->cpu.num_lps);
 	sim->mod.state = TDXSIM_SYSINIT_PENDING;
 }
 
 void tdxsim_module_drop_handoff(struct tdxsim *sim)
 {
+	/* The handoff KOT goes; the new module's own (its SYS.CONFIG reservations) takes over. */
 	if (sim->mod.handoff_valid)
-		release_tdx_memory(sim);
+		release_tdx_memory(sim, true);
 }

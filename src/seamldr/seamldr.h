@@ -68,7 +68,8 @@ void *tdxsim_seamldr_shared(struct tdxsim *sim, uint64_t pa, uint64_t align, uin
  * TDH.SYS.UPDATE; otherwise they are gone (scenario LOAD).
  * reset: what TDH.SYS.DISABLE leaves: the same instance, freshly loaded, all TDX state gone.
  * drop_handoff: the new instance was configured from scratch (TDH.SYS.CONFIG) instead of
- * updated; the handed-over TDMRs and KeyIDs are no longer anyone's.
+ * updated; the handed-over TDMRs and KeyIDs are no longer anyone's, and the new instance's
+ * own KOT (hkid.h reserved_next) is the one in force.
  */
 void tdxsim_module_instance_load(struct tdxsim *sim, const struct tdxsim_profile *p,
 				 const struct tdxsim_sigstruct *sig, bool keep_handoff);

@@ -98,7 +98,7 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 					       (uint64_t)lp->vmx_on << 16);
 	}
 	for (uint64_t k = 0; k < (UINT64_C(1) << sim->hkid.keyid_bits); k++)
-		h = tdxsim_hash_u64(h, sim->hkid.kot[k]);
+		h = tdxsim_hash_u64(h, sim->hkid.kot[k] | (uint64_t)sim->hkid.reserved_next[k] << 8);
 	h = tdxsim_pamt_hash(sim->pamt, h);
 	h = tdxsim_mce_hash(sim->integrity, h);
 	h = tdxsim_tds_hash(&sim->td, h);

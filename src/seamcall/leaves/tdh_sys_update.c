@@ -28,6 +28,9 @@ uint64_t tdxsim_tdh_sys_update(struct tdxsim_call *c)
 	 * handoff data clears its header. */
 	m->handoff_valid = false;
 	m->handoff_hv = 0;
+	/* The handoff's KOT overwrites the new module's own, whatever a failed TDH.SYS.CONFIG
+	 * reserved in it ([M15] retrieve_handoff_data copies the whole KOT). */
+	tdxsim_hkid_drop_next(&sim->hkid);
 	m->state = TDXSIM_SYS_READY;
 	return TDXSIM_TDX_SUCCESS;
 }
