@@ -494,6 +494,39 @@ static void update__success__keeps_tdmrs_keys_reports_new_version(void **state)
 	assert_status(fx_call(sim, 0, TDXSIM_TDH_SYS_DISABLE, 0, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
 }
 
+/* SEAMEXTEND of the boot module: SHA-384 of its descriptor page, the one-page image that
+ * tdxsim_blob_write() makes and measures with OpenSSL; tdxsim keeps these precomputed
+ * (seamldr.c), so every profile is checked here. */
+static void boot__mrseam__sha384_of_the_descriptor_page(void **state)
+{
+	unsigned profiles = 0;
+	(void)state;
+	for (int id = 0; id < 16; id++) {
+		tdxsim_config_t cfg;
+		struct fx fx;
+		tdxsim_config_init(&cfg);
+		cfg.module = (tdxsim_module_profile_t)id;
+		if (tdxsim_config_check(&cfg, NULL, 0))
+			continue;
+		profiles++;
+		fx_create(&fx, &cfg, FX_VMX);
+		uint64_t pa;
+		assert_int_equal(tdxsim_phys_alloc(fx.sim, 4096, 4096, UINT32_MAX, &pa), TDXSIM_OK);
+		assert_status(fx_call(fx.sim, 0, TDXSIM_SEAMLDR_INFO, pa, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+		const struct tdxsim_seamldr_info *info = tdxsim_phys_to_virt(fx.sim, pa, sizeof(*info));
+		tdxsim_blob_opts_t o;
+		tdxsim_blob_opts_init(&o, cfg.module);
+		size_t size = tdxsim_blob_size(&o);
+		uint8_t *blob = test_malloc(size);
+		assert_int_equal(tdxsim_blob_write(&o, blob, size), TDXSIM_OK);
+		const struct tdxsim_sigstruct *sig = (const void *)(blob + 4096);
+		assert_memory_equal(info->seam_info.mrseam, sig->seamhash, 48);
+		test_free(blob);
+		fx_destroy(&fx);
+	}
+	assert_true(profiles >= 4);
+}
+
 /* TDH.SYS.SHUTDOWN's handoff-version rules ([M15x] tdh_sys_shutdown.c). */
 static void shutdown__hv_above_module_hv__operand_invalid_rcx(void **state)
 {
@@ -707,5 +740,6 @@ int main(void)
 	tests[n++] =
 		(struct CMUnitTest)cmocka_unit_test(host__update_offered_only_with_bit_60_and_td_preserving);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(host__linux_update_flow__invariants_green);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(boot__mrseam__sha384_of_the_descriptor_page);
 	return _cmocka_run_group_tests("lifecycle_update", tests, n, NULL, NULL);
 }

@@ -190,6 +190,42 @@ static void handler__rdmd_inside__pamt_page_is_tdx_private(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * Each TDH.SYS.TDMR.INIT writes only its own chunk's entries, whole lines (sheet 7.2, 10), and
+ * what the host did between two calls is seen in order: a partial write poisons a line the
+ * previous call made private (erratum), and the next call, whose 2M entries share that line,
+ * rewrites it, private and clean again. (tdxsim marks the lines of a run of calls when it
+ * next looks at the model; this is the order that must not show.)
+ */
+static void tdmr_init__host_write_between_chunks__seen_in_call_order(void **state)
+{
+	struct fx fx;
+	uint8_t b[8] = {7};
+	tdxsim_line_info_t li;
+	fx_create(&fx, NULL, FX_READY);
+	const struct host_tdx_tdmr *t = &fx.host.tdmrs[1];
+	uint64_t line_2m = t->pamt_base + t->pamt_4k, next_4k = t->pamt_base + 1024 * 16;
+	tdxsim_regs_t r = {.rcx = t->base};
+	assert_status(tdxsim_seamcall(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, &r), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(tdxsim_mem_write(fx.sim, 0, line_2m + 40, b, sizeof(b)), TDXSIM_OK);
+	assert_int_equal(tdxsim_mem_line_info(fx.sim, line_2m, &li), TDXSIM_OK);
+	assert_true(li.poisoned);
+	assert_int_equal(tdxsim_mem_line_info(fx.sim, next_4k - 64, &li), TDXSIM_OK);
+	assert_int_equal(li.owner_keyid, fx.host.global_keyid);
+	assert_int_equal(tdxsim_mem_line_info(fx.sim, next_4k, &li), TDXSIM_OK);
+	assert_int_equal(li.owner_keyid, 0); /* the next chunk's entries: not written yet */
+	r = (tdxsim_regs_t){.rcx = t->base};
+	assert_status(tdxsim_seamcall(fx.sim, 0, TDXSIM_TDH_SYS_TDMR_INIT, &r), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(tdxsim_mem_line_info(fx.sim, line_2m, &li), TDXSIM_OK);
+	assert_false(li.poisoned);
+	assert_int_equal(li.owner_keyid, fx.host.global_keyid);
+	assert_int_equal(tdxsim_mem_line_info(fx.sim, next_4k, &li), TDXSIM_OK);
+	assert_int_equal(li.owner_keyid, fx.host.global_keyid);
+	char msg[256];
+	assert_int_equal(tdxsim_check_invariants(fx.sim, msg, sizeof(msg)), TDXSIM_OK);
+	fx_destroy(&fx);
+}
+
 /* Linux's failure path: MOVDIR64B-reset the PAMT (erratum parts) before freeing it. */
 static void pamt_reset__movdir64b__lines_shared_and_metadata_freed(void **state)
 {
@@ -236,6 +272,7 @@ int main(void)
 		cmocka_unit_test(no_handler__fatal_result__counted_and_recorded),
 		cmocka_unit_test(tdmr_init__pamt_lines__td_owned_by_the_global_keyid),
 		cmocka_unit_test(handler__rdmd_inside__pamt_page_is_tdx_private),
+		cmocka_unit_test(tdmr_init__host_write_between_chunks__seen_in_call_order),
 		cmocka_unit_test(pamt_reset__movdir64b__lines_shared_and_metadata_freed),
 		cmocka_unit_test(state_hash__covers_the_integrity_model),
 	};

@@ -516,6 +516,69 @@ static void sys_rd__random_ids__no_crash(void **state)
 	}
 }
 
+/*
+ * tdxsim_md_view_build() derives an element index with precomputed values and the RDALL page
+ * of a dump from the first field (speed only): a built view must answer exactly as the table
+ * does, for every id, every start and every profile, including after the view changes.
+ */
+static void compare_views(struct fixture *plain, struct fixture *built)
+{
+	uint64_t x = 0x2545F4914F6CDD1D;
+	for (unsigned i = 0; i < 60000; i++) {
+		uint64_t id, v1, n1, v2, n2, s1, s2;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i < TDXSIM_ARRAY_SIZE(def_rows) * 70)
+			id = def_rows[i / 70].id + (i % 70); /* every element, and past each row */
+		else
+			id = (i & 1) ? x
+				     : def_rows[x % TDXSIM_ARRAY_SIZE(def_rows)].id ^
+					       (UINT64_C(1) << (x >> 58));
+		if (i == 1)
+			id = NA;
+		s1 = tdxsim_md_sys_read(&plain->view, id, &v1, &n1);
+		s2 = tdxsim_md_sys_read(&built->view, id, &v2, &n2);
+		assert_int_equal(s2, s1);
+		assert_int_equal(v2, v1);
+		assert_int_equal(n2, n1);
+		if (i % 16 == 0 || i == 1 || i == 0) {
+			memset(plain->page, 0xA5, sizeof(plain->page));
+			memset(built->page, 0xA5, sizeof(built->page));
+			s1 = tdxsim_md_sys_read_all(&plain->view, id, plain->page, &n1);
+			s2 = tdxsim_md_sys_read_all(&built->view, id, built->page, &n2);
+			assert_int_equal(s2, s1);
+			assert_int_equal(n2, n1);
+			assert_memory_equal(built->page, plain->page, sizeof(plain->page));
+		}
+	}
+}
+
+static void built_view__answers_as_the_table__every_profile(void **state)
+{
+	static struct fixture plain, built;
+	static const tdxsim_module_profile_t profiles[] = {TDXSIM_MODULE_1_5_05, TDXSIM_MODULE_1_5_06,
+							   TDXSIM_MODULE_1_0, TDXSIM_MODULE_NEXT};
+	(void)state;
+	for (unsigned p = 0; p < TDXSIM_ARRAY_SIZE(profiles); p++) {
+		fixture_init(&plain, profiles[p]);
+		fixture_init(&built, profiles[p]);
+		tdxsim_md_view_build(&built.view);
+		assert_true(built.view.built);
+		compare_views(&plain, &built);
+		/* A changed view, rebuilt (a new module instance, seamldr/instance.c). */
+		plain.custom = *plain.view.profile;
+		plain.custom.minor = 77;
+		plain.custom.has_max_vcpus = !plain.custom.has_max_vcpus;
+		built.custom = plain.custom;
+		plain.view.profile = &plain.custom;
+		built.view.profile = &built.custom;
+		plain.view.num_pkgs = built.view.num_pkgs = 1;
+		tdxsim_md_view_build(&built.view);
+		compare_views(&plain, &built);
+	}
+}
+
 static void sys_info__1_0__values(void **state)
 {
 	const struct fixture *f = *state;
@@ -653,6 +716,7 @@ int main(void)
 		cmocka_unit_test_setup(sys_rdall__cpuid_values__two_elements_per_field, setup_1_5_05),
 		cmocka_unit_test_setup(sys_rdall__small_buffer__overflow_then_resume, setup_1_5_05),
 		cmocka_unit_test_setup(sys_rd__random_ids__no_crash, setup_1_5_05),
+		cmocka_unit_test(built_view__answers_as_the_table__every_profile),
 		cmocka_unit_test_setup(sys_info__1_0__values, setup_1_0),
 		cmocka_unit_test_setup(sys_info__1_5_05__sys_rd_and_cpuid_list, setup_1_5_05),
 		cmocka_unit_test(profiles__leaf_tables),

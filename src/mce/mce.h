@@ -108,11 +108,14 @@ tdxsim_err_t tdxsim_mce_mark_shared(struct tdxsim_integrity *in, uint64_t pa, ui
  */
 void tdxsim_mce_pamt_layout(struct tdxsim_integrity *in, const struct tdxsim_tdmr_info *tdmrs, unsigned n,
 			    const uint16_t entry_size[3]);
-/* Marks the PAMT entries of TDMR @idx's next chunk (per @pamt's progress) TD-owned by
- * @keyid; call before tdxsim_pamt_init_chunk(). Nothing to do when the TDMR is complete.
- * Returns 0, or -1 when out of memory (nothing changed). */
-int tdxsim_mce_pamt_chunk(struct tdxsim_integrity *in, const struct tdxsim_pamt *pamt, unsigned idx,
-			  uint32_t keyid);
+/* Marks the PAMT entries of the next chunk of TDMR @idx, [@base, @base + @size) with @next
+ * the first byte not initialized yet (tdxsim_pamt_tdmr_info()), TD-owned by @keyid; call
+ * before tdxsim_pamt_init_chunk(), with the simulator lock held. Nothing to do when the TDMR
+ * is complete. Outside trap mode the lines are marked when the model is next
+ * locked (tdx_memory.c), which nobody can tell apart. Returns 0, or -1 when out of memory
+ * (trap mode only; nothing changed). */
+int tdxsim_mce_pamt_chunk(struct tdxsim_integrity *in, unsigned idx, uint64_t base, uint64_t size,
+			  uint64_t next, uint32_t keyid);
 /* Forgets the PAMT layout (the module is gone). The lines stay as they are. */
 void tdxsim_mce_pamt_forget(struct tdxsim_integrity *in);
 

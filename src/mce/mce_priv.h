@@ -39,6 +39,13 @@ struct tdxsim_mce_range {
 struct tdxsim_pamt_layout {
 	uint64_t base, size;
 	uint64_t part[3]; /* PA of the 4K, 2M and 1G parts */
+	/* TDH.SYS.TDMR.INIT progress (tdx_memory.c): TDMR bytes whose PAMT lines the calls
+	 * wrote (@inited, published without the model lock) and those the model has marked
+	 * (@marked, lock held); the KeyID they were written with. */
+	atomic_uint_fast64_t inited;
+	uint64_t marked;
+	atomic_uint keyid;
+	unsigned hint[3]; /* per part, the range record grown last (checked before use) */
 };
 
 struct tdxsim_integrity {
@@ -69,6 +76,7 @@ struct tdxsim_integrity {
 	/* PAMT parts, from TDH.SYS.CONFIG. */
 	struct tdxsim_pamt_layout pamts[TDXSIM_MAX_PAMT_LAYOUTS];
 	unsigned num_pamts;
+	atomic_bool pamt_pending; /* some @inited moved past its @marked */
 	uint16_t pamt_entry_size[3];
 
 	tdxsim_mce_handler_t handler;
@@ -88,6 +96,10 @@ static inline bool tdxsim_line_poisoned(uint16_t s)
 	return (s & TDXSIM_LINE_POISON) != 0;
 }
 
+/* tdx_memory.c: takes the lock, then marks the PAMT lines of every TDMR.INIT since the
+ * last time, so that whoever holds the lock sees them. Every entry point locks with it. */
+void tdxsim_mce_lock(struct tdxsim_integrity *in);
+
 /* store.c */
 struct tdxsim_mce_page *tdxsim_mce_find(const struct tdxsim_integrity *in, uint64_t pfn);
 /* Record for @pfn, created from the ranges if missing; NULL when out of memory. */
@@ -99,8 +111,11 @@ bool tdxsim_mce_view(const struct tdxsim_integrity *in, uint64_t pfn, uint16_t o
  * record itself when the page is back to plain shared memory. Returns the record or NULL. */
 struct tdxsim_mce_page *tdxsim_mce_settle(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg);
 /* Sets the lines [base, end) (line-aligned) of the range records to @keyid (0 removes them).
- * Returns 0, or -1 when out of memory with nothing changed. */
-int tdxsim_mce_ranges_set(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid);
+ * Returns 0, or -1 when out of memory with nothing changed. @hint, if not NULL, is a range
+ * index guessed to be the first one ending at or after @base (checked, so any value is
+ * safe); it is updated to the index this call settled on, for a caller that grows a range. */
+int tdxsim_mce_ranges_set(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid,
+			  unsigned *hint);
 /* Makes room for @extra more range records. 0 or -1 (out of memory). */
 int tdxsim_mce_ranges_reserve(struct tdxsim_integrity *in, unsigned extra);
 /* Unlinks and frees a record whatever its lines say. */
@@ -116,8 +131,9 @@ void tdxsim_mce_for_pages(struct tdxsim_integrity *in, uint64_t base, uint64_t e
 
 /* model.c */
 /* Lock held. Every line of [base, end) (line-aligned) becomes owned by @keyid (0: shared),
- * unpoisoned, reading as zeros. 0, or -1 when out of memory (range records unchanged). */
-int tdxsim_mce_mark(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid);
+ * unpoisoned, reading as zeros. 0, or -1 when out of memory (range records unchanged).
+ * @hint: as for tdxsim_mce_ranges_set(), or NULL. */
+int tdxsim_mce_mark(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid, unsigned *hint);
 /* Zeros the RAM bytes of [base, end) (whole pages are dropped, giving host memory back). */
 void tdxsim_mce_zero_ram(struct tdxsim_integrity *in, uint64_t base, uint64_t end);
 /* Forgets the plaintext of line @l. */

@@ -9,7 +9,7 @@
 
 #include "mce/mce_priv.h"
 
-#define LOCK(in)   pthread_mutex_lock(&(in)->lock)
+#define LOCK(in)   tdxsim_mce_lock(in) /* tdx_memory.c: catches up with TDMR.INIT */
 #define UNLOCK(in) pthread_mutex_unlock(&(in)->lock)
 
 static uint8_t *ram(struct tdxsim_integrity *in, uint64_t pa, uint64_t len)
@@ -272,10 +272,10 @@ void tdxsim_mce_zero_ram(struct tdxsim_integrity *in, uint64_t base, uint64_t en
 }
 
 /* mce_priv.h */
-int tdxsim_mce_mark(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid)
+int tdxsim_mce_mark(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid, unsigned *hint)
 {
 	struct mark_arg a = {base, end, keyid};
-	if (tdxsim_mce_ranges_set(in, base, end, keyid))
+	if (tdxsim_mce_ranges_set(in, base, end, keyid, hint))
 		return -1;
 	tdxsim_mce_for_pages(in, base, end, mark_page, &a);
 	/* Shared lines must read as zeros through the RAM; TD-owned ones only need to in trap
@@ -293,7 +293,7 @@ tdxsim_err_t tdxsim_mce_mark_private(struct tdxsim_integrity *in, uint64_t pa, u
 	tdxsim_mce_trap_rearm(in);
 	LOCK(in);
 	int rc = tdxsim_mce_mark(in, tdxsim_align_down(pa, TDXSIM_LINE),
-				 tdxsim_align_up(pa + size, TDXSIM_LINE), keyid);
+				 tdxsim_align_up(pa + size, TDXSIM_LINE), keyid, NULL);
 	UNLOCK(in);
 	return rc ? TDXSIM_ERR_NO_MEMORY : TDXSIM_OK;
 }
@@ -305,7 +305,7 @@ tdxsim_err_t tdxsim_mce_mark_shared(struct tdxsim_integrity *in, uint64_t pa, ui
 	tdxsim_mce_trap_rearm(in);
 	LOCK(in);
 	int rc = tdxsim_mce_mark(in, tdxsim_align_down(pa, TDXSIM_LINE),
-				 tdxsim_align_up(pa + size, TDXSIM_LINE), 0);
+				 tdxsim_align_up(pa + size, TDXSIM_LINE), 0, NULL);
 	UNLOCK(in);
 	return rc ? TDXSIM_ERR_NO_MEMORY : TDXSIM_OK;
 }

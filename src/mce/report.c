@@ -8,7 +8,7 @@
 
 #include "mce/mce_priv.h"
 
-#define LOCK(in)   pthread_mutex_lock(&(in)->lock)
+#define LOCK(in)   tdxsim_mce_lock(in) /* tdx_memory.c: catches up with TDMR.INIT */
 #define UNLOCK(in) pthread_mutex_unlock(&(in)->lock)
 
 void tdxsim_mce_set_handler(struct tdxsim_integrity *in, tdxsim_mce_handler_t handler, void *user)

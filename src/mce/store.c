@@ -71,7 +71,11 @@ void tdxsim_mce_filter_add(struct tdxsim_integrity *in, uint64_t base, uint64_t 
 {
 	for (uint64_t f = base >> TDXSIM_FILTER_FRAME; f <= (end - 1) >> TDXSIM_FILTER_FRAME; f++) {
 		unsigned i = filter_index(f);
-		atomic_fetch_or_explicit(&in->filter[i / 64], UINT64_C(1) << (i % 64), memory_order_release);
+		uint64_t bit = UINT64_C(1) << (i % 64);
+		/* Bits are only ever set (under the model lock): a plain load spares the locked
+		 * read-modify-write when TDH.SYS.TDMR.INIT grows a range inside a known frame. */
+		if (!(atomic_load_explicit(&in->filter[i / 64], memory_order_relaxed) & bit))
+			atomic_fetch_or_explicit(&in->filter[i / 64], bit, memory_order_release);
 	}
 }
 
@@ -240,7 +244,7 @@ struct tdxsim_mce_page *tdxsim_mce_settle(struct tdxsim_integrity *in, struct td
 	/* Plain shared memory again: the ranges must agree before the record can go. Out of
 	 * memory here only means the record stays, which is still correct. */
 	uint64_t base = pg->pfn * TDXSIM_4K;
-	if (tdxsim_mce_ranges_set(in, base, base + TDXSIM_4K, 0))
+	if (tdxsim_mce_ranges_set(in, base, base + TDXSIM_4K, 0, NULL))
 		return pg;
 	unlink_page(in, pg);
 	free_page(pg);
@@ -253,6 +257,8 @@ void tdxsim_mce_for_pages(struct tdxsim_integrity *in, uint64_t base, uint64_t e
 {
 	uint64_t first = base / TDXSIM_4K, last = (end - 1) / TDXSIM_4K;
 
+	if (!in->count)
+		return; /* no records at all: the common case while PAMTs are initialized */
 	if (last - first < 2 * (uint64_t)in->count + 16) {
 		/* A short span: probe each frame (@fn may free the record it gets). */
 		for (uint64_t pfn = first; pfn <= last; pfn++) {
@@ -314,15 +320,20 @@ int tdxsim_mce_ranges_reserve(struct tdxsim_integrity *in, unsigned extra)
 	return 0;
 }
 
-int tdxsim_mce_ranges_set(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid)
+int tdxsim_mce_ranges_set(struct tdxsim_integrity *in, uint64_t base, uint64_t end, uint32_t keyid,
+			  unsigned *hint)
 {
 	struct tdxsim_mce_range *r = in->ranges, tmp[3];
-	unsigned n = in->num_ranges, m = 0;
+	unsigned n = in->num_ranges, m = 0, h = hint ? *hint : n;
 
 	if (base >= end)
 		return 0;
-	/* Ranges lo..hi-1 overlap or touch [base, end]; they are replaced by at most three. */
-	unsigned lo = range_lower_bound(in, base), hi = lo;
+	/* Ranges lo..hi-1 overlap or touch [base, end]; they are replaced by at most three. lo is
+	 * the lower bound of @base: the hint when it is exactly that, else a binary search. */
+	bool hint_ok = h < n && r[h].end >= base && (h == 0 || r[h - 1].end < base);
+	unsigned lo = hint_ok ? h : range_lower_bound(in, base), hi = lo;
+	if (hint)
+		*hint = lo;
 	/* Fast path for TDH.SYS.TDMR.INIT, which grows a PAMT's range chunk by chunk: the new
 	 * range starts inside or at the end of range lo, same KeyID, and reaches no other. */
 	if (keyid && lo < n && r[lo].keyid == keyid && r[lo].base <= base &&

@@ -8,80 +8,171 @@
 
 #include "mce/mce_priv.h"
 
-#define LOCK(in)   pthread_mutex_lock(&(in)->lock)
+#define LOCK(in)   tdxsim_mce_lock(in)
 #define UNLOCK(in) pthread_mutex_unlock(&(in)->lock)
 
 /* ---- PAMT memory ------------------------------------------------------------------------- */
+
+/*
+ * TDH.SYS.TDMR.INIT runs a million times on a 4 TiB host and each call makes a few PAMT lines
+ * private. Doing that under the model lock would double the call's cost (bench_init), so the
+ * call only publishes how far its TDMR got (@inited, an atomic written under the simulator
+ * lock) and raises @pamt_pending; whoever takes the model lock next marks the lines of every
+ * chunk done since (catch_up), before it looks at anything. The lines a run of chunks marks
+ * are exactly the union of what each chunk would have marked (adjacent spans per part), and
+ * nothing can observe the model in between, so the result is the same as marking per call.
+ * The filter bits of the whole PAMT are set up front (tdxsim_mce_pamt_layout) so that a
+ * shared access to a PAMT line takes the locked path, which catches up first.
+ * Trap mode marks at once: plain-pointer accesses must fault as soon as the call returns.
+ */
+
+static const uint64_t pamt_unit[3] = {TDXSIM_4K, TDXSIM_2M, TDXSIM_1G};
+
+/* Per part, the PAMT bytes that TDH.SYS.TDMR.INIT writes for TDMR offsets [from, to) (4 MiB
+ * multiples): the chunks' 4K entries, their 2M entries, and the 1G entry of each chunk that
+ * starts a block (sheet 7.2, 8.2 "Addressing"). [0] == [1] when a part gets nothing. */
+static void pamt_span(const struct tdxsim_integrity *in, const struct tdxsim_pamt_layout *t, uint64_t from,
+		      uint64_t to, uint64_t span[3][2])
+{
+	const uint16_t *es = in->pamt_entry_size;
+	span[0][0] = t->part[0] + from / TDXSIM_4K * es[0];
+	span[0][1] = t->part[0] + to / TDXSIM_4K * es[0];
+	span[1][0] = t->part[1] + from / TDXSIM_2M * es[1];
+	span[1][1] = t->part[1] + tdxsim_align_up(to, TDXSIM_2M) / TDXSIM_2M * es[1];
+	uint64_t k0 = tdxsim_align_up(from, TDXSIM_1G) / TDXSIM_1G, k1 = (to - 1) / TDXSIM_1G + 1;
+	span[2][0] = t->part[2] + k0 * es[2];
+	span[2][1] = t->part[2] + (k1 > k0 ? k1 : k0) * es[2];
+}
+
+/* Marks the PAMT lines of TDMR offsets [from, to) of @t TD-owned by @keyid. The module fills
+ * whole lines, hence the rounding. 0, or -1 when out of memory (then some parts may be marked
+ * and others not; marking again is harmless). Lock held. */
+static int pamt_mark(struct tdxsim_integrity *in, struct tdxsim_pamt_layout *t, uint64_t from, uint64_t to,
+		     uint32_t keyid)
+{
+	uint64_t span[3][2];
+	pamt_span(in, t, from, to, span);
+	for (int p = 0; p < 3; p++) {
+		uint64_t a = tdxsim_align_down(span[p][0], TDXSIM_LINE),
+			 b = tdxsim_align_up(span[p][1], TDXSIM_LINE);
+		if (b <= a)
+			continue;
+		/* Each mark() needs at most two more range records: ask first, so that a failure
+		 * leaves this part as it was. */
+		if (tdxsim_mce_ranges_reserve(in, 2))
+			return -1;
+		if (tdxsim_mem_ptr(in->mem, a, b - a)) {
+			tdxsim_mce_mark(in, a, b, keyid, &t->hint[p]);
+		} else if (to - from > TDXSIM_TDMR_INIT_CHUNK) {
+			/* Partly outside RAM: chunk by chunk, as each call would have done. */
+			for (uint64_t off = from; off < to; off += TDXSIM_TDMR_INIT_CHUNK) {
+				uint64_t one[3][2];
+				pamt_span(in, t, off, off + TDXSIM_TDMR_INIT_CHUNK, one);
+				a = tdxsim_align_down(one[p][0], TDXSIM_LINE);
+				b = tdxsim_align_up(one[p][1], TDXSIM_LINE);
+				if (b > a && tdxsim_mem_ptr(in->mem, a, b - a)) {
+					if (tdxsim_mce_ranges_reserve(in, 2))
+						return -1;
+					tdxsim_mce_mark(in, a, b, keyid, &t->hint[p]);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Marks what TDH.SYS.TDMR.INIT published since the last time. Lock held. Out of memory leaves
+ * the rest pending for the next caller (the lines read as shared until then). */
+static void catch_up(struct tdxsim_integrity *in)
+{
+	if (!atomic_exchange_explicit(&in->pamt_pending, false, memory_order_acq_rel))
+		return;
+	for (unsigned i = 0; i < in->num_pamts; i++) {
+		struct tdxsim_pamt_layout *t = &in->pamts[i];
+		uint64_t upto = atomic_load_explicit(&t->inited, memory_order_acquire);
+		if (upto <= t->marked)
+			continue;
+		if (pamt_mark(in, t, t->marked, upto,
+			      atomic_load_explicit(&t->keyid, memory_order_relaxed))) {
+			atomic_store_explicit(&in->pamt_pending, true, memory_order_release);
+			continue;
+		}
+		t->marked = upto;
+	}
+}
+
+void tdxsim_mce_lock(struct tdxsim_integrity *in)
+{
+	pthread_mutex_lock(&in->lock);
+	catch_up(in);
+}
 
 void tdxsim_mce_pamt_layout(struct tdxsim_integrity *in, const struct tdxsim_tdmr_info *tdmrs, unsigned n,
 			    const uint16_t entry_size[3])
 {
 	LOCK(in);
 	in->num_pamts = n < TDXSIM_MAX_PAMT_LAYOUTS ? n : TDXSIM_MAX_PAMT_LAYOUTS;
-	for (unsigned i = 0; i < in->num_pamts; i++)
-		in->pamts[i] = (struct tdxsim_pamt_layout){
-			tdmrs[i].base,
-			tdmrs[i].size,
-			{tdmrs[i].pamt_4k_base, tdmrs[i].pamt_2m_base, tdmrs[i].pamt_1g_base},
-		};
 	memcpy(in->pamt_entry_size, entry_size, sizeof(in->pamt_entry_size));
+	for (unsigned i = 0; i < in->num_pamts; i++) {
+		struct tdxsim_pamt_layout *t = &in->pamts[i];
+		t->base = tdmrs[i].base;
+		t->size = tdmrs[i].size;
+		t->part[0] = tdmrs[i].pamt_4k_base;
+		t->part[1] = tdmrs[i].pamt_2m_base;
+		t->part[2] = tdmrs[i].pamt_1g_base;
+		memset(t->hint, 0, sizeof(t->hint));
+		t->marked = 0;
+		atomic_store_explicit(&t->inited, 0, memory_order_relaxed);
+		atomic_store_explicit(&t->keyid, 0, memory_order_relaxed);
+		/* Every line TDH.SYS.TDMR.INIT may write, in the lock-free filter (see above). */
+		for (int p = 0; p < 3; p++) {
+			uint64_t len = (t->size + pamt_unit[p] - 1) / pamt_unit[p] * entry_size[p];
+			if (len)
+				tdxsim_mce_filter_add(in, tdxsim_align_down(t->part[p], TDXSIM_LINE),
+						      tdxsim_align_up(t->part[p] + len, TDXSIM_LINE));
+		}
+	}
 	UNLOCK(in);
 }
 
 void tdxsim_mce_pamt_forget(struct tdxsim_integrity *in)
 {
-	LOCK(in);
+	LOCK(in); /* catches up first: what TDMR.INIT did stays done */
 	in->num_pamts = 0;
 	UNLOCK(in);
 }
 
-int tdxsim_mce_pamt_chunk(struct tdxsim_integrity *in, const struct tdxsim_pamt *pamt, unsigned idx,
-			  uint32_t keyid)
+int tdxsim_mce_pamt_chunk(struct tdxsim_integrity *in, unsigned idx, uint64_t base, uint64_t size,
+			  uint64_t next, uint32_t keyid)
 {
-	uint64_t base, size, next, part[3][2];
-	unsigned nparts = 0;
-	int rc = 0;
-
-	tdxsim_pamt_tdmr_info(pamt, idx, &base, &size, &next);
 	if (next >= base + size)
 		return 0;
-	LOCK(in);
-	const struct tdxsim_pamt_layout *t = NULL;
+	uint64_t upto =
+		next - base +
+		(base + size - next < TDXSIM_TDMR_INIT_CHUNK ? base + size - next : TDXSIM_TDMR_INIT_CHUNK);
+	/* The layouts change only in SEAMCALLs (CONFIG, DISABLE, updates, S3), which the
+	 * simulator lock held here excludes: reading them without the model lock is safe.
+	 * TDMR_INFO entries are ascending like the PAMT store's TDMRs, so @idx usually names the
+	 * layout directly. */
+	struct tdxsim_pamt_layout *t =
+		idx < in->num_pamts && in->pamts[idx].base == base ? &in->pamts[idx] : NULL;
 	for (unsigned i = 0; i < in->num_pamts && !t; i++)
 		if (in->pamts[i].base == base)
 			t = &in->pamts[i];
 	if (!t)
-		goto out;
-	/* The chunk's 1024 4K entries, its 2M entries, and the 1G entry when a block starts
-	 * (sheet 7.2, 8.2 "Addressing"). The module fills whole lines, hence the rounding. */
-	uint64_t off = next - base, len = base + size - next < TDXSIM_TDMR_INIT_CHUNK
-						  ? base + size - next
-						  : TDXSIM_TDMR_INIT_CHUNK;
-	const uint16_t *es = in->pamt_entry_size;
-	part[nparts][0] = t->part[0] + off / TDXSIM_4K * es[0];
-	part[nparts][1] = t->part[0] + (off + len) / TDXSIM_4K * es[0];
-	nparts++;
-	part[nparts][0] = t->part[1] + off / TDXSIM_2M * es[1];
-	part[nparts][1] = t->part[1] + tdxsim_align_up(off + len, TDXSIM_2M) / TDXSIM_2M * es[1];
-	nparts++;
-	if (off % TDXSIM_1G == 0) {
-		part[nparts][0] = t->part[2] + off / TDXSIM_1G * es[2];
-		part[nparts][1] = part[nparts][0] + es[2];
-		nparts++;
+		return 0;
+	if (!in->trap) {
+		atomic_store_explicit(&t->keyid, keyid, memory_order_relaxed);
+		atomic_store_explicit(&t->inited, upto, memory_order_release);
+		atomic_store_explicit(&in->pamt_pending, true, memory_order_release);
+		return 0;
 	}
-	/* Each mark() needs at most two more range records; ask for them first so that a
-	 * failure leaves nothing half done. */
-	if (tdxsim_mce_ranges_reserve(in, 2 * nparts)) {
-		rc = -1;
-		goto out;
+	LOCK(in);
+	int rc = pamt_mark(in, t, next - base, upto, keyid);
+	if (!rc) {
+		t->marked = upto;
+		atomic_store_explicit(&t->inited, upto, memory_order_relaxed);
 	}
-	for (unsigned p = 0; p < nparts; p++) {
-		uint64_t a = tdxsim_align_down(part[p][0], TDXSIM_LINE),
-			 b = tdxsim_align_up(part[p][1], TDXSIM_LINE);
-		if (b > a && tdxsim_mem_ptr(in->mem, a, b - a))
-			tdxsim_mce_mark(in, a, b, keyid);
-	}
-out:
 	UNLOCK(in);
 	return rc;
 }
@@ -132,7 +223,7 @@ static void drop_page(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, v
 void tdxsim_mce_forget_range(struct tdxsim_integrity *in, uint64_t base, uint64_t size)
 {
 	LOCK(in);
-	tdxsim_mce_ranges_set(in, base, base + size, 0);
+	tdxsim_mce_ranges_set(in, base, base + size, 0, NULL);
 	tdxsim_mce_for_pages(in, base, base + size, drop_page, NULL);
 	UNLOCK(in);
 }

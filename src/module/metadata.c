@@ -67,6 +67,17 @@ struct md_row {
  * that way, metadata_generic.h), and so does fields.def; tests/test_metadata.c checks it. The
  * lookup relies on it: a binary search instead of the module's linear scan, same answers.
  */
+/* Elements of the whole table: the built view holds each once, its index stays half empty. */
+enum {
+	MD_NUM_ELEMS = 0
+#define TDXSIM_FIELD(name, id, n) +(n)
+#include "tdxsim/defs/fields.def"
+#undef TDXSIM_FIELD
+};
+_Static_assert(NUM_ROWS <= 256, "tdxsim_md_elem.row is 8 bits");
+_Static_assert(MD_NUM_ELEMS <= TDXSIM_MD_MAX_ELEMS && 2 * TDXSIM_MD_MAX_ELEMS <= TDXSIM_MD_INDEX_SLOTS,
+	       "tdxsim_md_view holds every element (module.h)");
+
 static const struct md_row rows[NUM_ROWS] = {
 #define TDXSIM_FIELD(name, id, n) \
 	{UINT64_C(id), MD_KEY(UINT64_C(id)), n, UINT64_C(id) == TDXSIM_MD_CPUID_CONFIG_VALUES ? 2 : 1},
@@ -316,12 +327,38 @@ static int md_present_from(const struct tdxsim_profile *p, unsigned row)
 	return -1;
 }
 
-/* md_find_entry_idx(): the row holding @id's class and field code, with the element index. */
-static int md_find(const struct tdxsim_profile *p, uint64_t id, unsigned *elem)
+static unsigned md_slot_of(uint32_t key)
 {
+	return (key * UINT32_C(0x9E3779B1)) >> (32 - __builtin_ctz(TDXSIM_MD_INDEX_SLOTS));
+}
+
+/* The element of a built view with @key, or NULL: one probe, rarely two. */
+static const struct tdxsim_md_elem *md_lookup(const struct tdxsim_md_view *v, uint32_t key)
+{
+	for (unsigned s = md_slot_of(key);; s = (s + 1) % TDXSIM_MD_INDEX_SLOTS) {
+		unsigned i = v->index[s];
+		if (!i)
+			return NULL;
+		if (v->elems[i - 1].key == key)
+			return &v->elems[i - 1];
+	}
+}
+
+/* md_find_entry_idx(): the row holding @id's class and field code, with the element index. */
+static int md_find(const struct tdxsim_md_view *v, uint64_t id, unsigned *elem)
+{
+	const struct tdxsim_profile *p = v->profile;
 	uint32_t key = MD_KEY(id);
 	const struct md_row *r = rows;
 	unsigned n = NUM_ROWS;
+
+	if (v->built) {
+		const struct tdxsim_md_elem *e = md_lookup(v, key);
+		if (!e)
+			return -1;
+		*elem = e->elem;
+		return e->row;
+	}
 
 	/* Branch-free search for the last row whose first key is <= key (rows[0] if none). */
 	while (n > 1) {
@@ -373,7 +410,15 @@ uint64_t tdxsim_md_sys_read(const struct tdxsim_md_view *v, uint64_t field_id, u
 	}
 	if (field_id & MD_SINGLE_MBZ)
 		return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
-	row = md_find(p, field_id, &k);
+	if (v->built) {
+		const struct tdxsim_md_elem *e = md_lookup(v, MD_KEY(field_id));
+		if (!e)
+			return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
+		*value = e->value;
+		*next = e->last ? e->next_row : field_id + 1; /* as below */
+		return TDXSIM_TDX_SUCCESS;
+	}
+	row = md_find(v, field_id, &k);
 	if (row < 0)
 		return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
 
@@ -425,7 +470,7 @@ uint64_t tdxsim_md_sys_dump_list(const struct tdxsim_md_view *v, uint64_t start_
 	}
 	/* md_check_field_and_get_entry(): a present row, the first element of a field and the
 	 * row's element size; reserved bits are not checked here. */
-	row = md_find(p, start_id, &k);
+	row = md_find(v, start_id, &k);
 	if (row < 0 || k % rows[row].per_field || MD_SIZE_CODE(start_id) != MD_SIZE_CODE(rows[row].id))
 		return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
 
@@ -494,5 +539,48 @@ uint64_t tdxsim_md_sys_dump_list(const struct tdxsim_md_view *v, uint64_t start_
 
 uint64_t tdxsim_md_sys_read_all(const struct tdxsim_md_view *v, uint64_t start_id, void *page, uint64_t *next)
 {
-	return tdxsim_md_sys_dump_list(v, start_id, page, 4096, next);
+	uint64_t id = start_id & ~MD_CONTEXT_MASK;
+	int first = md_present_from(v->profile, 0);
+
+	/* A dump from the first field is the same page every time: built once (view_build). */
+	if (v->built && first >= 0 && (md_is_null(id) || id == rows[first].id)) {
+		uint16_t list_size;
+		memcpy(&list_size, v->rdall_page, sizeof(list_size));
+		memcpy(page, v->rdall_page, list_size);
+		*next = v->rdall_next;
+		return v->rdall_status;
+	}
+	return tdxsim_md_sys_dump_list(v, start_id, page, TDXSIM_MD_PAGE, next);
+}
+
+void tdxsim_md_view_build(struct tdxsim_md_view *v)
+{
+	const struct tdxsim_profile *p = v->profile;
+
+	v->built = false;
+	v->num_elems = 0;
+	memset(v->index, 0, sizeof(v->index));
+	for (unsigned row = 0; row < NUM_ROWS; row++) {
+		if (!md_present(p, row))
+			continue;
+		int nr = md_present_from(p, row + 1);
+		for (unsigned k = 0; k < rows[row].count && v->num_elems < TDXSIM_MD_MAX_ELEMS; k++) {
+			struct tdxsim_md_elem *e = &v->elems[v->num_elems++];
+			*e = (struct tdxsim_md_elem){
+				.key = rows[row].key + k,
+				.row = (uint8_t)row,
+				.elem = (uint8_t)k,
+				.last = k + 1u == rows[row].count,
+				.value = md_value(v, row, k) & md_size_mask(rows[row].id),
+				.next_row = nr < 0 ? MD_NA : rows[nr].id,
+			};
+			unsigned s = md_slot_of(e->key);
+			while (v->index[s])
+				s = (s + 1) % TDXSIM_MD_INDEX_SLOTS;
+			v->index[s] = v->num_elems;
+		}
+	}
+	v->built = true;
+	memset(v->rdall_page, 0, sizeof(v->rdall_page));
+	v->rdall_status = tdxsim_md_sys_dump_list(v, MD_NA, v->rdall_page, TDXSIM_MD_PAGE, &v->rdall_next);
 }

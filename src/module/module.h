@@ -51,6 +51,19 @@ struct tdxsim_profile {
 
 const struct tdxsim_profile *tdxsim_profile_get(tdxsim_module_profile_t which);
 
+/* One element of the SYS table as the view reports it (tdxsim_md_view_build()). */
+struct tdxsim_md_elem {
+	uint32_t key;	   /* class code << 24 | field code */
+	uint8_t row;	   /* row of the field table */
+	uint8_t elem;	   /* element within the row */
+	bool last;	   /* the row's last element: SYS.RD's next id is @next_row */
+	uint64_t value;	   /* masked to the element size */
+	uint64_t next_row; /* id of the next present row, or -1 */
+};
+#define TDXSIM_MD_MAX_ELEMS   512  /* fields.def has 356 */
+#define TDXSIM_MD_INDEX_SLOTS 1024 /* power of two, about 3x the elements */
+#define TDXSIM_MD_PAGE	      4096
+
 /* Everything the global metadata reports that is not fixed by the profile. */
 struct tdxsim_md_view {
 	const struct tdxsim_profile *profile;
@@ -59,7 +72,25 @@ struct tdxsim_md_view {
 	const tdxsim_range_t *cmrs;	       /* TDXSIM_MAX_CMRS entries, size 0 = empty */
 	uint16_t max_tdmrs, max_reserved_per_tdmr;
 	uint16_t pamt_entry_size[3];
+
+	/* Derived by tdxsim_md_view_build(), for speed only (bench_seamcall): an index of every
+	 * element of the emulated module's table with its value and next id for SYS.RD's lookup
+	 * (the rows the profile lacks are left out), and the TDH.SYS.RDALL page of a dump from the first
+	 * field with its status and next id. A view never built answers the same, more slowly. */
+	bool built;
+	uint16_t index[TDXSIM_MD_INDEX_SLOTS]; /* open addressing: element + 1, 0 = empty */
+	uint16_t num_elems;
+	struct tdxsim_md_elem elems[TDXSIM_MD_MAX_ELEMS];
+	uint8_t rdall_page[TDXSIM_MD_PAGE];
+	uint64_t rdall_status, rdall_next;
 };
+
+/*
+ * Builds the derived part of @v from the fields above. Call it after setting or changing any
+ * of them (sim.c at power-on, seamldr/instance.c when a new module instance is loaded): the
+ * RDALL page would otherwise report the old values.
+ */
+void tdxsim_md_view_build(struct tdxsim_md_view *v);
 
 /*
  * TDH.SYS.RD semantics for one field id (sheet 4.1): returns the status; on success *value is

@@ -38,8 +38,9 @@ static uint64_t precheck(const struct tdxsim *sim, uint64_t rax, const struct td
 	const struct tdxsim_profile *prof = sim->mod.profile;
 	uint16_t leaf = rax & TDXSIM_LEAF_MASK;
 	unsigned version = (rax >> TDXSIM_VERSION_SHIFT) & TDXSIM_VERSION_MASK;
-	const struct tdxsim_leaf_row *row = tdxsim_leaf_row(leaf);
-	bool exists = leaf < TDXSIM_NUM_LEAF_SLOTS && prof->leaf_max_version[leaf] != TDXSIM_LEAF_ABSENT;
+	bool in_range = leaf < TDXSIM_NUM_LEAF_SLOTS;
+	const struct tdxsim_leaf_row *row = in_range ? sim->leaf_index[leaf] : NULL;
+	bool exists = in_range && prof->leaf_max_version[leaf] != TDXSIM_LEAF_ABSENT;
 
 	if (prof->abi_1_0) {
 		/* TDX 1.0 compares all of RAX with the leaf number: any other bit makes it an

@@ -38,6 +38,10 @@ struct tdxsim_leaf_row {
 
 /* The table (leaves/leaf_table.c) and lookup; NULL if the leaf number has no row. */
 const struct tdxsim_leaf_row *tdxsim_leaf_row(uint16_t leaf);
+/* The same lookup as a direct index, leaf number -> row or NULL, built once per simulator
+ * (sim.c) so that dispatch costs one load whatever the number (bench_seamcall). Numbers at
+ * or above TDXSIM_NUM_LEAF_SLOTS exist in no profile and need no row. */
+void tdxsim_leaf_index_build(const struct tdxsim_leaf_row *index[TDXSIM_NUM_LEAF_SLOTS]);
 
 /* Handlers. */
 uint64_t tdxsim_tdh_sys_init(struct tdxsim_call *c);

@@ -55,6 +55,7 @@ void tdxsim_module_instance_load(struct tdxsim *sim, const struct tdxsim_profile
 	m->inst.num_handoff_pages = sig->num_handoff_pages;
 	m->profile = &m->inst;
 	m->md.profile = m->profile;
+	tdxsim_md_view_build(&m->md); /* RDALL's page shows the new instance's numbers */
 	m->state = TDXSIM_SYSINIT_PENDING;
 	forget_lps(m, sim->cpu.num_lps);
 	if (!keep_handoff)

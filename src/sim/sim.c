@@ -9,6 +9,7 @@
 
 #include "core/util.h"
 #include "mce/mce.h"
+#include "seamcall/seamcall.h"
 
 void tdxsim_config_init(tdxsim_config_t *cfg)
 {
@@ -130,6 +131,7 @@ static void init_module(struct tdxsim *sim)
 	m->md.max_tdmrs = sim->cfg.max_tdmrs;
 	m->md.max_reserved_per_tdmr = sim->cfg.max_reserved_per_tdmr;
 	memcpy(m->md.pamt_entry_size, sim->cfg.pamt_entry_size, sizeof(m->md.pamt_entry_size));
+	tdxsim_md_view_build(&m->md);
 	tdxsim_hkid_reset(&sim->hkid);
 	tdxsim_pamt_clear(sim->pamt);
 	tdxsim_tds_clear(&sim->td);
@@ -151,6 +153,7 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 	if (sim->cfg.errata == TDXSIM_ERRATA_FROM_CPU)
 		sim->cfg.errata = tdxsim_cpu_model_get(cfg->cpu)->errata;
 	pthread_mutex_init(&sim->lock, NULL);
+	tdxsim_leaf_index_build(sim->leaf_index);
 	if (tdxsim_cpu_init(&sim->cpu, cfg) ||
 	    tdxsim_hkid_init(&sim->hkid, cfg->phys_addr_bits, cfg->keyid_bits, cfg->num_mktme_keyids,
 			     cfg->num_tdx_keyids) ||

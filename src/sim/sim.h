@@ -24,6 +24,7 @@
 #include "td/td.h"
 
 struct tdxsim_integrity; /* mce/mce.h */
+struct tdxsim_leaf_row;	 /* seamcall/seamcall.h */
 
 /* One pending fault injection (tdxsim_inject_status). */
 struct tdxsim_injection {
@@ -72,6 +73,9 @@ struct tdxsim {
 	 * were online before, brought back on resume. */
 	bool asleep;
 	uint8_t *online_before_sleep;
+
+	/* Leaf number -> leaf table row, built at creation (seamcall.h); never changes. */
+	const struct tdxsim_leaf_row *leaf_index[TDXSIM_NUM_LEAF_SLOTS];
 
 	unsigned num_injections, cap_injections;
 	struct tdxsim_injection *injections;

@@ -39,6 +39,12 @@ static const struct tdxsim_leaf_row abi_rows[] = {
 #undef TDXSIM_LEAF
 };
 
+void tdxsim_leaf_index_build(const struct tdxsim_leaf_row *index[TDXSIM_NUM_LEAF_SLOTS])
+{
+	for (unsigned leaf = 0; leaf < TDXSIM_NUM_LEAF_SLOTS; leaf++)
+		index[leaf] = tdxsim_leaf_row((uint16_t)leaf);
+}
+
 const struct tdxsim_leaf_row *tdxsim_leaf_row(uint16_t leaf)
 {
 	for (size_t i = 0; i < sizeof(leaf_rows) / sizeof(leaf_rows[0]); i++)

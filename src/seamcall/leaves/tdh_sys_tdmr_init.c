@@ -24,7 +24,9 @@ uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c)
 	if (idx < 0)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 	/* The chunk's PAMT entries are written with the global private KeyID (sheet 7.2, 10). */
-	if (tdxsim_mce_pamt_chunk(sim->integrity, sim->pamt, (unsigned)idx, sim->mod.global_hkid))
+	tdxsim_pamt_tdmr_info(sim->pamt, (unsigned)idx, &tdmr_base, &tdmr_size, &next);
+	if (tdxsim_mce_pamt_chunk(sim->integrity, (unsigned)idx, tdmr_base, tdmr_size, next,
+				  sim->mod.global_hkid))
 		return TDXSIM_STATUS_NO_MEMORY;
 	if (!tdxsim_pamt_init_chunk(sim->pamt, (unsigned)idx))
 		return TDXSIM_TDX_TDMR_ALREADY_INITIALIZED;
