@@ -76,6 +76,15 @@ TDXSIM_API void tdxsim_clear_contention(tdxsim_t *sim);
  */
 TDXSIM_API tdxsim_err_t tdxsim_fail_entropy(tdxsim_t *sim, uint32_t count);
 
+/**
+ * Makes the next @p count interruption checks of interruptible leaves on LP @p lp (the
+ * module's "is a host interrupt pending" test between units of work, e.g. between the cache
+ * sub-blocks of TDH.PHYMEM.CACHE.WB) find a pending host interrupt, so the leaf stops with
+ * TDX_INTERRUPTED_RESUMABLE and its progress saved, as it would on hardware. 0 clears it.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG
+ */
+TDXSIM_API tdxsim_err_t tdxsim_pend_host_interrupts(tdxsim_t *sim, uint32_t lp, uint32_t count);
+
 /** What tdxsim_td_query() reports of one TD (the module's TDR and TDCS fields). */
 typedef struct {
 	uint32_t size; /**< set by the caller to sizeof(tdxsim_td_info_t) */

@@ -128,6 +128,9 @@ typedef struct tdxsim_costs {
 	uint64_t lp_init_ept_flush;
 	/** TDH.SYS.KEY.CONFIG: programming the package's key (PCONFIG), added to the leaf cost. */
 	uint64_t key_program;
+	/** TDH.PHYMEM.CACHE.WB: per cache sub-block written back (IA32_WBNOINVDP), added to the
+	 *  leaf cost; the whole write-back is IA32_WBINVDP sub-blocks. */
+	uint64_t cache_wb_sub_block;
 	/** TDH.SYS.CONFIG: per TDMR validated, added to the leaf cost. */
 	uint64_t config_per_tdmr;
 	/** RDMSR, VMXON, VMXOFF executed through the library. */

@@ -20,6 +20,9 @@ struct tdxsim_lp {
 	bool online;
 	bool vmx_on;
 	uint64_t tsc; /* virtual cycles, advanced only by this LP's own operations */
+	/* Host interrupts pending at the next interruption checks of long leaves (CACHE.WB...):
+	 * each check that sees one consumes it (tdxsim_pend_host_interrupts, td.h). */
+	uint32_t host_intr_pending;
 };
 
 /* A CPU model (cpuid.c): what CPUID reports beyond the topology, and its errata. */

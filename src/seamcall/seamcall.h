@@ -62,6 +62,11 @@ uint64_t tdxsim_tdh_mng_key_reclaimid(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_create(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_key_config(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_addcx(struct tdxsim_call *c);
+/* Teardown (td-build.md 3.15-3.19). */
+uint64_t tdxsim_tdh_mng_vpflushdone(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_phymem_cache_wb(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_key_freeid(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c);
 
 /* Software status for a leaf the ABI defines but tdxsim does not emulate yet (class 0xFF,
  * never produced by a module; documented in docs/fidelity.md). */

@@ -29,34 +29,40 @@ static bool lock_entry(struct tdxsim_call *c, uint64_t pa, unsigned level, tdxsi
 				   mode);
 }
 
-uint64_t tdxsim_p4k(struct tdxsim_call *c, uint64_t pa, uint64_t opid, uint8_t expected_type,
-		    tdxsim_lock_mode_t mode, struct tdxsim_pamt_leaf *leaf)
+uint64_t tdxsim_pamt_lock_walk(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
+			       struct tdxsim_pamt_leaf *leaf)
 {
-	struct tdxsim_pamt_leaf l;
-
 	if (!tdxsim_page_pa_ok(c->sim, pa))
 		return TDXSIM_TDX_OPERAND_INVALID | opid;
-	if (tdxsim_pamt_walk(c->sim->pamt, pa, &l) != TDXSIM_PAMT_OK)
+	if (tdxsim_pamt_walk(c->sim->pamt, pa, leaf) != TDXSIM_PAMT_OK)
 		return TDXSIM_TDX_OPERAND_ADDR_RANGE_ERROR | opid;
 	/* The walk locks the 1G and 2M entries shared; where it stops at a PT_REG large page
 	 * that entry is the leaf, promoted when the caller wants it exclusive (1.3 row 3). */
-	for (unsigned level = TDXSIM_PS_1G; level > l.level; level--) {
+	for (unsigned level = TDXSIM_PS_1G; level > leaf->level; level--) {
 		uint64_t base = tdxsim_align_down(pa, TDXSIM_4K << (9 * level));
 		if (!lock_entry(c, base, level, TDXSIM_LOCK_SHARED))
 			return TDXSIM_TDX_OPERAND_BUSY | opid;
 	}
-	uint64_t leaf_base = tdxsim_align_down(pa, TDXSIM_4K << (9 * l.level));
-	if (l.level != TDXSIM_PS_4K) {
-		if (!lock_entry(c, leaf_base, l.level, TDXSIM_LOCK_SHARED) ||
-		    (mode == TDXSIM_LOCK_EXCLUSIVE &&
-		     !tdxsim_lock_promote_held(&c->sim->td.locks, &c->held, TDXSIM_RES_PAGE,
-					       page_key(leaf_base, l.level), 0, NULL)))
-			return TDXSIM_TDX_OPERAND_BUSY | opid;
-		return TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
-	}
-	if (!lock_entry(c, leaf_base, TDXSIM_PS_4K, mode))
+	uint64_t leaf_base = tdxsim_align_down(pa, TDXSIM_4K << (9 * leaf->level));
+	if (leaf->level == TDXSIM_PS_4K)
+		return lock_entry(c, leaf_base, TDXSIM_PS_4K, mode) ? 0 : TDXSIM_TDX_OPERAND_BUSY | opid;
+	if (!lock_entry(c, leaf_base, leaf->level, TDXSIM_LOCK_SHARED) ||
+	    (mode == TDXSIM_LOCK_EXCLUSIVE &&
+	     !tdxsim_lock_promote_held(&c->sim->td.locks, &c->held, TDXSIM_RES_PAGE,
+				       page_key(leaf_base, leaf->level), 0, NULL)))
 		return TDXSIM_TDX_OPERAND_BUSY | opid;
-	if (l.type != expected_type)
+	return 0;
+}
+
+uint64_t tdxsim_p4k(struct tdxsim_call *c, uint64_t pa, uint64_t opid, uint8_t expected_type,
+		    tdxsim_lock_mode_t mode, struct tdxsim_pamt_leaf *leaf)
+{
+	struct tdxsim_pamt_leaf l;
+	uint64_t st = tdxsim_pamt_lock_walk(c, pa, opid, mode, &l);
+
+	if (st)
+		return st;
+	if (l.level != TDXSIM_PS_4K || l.type != expected_type)
 		return TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
 	if (leaf)
 		*leaf = l;

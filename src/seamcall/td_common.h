@@ -36,6 +36,14 @@ uint64_t tdxsim_td_lock(struct tdxsim_call *c, tdxsim_resource_t res, uint64_t k
 uint64_t tdxsim_p4k(struct tdxsim_call *c, uint64_t pa, uint64_t opid, uint8_t expected_type,
 		    tdxsim_lock_mode_t mode, struct tdxsim_pamt_leaf *leaf);
 
+/*
+ * Rows 1-3 of P4K without the type checks (PAGE.RECLAIM, PAGE.WBINVD): address checks, TDMR
+ * coverage, the PAMT walk with its locks, the leaf entry (4K, or 2M/1G PT_REG) locked in @mode
+ * (promoted when exclusive). *leaf gets the entry the walk ended at.
+ */
+uint64_t tdxsim_pamt_lock_walk(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
+			       struct tdxsim_pamt_leaf *leaf);
+
 /* P4K of a TDR (type PT_TDR) that also finds its struct; *td is never NULL on success. */
 uint64_t tdxsim_p4k_tdr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
 			struct tdxsim_td **td);

@@ -58,7 +58,10 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->leaf[TDXSIM_TDH_MEM_PAGE_REMOVE] = S + 1000;
 	c->leaf[TDXSIM_TDH_PHYMEM_PAGE_RECLAIM] = S + 500;
 	c->leaf[TDXSIM_TDH_PHYMEM_PAGE_WBINVD] = 5000;
-	c->leaf[TDXSIM_TDH_PHYMEM_CACHE_WB] = 2200000;
+	/* CACHE.WB: the LLC write-back estimate (2,200,000, latencies H13) split over the
+	 * platform's 8 cache sub-blocks (IA32_WBINVDP, assumed), each charged as written back. */
+	c->leaf[TDXSIM_TDH_PHYMEM_CACHE_WB] = S;
+	c->cache_wb_sub_block = 2200000 / 8;
 	c->leaf[TDXSIM_TDH_MNG_VPFLUSHDONE] = S + 500;
 	c->leaf[TDXSIM_TDH_MNG_KEY_FREEID] = S + 500;
 	c->leaf[TDXSIM_TDH_VP_FLUSH] = S + 500;

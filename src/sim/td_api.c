@@ -30,6 +30,16 @@ tdxsim_err_t tdxsim_fail_entropy(tdxsim_t *sim, uint32_t count)
 	return TDXSIM_OK;
 }
 
+tdxsim_err_t tdxsim_pend_host_interrupts(tdxsim_t *sim, uint32_t lp, uint32_t count)
+{
+	if (!sim || lp >= sim->cpu.num_lps)
+		return TDXSIM_ERR_INVALID_ARG;
+	pthread_mutex_lock(&sim->lock);
+	sim->cpu.lps[lp].host_intr_pending = count;
+	pthread_mutex_unlock(&sim->lock);
+	return TDXSIM_OK;
+}
+
 void tdxsim_clear_contention(tdxsim_t *sim)
 {
 	if (!sim)

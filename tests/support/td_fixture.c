@@ -69,3 +69,26 @@ void tdfx_assert_invariants(struct fx *fx)
 	if (tdxsim_check_invariants(fx->sim, msg, sizeof(msg)) != TDXSIM_OK)
 		fail_msg("invariant: %s", msg);
 }
+
+void tdfx_release_hkid(struct fx *fx, struct tdfx_td *td)
+{
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MNG_VPFLUSHDONE, td->tdr, 0, 0, NULL),
+		      TDXSIM_TDX_SUCCESS);
+	for (uint32_t p = 0; p < tdxsim_num_packages(fx->sim); p++) {
+		uint32_t lp = tdfx_lp_of_package(fx, p);
+		uint64_t st = fx_call(fx->sim, lp, TDXSIM_TDH_PHYMEM_CACHE_WB, 0, 0, 0, NULL);
+		while (st == TDXSIM_TDX_INTERRUPTED_RESUMABLE)
+			st = fx_call(fx->sim, lp, TDXSIM_TDH_PHYMEM_CACHE_WB, 1, 0, 0, NULL);
+		if (st != TDXSIM_TDX_NO_HKID_READY_TO_WBCACHE)
+			assert_status(st, TDXSIM_TDX_SUCCESS);
+	}
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MNG_KEY_FREEID, td->tdr, 0, 0, NULL),
+		      TDXSIM_TDX_SUCCESS);
+}
+
+uint64_t tdfx_reclaim(struct fx *fx, uint64_t pa)
+{
+	tdxsim_regs_t o;
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, pa, 0, 0, &o), TDXSIM_TDX_SUCCESS);
+	return o.rcx;
+}

@@ -37,4 +37,9 @@ void tdfx_create_keyed_tdcs(struct fx *fx, struct tdfx_td *td);
 /* Asserts tdxsim_check_invariants() passes, printing the message otherwise. */
 void tdfx_assert_invariants(struct fx *fx);
 
+/* Teardown in KVM's order for a TD without vCPUs (or whose vCPUs are flushed): VPFLUSHDONE,
+ * CACHE.WB on every package (resumed while interrupted), KEY.FREEID. */
+void tdfx_release_hkid(struct fx *fx, struct tdfx_td *td);
+/* TDH.PHYMEM.PAGE.RECLAIM of @pa, asserting success; returns the reported page type. */
+uint64_t tdfx_reclaim(struct fx *fx, uint64_t pa);
 #endif

@@ -30,6 +30,11 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MNG_CREATE, 0, tdxsim_tdh_mng_create},
 	{TDXSIM_TDH_MNG_KEY_CONFIG, 0, tdxsim_tdh_mng_key_config},
 	{TDXSIM_TDH_MNG_ADDCX, 0, tdxsim_tdh_mng_addcx},
+	/* Trust domains: teardown (td-build.md 3.15-3.19). */
+	{TDXSIM_TDH_MNG_VPFLUSHDONE, 0, tdxsim_tdh_mng_vpflushdone},
+	{TDXSIM_TDH_PHYMEM_CACHE_WB, 0, tdxsim_tdh_phymem_cache_wb},
+	{TDXSIM_TDH_MNG_KEY_FREEID, 0, tdxsim_tdh_mng_key_freeid},
+	{TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, 0, tdxsim_tdh_phymem_page_reclaim},
 };
 
 /* Rows for every other ABI leaf (no handler yet), generated from the leaf .def table. */
