@@ -337,6 +337,13 @@ typedef struct tdxsim_regs {
 #define TDXSIM_STATUS_NO_MEMORY UINT64_C(0x8000FF00DEAD0001)
 
 /**
+ * Software status: the leaf (or P-SEAMLDR call) exists in the ABI but tdxsim does not emulate
+ * it yet (docs/abi-coverage.md). Returned once the dispatcher's own checks passed; the
+ * simulator state is unchanged. Class 0xFF, never produced by a CPU or module.
+ */
+#define TDXSIM_STATUS_NOT_EMULATED UINT64_C(0x8000FF00E0E00000)
+
+/**
  * Executes SEAMCALL on @p lp with RAX = @p rax (leaf in bits 15:0, version in 23:16) and the
  * other registers in @p regs. Outputs are written to @p regs exactly where the real module
  * writes them; registers the leaf does not write keep their input values.
@@ -471,6 +478,50 @@ TDXSIM_API const char *tdxsim_field_name(uint64_t field_id, char *buf, size_t le
 
 /** Name of MSR @p msr ("IA32_TME_ACTIVATE"), or NULL. */
 TDXSIM_API const char *tdxsim_msr_name(uint32_t msr);
+
+/**
+ * Metadata field by its C name in fields.def ("MAX_TDMRS", "CMR_BASE"; the generated
+ * TDXSIM_MD_ prefix is not part of it).
+ * @param id     receives the field id of element 0 (may be NULL)
+ * @param count  receives the number of elements: element k has id (*id + k) (may be NULL)
+ * @return false if no field has that name
+ */
+TDXSIM_API bool tdxsim_field_by_name(const char *name, uint64_t *id, unsigned *count);
+
+/** MSR address for a name ("IA32_TME_ACTIVATE"); returns false if unknown. */
+TDXSIM_API bool tdxsim_msr_by_name(const char *name, uint32_t *msr);
+
+/**
+ * Operand id (status bits 31:0) for a name in operands.def ("RCX", "TDMR_INFO_PA"; the
+ * generated TDXSIM_OPERAND_ prefix is not part of it); returns false if unknown.
+ */
+TDXSIM_API bool tdxsim_operand_by_name(const char *name, uint64_t *id);
+
+/** The name tables of tdxsim_name_at(), each generated from its .def file. */
+typedef enum tdxsim_name_table {
+	TDXSIM_NAMES_STATUSES = 0, /**< statuses.def, then tdxsim's own TDXSIM_STATUS_* codes */
+	TDXSIM_NAMES_LEAVES = 1,   /**< leaves.def: spec names ("TDH.SYS.INIT"), value = leaf */
+	TDXSIM_NAMES_FIELDS = 2,   /**< fields.def: value = id of element 0 */
+	TDXSIM_NAMES_MSRS = 3,	   /**< msrs.def: value = MSR address */
+	TDXSIM_NAMES_OPERANDS = 4, /**< operands.def: value = operand id */
+} tdxsim_name_table_t;
+
+/**
+ * Enumerates a name table: entry @p index (0, 1, ... in table order) of @p table.
+ * @param value  receives the entry's value (may be NULL)
+ * @return the entry's name (static storage), or NULL past the end or for an unknown table
+ */
+TDXSIM_API const char *tdxsim_name_at(tdxsim_name_table_t table, size_t index, uint64_t *value);
+
+/**
+ * Writes a multi-line explanation of @p status to @p buf: its name (as tdxsim_status_name()),
+ * the ERROR, NON_RECOVERABLE, FATAL and host-hint bits 63:60, the class (bits 47:40) and code
+ * (39:32), and bits 31:0 as an operand id with its name, or as the detail bytes of statuses
+ * that pack them (TDMR/PAMT errors; an MSR address for MSR errors). Layout: ABI sheet 3.1.
+ * Lines end in '\n'; the output is truncated to @p len. Thread-safe.
+ * @return @p buf
+ */
+TDXSIM_API const char *tdxsim_status_decode(uint64_t status, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

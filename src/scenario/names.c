@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Named constants a scenario may use: the .def tables (statuses, fields, MSRs, operands; leaves
- * through tdxsim_leaf_by_name), PAMT page types and sizes, and the small enumerations of keys.
+ * Named constants a scenario may use: the .def tables through the library's own lookups
+ * (tdxsim_status_by_name() and the like, src/core/names.c), PAMT page types and sizes, the
+ * P-SEAMLDR's calls, and the small enumerations of keys.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,55 +16,15 @@ struct named {
 	uint64_t value;
 };
 
-static const struct named statuses[] = {
-#define TDXSIM_STATUS(name, value) {#name, UINT64_C(value)},
-#include "tdxsim/defs/statuses.def"
-#undef TDXSIM_STATUS
+/* What a scenario may name beyond the library's .def tables (tdxsim_*_by_name()). */
+static const struct named constants[] = {
+	{"PT_NDA", TDXSIM_PT_NDA},     {"PT_RSVD", TDXSIM_PT_RSVD}, {"PT_REG", TDXSIM_PT_REG},
+	{"PT_TDR", TDXSIM_PT_TDR},     {"PT_TDCX", TDXSIM_PT_TDCX}, {"PT_TDVPR", TDXSIM_PT_TDVPR},
+	{"PT_TDVPX", TDXSIM_PT_TDVPX}, {"PT_EPT", TDXSIM_PT_EPT},   {"PS_4K", TDXSIM_PS_4K},
+	{"PS_2M", TDXSIM_PS_2M},       {"PS_1G", TDXSIM_PS_1G},
 };
 
-static const struct named operands[] = {
-#define TDXSIM_OPERAND(name, id) {#name, id},
-#include "tdxsim/defs/operands.def"
-#undef TDXSIM_OPERAND
-};
-
-static const struct named msrs[] = {
-#define TDXSIM_MSR(name, addr, spec) {spec, addr},
-#include "tdxsim/defs/msrs.def"
-#undef TDXSIM_MSR
-};
-
-static const struct {
-	const char *name;
-	uint64_t id;
-	unsigned count;
-} fields[] = {
-#define TDXSIM_FIELD(name, id, n) {#name, UINT64_C(id), n},
-#include "tdxsim/defs/fields.def"
-#undef TDXSIM_FIELD
-};
-
-static const char *const leaf_names[] = {
-#define TDXSIM_LEAF(name, num, spec) spec,
-#include "tdxsim/defs/leaves.def"
-#undef TDXSIM_LEAF
-};
-
-static const struct named misc[] = {
-	{"PT_NDA", TDXSIM_PT_NDA},
-	{"PT_RSVD", TDXSIM_PT_RSVD},
-	{"PT_REG", TDXSIM_PT_REG},
-	{"PT_TDR", TDXSIM_PT_TDR},
-	{"PT_TDCX", TDXSIM_PT_TDCX},
-	{"PT_TDVPR", TDXSIM_PT_TDVPR},
-	{"PT_TDVPX", TDXSIM_PT_TDVPX},
-	{"PT_EPT", TDXSIM_PT_EPT},
-	{"PS_4K", TDXSIM_PS_4K},
-	{"PS_2M", TDXSIM_PS_2M},
-	{"PS_1G", TDXSIM_PS_1G},
-	/* tdxsim's own software statuses (tdxsim.h), as tdxsim_status_name() prints them. */
-	{"TDXSIM_STATUS_API_MISUSE", TDXSIM_STATUS_API_MISUSE},
-	{"TDXSIM_STATUS_NO_MEMORY", TDXSIM_STATUS_NO_MEMORY},
+static const struct named seamldr_calls[] = {
 	/* The P-SEAMLDR's leaves are whole RAX values (bit 63 set), not module leaf numbers; the
 	 * spec spelling has a '-', which the expression parser takes in this one prefix. */
 	{"P-SEAMLDR.INFO", TDXSIM_SEAMLDR_INFO},
@@ -85,26 +46,22 @@ static int find(const struct named *t, size_t n, const char *name, uint64_t *val
 
 bool tdxsim_scn_name_is_status(const char *name, uint64_t *value)
 {
-	return find(statuses, SCN_COUNT(statuses), name, value) == 0;
+	return tdxsim_status_by_name(name, value);
 }
 
 unsigned tdxsim_scn_field_array(const char *name, uint64_t *id)
 {
+	unsigned count = 0;
 	/* "MD_" is accepted in front of field names, as the generated constants spell them. */
 	if (!strncmp(name, "MD_", 3))
 		name += 3;
-	for (size_t i = 0; i < SCN_COUNT(fields); i++) {
-		if (!strcmp(fields[i].name, name)) {
-			*id = fields[i].id;
-			return fields[i].count;
-		}
-	}
-	return 0;
+	return tdxsim_field_by_name(name, id, &count) ? count : 0;
 }
 
 int tdxsim_scn_name_value(const char *name, enum scn_ns ns, uint64_t *value)
 {
-	if (find(statuses, SCN_COUNT(statuses), name, value) == 0)
+	uint32_t msr;
+	if (tdxsim_status_by_name(name, value))
 		return 0;
 	int leaf = tdxsim_leaf_by_name(name);
 	if (leaf >= 0) {
@@ -113,42 +70,86 @@ int tdxsim_scn_name_value(const char *name, enum scn_ns ns, uint64_t *value)
 	}
 	if (tdxsim_scn_field_array(name, value))
 		return 0;
-	if (find(msrs, SCN_COUNT(msrs), name, value) == 0 || find(misc, SCN_COUNT(misc), name, value) == 0)
+	if (tdxsim_msr_by_name(name, &msr)) {
+		*value = msr;
 		return 0;
-	if (!strncmp(name, "OPERAND_", 8) && find(operands, SCN_COUNT(operands), name + 8, value) == 0)
+	}
+	if (find(constants, SCN_COUNT(constants), name, value) == 0 ||
+	    find(seamldr_calls, SCN_COUNT(seamldr_calls), name, value) == 0)
 		return 0;
-	if ((ns & SCN_NS_STATUS) && find(operands, SCN_COUNT(operands), name, value) == 0)
+	if (!strncmp(name, "OPERAND_", 8) && tdxsim_operand_by_name(name + 8, value))
+		return 0;
+	if ((ns & SCN_NS_STATUS) && tdxsim_operand_by_name(name, value))
 		return 0;
 	return -1;
 }
 
 const char *tdxsim_scn_name_suggest(const char *name, enum scn_ns ns)
 {
-	const char *best = NULL;
+	const char *best = NULL, *cand;
 	unsigned best_d = 3;
-#define TRY(s)                                                        \
-	do {                                                          \
-		unsigned d_ = tdxsim_scn_edit_distance(name, (s), 2); \
-		if (d_ < best_d) {                                    \
-			best_d = d_;                                  \
-			best = (s);                                   \
-		}                                                     \
-	} while (0)
-	for (size_t i = 0; i < SCN_COUNT(statuses); i++)
-		TRY(statuses[i].name);
-	for (size_t i = 0; i < SCN_COUNT(leaf_names); i++)
-		TRY(leaf_names[i]);
-	for (size_t i = 0; i < SCN_COUNT(fields); i++)
-		TRY(fields[i].name);
-	for (size_t i = 0; i < SCN_COUNT(msrs); i++)
-		TRY(msrs[i].name);
-	for (size_t i = 0; i < SCN_COUNT(misc); i++)
-		TRY(misc[i].name);
-	if (ns & SCN_NS_STATUS)
-		for (size_t i = 0; i < SCN_COUNT(operands); i++)
-			TRY(operands[i].name);
-#undef TRY
+	/* Every table of the library, then the scenario's own names; operand names only where a
+	 * status may carry them. */
+	for (int t = TDXSIM_NAMES_STATUSES; t <= TDXSIM_NAMES_OPERANDS; t++) {
+		if (t == TDXSIM_NAMES_OPERANDS && !(ns & SCN_NS_STATUS))
+			continue;
+		for (size_t i = 0; (cand = tdxsim_name_at((tdxsim_name_table_t)t, i, NULL)); i++) {
+			unsigned d = tdxsim_scn_edit_distance(name, cand, 2);
+			if (d < best_d)
+				best_d = d, best = cand;
+		}
+	}
+	for (size_t i = 0; i < SCN_COUNT(constants) + SCN_COUNT(seamldr_calls); i++) {
+		cand = i < SCN_COUNT(constants) ? constants[i].name
+						: seamldr_calls[i - SCN_COUNT(constants)].name;
+		unsigned d = tdxsim_scn_edit_distance(name, cand, 2);
+		if (d < best_d)
+			best_d = d, best = cand;
+	}
 	return best;
+}
+
+tdxsim_err_t tdxsim_scenario_list_names(const char *what, FILE *out)
+{
+	static const struct {
+		const char *what;
+		int table; /* tdxsim_name_table_t, or -1 for none */
+		const struct named *extra;
+		size_t n_extra;
+	} kinds[] = {
+		{"statuses", TDXSIM_NAMES_STATUSES, NULL, 0},
+		{"leaves", TDXSIM_NAMES_LEAVES, seamldr_calls, SCN_COUNT(seamldr_calls)},
+		{"fields", TDXSIM_NAMES_FIELDS, NULL, 0},
+		{"msrs", TDXSIM_NAMES_MSRS, NULL, 0},
+		{"operands", TDXSIM_NAMES_OPERANDS, NULL, 0},
+		{"constants", -1, constants, SCN_COUNT(constants)},
+	};
+	if (!what || !out)
+		return TDXSIM_ERR_INVALID_ARG;
+	for (size_t k = 0; k < SCN_COUNT(kinds); k++) {
+		if (strcmp(kinds[k].what, what))
+			continue;
+		const char *name;
+		uint64_t v;
+		for (size_t i = 0; kinds[k].table >= 0 &&
+				   (name = tdxsim_name_at((tdxsim_name_table_t)kinds[k].table, i, &v));
+		     i++) {
+			unsigned count = 1;
+			if (kinds[k].table == TDXSIM_NAMES_FIELDS)
+				tdxsim_field_by_name(name, NULL, &count);
+			/* A scenario writes operand ids as OPERAND_NAME outside a status. */
+			fprintf(out, "%s%s 0x%llx", kinds[k].table == TDXSIM_NAMES_OPERANDS ? "OPERAND_" : "",
+				name, (unsigned long long)v);
+			if (count > 1)
+				fprintf(out, " [%u]", count);
+			fputc('\n', out);
+		}
+		for (size_t i = 0; i < kinds[k].n_extra; i++)
+			fprintf(out, "%s 0x%llx\n", kinds[k].extra[i].name,
+				(unsigned long long)kinds[k].extra[i].value);
+		return ferror(out) ? TDXSIM_ERR_INVALID_ARG : TDXSIM_OK;
+	}
+	return TDXSIM_ERR_INVALID_ARG;
 }
 
 const struct scn_enum tdxsim_scn_lib_results[] = {

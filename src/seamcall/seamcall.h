@@ -68,10 +68,6 @@ uint64_t tdxsim_tdh_phymem_cache_wb(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_key_freeid(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c);
 
-/* Software status for a leaf the ABI defines but tdxsim does not emulate yet (class 0xFF,
- * never produced by a module; documented in docs/fidelity.md). */
-#define TDXSIM_STATUS_NOT_EMULATED UINT64_C(0x8000FF00E0E00000)
-
 /*
  * The "shared HPA" test the module applies to buffers the host passes (sheet 6.1): aligned to
  * @align, below 2^52, not overlapping SEAMRR over [pa, pa + len), KeyID below the first

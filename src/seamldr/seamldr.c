@@ -151,7 +151,7 @@ uint64_t tdxsim_seamldr_call(struct tdxsim *sim, uint32_t lp, uint64_t rax, tdxs
 	case TDXSIM_SEAMLDR_BIT | 4:
 		tdxsim_set_error(sim, TDXSIM_OK, "seamcall: P-SEAMLDR leaf %llu is not emulated",
 				 (unsigned long long)(rax & ~TDXSIM_SEAMLDR_BIT));
-		return UINT64_C(0x8000FF00E0E00000); /* TDXSIM_STATUS_NOT_EMULATED (seamcall.h) */
+		return TDXSIM_STATUS_NOT_EMULATED;
 	default:
 		return TDXSIM_PSEAMLDR_EBADPARAM;
 	}
