@@ -34,6 +34,11 @@ static const char usage[] =
 	"      --version        print the version\n"
 	"      --write-image=PROFILE:FILE  write a module image (TDX blob) of module PROFILE\n"
 	"                       (1.5.05, 1.5.06, 1.0, next) to FILE and exit (docs/lifecycle.md)\n"
+	"      --decode=STATUS  explain a 64-bit SEAMCALL status (name, bits, class, operand id\n"
+	"                       or detail bytes), e.g. --decode 0xC000010000000045\n"
+	"      --list=WHAT      print the names a scenario may use: statuses, leaves, fields,\n"
+	"                       msrs, operands or constants\n"
+	"With --decode or --list (each repeatable) or --write-image, no FILE is needed.\n"
 	"\n"
 	"Exit status: 0 if every expectation held, 1 if a step failed, 2 for usage or file errors.\n"
 	"The same files and seed give byte-identical reports, traces and maps.\n";
@@ -43,6 +48,7 @@ struct options {
 	const char *output, *trace, *map;
 	int color; /* -1 auto, 0 never, 1 always */
 	bool check, verbose;
+	bool informed; /* --decode or --list printed something: no scenario needed */
 	tdxsim_scenario_run_opts_t run;
 };
 
@@ -84,9 +90,32 @@ static int write_image(const char *arg)
 	return rc;
 }
 
+/* --decode=STATUS: the library's explanation of a status (tdxsim_status_decode()). */
+static int decode(const char *arg)
+{
+	uint64_t status;
+	char text[1024];
+	if (parse_u64(arg, &status))
+		return fprintf(stderr, "tdxsim-run: --decode takes a 64-bit number, not '%s'\n", arg), -1;
+	fputs(tdxsim_status_decode(status, text, sizeof(text)), stdout);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_TRACE = 256, O_MAP, O_SEED, O_COLOR, O_NO_COLOR, O_MAX_CALLS, O_CHECK, O_VERSION, O_IMAGE };
+	enum {
+		O_TRACE = 256,
+		O_MAP,
+		O_SEED,
+		O_COLOR,
+		O_NO_COLOR,
+		O_MAX_CALLS,
+		O_CHECK,
+		O_VERSION,
+		O_IMAGE,
+		O_DECODE,
+		O_LIST
+	};
 	static const struct option longs[] = {
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
@@ -101,6 +130,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, O_VERSION},
 		{"write-image", required_argument, NULL, O_IMAGE},
+		{"decode", required_argument, NULL, O_DECODE},
+		{"list", required_argument, NULL, O_LIST},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -167,10 +198,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 			exit(0);
 		case O_IMAGE:
 			exit(write_image(optarg));
+		case O_DECODE:
+			if (decode(optarg))
+				return -1;
+			o->informed = true;
+			break;
+		case O_LIST:
+			if (tdxsim_scenario_list_names(optarg, stdout))
+				return fprintf(stderr,
+					       "tdxsim-run: --list takes statuses, leaves, fields, msrs, "
+					       "operands or constants, not '%s'\n",
+					       optarg),
+				       -1;
+			o->informed = true;
+			break;
 		default:
 			return -1;
 		}
 	}
+	if (optind >= argc && o->informed)
+		exit(0);
 	if (optind >= argc)
 		return fprintf(stderr, "tdxsim-run: no scenario file given\n"), -1;
 	return 0;

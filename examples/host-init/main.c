@@ -38,6 +38,12 @@ static int run(const char *shape)
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "all";
+	if (!strcmp(which, "--help") || !strcmp(which, "-h")) {
+		puts("Usage: host-init [16g | 1t-holes | 4t | all]\n"
+		     "Brings TDX up on a simulated host as a host kernel does and prints what was built\n"
+		     "(default: all three hosts).");
+		return 0;
+	}
 	if (strcmp(which, "all"))
 		return run(which);
 	int rc = 0;

@@ -207,6 +207,12 @@ int main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "all";
 	int rc = 0;
+	if (!strcmp(which, "--help") || !strcmp(which, "-h")) {
+		puts("Usage: host-lifecycle [all | lifecycle | offline-boot]\n"
+		     "Runs a TDX host's whole life (boot, CPU hotplug, runtime update, shutdown, kexec)\n"
+		     "and a boot with a CPU held offline, printing each phase's virtual cycles.");
+		return 0;
+	}
 	if (!strcmp(which, "all") || !strcmp(which, "lifecycle"))
 		rc |= lifecycle();
 	if (!strcmp(which, "all") || !strcmp(which, "offline-boot"))

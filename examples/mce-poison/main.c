@@ -108,8 +108,16 @@ static void reuse(struct host *h, uint64_t pa, const char *what)
 		printf("  host: the read returned %s\n", tdxsim_strerror(err));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+		fputs("Usage: mce-poison\n"
+		      "Shows the partial-write erratum end to end: poison, machine check, RDMD diagnosis,\n"
+		      "and the MOVDIR64B reset that avoids it. Takes no arguments.\n",
+		      help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
 	tdxsim_config_t cfg;
 	struct host h = {0};
 	struct host_tdx_opts opts = {0};

@@ -155,6 +155,17 @@ TDXSIM_API tdxsim_err_t tdxsim_scenario_write_map(const tdxsim_scenario_result_t
 /** The reference of the scenario format (what `tdxsim-run --help` prints). Static string. */
 TDXSIM_API const char *tdxsim_scenario_format_help(void);
 
+/**
+ * Writes the names a scenario may use of one kind, one per line as "NAME VALUE" (fields:
+ * "NAME ID [ELEMENTS]" for arrays, used as NAME[k]). Every name comes from the library's tables
+ * (tdxsim_name_at()), so the list follows the .def files. What `tdxsim-run --list` prints.
+ * @param what  "statuses" (with tdxsim's own software statuses), "leaves" (with the P-SEAMLDR's
+ *              calls), "fields", "msrs", "operands" (as OPERAND_NAME) or "constants"
+ *              (page types and sizes)
+ * @return TDXSIM_OK; TDXSIM_ERR_INVALID_ARG for another @p what or a NULL argument
+ */
+TDXSIM_API tdxsim_err_t tdxsim_scenario_list_names(const char *what, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif
