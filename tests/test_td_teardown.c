@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "sim/sim.h"
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
 
@@ -232,6 +233,26 @@ static void reclaimed_page__partial_write_without_reset__machine_check(void **st
 	assert_int_equal(v, 1);
 }
 
+/* tdxsim_tds_copy (snapshots): a deep copy hashes equal and survives the original's teardown. */
+static void tds_copy__independent_and_equal(void **state)
+{
+	struct fx *fx = *state;
+	struct tdfx_td a, b;
+	tdfx_create_keyed_tdcs(fx, &a);
+	tdfx_create(fx, &b, 0);
+	struct tdxsim_tds copy;
+	assert_int_equal(tdxsim_tds_init(&copy, fx->sim->td.num_keyids), 0);
+	assert_int_equal(tdxsim_tds_copy(&copy, &fx->sim->td), 0);
+	uint64_t h = tdxsim_tds_hash(&copy, 1);
+	assert_int_equal(h, tdxsim_tds_hash(&fx->sim->td, 1));
+	assert_int_equal(tdxsim_tds_check(&copy, NULL, 0), 0);
+	tdfx_release_hkid(fx, &a);
+	assert_int_not_equal(tdxsim_tds_hash(&fx->sim->td, 1), h);
+	assert_int_equal(tdxsim_tds_hash(&copy, 1), h);
+	assert_non_null(tdxsim_td_find(&copy, b.tdr));
+	tdxsim_tds_fini(&copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +265,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(reclaimed_page__partial_write_without_reset__machine_check,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(tds_copy__independent_and_equal, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

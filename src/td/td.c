@@ -133,6 +133,51 @@ void tdxsim_tds_clear(struct tdxsim_tds *t)
 	tdxsim_locks_clear_contention(&t->locks);
 }
 
+int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src)
+{
+	tdxsim_tds_clear(dst);
+	if (dst->num_keyids != src->num_keyids)
+		return -1;
+	memcpy(dst->wbinvd_bitmap, src->wbinvd_bitmap, src->num_keyids * sizeof(*src->wbinvd_bitmap));
+	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++) {
+		dst->wbt[p].resume_point = src->wbt[p].resume_point;
+		memcpy(dst->wbt[p].flushed_snapshot, src->wbt[p].flushed_snapshot, src->num_keyids);
+	}
+	dst->rng = src->rng;
+	dst->entropy_failures = src->entropy_failures;
+	for (size_t i = 0; i < src->tds.cap; i++) {
+		const struct tdxsim_td *s = src->tds.slots[i].val;
+		struct tdxsim_td *d;
+		if (!s)
+			continue;
+		if (!(d = tdxsim_td_new(dst, s->tdr_pa)))
+			goto fail;
+		*d = *s;
+		d->op_state_lock = d->sept_lock = d->epoch_lock = (struct tdxsim_lock){0};
+		d->num_vcpu_structs = 0; /* counted again as the vCPUs are copied */
+		d->sept = NULL;
+		d->meas = NULL;
+		if ((s->sept && !(d->sept = tdxsim_sept_dup(s->sept))) ||
+		    (s->meas && !(d->meas = tdxsim_td_meas_dup(s->meas))))
+			goto fail;
+	}
+	for (size_t i = 0; i < src->vcpus.cap; i++) {
+		const struct tdxsim_vcpu *s = src->vcpus.slots[i].val;
+		struct tdxsim_vcpu *d;
+		if (!s)
+			continue;
+		if (!(d = tdxsim_vcpu_new(dst, tdxsim_td_find(dst, s->td->tdr_pa), s->tdvpr_pa)))
+			goto fail;
+		struct tdxsim_td *td = d->td;
+		*d = *s;
+		d->td = td;
+	}
+	return 0;
+fail:
+	tdxsim_tds_clear(dst);
+	return -1;
+}
+
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;

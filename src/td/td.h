@@ -200,6 +200,14 @@ void tdxsim_vcpu_delete(struct tdxsim_tds *t, struct tdxsim_vcpu *v);
 /* Frees every TD and vCPU (module gone, simulator destroyed). */
 void tdxsim_tds_clear(struct tdxsim_tds *t);
 
+/*
+ * Makes @dst (initialized with the same num_keyids, possibly holding TDs) an independent deep
+ * copy of @src: TDs, vCPUs, secure EPTs, measurement states, KOT write-back bitmaps, WBT state,
+ * the random generator. Locks and contention marks start clear (no SEAMCALL is in flight).
+ * For snapshots. 0, or -1 when out of memory (@dst then holds no TD).
+ */
+int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src);
+
 /* Folds every TD and vCPU field into hash @h, independent of registry order. */
 uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h);
 /* The invariants above that need nothing but this registry; 0, or -1 with a message. */
