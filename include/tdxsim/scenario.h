@@ -139,8 +139,11 @@ TDXSIM_API tdxsim_err_t tdxsim_scenario_report(const tdxsim_scenario_result_t *c
 
 /**
  * Writes the Chrome trace-event JSON of @p n results (one process per scenario, one thread per
- * LP; every SEAMCALL, step, platform event and machine check). Timestamps are the LPs' virtual
- * TSCs converted to microseconds at 2.2 GHz. Perfetto and chrome://tracing open it.
+ * LP, thread id LP + 1; every SEAMCALL, step, platform event and machine check). All LPs share
+ * one time axis: their virtual cycles laid end to end in the order the simulator spent them,
+ * in microseconds at 2.2 GHz, so events appear in the order they happened; each event keeps
+ * its LP's own virtual TSC and cycles in args.tsc and args.cycles. A step's span strictly
+ * contains its SEAMCALLs. Perfetto and chrome://tracing open it.
  */
 TDXSIM_API tdxsim_err_t tdxsim_scenario_write_trace(const tdxsim_scenario_result_t *const *results, size_t n,
 						    FILE *out);

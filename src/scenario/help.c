@@ -134,12 +134,15 @@ static const char help[] =
 	"  message: TEXT   tdmrs: N   key_retries: N      bringup only\n"
 	"\n"
 	"OUTPUT\n"
-	"  Virtual time: each LP has a TSC in cycles at 2.2 GHz; traces show microseconds, JUnit\n"
-	"  virtual seconds. The trace has every SEAMCALL an LP executed, those the host code of a\n"
+	"  Virtual time: each LP has a TSC in cycles at 2.2 GHz; JUnit shows virtual seconds. The\n"
+	"  trace puts all LPs on one axis (microseconds): their cycles laid end to end in the order\n"
+	"  the simulator spent them, so events show in the order they happened; args.tsc and\n"
+	"  args.cycles keep each LP's own clock. The trace has every SEAMCALL an LP executed, those the host code of a\n"
 	"  bringup step makes included, as spans with RAX, RCX/RDX/R8 in, status and the outputs\n"
 	"  that changed. A run of calls back to back on one LP with the same RAX and status is one\n"
 	"  span whose args.calls counts them (inputs that moved show as \"FIRST .. LAST\"): a 4 TiB\n"
-	"  bring-up's million TDH.SYS.TDMR.INIT calls are one span. Steps are spans per LP;\n"
+	"  bring-up's million TDH.SYS.TDMR.INIT calls are one span. Steps are spans per LP that\n"
+	"  strictly contain their calls; thread ids are LP + 1;\n"
 	"  platform events, injections and machine checks are instants.\n";
 
 const char *tdxsim_scenario_format_help(void)

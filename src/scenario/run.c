@@ -11,7 +11,9 @@
 
 #include "scenario/run.h"
 
-#define MAX_EVENTS (UINT32_C(1) << 21) /* a trace beyond this is truncated, and says so */
+/* Global-timeline cycles between a step's span and its first and last call: 10 ns at 2.2 GHz,
+ * so the margin survives the trace's rounding to nanoseconds. */
+#define STEP_MARGIN 22
 
 int tdxsim_scn_run_error(struct scn_run *r, const char *fmt, ...)
 {
@@ -39,98 +41,6 @@ int tdxsim_scn_budget(struct scn_run *r)
 					    (unsigned long long)r->opts.max_calls);
 	}
 	return 0;
-}
-
-static struct scn_event *new_event(struct scn_run *r)
-{
-	struct tdxsim_scenario_result *res = r->res;
-	if (!r->opts.record_trace || res->events_truncated)
-		return NULL;
-	if (res->num_events == res->cap_events) {
-		size_t cap = res->cap_events ? 2 * res->cap_events : 256;
-		struct scn_event *e = cap <= MAX_EVENTS ? realloc(res->events, cap * sizeof(*e)) : NULL;
-		if (!e) {
-			res->events_truncated = true;
-			return NULL;
-		}
-		res->events = e;
-		res->cap_events = cap;
-	}
-	struct scn_event *e = &res->events[res->num_events++];
-	memset(e, 0, sizeof(*e));
-	return e;
-}
-
-static void set_regs(uint64_t dst[SCN_EV_REGS], const tdxsim_regs_t *r)
-{
-	dst[0] = r->rcx;
-	dst[1] = r->rdx;
-	dst[2] = r->r8;
-}
-
-/*
- * The call observer (tdxsim_set_call_observer): every SEAMCALL any LP executes, including those
- * host_tdx_init() makes inside a bringup step. A call that continues a run of calls on the same
- * LP with the same RAX and status, starting where the last one ended, extends it into one span
- * with a count: a 4 TiB bring-up's million TDH.SYS.TDMR.INIT calls stay one event, and so do
- * the host's successive TDH.SYS.RD reads.
- */
-static void on_call(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user)
-{
-	struct scn_run *r = user;
-	struct tdxsim_scenario_result *res = r->res;
-	struct scn_event *last = res->num_events ? &res->events[res->num_events - 1] : NULL;
-	if (last && last->type == SCN_EV_CALL && last->lp == rec->lp && last->rax == rec->rax &&
-	    last->status == rec->status && last->ts + last->dur == rec->tsc_start) {
-		last->dur = rec->tsc_end - last->ts;
-		last->count++;
-		set_regs(last->in_last, &rec->in);
-		set_regs(last->out, &rec->out);
-		return;
-	}
-	struct scn_event *e = new_event(r);
-	if (!e)
-		return;
-	const char *name = tdxsim_scn_call_name(rec->rax);
-	*e = (struct scn_event){.type = SCN_EV_CALL,
-				.lp = rec->lp,
-				.ts = rec->tsc_start,
-				.dur = rec->tsc_end - rec->tsc_start,
-				.name = name ? name : "SEAMCALL",
-				.rax = rec->rax,
-				.status = rec->status,
-				.count = 1};
-	set_regs(e->in_first, &rec->in);
-	set_regs(e->in_last, &rec->in);
-	set_regs(e->out, &rec->out);
-}
-
-void tdxsim_scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur,
-			   const char *name, const char *note)
-{
-	struct scn_event *e = new_event(r);
-	if (e)
-		*e = (struct scn_event){
-			.type = type, .lp = lp, .ts = ts, .dur = dur, .name = name, .note = note};
-}
-
-void tdxsim_scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note)
-{
-	uint64_t ts = tdxsim_lp_cycles(r->sim, lp == UINT32_MAX ? 0 : lp);
-	tdxsim_scn_trace_span(r, SCN_EV_INSTANT, lp, ts, 0, name, note);
-}
-
-static void on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user)
-{
-	struct scn_run *r = user;
-	r->mces++;
-	r->any_mce = true;
-	r->last_mce = *mce;
-	char note[96];
-	snprintf(note, sizeof(note), "addr 0x%llx, MCi_STATUS 0x%llx", (unsigned long long)mce->addr,
-		 (unsigned long long)mce->status);
-	tdxsim_scn_trace_span(r, SCN_EV_MCE, mce->lp, mce->tsc, 0, "machine check",
-			      tdxsim_scn_strndup(&r->res->arena, note, strlen(note)));
 }
 
 /* Runs the step's executor once on each LP it names; stops at the first failing execution. */
@@ -195,6 +105,10 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 	r->mces = 0;
 	for (uint32_t lp = 0; lp < n; lp++)
 		r->lp_start[lp] = tdxsim_lp_cycles(r->sim, lp);
+	/* The step's span opens a little before its first call and closes a little after its
+	 * last one, so that it strictly contains them on every LP's track. */
+	uint64_t gstart = tdxsim_scn_trace_sync(r);
+	r->gclock += STEP_MARGIN;
 	uint64_t repeat = s->repeat ? s->repeat->value : 1;
 	int rc = 0;
 	for (uint64_t it = 0; it < repeat && rc == 0; it++)
@@ -203,7 +117,8 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 		tdxsim_scn_buf_printf(&r->detail, " (on each of the %u LPs; the last shown)", n);
 	if (rc == 0 && repeat > 1)
 		tdxsim_scn_buf_printf(&r->detail, " (x%llu)", (unsigned long long)repeat);
-	uint64_t cycles = 0;
+	uint64_t cycles = 0, gend = tdxsim_scn_trace_sync(r) + STEP_MARGIN;
+	r->gclock = gend;
 	for (uint32_t lp = 0; lp < n; lp++) {
 		uint64_t now = tdxsim_lp_cycles(r->sim, lp), d = now - r->lp_start[lp];
 		if (d > cycles) {
@@ -211,7 +126,8 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 			out->lp = lp;
 		}
 		if (d)
-			tdxsim_scn_trace_span(r, SCN_EV_STEP, lp, r->lp_start[lp], d, out->label,
+			tdxsim_scn_trace_span(r, SCN_EV_STEP, lp, r->lp_start[lp], d, gstart, gend - gstart,
+					      out->label,
 					      tdxsim_scn_sprintf(&r->res->arena, "step %u, line %u",
 								 index + 1, s->pos.line));
 	}
@@ -287,19 +203,22 @@ static void run_all(struct scn_run *r)
 		snprintf(msg, sizeof(msg), "cannot create the platform: %s", tdxsim_strerror(err));
 		return skip_rest(r, 0, msg);
 	}
-	tdxsim_set_mce_handler(r->sim, on_mce, r);
+	tdxsim_set_mce_handler(r->sim, tdxsim_scn_on_mce, r);
 	if (r->opts.record_trace)
-		tdxsim_set_call_observer(r->sim, on_call, r);
+		tdxsim_set_call_observer(r->sim, tdxsim_scn_on_call, r);
 	uint32_t n = tdxsim_num_lps(r->sim);
 	res->num_lps = n;
 	res->lp_package = tdxsim_scn_alloc(&res->arena, n * sizeof(*res->lp_package));
 	r->lp_start = calloc(n, sizeof(*r->lp_start));
+	r->lp_seen = calloc(n, sizeof(*r->lp_seen));
 	r->host = calloc(1, sizeof(*r->host));
 	r->vars = calloc(scn->num_vars ? scn->num_vars : 1, sizeof(*r->vars));
-	if (!res->lp_package || !r->lp_start || !r->host || !r->vars)
+	if (!res->lp_package || !r->lp_start || !r->lp_seen || !r->host || !r->vars)
 		return skip_rest(r, 0, "out of memory");
-	for (uint32_t lp = 0; lp < n; lp++)
+	for (uint32_t lp = 0; lp < n; lp++) {
 		res->lp_package[lp] = tdxsim_lp_package(r->sim, lp);
+		r->lp_seen[lp] = tdxsim_lp_cycles(r->sim, lp);
+	}
 	for (unsigned i = 0; i < scn->num_steps; i++) {
 		run_step(r, i, &res->steps[i]);
 		if (r->budget_exhausted) {
@@ -349,6 +268,7 @@ tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn, const tdxsim_scen
 	}
 	tdxsim_destroy(r.sim);
 	free(r.lp_start);
+	free(r.lp_seen);
 	free(r.host);
 	free(r.vars);
 	tdxsim_scn_buf_free(&r.why);

@@ -33,8 +33,9 @@ enum scn_event_type { SCN_EV_CALL, SCN_EV_STEP, SCN_EV_INSTANT, SCN_EV_MCE };
 
 struct scn_event {
 	uint8_t type;
-	uint32_t lp;	  /* UINT32_MAX: the whole platform */
-	uint64_t ts, dur; /* virtual cycles of that LP */
+	uint32_t lp;	    /* UINT32_MAX: the whole platform */
+	uint64_t ts, dur;   /* virtual cycles of that LP */
+	uint64_t gts, gdur; /* on the run's global timeline (struct scn_run, gclock) */
 	const char *name;
 	uint64_t rax, status;
 	/* Calls: inputs of the first and the last call merged into this span, outputs of the last. */
@@ -110,6 +111,15 @@ struct scn_run {
 	char err[320]; /* run-time error of the current step */
 	struct scn_buf detail, why;
 	uint64_t *lp_start;
+	/*
+	 * The trace's one time axis. The simulator runs one thing at a time, so the cycles every
+	 * LP spent, added up in the order they were spent, are a clock all LPs share: gclock. It
+	 * advances by what each LP's TSC moved since lp_seen; an event is placed where gclock stood
+	 * when it happened, so the timeline shows the host's order (LP 0's TDH.SYS.INIT before
+	 * the LP.INITs it allows), and each LP's own TSC stays in the event's arguments.
+	 */
+	uint64_t gclock;
+	uint64_t *lp_seen;
 };
 
 int tdxsim_scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
@@ -120,8 +130,14 @@ int tdxsim_scn_budget(struct scn_run *r);
 /* Trace events. SEAMCALLs are recorded by the call observer (run.c), whoever issues them: a
  * step or the host code behind a macro step. */
 void tdxsim_scn_trace_instant(struct scn_run *r, uint32_t lp, const char *name, const char *note);
+/* Brings gclock up to every LP's TSC and returns it. */
+uint64_t tdxsim_scn_trace_sync(struct scn_run *r);
+/* A span or instant at @ts for @dur cycles of @lp, at @gts for @gdur on the global timeline. */
 void tdxsim_scn_trace_span(struct scn_run *r, uint8_t type, uint32_t lp, uint64_t ts, uint64_t dur,
-			   const char *name, const char *note);
+			   uint64_t gts, uint64_t gdur, const char *name, const char *note);
+/* The call observer and machine-check handler a run installs (run_trace.c). */
+void tdxsim_scn_on_call(tdxsim_t *sim, const tdxsim_call_record_t *rec, void *user);
+void tdxsim_scn_on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user);
 
 /* One executor per step kind (run_steps.c, run_platform.c): runs the step once on @lp. */
 typedef int (*scn_exec_fn)(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);

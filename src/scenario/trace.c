@@ -5,9 +5,12 @@
  * per LP; complete events ("X") for SEAMCALLs and steps, instants ("i") for platform events,
  * injections and machine checks. Every SEAMCALL an LP executed is there, those of the host
  * code behind a bringup step included (the call observer, run.c), with runs of like calls
- * merged. Timestamps are each LP's virtual TSC in microseconds at 2.2 GHz, with nanosecond
- * digits; both ends of a span are rounded down, so a span that lies inside another in cycles
- * also does in the file.
+ * merged. All LPs share one time axis: the run's global timeline (run.h, gclock), every LP's
+ * cycles laid end to end in the order the simulator spent them, in microseconds at 2.2 GHz
+ * with nanosecond digits; so an event never appears before one that happened ahead of it on
+ * another LP. Each LP's own virtual TSC and cycles are in the event's args (tsc, cycles).
+ * Both ends of a span are rounded down, so a span that lies inside another in cycles also
+ * does in the file. Thread ids are LP + 1 (Perfetto reserves 0).
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,8 +62,9 @@ static void meta(FILE *out, bool *first, unsigned pid, uint32_t tid, const char 
 
 static void event(FILE *out, unsigned pid, const struct scn_event *e)
 {
-	uint32_t tid = e->lp == UINT32_MAX ? 0 : e->lp;
-	uint64_t start = ns_of(e->ts), end = ns_of(e->ts + e->dur);
+	/* Platform-wide instants are process-scoped ("s":"p"): their tid names no LP. */
+	uint32_t tid = e->lp == UINT32_MAX ? 1 : e->lp + 1;
+	uint64_t start = ns_of(e->gts), end = ns_of(e->gts + e->gdur);
 	static const char *const cats[] = {"seamcall", "step", "event", "mce"};
 	fprintf(out, ",\n{\"name\":");
 	jstr(out, e->name);
@@ -73,8 +77,8 @@ static void event(FILE *out, unsigned pid, const struct scn_event *e)
 	} else {
 		fprintf(out, ",\"s\":\"%s\"", e->lp == UINT32_MAX ? "p" : "t");
 	}
-	fprintf(out, ",\"pid\":%u,\"tid\":%u,\"args\":{\"cycles\":%llu", pid, tid,
-		(unsigned long long)e->dur);
+	fprintf(out, ",\"pid\":%u,\"tid\":%u,\"args\":{\"tsc\":%llu,\"cycles\":%llu", pid, tid,
+		(unsigned long long)e->ts, (unsigned long long)e->dur);
 	if (e->type == SCN_EV_CALL) {
 		static const char *const in[SCN_EV_REGS] = {"rcx", "rdx", "r8"};
 		static const char *const outs[SCN_EV_REGS] = {"out_rcx", "out_rdx", "out_r8"};
@@ -118,12 +122,12 @@ tdxsim_err_t tdxsim_scenario_write_trace(const tdxsim_scenario_result_t *const *
 		unsigned pid = (unsigned)i + 1;
 		char name[600];
 		snprintf(name, sizeof(name), "%s: %s", res->file, res->name);
-		meta(out, &first, pid, 0, "process_name", "name", name, 0);
-		meta(out, &first, pid, 0, "process_sort_index", "sort_index", NULL, (long)pid);
+		meta(out, &first, pid, 1, "process_name", "name", name, 0);
+		meta(out, &first, pid, 1, "process_sort_index", "sort_index", NULL, (long)pid);
 		for (uint32_t lp = 0; lp < res->num_lps; lp++) {
 			snprintf(name, sizeof(name), "LP %u (package %u)", lp, res->lp_package[lp]);
-			meta(out, &first, pid, lp, "thread_name", "name", name, 0);
-			meta(out, &first, pid, lp, "thread_sort_index", "sort_index", NULL, (long)lp);
+			meta(out, &first, pid, lp + 1, "thread_name", "name", name, 0);
+			meta(out, &first, pid, lp + 1, "thread_sort_index", "sort_index", NULL, (long)lp + 1);
 		}
 		for (size_t k = 0; k < res->num_events; k++)
 			event(out, pid, &res->events[k]);
@@ -131,10 +135,12 @@ tdxsim_err_t tdxsim_scenario_write_trace(const tdxsim_scenario_result_t *const *
 			fprintf(out,
 				",\n{\"name\":\"trace "
 				"truncated\",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"p\",\"ts\":0,"
-				"\"pid\":%u,\"tid\":0,\"args\":{}}",
+				"\"pid\":%u,\"tid\":1,\"args\":{}}",
 				pid);
 	}
 	fprintf(out, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"tdxsim\",\"clock\":"
-		     "\"virtual TSC per LP at 2.2 GHz; ts and dur in microseconds\"}}\n");
+		     "\"ts and dur: one timeline for all LPs, their virtual cycles in the order the "
+		     "simulator spent them, in microseconds at 2.2 GHz; args.tsc and args.cycles: the "
+		     "LP's own virtual TSC and cycles\"}}\n");
 	return TDXSIM_OK;
 }
