@@ -163,3 +163,21 @@ int tdxsim_cpu_rdmsr(const struct tdxsim_cpu *cpu, uint32_t msr, uint64_t *value
 		return -1;
 	}
 }
+
+int tdxsim_cpu_save(const struct tdxsim_cpu *cpu, struct tdxsim_cpu *saved)
+{
+	*saved = *cpu;
+	saved->lps = malloc(cpu->num_lps * sizeof(*cpu->lps));
+	if (!saved->lps)
+		return -1;
+	memcpy(saved->lps, cpu->lps, cpu->num_lps * sizeof(*cpu->lps));
+	return 0;
+}
+
+void tdxsim_cpu_restore(struct tdxsim_cpu *cpu, const struct tdxsim_cpu *saved)
+{
+	struct tdxsim_lp *lps = cpu->lps;
+	*cpu = *saved;
+	cpu->lps = lps;
+	memcpy(lps, saved->lps, cpu->num_lps * sizeof(*lps));
+}

@@ -52,6 +52,10 @@ struct tdxsim_cpu {
 /* Builds the LPs and MSR values from the config (already validated). 0 or -1 (no memory). */
 int tdxsim_cpu_init(struct tdxsim_cpu *cpu, const tdxsim_config_t *cfg);
 void tdxsim_cpu_fini(struct tdxsim_cpu *cpu);
+/* Snapshots (sim/snapshot.c): @saved becomes a copy with its own LP array (free it with
+ * tdxsim_cpu_fini); restore copies it back into @cpu of the same simulator. save: 0 or -1. */
+int tdxsim_cpu_save(const struct tdxsim_cpu *cpu, struct tdxsim_cpu *saved);
+void tdxsim_cpu_restore(struct tdxsim_cpu *cpu, const struct tdxsim_cpu *saved);
 
 /* RDMSR semantics: 0 and *value, or -1 for an MSR the platform does not implement (#GP). */
 int tdxsim_cpu_rdmsr(const struct tdxsim_cpu *cpu, uint32_t msr, uint64_t *value);

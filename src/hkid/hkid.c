@@ -52,3 +52,29 @@ void tdxsim_hkid_drop_next(struct tdxsim_hkid *h)
 {
 	memset(h->reserved_next, 0, (size_t)1 << h->keyid_bits);
 }
+
+int tdxsim_hkid_save(const struct tdxsim_hkid *h, struct tdxsim_hkid *saved)
+{
+	size_t n = (size_t)1 << h->keyid_bits;
+	*saved = *h;
+	saved->kot = malloc(n);
+	saved->reserved_next = malloc(n);
+	if (!saved->kot || !saved->reserved_next) {
+		tdxsim_hkid_fini(saved);
+		return -1;
+	}
+	memcpy(saved->kot, h->kot, n);
+	memcpy(saved->reserved_next, h->reserved_next, n);
+	return 0;
+}
+
+void tdxsim_hkid_restore(struct tdxsim_hkid *h, const struct tdxsim_hkid *saved)
+{
+	size_t n = (size_t)1 << h->keyid_bits;
+	uint8_t *kot = h->kot, *next = h->reserved_next;
+	*h = *saved;
+	h->kot = kot;
+	h->reserved_next = next;
+	memcpy(kot, saved->kot, n);
+	memcpy(next, saved->reserved_next, n);
+}

@@ -32,6 +32,10 @@ struct tdxsim_hkid {
 int tdxsim_hkid_init(struct tdxsim_hkid *h, uint32_t phys_bits, uint32_t keyid_bits, uint32_t num_mktme,
 		     uint32_t num_tdx);
 void tdxsim_hkid_fini(struct tdxsim_hkid *h);
+/* Snapshots (sim/snapshot.c): @saved becomes a copy with its own tables (free it with
+ * tdxsim_hkid_fini); restore copies it back into @h of the same simulator. save: 0 or -1. */
+int tdxsim_hkid_save(const struct tdxsim_hkid *h, struct tdxsim_hkid *saved);
+void tdxsim_hkid_restore(struct tdxsim_hkid *h, const struct tdxsim_hkid *saved);
 /* Every KOT entry back to FREE (module disabled / reloaded), the new module's included. */
 void tdxsim_hkid_reset(struct tdxsim_hkid *h);
 

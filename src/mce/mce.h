@@ -68,6 +68,10 @@ struct tdxsim_integrity_cfg {
 /* 0, or -1 when the host is out of memory. */
 int tdxsim_integrity_create(const struct tdxsim_integrity_cfg *cfg, struct tdxsim_integrity **out);
 void tdxsim_integrity_destroy(struct tdxsim_integrity *in);
+/* A deep copy of @src for simulator snapshots (store.c): records, ranges, filter, PAMT
+ * layouts (caught up first), machine-check record, counters and handler. Trap mode is not
+ * copied (the caller refuses it). 0, or -1 when out of memory. */
+int tdxsim_integrity_clone(struct tdxsim_integrity *src, struct tdxsim_integrity **out);
 
 /*
  * Whether a shared-KeyID access to [pa, pa + len) (KeyID stripped) must take the model's slow

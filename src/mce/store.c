@@ -60,6 +60,84 @@ void tdxsim_integrity_destroy(struct tdxsim_integrity *in)
 	free(in);
 }
 
+static struct tdxsim_mce_page *clone_page(const struct tdxsim_mce_page *src)
+{
+	struct tdxsim_mce_page *pg = malloc(sizeof(*pg));
+	if (!pg)
+		return NULL;
+	*pg = *src;
+	if (src->priv) {
+		pg->priv = malloc(TDXSIM_4K);
+		if (!pg->priv) {
+			free(pg);
+			return NULL;
+		}
+		memcpy(pg->priv, src->priv, TDXSIM_4K);
+	}
+	return pg;
+}
+
+int tdxsim_integrity_clone(struct tdxsim_integrity *src, struct tdxsim_integrity **out)
+{
+	struct tdxsim_integrity_cfg cfg = {src->mem, src->hkid, src->cmrs, src->num_cmrs, src->errata, false};
+	struct tdxsim_integrity *in;
+	int rc = -1;
+
+	*out = NULL;
+	if (tdxsim_integrity_create(&cfg, &in))
+		return -1;
+	tdxsim_mce_lock(src); /* the copy starts from marked PAMT lines: nothing pending */
+	struct tdxsim_mce_page **slots = calloc(src->cap, sizeof(*slots));
+	if (!slots)
+		goto out;
+	free(in->slots);
+	in->slots = slots;
+	in->cap = src->cap;
+	for (size_t i = 0; i < src->cap; i++) {
+		if (src->slots[i] && !(in->slots[i] = clone_page(src->slots[i])))
+			goto out;
+		in->count += src->slots[i] != NULL;
+	}
+	if (src->num_ranges) {
+		if (tdxsim_mce_ranges_reserve(in, src->num_ranges))
+			goto out;
+		memcpy(in->ranges, src->ranges, src->num_ranges * sizeof(*in->ranges));
+		in->num_ranges = src->num_ranges;
+	}
+	for (size_t i = 0; i < TDXSIM_ARRAY_SIZE(in->filter); i++)
+		atomic_store_explicit(&in->filter[i],
+				      atomic_load_explicit(&src->filter[i], memory_order_relaxed),
+				      memory_order_relaxed);
+	in->num_pamts = src->num_pamts;
+	memcpy(in->pamt_entry_size, src->pamt_entry_size, sizeof(in->pamt_entry_size));
+	for (unsigned i = 0; i < src->num_pamts; i++) {
+		const struct tdxsim_pamt_layout *s = &src->pamts[i];
+		struct tdxsim_pamt_layout *d = &in->pamts[i];
+		d->base = s->base;
+		d->size = s->size;
+		memcpy(d->part, s->part, sizeof(d->part));
+		memcpy(d->hint, s->hint, sizeof(d->hint));
+		d->marked = s->marked;
+		atomic_store_explicit(&d->inited, atomic_load_explicit(&s->inited, memory_order_relaxed),
+				      memory_order_relaxed);
+		atomic_store_explicit(&d->keyid, atomic_load_explicit(&s->keyid, memory_order_relaxed),
+				      memory_order_relaxed);
+	}
+	in->handler = src->handler;
+	in->handler_user = src->handler_user;
+	in->have_last = src->have_last;
+	in->last = src->last;
+	in->stats = src->stats;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&src->lock);
+	if (rc)
+		tdxsim_integrity_destroy(in);
+	else
+		*out = in;
+	return rc;
+}
+
 /* ---- filter ------------------------------------------------------------------------------ */
 
 static unsigned filter_index(uint64_t frame)

@@ -77,4 +77,22 @@ bool tdxsim_mem_fail_next(struct tdxsim_mem *mem);
 /* Drops the host pages behind [pa, pa + size) so they read as zero again (size 4K aligned). */
 void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
 
+/*
+ * Snapshots (mem/snapshot.c, for sim/snapshot.c): the ranges, the allocator and the RAM
+ * contents, i.e. every resident host page (mincore) that is not all zeros.
+ * save: 0 or -1 (out of memory). restore: puts back the ranges (hot-added ones unmapped,
+ * removed ones mapped again), the allocator and the bytes; 0, or -1 when out of memory (the
+ * bytes and allocator unchanged; a range hot-added over a removed one may be gone already).
+ * Not for trap mode (page protections are not saved).
+ */
+struct tdxsim_mem_saved {
+	struct tdxsim_mem mem; /* regions' host pointers unused; own copy of the free list */
+	unsigned num_pages;
+	uint64_t *page_pa;
+	uint8_t *page_data; /* num_pages x 4 KiB */
+};
+int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out);
+int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *saved);
+void tdxsim_mem_saved_free(struct tdxsim_mem_saved *saved);
+
 #endif

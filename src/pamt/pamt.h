@@ -66,6 +66,8 @@ struct tdxsim_pamt_leaf {
 
 int tdxsim_pamt_create(struct tdxsim_pamt **out); /* 0 or -1 (out of memory) */
 void tdxsim_pamt_destroy(struct tdxsim_pamt *pamt);
+/* A deep copy of @src (pamt_clone.c, for simulator snapshots). 0, or -1 when out of memory. */
+int tdxsim_pamt_clone(const struct tdxsim_pamt *src, struct tdxsim_pamt **out);
 
 /* Test hook for the host running out of memory: after @budget more successful allocations
  * the store's allocations fail (< 0: never, the default). A store SYS.CONFIG builds in place

@@ -175,3 +175,21 @@ uint64_t tdxsim_seamldr_hash(const struct tdxsim_seamldr *l, uint64_t h)
 		h = tdxsim_hash_u64(h, l->update_bitmap[i]);
 	return h;
 }
+
+int tdxsim_seamldr_save(const struct tdxsim_seamldr *l, struct tdxsim_seamldr *saved)
+{
+	*saved = *l;
+	saved->update_bitmap = malloc(l->num_lps);
+	if (!saved->update_bitmap)
+		return -1;
+	memcpy(saved->update_bitmap, l->update_bitmap, l->num_lps);
+	return 0;
+}
+
+void tdxsim_seamldr_restore(struct tdxsim_seamldr *l, const struct tdxsim_seamldr *saved)
+{
+	uint8_t *bitmap = l->update_bitmap;
+	*l = *saved;
+	l->update_bitmap = bitmap;
+	memcpy(bitmap, saved->update_bitmap, l->num_lps);
+}

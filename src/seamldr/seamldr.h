@@ -44,6 +44,10 @@ struct tdxsim_seamldr {
 /* 0, or -1 when out of memory. */
 int tdxsim_seamldr_init(struct tdxsim_seamldr *l, uint32_t num_lps, uint32_t updates);
 void tdxsim_seamldr_fini(struct tdxsim_seamldr *l);
+/* Snapshots (sim/snapshot.c): @saved becomes a copy with its own bitmap (free it with
+ * tdxsim_seamldr_fini); restore copies it back into @l of the same simulator. save: 0 or -1. */
+int tdxsim_seamldr_save(const struct tdxsim_seamldr *l, struct tdxsim_seamldr *saved);
+void tdxsim_seamldr_restore(struct tdxsim_seamldr *l, const struct tdxsim_seamldr *saved);
 /* Power-on: the loader is there iff the BIOS enabled TDX; SEAMEXTEND describes the boot module. */
 void tdxsim_seamldr_boot(struct tdxsim *sim);
 

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file tdxsim/snapshot.h
+ * Snapshot and restore of a whole simulator, for fuzzers and tests that start many runs from
+ * one prepared state (a platform brought up to SYS_READY, say) instead of creating and
+ * bringing up a simulator per run. Modelled on the state blobs of software TPMs and the reset
+ * of TF-RMM's fake host.
+ *
+ * A snapshot holds everything a SEAMCALL, a platform event or a memory access can change:
+ * the module instance and its state machine, every LP (online, VMX, virtual TSC), the KOT,
+ * the PAMT store, the memory-integrity model (line ownership, poison, machine-check record and
+ * counters), the P-SEAMLDR, every TD and vCPU (secure EPT, measurements) with the KeyIDs'
+ * write-back state, contention marks and the module's entropy source, pending fault injections, the
+ * RAM ranges (hot-added or removed since) and the allocator, and the simulated RAM's
+ * contents. It does not hold what the host configured on the handle: the call observer, the
+ * machine-check handler and the last error message stay as they are.
+ *
+ * After tdxsim_snapshot_restore(), tdxsim_state_hash() equals its value when the snapshot was
+ * taken, RAM reads what it read then, and every later call answers as it would have then.
+ *
+ * Cost: taking one reads every resident page of simulated RAM once and copies those that are
+ * not all zero; restoring copies the small state back, drops the host pages behind all RAM
+ * (MADV_DONTNEED) and writes the saved pages again: microseconds for a brought-up test
+ * platform.
+ *
+ * Limit (TDXSIM_ERR_STATE): trap mode (page protections are not saved).
+ *
+ * Thread safety: take and restore hold the simulator lock, but restore replaces structures
+ * that memory accesses reach without it: no other thread may use the simulator during a
+ * restore (as for tdxsim_destroy()).
+ */
+#ifndef TDXSIM_SNAPSHOT_H
+#define TDXSIM_SNAPSHOT_H
+
+#include "tdxsim/tdxsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Saved state of one simulator; opaque, owned by the caller until tdxsim_snapshot_free(). */
+typedef struct tdxsim_snapshot tdxsim_snapshot_t;
+
+/**
+ * Saves the whole state of @p sim into a new snapshot.
+ * @return TDXSIM_OK and *@p out; TDXSIM_ERR_INVALID_ARG; TDXSIM_ERR_NO_MEMORY; TDXSIM_ERR_STATE
+ *         (trap mode)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_snapshot_take(tdxsim_t *sim, tdxsim_snapshot_t **out);
+
+/**
+ * Puts @p sim back into the state saved in @p snap, which must have been taken from @p sim.
+ * The snapshot stays valid: restore it as often as needed.
+ * @return TDXSIM_OK; TDXSIM_ERR_INVALID_ARG (NULL, or a snapshot of another simulator);
+ *         TDXSIM_ERR_NO_MEMORY (then nothing changed)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *snap);
+
+/** Frees @p snap (NULL is fine). Snapshots outlive nothing: free them before their simulator. */
+TDXSIM_API void tdxsim_snapshot_free(tdxsim_snapshot_t *snap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

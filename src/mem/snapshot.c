@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated memory in snapshots (mem.h): the ranges, the allocator, and the bytes. Untouched
+ * RAM costs nothing (MAP_NORESERVE), so the bytes worth saving are the resident pages that
+ * are not all zeros; a restore drops every host page (MADV_DONTNEED: RAM reads zero again)
+ * and writes the saved ones back, so pages touched since the snapshot need no tracking.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/util.h"
+#include "mem/mem.h"
+
+static bool all_zero(const uint8_t *p)
+{
+	static const uint8_t zero[TDXSIM_4K];
+	return !memcmp(p, zero, TDXSIM_4K);
+}
+
+/* Appends page @pa (its bytes at @p) to @s; 0 or -1. */
+static int keep_page(struct tdxsim_mem_saved *s, unsigned *cap, uint64_t pa, const uint8_t *p)
+{
+	if (s->num_pages == *cap) {
+		unsigned n = *cap ? 2 * *cap : 16;
+		uint64_t *pas = realloc(s->page_pa, n * sizeof(*pas));
+		if (!pas)
+			return -1;
+		s->page_pa = pas;
+		uint8_t *data = realloc(s->page_data, (size_t)n * TDXSIM_4K);
+		if (!data)
+			return -1;
+		s->page_data = data;
+		*cap = n;
+	}
+	s->page_pa[s->num_pages] = pa;
+	memcpy(s->page_data + (size_t)s->num_pages * TDXSIM_4K, p, TDXSIM_4K);
+	s->num_pages++;
+	return 0;
+}
+
+int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
+{
+	unsigned cap = 0;
+	memset(out, 0, sizeof(*out));
+	out->mem = *mem;
+	out->mem.free = NULL;
+	out->mem.cap_free = 0;
+	if (mem->num_free) {
+		out->mem.free = malloc(mem->num_free * sizeof(*mem->free));
+		if (!out->mem.free)
+			return -1;
+		memcpy(out->mem.free, mem->free, mem->num_free * sizeof(*mem->free));
+		out->mem.cap_free = mem->num_free;
+	}
+	for (unsigned r = 0; r < mem->num_regions; r++) {
+		const struct tdxsim_mem_region *reg = &mem->regions[r];
+		uint64_t pages = reg->size / TDXSIM_4K;
+		/* One residency byte per page, a window at a time (a 16 TiB range has 4 G pages). */
+		enum { WINDOW = 1 << 16 };
+		unsigned char vec[WINDOW];
+		for (uint64_t first = 0; first < pages; first += WINDOW) {
+			uint64_t n = pages - first < WINDOW ? pages - first : WINDOW;
+			uint8_t *host = reg->host + first * TDXSIM_4K;
+			if (mincore(host, n * TDXSIM_4K, vec)) {
+				tdxsim_mem_saved_free(out);
+				return -1;
+			}
+			for (uint64_t i = 0; i < n; i++) {
+				const uint8_t *p = host + i * TDXSIM_4K;
+				if ((vec[i] & 1) && !all_zero(p) &&
+				    keep_page(out, &cap, reg->base + (first + i) * TDXSIM_4K, p)) {
+					tdxsim_mem_saved_free(out);
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static bool has_region(const struct tdxsim_mem *mem, const struct tdxsim_mem_region *r)
+{
+	for (unsigned i = 0; i < mem->num_regions; i++)
+		if (mem->regions[i].base == r->base && mem->regions[i].size == r->size &&
+		    mem->regions[i].node == r->node)
+			return true;
+	return false;
+}
+
+int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *saved)
+{
+	const struct tdxsim_mem *s = &saved->mem;
+
+	/* What can fail first: room for the free list, then the ranges to map again. */
+	if (s->num_free > mem->cap_free) {
+		struct tdxsim_mem_extent *f = realloc(mem->free, s->num_free * sizeof(*f));
+		if (!f)
+			return -1;
+		mem->free = f;
+		mem->cap_free = s->num_free;
+	}
+	unsigned added = 0;
+	uint64_t added_base[TDXSIM_MEM_MAX_REGIONS], added_size[TDXSIM_MEM_MAX_REGIONS];
+	for (unsigned i = 0; i < s->num_regions; i++) {
+		const struct tdxsim_mem_region *r = &s->regions[i];
+		if (has_region(mem, r))
+			continue;
+		/* A range hot-removed since, or one another range now overlaps: unmap those first. */
+		for (unsigned j = 0; j < mem->num_regions;) {
+			const struct tdxsim_mem_region *live = &mem->regions[j];
+			if (!has_region(s, live) &&
+			    tdxsim_ranges_overlap(live->base, live->size, r->base, r->size))
+				tdxsim_mem_remove_region(mem, live->base, live->size);
+			else
+				j++;
+		}
+		tdxsim_range_t range = {r->base, r->size, r->node};
+		if (tdxsim_mem_add_region(mem, &range)) {
+			for (unsigned k = 0; k < added; k++)
+				tdxsim_mem_remove_region(mem, added_base[k], added_size[k]);
+			return -1;
+		}
+		added_base[added] = r->base;
+		added_size[added++] = r->size;
+	}
+	/* Nothing fails from here on. Ranges hot-added since the snapshot go. */
+	for (unsigned j = 0; j < mem->num_regions;) {
+		if (!has_region(s, &mem->regions[j]))
+			tdxsim_mem_remove_region(mem, mem->regions[j].base, mem->regions[j].size);
+		else
+			j++;
+	}
+	memcpy(mem->free, s->free, s->num_free * sizeof(*s->free));
+	mem->num_free = s->num_free;
+	mem->allocated_bytes = s->allocated_bytes;
+	mem->fail = s->fail;
+	for (unsigned r = 0; r < mem->num_regions; r++)
+		madvise(mem->regions[r].host, mem->regions[r].size, MADV_DONTNEED);
+	for (unsigned i = 0; i < saved->num_pages; i++)
+		memcpy(tdxsim_mem_ptr(mem, saved->page_pa[i], TDXSIM_4K),
+		       saved->page_data + (size_t)i * TDXSIM_4K, TDXSIM_4K);
+	return 0;
+}
+
+void tdxsim_mem_saved_free(struct tdxsim_mem_saved *saved)
+{
+	free(saved->mem.free);
+	free(saved->page_pa);
+	free(saved->page_data);
+	memset(saved, 0, sizeof(*saved));
+}
