@@ -10,8 +10,8 @@
  * the module instance and its state machine, every LP (online, VMX, virtual TSC), the KOT,
  * the PAMT store, the memory-integrity model (line ownership, poison, machine-check record and
  * counters), the P-SEAMLDR, every TD and vCPU (secure EPT, measurements) with the KeyIDs'
- * write-back state, contention marks and the module's entropy source, pending fault injections, the
- * RAM ranges (hot-added or removed since) and the allocator, and the simulated RAM's
+ * write-back state, contention marks and the module's entropy source, pending fault injections,
+ * the RAM ranges (hot-added or removed since) and the allocator, and the simulated RAM's
  * contents. It does not hold what the host configured on the handle: the call observer, the
  * machine-check handler and the last error message stay as they are.
  *
