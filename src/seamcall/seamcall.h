@@ -67,6 +67,7 @@ uint64_t tdxsim_tdh_mng_vpflushdone(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_cache_wb(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_key_freeid(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c);
 
 /*
  * The "shared HPA" test the module applies to buffers the host passes (sheet 6.1): aligned to

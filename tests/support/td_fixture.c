@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
+
 #include "td_fixture.h"
+#include "tdxsim/memory.h"
 
 uint64_t tdfx_page(struct fx *fx)
 {
@@ -91,4 +94,89 @@ uint64_t tdfx_reclaim(struct fx *fx, uint64_t pa)
 	tdxsim_regs_t o;
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, pa, 0, 0, &o), TDXSIM_TDX_SUCCESS);
 	return o.rcx;
+}
+
+uint64_t tdfx_sys_rd(struct fx *fx, uint64_t field_id)
+{
+	tdxsim_regs_t o;
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_SYS_RD, 0, field_id, 0, &o), TDXSIM_TDX_SUCCESS);
+	return o.r8;
+}
+
+/* SYS.RD field ids (tdx-module-abi.md 4.2). */
+#define MD_ATTRIBUTES_FIXED0   0x1900000300000000ULL
+#define MD_ATTRIBUTES_FIXED1   0x1900000300000001ULL
+#define MD_XFAM_FIXED0	       0x1900000300000002ULL
+#define MD_XFAM_FIXED1	       0x1900000300000003ULL
+#define MD_NUM_CPUID_CONFIG    0x9900000100000004ULL
+#define MD_CPUID_CONFIG_LEAVES 0x9900000300000400ULL
+#define MD_CPUID_CONFIG_VALUES 0x9900000300000500ULL
+
+static void put64(uint8_t *p, unsigned off, uint64_t v)
+{
+	memcpy(p + off, &v, sizeof(v));
+}
+
+/* One CPUID_CONFIG entry as QEMU + KVM send it (td-build.md A.5): reported feature bits minus
+ * HLE (7.0 EBX 4), RTM (7.0 EBX 11) and WAITPKG (7.0 ECX 5); identity and topology left 0. */
+static void cpuid_entry(uint32_t leaf, uint32_t sub, uint64_t v[2])
+{
+	if (leaf == 0x1) {
+		v[0] = 0; /* EAX F/M/S and EBX APIC/count fields: the native ones */
+	} else if (leaf == 0x4 || leaf == 0x1F) {
+		v[0] = v[1] = 0;
+	} else if (leaf == 0x7 && sub == 0) {
+		v[0] &= ~((UINT64_C(1) << 4 | UINT64_C(1) << 11) << 32);
+		v[1] &= ~(UINT64_C(1) << 5);
+	}
+}
+
+uint64_t tdfx_td_params(struct fx *fx, const struct tdfx_params *p)
+{
+	static const struct tdfx_params defaults;
+	uint8_t tp[1024] = {0};
+	if (!p)
+		p = &defaults;
+
+	uint64_t attr = (p->attributes | tdfx_sys_rd(fx, MD_ATTRIBUTES_FIXED1)) &
+			tdfx_sys_rd(fx, MD_ATTRIBUTES_FIXED0);
+	uint64_t xfam = (p->xfam | tdfx_sys_rd(fx, MD_XFAM_FIXED1)) & tdfx_sys_rd(fx, MD_XFAM_FIXED0);
+	put64(tp, 0, attr);
+	put64(tp, 8, xfam);
+	uint16_t max_vcpus = p->max_vcpus ? p->max_vcpus : 16;
+	memcpy(tp + 16, &max_vcpus, 2);
+	/* EPTP_CONTROLS: WB, page-walk length 4 (or 5 with GPAW); CONFIG_FLAGS: NO_RBP_MOD. */
+	put64(tp, 24, 6 | (uint64_t)(p->gpa52 ? 4 : 3) << 3);
+	put64(tp, 32, 4 | (p->gpa52 ? 1 : 0));
+	uint16_t tsc = p->tsc_frequency ? p->tsc_frequency : 88;
+	memcpy(tp + 40, &tsc, 2);
+	uint64_t n = tdfx_sys_rd(fx, MD_NUM_CPUID_CONFIG);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t ls = tdfx_sys_rd(fx, MD_CPUID_CONFIG_LEAVES + i);
+		uint64_t v[2] = {tdfx_sys_rd(fx, MD_CPUID_CONFIG_VALUES + 2 * i),
+				 tdfx_sys_rd(fx, MD_CPUID_CONFIG_VALUES + 2 * i + 1)};
+		cpuid_entry((uint32_t)ls, (uint32_t)(ls >> 32), v);
+		put64(tp, 256 + 16 * (unsigned)i, v[0]);
+		put64(tp, 256 + 16 * (unsigned)i + 8, v[1]);
+	}
+	uint64_t pa = tdfx_page(fx);
+	assert_int_equal(tdxsim_mem_write(fx->sim, 0, pa, tp, sizeof(tp)), TDXSIM_OK);
+	return pa;
+}
+
+void tdfx_init_with(struct fx *fx, struct tdfx_td *td, const struct tdfx_params *p)
+{
+	uint64_t tp = tdfx_td_params(fx, p);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MNG_INIT, td->tdr, tp, 0, NULL), TDXSIM_TDX_SUCCESS);
+}
+
+void tdfx_init(struct fx *fx, struct tdfx_td *td)
+{
+	tdfx_init_with(fx, td, NULL);
+}
+
+void tdfx_build_initialized(struct fx *fx, struct tdfx_td *td)
+{
+	tdfx_create_keyed_tdcs(fx, td);
+	tdfx_init(fx, td);
 }

@@ -7,6 +7,8 @@
 #ifndef TDXSIM_TEST_TD_FIXTURE_H
 #define TDXSIM_TEST_TD_FIXTURE_H
 
+#include <stdbool.h>
+
 #include "fixture.h"
 #include "tdxsim/td.h"
 #include "tdxsim/abi_constants.h"
@@ -42,4 +44,31 @@ void tdfx_assert_invariants(struct fx *fx);
 void tdfx_release_hkid(struct fx *fx, struct tdfx_td *td);
 /* TDH.PHYMEM.PAGE.RECLAIM of @pa, asserting success; returns the reported page type. */
 uint64_t tdfx_reclaim(struct fx *fx, uint64_t pa);
+
+/* What a TD_PARAMS page asks for beyond KVM's defaults; zero fields take the defaults. */
+struct tdfx_params {
+	uint64_t attributes;	/* OR-ed with ATTRIBUTES_FIXED1, masked with FIXED0 */
+	uint64_t xfam;		/* OR-ed with XFAM_FIXED1 (0: x87 and SSE only) */
+	uint16_t max_vcpus;	/* 0: 16 */
+	uint16_t tsc_frequency; /* 25 MHz units; 0: the platform's 2.2 GHz (88) */
+	bool gpa52;		/* 5-level EPT and CONFIG_FLAGS.GPAW (KVM with 52 guest PA bits) */
+};
+/*
+ * Writes a valid TD_PARAMS page (asserts) built the way KVM's setup_tdparams() does from what
+ * TDH.SYS.RD reports: attributes and XFAM with the fixed bits, CONFIG_FLAGS = NO_RBP_MOD,
+ * EPTP WB with 4 (or 5) levels, and one CPUID_CONFIG entry per configurable leaf in SYS.RD
+ * order. Feature leaves request every bit the module reports, minus HLE, RTM and WAITPKG,
+ * which KVM refuses; identity and topology fields (leaf 1 EAX/EBX, leaf 4, 0x1F) are left 0 so
+ * the module uses the native ones, as KVM passes them when user space leaves them out.
+ * @p may be NULL. Returns the page's PA.
+ */
+uint64_t tdfx_td_params(struct fx *fx, const struct tdfx_params *p);
+/* TDH.MNG.INIT of @td with tdfx_td_params(fx, p) (asserts success). */
+void tdfx_init_with(struct fx *fx, struct tdfx_td *td, const struct tdfx_params *p);
+void tdfx_init(struct fx *fx, struct tdfx_td *td);
+/* tdfx_create_keyed_tdcs() then tdfx_init(): a TD in op state INITIALIZED. */
+void tdfx_build_initialized(struct fx *fx, struct tdfx_td *td);
+/* One TDH.SYS.RD (asserts success); returns R8. */
+uint64_t tdfx_sys_rd(struct fx *fx, uint64_t field_id);
+
 #endif
