@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "sept/sept.h"
 #include "seamcall/td_common.h"
+#include "td/cpuid_config.h"
 #include "td/measure.h"
 #include "td/td_params.h"
 
@@ -78,6 +79,28 @@ static bool eptp_ok(const struct tdxsim *sim, uint64_t e, bool gpaw)
 	if (e >> 6)
 		return false;
 	return !gpaw || pwl == TDXSIM_EPTP_PWL_5LEVEL;
+}
+
+/*
+ * The CPUID values SYS.INIT sampled, per lookup entry (td-build.md A, "native"): the CPU's
+ * CPUID on LP 0, all-0 above its highest basic or extended leaf, leaf 1 EAX = the platform
+ * F/M/S. tdxsim's CPU has every ALLOW_DIRECT bit (the assumption behind SYS.RD's
+ * CPUID_CONFIG_VALUES, docs/fidelity.md), so those bits are set in configurable entries.
+ */
+static void native_cpuid(const struct tdxsim *sim, uint32_t nat[TDXSIM_NUM_CPUID_LEAVES][4])
+{
+	uint32_t max_basic = sim->cpu.model->max_basic_leaf;
+	for (unsigned i = 0; i < TDXSIM_NUM_CPUID_LEAVES; i++) {
+		const struct tdxsim_cpuid_entry *e = &tdxsim_cpuid_table[i];
+		uint32_t sub = e->subleaf == TDXSIM_CPUID_NO_SUBLEAF ? 0 : e->subleaf;
+		memset(nat[i], 0, sizeof(nat[i]));
+		if (e->leaf < 0x80000000u ? e->leaf <= max_basic : e->leaf <= 0x80000008u)
+			tdxsim_cpu_cpuid(&sim->cpu, 0, e->leaf, sub, nat[i]);
+		if (e->config_index >= 0)
+			for (unsigned r = 0; r < 4; r++)
+				nat[i][r] |= e->allow_direct[r];
+	}
+	nat[0][0] = sim->cpu.fms;
 }
 
 /* TSC_MULTIPLIER (virtual / native frequency in 16.48 fixed point) and TSC_OFFSET so that the
@@ -164,6 +187,25 @@ uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c)
 	if (!all_zero(tp, TDXSIM_TDP_RSVD2, TDXSIM_TDP_CPUID_VALUES))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RDX;
 
+	/* Rows 25-29: CPUID configuration (td-build.md A.3). */
+	uint32_t nat[TDXSIM_NUM_CPUID_LEAVES][4];
+	struct tdxsim_cpuid_out cpuid;
+	native_cpuid(sim, nat);
+	struct tdxsim_cpuid_td cin = {
+		.attributes = n.attributes,
+		.xfam = n.xfam,
+		.tsc_frequency = n.tsc_frequency,
+		.platform_fms = sim->cpu.fms,
+		.tsx_ctrl = true, /* IA32_ARCH_CAPABILITIES.TSX_CTRL: assumed present */
+		.config = tp + TDXSIM_TDP_CPUID_VALUES,
+		.native = (const uint32_t(*)[4])nat,
+	};
+	if ((st = tdxsim_cpuid_configure(&cin, &cpuid))) {
+		r->rcx = cpuid.rcx;
+		return st;
+	}
+	memcpy(n.cpuid_values, cpuid.values, sizeof(n.cpuid_values));
+	memcpy(n.cpuid_valid, cpuid.valid, sizeof(n.cpuid_valid));
 	if (!all_zero(tp, TDXSIM_TDP_CPUID_VALUES + 16 * prof->num_cpuid_config, TDXSIM_TD_PARAMS_SIZE))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RDX;
 	n.ia32_arch_capabilities_config = rd64(tp, TDXSIM_TDP_ARCH_CAP_CONFIG);
