@@ -183,6 +183,7 @@ void tdxsim_scn_check_expect(struct scn_run *r, const struct scn_step *s, const 
 	}
 	if (obs->is_bringup)
 		check_bringup(r, ex);
+	tdxsim_scn_check_td(r, ex);
 }
 
 void tdxsim_scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles)

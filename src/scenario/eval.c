@@ -292,6 +292,10 @@ int tdxsim_scn_eval(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 		return 0;
 	case SCN_OP_SYM:
 		return sym_value(r, e, out);
+	case SCN_OP_TD:
+		return tdxsim_scn_td_value(r, e, out);
+	case SCN_OP_PAGE:
+		return tdxsim_scn_page_value(r, e, out);
 	case SCN_OP_PEEK: {
 		if (tdxsim_scn_eval(r, e->a, &a))
 			return -1;

@@ -241,6 +241,9 @@ static struct scn_expr *parse_name(struct scn_parser *p)
 		p->i = at;
 		return tdxsim_scn_perr(p, "name too long"), NULL;
 	}
+	struct scn_expr *td;
+	if (tdxsim_scn_parse_td_ref(p, name, at, &td)) /* a.tdr, page(x): expr_td.c */
+		return td;
 	if (tdxsim_scn_accept(p, "("))
 		return parse_call(p, name, at);
 	uint64_t value;

@@ -11,13 +11,14 @@
 
 #define K(x)	     (UINT32_C(1) << SCN_K_##x)
 #define ALL_KINDS    ((UINT32_C(1) << SCN_K_COUNT) - 1)
-#define RESULT_KINDS (ALL_KINDS & ~(K(SEAMCALL) | K(INIT_TDMRS) | K(POKE) | K(SET) | K(ASSERT)))
+#define TD_KINDS     (K(TD_CREATE) | K(TD_VCPU) | K(TD_ADD_PAGES) | K(TD_FINALIZE) | K(TD_TEARDOWN))
+#define RESULT_KINDS (ALL_KINDS & ~(K(SEAMCALL) | K(INIT_TDMRS) | K(POKE) | K(SET) | K(ASSERT) | TD_KINDS))
 
 static const struct {
 	const char *key;
 	uint32_t kinds;
 } expect_keys[] = {
-	{"status", K(SEAMCALL) | K(INIT_TDMRS) | K(BRINGUP)},
+	{"status", K(SEAMCALL) | K(INIT_TDMRS) | K(BRINGUP) | TD_KINDS},
 	{"value", K(RDMSR) | K(READ)},
 	{"result", RESULT_KINDS},
 	{"state", ALL_KINDS},
@@ -25,6 +26,10 @@ static const struct {
 	{"mce", ALL_KINDS},
 	{"pamt", ALL_KINDS},
 	{"in_cmrs", ALL_KINDS},
+	{"rdmd", ALL_KINDS},
+	{"kot", ALL_KINDS},
+	{"td", ALL_KINDS},
+	{"td_count", ALL_KINDS},
 	{"message", K(BRINGUP)},
 	{"tdmrs", K(BRINGUP)},
 	{"key_retries", K(BRINGUP)},
@@ -101,17 +106,23 @@ static int load_mce(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex
 	return ld->failed ? -1 : 0;
 }
 
-static int load_pamt_one(struct scn_loader *ld, yaml_node_t *n, struct scn_pamt_expect *p)
+/* pamt: {addr, ...} and rdmd: {page, ...} (what TDH.PHYMEM.PAGE.RDMD reports of a page). */
+static int load_pamt_one(struct scn_loader *ld, yaml_node_t *n, struct scn_pamt_expect *p, bool rdmd)
 {
 	static const char *const keys[] = {"addr", "type", "owner", "level", "covered", NULL};
+	static const char *const rdmd_keys[] = {"page", "type", "owner", "level", "covered", NULL};
+	const char *akey = rdmd ? "page" : "addr";
 	yaml_node_t *v;
 	p->pos = tdxsim_scn_node_pos(n);
 	p->covered = -1;
-	if (tdxsim_scn_check_keys(ld, n, keys, "expect.pamt"))
+	if (tdxsim_scn_check_keys(ld, n, rdmd ? rdmd_keys : keys, rdmd ? "expect.rdmd" : "expect.pamt"))
 		return -1;
-	if (!(v = tdxsim_scn_map_get(ld, n, "addr")))
-		return ld->failed ? -1 : tdxsim_scn_error(ld, p->pos, "expect.pamt: missing key 'addr'");
-	if (tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.addr", &p->addr))
+	if (!(v = tdxsim_scn_map_get(ld, n, akey)))
+		return ld->failed ? -1
+				  : tdxsim_scn_error(ld, p->pos, "expect.%s: missing key '%s'",
+						     rdmd ? "rdmd" : "pamt", akey);
+	if (tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, rdmd ? "expect.rdmd.page" : "expect.pamt.addr",
+				&p->addr))
 		return -1;
 	if ((v = tdxsim_scn_map_get(ld, n, "type")) &&
 	    tdxsim_scn_get_expr(ld, v, SCN_NS_VALUE, "expect.pamt.type", &p->type))
@@ -142,22 +153,30 @@ static int load_pamt_one(struct scn_loader *ld, yaml_node_t *n, struct scn_pamt_
 	return 0;
 }
 
-static int load_pamt(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
+/* pamt: and rdmd: share one list (both ask the PAMT what RDMD would report). */
+static int load_pamt(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex, bool rdmd)
 {
 	size_t count = n->type == YAML_SEQUENCE_NODE
 			       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
 			       : 1;
 	if (count < 1 || count > 4096)
 		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
-					"expect.pamt: %zu entries, expected 1..4096", count);
-	if (!(ex->pamt = tdxsim_scn_alloc(&ld->scn->arena, count * sizeof(*ex->pamt))))
+					"expect.%s: %zu entries, expected 1..4096", rdmd ? "rdmd" : "pamt",
+					count);
+	struct scn_pamt_expect *p =
+		tdxsim_scn_alloc(&ld->scn->arena, (ex->num_pamt + count) * sizeof(*ex->pamt));
+	if (!p)
 		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "out of memory");
-	ex->num_pamt = (unsigned)count;
+	if (ex->num_pamt)
+		memcpy(p, ex->pamt, ex->num_pamt * sizeof(*p));
+	ex->pamt = p;
+	p += ex->num_pamt;
+	ex->num_pamt += (unsigned)count;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return load_pamt_one(ld, n, ex->pamt);
+		return load_pamt_one(ld, n, p, rdmd);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *e = tdxsim_scn_node(ld, n->data.sequence.items.start[i]);
-		if (!e || load_pamt_one(ld, e, &ex->pamt[i]))
+		if (!e || load_pamt_one(ld, e, &p[i], rdmd))
 			return -1;
 	}
 	return 0;
@@ -256,7 +275,11 @@ int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_s
 		return -1;
 	if ((n = tdxsim_scn_map_get(ld, map, "mce")) && load_mce(ld, n, ex))
 		return -1;
-	if ((n = tdxsim_scn_map_get(ld, map, "pamt")) && load_pamt(ld, n, ex))
+	if ((n = tdxsim_scn_map_get(ld, map, "pamt")) && load_pamt(ld, n, ex, false))
+		return -1;
+	if ((n = tdxsim_scn_map_get(ld, map, "rdmd")) && load_pamt(ld, n, ex, true))
+		return -1;
+	if (tdxsim_scn_load_expect_td(ld, map, ex))
 		return -1;
 	if ((n = tdxsim_scn_map_get(ld, map, "in_cmrs")) && load_in_cmrs(ld, n, ex))
 		return -1;

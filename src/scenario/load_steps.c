@@ -55,6 +55,13 @@ static const struct kind_desc kinds[] = {
 	{"assert", SCN_K_ASSERT, LP_NONE, false, false, none, tdxsim_scn_parse_assert},
 	{"cpuid", SCN_K_CPUID, LP_KEY, true, true, subleaf, tdxsim_scn_parse_cpuid},
 	{"place_image", SCN_K_PLACE_IMAGE, LP_NONE, false, true, none, tdxsim_scn_parse_place_image},
+	/* Hypervisor operations on TDs, each the SEAMCALLs KVM makes for it (load_td.c, run_td.c). */
+	{"td_create", SCN_K_TD_CREATE, LP_NONE, false, false, none, tdxsim_scn_parse_td},
+	{"td_vcpu", SCN_K_TD_VCPU, LP_KEY_ONE, false, false, none, tdxsim_scn_parse_td},
+	{"td_add_pages", SCN_K_TD_ADD_PAGES, LP_NONE, false, false, none, tdxsim_scn_parse_td},
+	{"td_finalize", SCN_K_TD_FINALIZE, LP_NONE, false, false, none, tdxsim_scn_parse_td},
+	{"td_teardown", SCN_K_TD_TEARDOWN, LP_NONE, false, false, none, tdxsim_scn_parse_td},
+	{"contend", SCN_K_CONTEND, LP_NONE, false, false, none, tdxsim_scn_parse_contend},
 };
 
 const char *const *tdxsim_scn_kind_outputs(unsigned kind)

@@ -266,6 +266,7 @@ tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn, const tdxsim_scen
 		res->errors += v == SCN_ERROR;
 		res->skipped += v == SCN_SKIPPED;
 	}
+	tdxsim_scn_td_free(&r);
 	tdxsim_destroy(r.sim);
 	free(r.lp_start);
 	free(r.lp_seen);

@@ -90,6 +90,43 @@ struct scn_obs {
 	uint64_t outs[SCN_MAX_OUTS]; /* the kind's named outputs (tdxsim_scn_kind_outputs) */
 };
 
+/* What the run keeps of each TD a td_create step named: the pages it gave the module, as a
+ * hypervisor keeps them (run_td.c). Addresses stay readable after teardown. */
+#define SCN_TD_MAX_VCPUS 16
+#define SCN_TD_MAX_TDCX	 16
+#define SCN_TD_FREED	 UINT64_C(1) /* in a page address below: reclaimed and freed already */
+
+struct scn_td_vcpu {
+	uint64_t tdvpr, tdcx[SCN_TD_MAX_TDCX];
+	unsigned num_tdcx;
+	uint32_t lp; /* the LP it was created and initialized on (where VP.FLUSH goes) */
+	bool flushed;
+};
+
+struct scn_td_run {
+	bool created; /* a td_create step ran MNG.CREATE for it (the addresses below are set) */
+	bool live;    /* ... and its TDR has not been reclaimed since */
+	uint64_t tdr, params;
+	uint32_t hkid;
+	unsigned root_level; /* secure-EPT root level: 3 for 4-level EPT, 4 for 5-level */
+	uint64_t tdcs[SCN_TD_MAX_TDCX];
+	unsigned num_tdcs;
+	struct scn_td_vcpu vcpu[SCN_TD_MAX_VCPUS];
+	unsigned num_vcpus;
+	uint64_t *sept, *sept_at; /* SEPT pages and the GPA | level each maps */
+	unsigned num_sept, cap_sept;
+	uint64_t *gpa, *hpa; /* private pages */
+	uint8_t *gone;	     /* removed or reclaimed already */
+	unsigned num_pages, cap_pages;
+};
+
+/* What KVM reads once from TDH.SYS.RD to build TDs (run_td.c). */
+struct scn_td_caps {
+	bool read;
+	uint64_t attrs_fixed0, attrs_fixed1, xfam_fixed0, xfam_fixed1;
+	unsigned tdcs_pages, tdvpx_pages, max_vcpus;
+};
+
 /* Stages the bring-up macro reached: which host symbols are meaningful. */
 enum scn_host_stage { SCN_HOST_NONE, SCN_HOST_LP_INIT, SCN_HOST_BUILT };
 
@@ -120,6 +157,10 @@ struct scn_run {
 	 */
 	uint64_t gclock;
 	uint64_t *lp_seen;
+	/* TDs and named pages (run_td.c), allocated on first use. */
+	struct scn_td_run *tds;
+	uint64_t *named_pages;
+	struct scn_td_caps td_caps;
 };
 
 int tdxsim_scn_run_error(struct scn_run *r, const char *fmt, ...) SCN_FMT(2, 3); /* returns -1 */
@@ -146,6 +187,16 @@ scn_exec_fn tdxsim_scn_executor(unsigned kind);
 /* Checks @s's expectations against @obs and the simulator; failures go to r->why. */
 void tdxsim_scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);
 void tdxsim_scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles);
+
+/* run_td.c: the TD steps and contend; the values of "a.tdr" and "page(x)" nodes; the end of
+ * a run (frees what the TD bookkeeping holds). check_td.c: kot, td, td_count expectations. */
+int tdxsim_scn_exec_td(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_exec_contend(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_td_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out);
+int tdxsim_scn_page_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out);
+struct scn_td_run *tdxsim_scn_td_get(struct scn_run *r, unsigned td); /* NULL: out of memory */
+void tdxsim_scn_td_free(struct scn_run *r);
+void tdxsim_scn_check_td(struct scn_run *r, const struct scn_expect *ex);
 
 /* map.c: snapshot of the memory map at the end of a run. */
 void tdxsim_scn_map_snapshot(struct scn_run *r);

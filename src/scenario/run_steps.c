@@ -356,6 +356,14 @@ scn_exec_fn tdxsim_scn_executor(unsigned kind)
 		return tdxsim_scn_exec_cpuid;
 	case SCN_K_PLACE_IMAGE:
 		return tdxsim_scn_exec_place_image;
+	case SCN_K_TD_CREATE:
+	case SCN_K_TD_VCPU:
+	case SCN_K_TD_ADD_PAGES:
+	case SCN_K_TD_FINALIZE:
+	case SCN_K_TD_TEARDOWN:
+		return tdxsim_scn_exec_td;
+	case SCN_K_CONTEND:
+		return tdxsim_scn_exec_contend;
 	default:
 		return tdxsim_scn_exec_platform;
 	}

@@ -161,6 +161,8 @@ enum scn_op {
 	SCN_OP_LNOT,
 	SCN_OP_RANDOM, /* random(a, b): uniform in [a, b] from the run's seeded generator */
 	SCN_OP_PEEK,   /* peekN(a): N/8-byte little-endian read of simulated memory (value = bytes) */
+	SCN_OP_TD,     /* a TD's page or number: value = TD index, field = enum scn_td_field, a/b = indices */
+	SCN_OP_PAGE,   /* page(NAME): a named free page, value = name index */
 };
 
 /* Symbols the host bring-up or the simulator defines ("$pa_array", "$tdmr[0].base"). */
@@ -254,6 +256,12 @@ enum scn_kind {
 	SCN_K_ASSERT,
 	SCN_K_CPUID,
 	SCN_K_PLACE_IMAGE,
+	SCN_K_TD_CREATE,
+	SCN_K_TD_VCPU,
+	SCN_K_TD_ADD_PAGES,
+	SCN_K_TD_FINALIZE,
+	SCN_K_TD_TEARDOWN,
+	SCN_K_CONTEND,
 	SCN_K_COUNT
 };
 
@@ -276,6 +284,25 @@ struct scn_pamt_expect {
 	struct scn_pos pos;
 	struct scn_expr *addr, *type, *owner, *level;
 	int8_t covered; /* -1 unspecified, 0 not covered, 1 covered */
+};
+
+/* TD expectations (load_td.c, check_td.c). */
+struct scn_kot_expect {
+	struct scn_pos pos;
+	struct scn_expr *keyid;
+	int8_t state; /* 0 HKID_FREE ... 3 HKID_RESERVED */
+};
+
+struct scn_td_expect {
+	struct scn_pos pos;
+	unsigned td;
+	int8_t exists;		    /* -1 unchecked */
+	int8_t lifecycle, op_state; /* -1 unchecked */
+	struct scn_expr *chldcnt, *num_tdcx, *num_vcpus, *num_assoc_vcpus, *pkg_config_bitmap, *fatal,
+		*td_epoch;
+	bool has_mrtd;
+	uint8_t mrtd[48];
+	struct scn_pos mrtd_pos;
 };
 
 struct scn_expect {
@@ -302,6 +329,11 @@ struct scn_expect {
 	bool in_cmrs;
 	struct scn_pos in_cmrs_pos;
 	struct scn_expr *outs[SCN_MAX_OUTS]; /* named outputs of the kind (cpuid: eax..edx) */
+	struct scn_kot_expect *kot;
+	unsigned num_kot;
+	struct scn_td_expect *td;
+	unsigned num_td;
+	struct scn_expr *td_count;
 };
 
 struct scn_save {
@@ -315,6 +347,47 @@ struct scn_save {
 struct scn_assign {
 	unsigned var;
 	struct scn_expr *e;
+};
+
+/* TD_PARAMS fields a td_create step may override (load_td.c, run_td.c). */
+enum scn_td_param {
+	SCN_TDP_ATTRIBUTES,
+	SCN_TDP_XFAM,
+	SCN_TDP_EPTP,
+	SCN_TDP_CONFIG_FLAGS,
+	SCN_TDP_TSC_FREQUENCY,
+	SCN_TDP_NUM_L2_VMS,
+	SCN_TD_PARAMS
+};
+
+/* What td_teardown does, in order; stop: NAME stops before that phase. */
+enum scn_td_phase {
+	SCN_TD_PHASE_ZAP,
+	SCN_TD_PHASE_FLUSH,
+	SCN_TD_PHASE_FLUSHDONE,
+	SCN_TD_PHASE_CACHE_WB,
+	SCN_TD_PHASE_FREEID,
+	SCN_TD_PHASE_RECLAIM,
+	SCN_TD_PHASE_RECLAIM_TDR,
+	SCN_TD_PHASE_DONE
+};
+
+/* What "a.FIELD" names in an expression (expr_td.c, run_td.c). */
+enum scn_td_field {
+	SCN_TDF_TDR,
+	SCN_TDF_HKID,
+	SCN_TDF_PARAMS,
+	SCN_TDF_TDCS, /* [i] */
+	SCN_TDF_NUM_TDCS,
+	SCN_TDF_VCPU_TDVPR, /* vcpu[i].tdvpr */
+	SCN_TDF_VCPU_TDCX,  /* vcpu[i].tdcx[j] */
+	SCN_TDF_VCPU_LP,    /* vcpu[i].lp */
+	SCN_TDF_NUM_VCPUS,
+	SCN_TDF_SEPT, /* [i] */
+	SCN_TDF_NUM_SEPT,
+	SCN_TDF_PAGE, /* [i]: HPA of the i-th private page */
+	SCN_TDF_GPA,  /* [i]: its GPA */
+	SCN_TDF_NUM_PAGES,
 };
 
 struct scn_step {
@@ -373,10 +446,34 @@ struct scn_step {
 			struct scn_expr *cpus[8]; /* none: any CPU */
 			unsigned num_cpus;
 		} image;
+		struct scn_td_step {
+			unsigned td; /* index into the scenario's TD names */
+			/* td_create: NULL = auto (a free KeyID; TDCS_BASE_SIZE / 4096 pages). */
+			struct scn_expr *hkid, *tdcs, *max_vcpus;
+			bool keys, init;			/* KEY.CONFIG on every package; MNG.INIT */
+			struct scn_expr *params[SCN_TD_PARAMS]; /* TD_PARAMS overrides (NULL: KVM's) */
+			/* td_vcpu */
+			struct scn_expr *x2apic, *tdcx;
+			/* td_add_pages */
+			struct scn_expr *gpa, *size, *fill, *mul, *add;
+			bool measure;
+			/* td_teardown: stop before this phase (SCN_TD_PHASE_DONE: run to the end) */
+			int stop;
+		} td;
+		struct {
+			int res, mode;
+			struct scn_expr *key, *key2, *count;
+		} contend;
 	} u;
 	struct scn_expect ex;
 	struct scn_save *saves;
 	unsigned num_saves;
+};
+
+/* A list of names defined while loading (TDs, named pages). */
+struct scn_names {
+	const char **v;
+	unsigned n, cap;
 };
 
 struct tdxsim_scenario {
@@ -389,6 +486,7 @@ struct tdxsim_scenario {
 	unsigned num_steps;
 	const char **vars; /* variable names, indexed by SCN_OP_VAR values */
 	unsigned num_vars, cap_vars;
+	struct scn_names tds, pages; /* TD names (td_create) and page(NAME) names */
 };
 
 /* Whether $@name is a built-in symbol (variables may not take such names). */
@@ -449,6 +547,19 @@ SCN_KIND_PARSER(set);
 SCN_KIND_PARSER(assert);
 SCN_KIND_PARSER(cpuid);
 SCN_KIND_PARSER(place_image);
+SCN_KIND_PARSER(td); /* every td_* kind (load_td.c) */
+SCN_KIND_PARSER(contend);
+/* The TD expectations: kot, td, td_count (load_td.c). */
+int tdxsim_scn_load_expect_td(struct scn_loader *ld, yaml_node_t *map, struct scn_expect *ex);
+/* Finds or (if @define) adds @name in @names; its index or -1 (out of memory, or not found). */
+int tdxsim_scn_names_find(struct scn_loader *ld, struct scn_names *names, const char *name, bool define);
+struct scn_parser;
+/* "a.tdr", "a.vcpu[0].tdvpr", "page(x)" (expr_td.c): true if @name is one (then *out is the
+ * node, NULL after an error), false if @name is something else. @at is where the name began. */
+bool tdxsim_scn_parse_td_ref(struct scn_parser *p, const char *name, size_t at, struct scn_expr **out);
+extern const struct scn_enum tdxsim_scn_td_lifecycles[]; /* HKID_ASSIGNED ... TEARDOWN */
+extern const struct scn_enum tdxsim_scn_td_op_states[];	 /* UNINITIALIZED ... FAILED_IMPORT */
+extern const struct scn_enum tdxsim_scn_kot_states[];	 /* HKID_FREE ... HKID_RESERVED */
 int tdxsim_scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t *map);
 int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
 

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the TD step executors (run_td.c, run_td_teardown.c). */
+#ifndef TDXSIM_SCENARIO_RUN_TD_H
+#define TDXSIM_SCENARIO_RUN_TD_H
+
+#include "host_tdx.h"
+#include "scenario/run.h"
+#include "tdxsim/memory.h"
+
+/* One TD step in progress: the SEAMCALLs it made and the first that failed. */
+struct scn_tdop {
+	struct scn_run *r;
+	const char *name; /* the TD's name */
+	unsigned calls;
+	bool failed;	 /* a SEAMCALL failed: status says which status; the step stops there */
+	bool err;	 /* the step cannot run (r->err says why) */
+	uint64_t status; /* the failed call's status, 0 when all succeeded */
+};
+
+/* A SEAMCALL of the step (TDX_RND_NO_ENTROPY retried as Linux does). True on TDX_SUCCESS; else
+ * records the status and what failed in the step's detail and returns false. */
+bool tdxsim_scn_td_call(struct scn_tdop *o, uint32_t lp, uint64_t leaf, tdxsim_regs_t *regs);
+/* A free 4 KiB page from the host allocator; 0 (o->err set) when there is none. */
+uint64_t tdxsim_scn_td_alloc(struct scn_tdop *o);
+/* The first LP of package @pkg. */
+uint32_t tdxsim_scn_pkg_lp(struct scn_run *r, uint32_t pkg);
+/* td_teardown (run_td_teardown.c). Returns -1 if the step cannot run, else 0. */
+int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td);
+
+#endif

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * td_teardown: a TD's end in KVM's order (td-build.md section 4; tdx-module-abi.md 11.1):
+ *   zap        per private page RANGE.BLOCK, TRACK, PAGE.REMOVE, PHYMEM.PAGE.WBINVD with the TD's
+ *              KeyID, while the KeyID is still assigned (KVM retries OPERAND_BUSY once there)
+ *   flush      VP.FLUSH of each vCPU on the LP it last ran on (VCPU_NOT_ASSOCIATED ignored)
+ *   flushdone  MNG.VPFLUSHDONE
+ *   cache_wb   PHYMEM.CACHE.WB on each package, resumed while INTERRUPTED_RESUMABLE;
+ *              NO_HKID_READY_TO_WBCACHE counts as done
+ *   freeid     MNG.KEY.FREEID
+ *   reclaim    PHYMEM.PAGE.RECLAIM of every child page: SEPT pages (leaves first), each vCPU's
+ *              TDCX pages and TDVPR, the TDCS pages, and named pages (page(x)) the PAMT says the
+ *              TD owns (a seamcall step gave them to it)
+ *   reclaim_tdr PHYMEM.PAGE.RECLAIM of the TDR, then PAGE.WBINVD with the global KeyID
+ * The host clears each page it gets back with MOVDIR64B (on partial-write-erratum parts a
+ * plain store would poison lines the TD's KeyID still owns) and frees it.
+ * stop: PHASE stops before PHASE, so that seamcall steps can try a leaf out of order; a later
+ * td_teardown goes on from where the TD stands and skips what is already done (judged from
+ * the TD's lifecycle state and the PAMT, as a hypervisor knows what it did).
+ */
+#include <string.h>
+
+#include "scenario/run_td.h"
+#include "tdxsim/td.h"
+
+#define PAGE 4096u
+
+static const char *const phase_names[] = {"zap",    "flush",   "flushdone",   "cache_wb",
+					  "freeid", "reclaim", "reclaim_tdr", "done"};
+
+static void clear_free(struct scn_run *r, uint64_t pa, bool free_it)
+{
+	static const uint8_t zero[64];
+	for (unsigned off = 0; off < PAGE; off += 64)
+		tdxsim_movdir64b(r->sim, 0, pa + off, zero);
+	if (free_it)
+		tdxsim_phys_free(r->sim, pa, PAGE);
+}
+
+static int lifecycle(struct scn_run *r, const struct scn_td_run *td)
+{
+	tdxsim_td_info_t info = {.size = sizeof(info)};
+	return tdxsim_td_query(r->sim, td->tdr, &info) == TDXSIM_OK ? (int)info.lifecycle : -1;
+}
+
+static uint32_t global_keyid(struct scn_run *r)
+{
+	for (uint32_t k = 1; k < 1u << 15; k++)
+		if (tdxsim_kot_state(r->sim, k) == 3) /* HKID_RESERVED */
+			return k;
+	return 0;
+}
+
+/* KVM's rule for the zap leaves: one retry on OPERAND_BUSY. */
+static bool call_busy_once(struct scn_tdop *o, uint64_t leaf, const tdxsim_regs_t *in)
+{
+	tdxsim_regs_t regs = *in;
+	if (tdxsim_scn_td_call(o, 0, leaf, &regs))
+		return true;
+	if ((o->status & TDXSIM_STATUS_MASK) != TDXSIM_TDX_OPERAND_BUSY || o->err)
+		return false;
+	o->failed = false;
+	o->status = 0;
+	regs = *in;
+	return tdxsim_scn_td_call(o, 0, leaf, &regs);
+}
+
+static bool zap(struct scn_tdop *o, struct scn_td_run *td)
+{
+	struct scn_run *r = o->r;
+	for (unsigned i = 0; i < td->num_pages; i++) {
+		tdxsim_pamt_info_t pi;
+		if (td->gone[i])
+			continue;
+		/* Removed by a seamcall step already: only the host's part is left. */
+		if (tdxsim_pamt_query(r->sim, td->hpa[i], &pi) == TDXSIM_OK &&
+		    pi.page_type != TDXSIM_PT_REG) {
+			clear_free(r, td->hpa[i], pi.page_type == TDXSIM_PT_NDA);
+			td->gone[i] = 1;
+			continue;
+		}
+		tdxsim_regs_t at = {.rcx = td->gpa[i], .rdx = td->tdr}, tdr = {.rcx = td->tdr};
+		tdxsim_regs_t wb = {.rcx = td->hpa[i] | (uint64_t)td->hkid << tdxsim_keyid_shift(r->sim)};
+		if (!call_busy_once(o, TDXSIM_TDH_MEM_RANGE_BLOCK, &at) ||
+		    !call_busy_once(o, TDXSIM_TDH_MEM_TRACK, &tdr) ||
+		    !call_busy_once(o, TDXSIM_TDH_MEM_PAGE_REMOVE, &at) ||
+		    !tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, &wb))
+			return false;
+		clear_free(r, td->hpa[i], true);
+		td->gone[i] = 1;
+	}
+	return true;
+}
+
+static bool flush(struct scn_tdop *o, struct scn_td_run *td)
+{
+	for (unsigned v = 0; v < td->num_vcpus; v++) {
+		if (td->vcpu[v].flushed)
+			continue;
+		tdxsim_regs_t regs = {.rcx = td->vcpu[v].tdvpr};
+		if (!tdxsim_scn_td_call(o, td->vcpu[v].lp, TDXSIM_TDH_VP_FLUSH, &regs)) {
+			if (o->status != TDXSIM_TDX_VCPU_NOT_ASSOCIATED)
+				return false;
+			o->failed = false; /* KVM ignores it: nothing to flush there */
+			o->status = 0;
+		}
+		td->vcpu[v].flushed = true;
+	}
+	return true;
+}
+
+static bool cache_wb(struct scn_tdop *o)
+{
+	struct scn_run *r = o->r;
+	for (uint32_t pkg = 0; pkg < tdxsim_num_packages(r->sim); pkg++) {
+		uint32_t lp = tdxsim_scn_pkg_lp(r, pkg);
+		tdxsim_regs_t regs = {.rcx = 0};
+		bool ok = tdxsim_scn_td_call(o, lp, TDXSIM_TDH_PHYMEM_CACHE_WB, &regs);
+		/* KVM resumes with RCX = 1 up to 10000 times per package. */
+		for (unsigned k = 0;
+		     !ok && o->status == TDXSIM_TDX_INTERRUPTED_RESUMABLE && k < 10000 && !o->err; k++) {
+			o->failed = false;
+			regs = (tdxsim_regs_t){.rcx = 1};
+			ok = tdxsim_scn_td_call(o, lp, TDXSIM_TDH_PHYMEM_CACHE_WB, &regs);
+		}
+		if (!ok && o->status != TDXSIM_TDX_NO_HKID_READY_TO_WBCACHE)
+			return false;
+		o->failed = false;
+		o->status = 0;
+	}
+	return true;
+}
+
+/* Reclaims *@pa if the PAMT says the TD still owns it; clears it and (if @free_it) frees it,
+ * then marks the address SCN_TD_FREED so that a later teardown step does not free it twice. */
+static bool reclaim(struct scn_tdop *o, struct scn_td_run *td, uint64_t *ppa, bool free_it)
+{
+	tdxsim_pamt_info_t pi;
+	uint64_t pa = *ppa;
+	if (!pa || (pa & SCN_TD_FREED) || tdxsim_pamt_query(o->r->sim, pa, &pi) != TDXSIM_OK)
+		return true;
+	if (pi.page_type != TDXSIM_PT_NDA) {
+		if (pi.owner != td->tdr)
+			return true; /* not this TD's page (any more): leave it alone */
+		tdxsim_regs_t regs = {.rcx = pa};
+		if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, &regs))
+			return false;
+	}
+	clear_free(o->r, pa, free_it);
+	if (free_it)
+		*ppa |= SCN_TD_FREED;
+	return true;
+}
+
+static bool reclaim_children(struct scn_tdop *o, struct scn_td_run *td)
+{
+	struct scn_run *r = o->r;
+	for (unsigned i = td->num_sept; i-- > 0;)
+		if (!reclaim(o, td, &td->sept[i], true))
+			return false;
+	for (unsigned v = 0; v < td->num_vcpus; v++) {
+		for (unsigned i = 0; i < td->vcpu[v].num_tdcx; i++)
+			if (!reclaim(o, td, &td->vcpu[v].tdcx[i], true))
+				return false;
+		if (!reclaim(o, td, &td->vcpu[v].tdvpr, true))
+			return false;
+	}
+	for (unsigned i = 0; i < td->num_tdcs; i++)
+		if (!reclaim(o, td, &td->tdcs[i], true))
+			return false;
+	/* Named pages stay the scenario's: reclaimed and cleared, not freed. */
+	for (unsigned i = 0; r->named_pages && i < r->scn->pages.n; i++) {
+		tdxsim_pamt_info_t pi;
+		uint64_t pa = r->named_pages[i];
+		if (pa && tdxsim_pamt_query(r->sim, pa, &pi) == TDXSIM_OK && pi.page_type != TDXSIM_PT_NDA &&
+		    pi.page_type != TDXSIM_PT_TDR && pi.owner == td->tdr && !reclaim(o, td, &pa, false))
+			return false;
+	}
+	return true;
+}
+
+static bool reclaim_tdr(struct scn_tdop *o, struct scn_td_run *td)
+{
+	struct scn_run *r = o->r;
+	tdxsim_regs_t regs = {.rcx = td->tdr};
+	if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, &regs))
+		return false;
+	/* The TDR's lines belong to the global KeyID (td-build.md 3.19). */
+	regs = (tdxsim_regs_t){.rcx = td->tdr | (uint64_t)global_keyid(r) << tdxsim_keyid_shift(r->sim)};
+	if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, &regs))
+		return false;
+	clear_free(r, td->tdr, true);
+	if (td->params)
+		tdxsim_phys_free(r->sim, td->params, PAGE);
+	td->params = 0;
+	td->live = false;
+	return true;
+}
+
+int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td)
+{
+	struct scn_run *r = o->r;
+	int phase = SCN_TD_PHASE_ZAP;
+	for (; phase < SCN_TD_PHASE_DONE && phase != t->stop && !o->err; phase++) {
+		int lc = lifecycle(r, td);
+		bool ok = true;
+		switch (phase) {
+		case SCN_TD_PHASE_ZAP:
+			ok = lc >= 2 || zap(o, td); /* after VPFLUSHDONE pages are reclaimed instead */
+			break;
+		case SCN_TD_PHASE_FLUSH:
+			ok = lc >= 2 || flush(o, td);
+			break;
+		case SCN_TD_PHASE_FLUSHDONE:
+			if (lc < 2) {
+				tdxsim_regs_t regs = {.rcx = td->tdr};
+				ok = tdxsim_scn_td_call(o, 0, TDXSIM_TDH_MNG_VPFLUSHDONE, &regs);
+			}
+			break;
+		case SCN_TD_PHASE_CACHE_WB:
+			ok = lc >= 3 || cache_wb(o);
+			break;
+		case SCN_TD_PHASE_FREEID:
+			if (lc < 3) {
+				tdxsim_regs_t regs = {.rcx = td->tdr};
+				ok = tdxsim_scn_td_call(o, 0, TDXSIM_TDH_MNG_KEY_FREEID, &regs);
+			}
+			break;
+		case SCN_TD_PHASE_RECLAIM:
+			for (unsigned i = 0; ok && i < td->num_pages; i++) /* pages left by an earlier stop */
+				if (!td->gone[i] && (ok = reclaim(o, td, &td->hpa[i], true)))
+					td->gone[i] = 1;
+			ok = ok && reclaim_children(o, td);
+			break;
+		case SCN_TD_PHASE_RECLAIM_TDR:
+			ok = reclaim_tdr(o, td);
+			break;
+		}
+		if (!ok)
+			return o->err ? -1 : 0;
+	}
+	if (o->err)
+		return -1;
+	if (phase == SCN_TD_PHASE_DONE)
+		tdxsim_scn_buf_printf(&r->detail, "TD %s torn down: every page reclaimed, KeyID %u free",
+				      o->name, td->hkid);
+	else
+		tdxsim_scn_buf_printf(&r->detail, "TD %s: teardown stopped before %s", o->name,
+				      phase_names[phase]);
+	return 0;
+}
