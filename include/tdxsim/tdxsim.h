@@ -65,9 +65,10 @@ typedef enum tdxsim_err {
 TDXSIM_API const char *tdxsim_strerror(tdxsim_err_t err);
 
 /**
- * Returns a message about the last library error on @p sim (for example which config field was
- * wrong), or "" when there was none. The string is owned by @p sim and valid until the next call
- * on it. Not thread-safe with respect to concurrent failing calls on the same simulator.
+ * Returns a message about the last library error the calling thread had on @p sim (for example
+ * which config field was wrong), or "" when it had none. Each thread has its own message, so
+ * threads failing calls at the same time never see each other's. The string is owned by
+ * @p sim and valid until the calling thread's next failing call on it or tdxsim_destroy().
  */
 TDXSIM_API const char *tdxsim_last_error(const tdxsim_t *sim);
 

@@ -9,6 +9,7 @@
 #ifndef TDXSIM_CPU_H
 #define TDXSIM_CPU_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,7 +19,8 @@ struct tdxsim_lp {
 	uint32_t package;
 	uint32_t x2apic_id;
 	bool online;
-	bool vmx_on;
+	/* Written under the simulator's lock, read by tdxsim_lp_vmx_on() without it. */
+	_Atomic bool vmx_on;
 	uint64_t tsc; /* virtual cycles, advanced only by this LP's own operations */
 	/* Host interrupts pending at the next interruption checks of long leaves (CACHE.WB...):
 	 * each check that sees one consumes it (tdxsim_pend_host_interrupts, td.h). */

@@ -27,6 +27,8 @@ int tdxsim_mem_remove_region(struct tdxsim_mem *mem, uint64_t base, uint64_t siz
 	uint64_t low = base < (UINT64_C(1) << 20) ? (UINT64_C(1) << 20) - base : 0; /* never allocatable */
 	uint64_t used = size > low + free_bytes ? size - low - free_bytes : 0;
 	mem->allocated_bytes -= used < mem->allocated_bytes ? used : mem->allocated_bytes;
+	/* Out of the lookup view before the mapping goes: no new lookup can land in it. */
+	tdxsim_mem_withdraw(mem, base);
 	munmap(mem->regions[i].host, mem->regions[i].size);
 	memmove(&mem->regions[i], &mem->regions[i + 1], (mem->num_regions - i - 1) * sizeof(mem->regions[0]));
 	mem->num_regions--;

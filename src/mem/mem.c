@@ -114,6 +114,7 @@ int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range)
 		mem->num_regions--;
 		return -1;
 	}
+	tdxsim_mem_publish(mem, &r);
 	return 0;
 }
 
@@ -126,25 +127,6 @@ const struct tdxsim_mem_region *tdxsim_mem_region_of(const struct tdxsim_mem *me
 			return tdxsim_range_contains(r->base, r->size, pa, len) ? r : NULL;
 	}
 	return NULL;
-}
-
-void *tdxsim_mem_ptr(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len)
-{
-	const struct tdxsim_mem_region *r = tdxsim_mem_region_of(mem, pa, len ? len : 1);
-	return r ? r->host + (pa - r->base) : NULL;
-}
-
-int tdxsim_mem_pa(const struct tdxsim_mem *mem, const void *p, uint64_t *pa)
-{
-	uintptr_t a = (uintptr_t)p;
-	for (unsigned i = 0; i < mem->num_regions; i++) {
-		const struct tdxsim_mem_region *r = &mem->regions[i];
-		if (a - (uintptr_t)r->host < r->size) {
-			*pa = r->base + (a - (uintptr_t)r->host);
-			return 0;
-		}
-	}
-	return -1;
 }
 
 int tdxsim_mem_alloc(struct tdxsim_mem *mem, uint64_t size, uint64_t align, uint32_t node, uint64_t *pa)

@@ -7,11 +7,18 @@
  *
  * Invariants: regions ascending and disjoint; free extents ascending, disjoint, non-adjacent,
  * 4 KiB aligned and each inside one region.
+ *
+ * Threads: every change (hot-add, hot-remove, the allocator) runs under the simulator's lock,
+ * and so do the readers of @regions and the free list. PA <-> pointer lookups run without it,
+ * from any thread, on every memory access: they read @slots (view.c), where a region never
+ * moves once published. Each slot is a seqlock of atomics: a reader sees a region whole or
+ * skips it, never a region half replaced, and pays two loads per slot, no writes.
  */
 #ifndef TDXSIM_MEM_H
 #define TDXSIM_MEM_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +32,14 @@ struct tdxsim_mem_region {
 	uint8_t *host; /* start of the host mapping */
 };
 
+/* A published region for lock-free lookups (view.c). @seq is odd while the writer changes the
+ * slot; size 0 = empty. */
+struct tdxsim_mem_slot {
+	_Atomic uint64_t seq;
+	_Atomic uint64_t base, size;
+	_Atomic uintptr_t host;
+};
+
 struct tdxsim_mem_extent {
 	uint64_t base, size;
 };
@@ -32,6 +47,9 @@ struct tdxsim_mem_extent {
 struct tdxsim_mem {
 	unsigned num_regions;
 	struct tdxsim_mem_region regions[TDXSIM_MEM_MAX_REGIONS];
+	/* What lookups read: slots [0, slots_used) may hold a region (view.c). */
+	struct tdxsim_mem_slot slots[TDXSIM_MEM_MAX_REGIONS];
+	_Atomic unsigned slots_used;
 	unsigned num_free, cap_free;
 	struct tdxsim_mem_extent *free; /* allocator's free list */
 	uint64_t allocated_bytes;
@@ -53,14 +71,21 @@ int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range);
  * unmaps it and drops its free extents. 0, or -1 if no region matches exactly. */
 int tdxsim_mem_remove_region(struct tdxsim_mem *mem, uint64_t base, uint64_t size);
 
-/* Region holding all of [pa, pa + len), or NULL. */
+/* Region holding all of [pa, pa + len), or NULL. Under the simulator's lock only. */
 const struct tdxsim_mem_region *tdxsim_mem_region_of(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
 
-/* Host pointer for [pa, pa + len) if it is inside one region, else NULL. */
+/* Host pointer for [pa, pa + len) if it is inside one region, else NULL. Lock-free (view.c):
+ * a region being added or removed concurrently may or may not be seen; any other is. */
 void *tdxsim_mem_ptr(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
 
-/* Physical address of host pointer @p, 0 on success or -1 if it is not simulated RAM. */
+/* Physical address of host pointer @p, 0 on success or -1 if it is not simulated RAM.
+ * Lock-free, like tdxsim_mem_ptr(). */
 int tdxsim_mem_pa(const struct tdxsim_mem *mem, const void *p, uint64_t *pa);
+
+/* The writer's side of the lookup view (view.c), under the simulator's lock: publish a region
+ * that is mapped, withdraw one before it is unmapped. */
+void tdxsim_mem_publish(struct tdxsim_mem *mem, const struct tdxsim_mem_region *r);
+void tdxsim_mem_withdraw(struct tdxsim_mem *mem, uint64_t base);
 
 /* Allocator. align: power of two >= 4096. node UINT32_MAX = any. 0 or a tdxsim_err_t. */
 int tdxsim_mem_alloc(struct tdxsim_mem *mem, uint64_t size, uint64_t align, uint32_t node, uint64_t *pa);

@@ -34,9 +34,11 @@ static void release_tdx_memory(struct tdxsim *sim, bool adopt_own_kot)
 	sim->mod.handoff_hv = 0;
 }
 
-static void forget_lps(struct tdxsim_module *m, uint32_t num_lps)
+void tdxsim_module_forget_lps(struct tdxsim_module *m, uint32_t num_lps)
 {
-	memset(m->lp_initialized, 0, num_lps);
+	/* Atomic stores, not memset: tdxsim_lp_initialized() reads them without the lock. */
+	for (uint32_t i = 0; i < num_lps; i++)
+		atomic_store_explicit(&m->lp_initialized[i], 0, memory_order_relaxed);
 	m->lps_initialized = 0;
 }
 
@@ -57,7 +59,7 @@ void tdxsim_module_instance_load(struct tdxsim *sim, const struct tdxsim_profile
 	m->md.profile = m->profile;
 	tdxsim_md_view_build(&m->md); /* RDALL's page shows the new instance's numbers */
 	m->state = TDXSIM_SYSINIT_PENDING;
-	forget_lps(m, sim->cpu.num_lps);
+	tdxsim_module_forget_lps(m, sim->cpu.num_lps);
 	if (!keep_handoff)
 		release_tdx_memory(sim, false);
 }
@@ -65,7 +67,7 @@ void tdxsim_module_instance_load(struct tdxsim *sim, const struct tdxsim_profile
 void tdxsim_module_instance_reset(struct tdxsim *sim)
 {
 	release_tdx_memory(sim, false);
-	forget_lps(&sim->mod, sim->cpu.num_lps);
+	tdxsim_module_forget_lps(&sim->mod, sim->cpu.num_lps);
 	sim->mod.state = TDXSIM_SYSINIT_PENDING;
 }
 

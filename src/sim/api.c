@@ -64,7 +64,8 @@ tdxsim_err_t tdxsim_vmxoff(tdxsim_t *sim, uint32_t lp)
 
 bool tdxsim_lp_vmx_on(const tdxsim_t *sim, uint32_t lp)
 {
-	return sim && lp < sim->cpu.num_lps && sim->cpu.lps[lp].vmx_on;
+	return sim && lp < sim->cpu.num_lps &&
+	       atomic_load_explicit(&sim->cpu.lps[lp].vmx_on, memory_order_relaxed);
 }
 
 tdxsim_err_t tdxsim_rdmsr(tdxsim_t *sim, uint32_t lp, uint32_t msr, uint64_t *value)
@@ -97,8 +98,8 @@ uint64_t tdxsim_lp_cycles(const tdxsim_t *sim, uint32_t lp)
 
 void *tdxsim_phys_to_virt(tdxsim_t *sim, uint64_t pa, size_t len)
 {
-	/* Regions are fixed except for hot-add, which only appends under the lock; a lookup
-	 * racing with hot-add may miss the new region, never return a wrong pointer. */
+	/* Lock-free (mem/view.c): a lookup racing with hot-add or hot-remove of another range
+	 * still finds its own; the range being added or removed may or may not be seen. */
 	return sim ? tdxsim_mem_ptr(&sim->mem, pa, len) : NULL;
 }
 
@@ -190,12 +191,13 @@ void tdxsim_clear_injections(tdxsim_t *sim)
 
 tdxsim_module_state_t tdxsim_module_state(const tdxsim_t *sim)
 {
-	return sim ? sim->mod.state : TDXSIM_MODULE_GONE;
+	return sim ? atomic_load_explicit(&sim->mod.state, memory_order_relaxed) : TDXSIM_MODULE_GONE;
 }
 
 bool tdxsim_lp_initialized(const tdxsim_t *sim, uint32_t lp)
 {
-	return sim && lp < sim->cpu.num_lps && sim->mod.lp_initialized[lp];
+	return sim && lp < sim->cpu.num_lps &&
+	       atomic_load_explicit(&sim->mod.lp_initialized[lp], memory_order_relaxed);
 }
 
 tdxsim_err_t tdxsim_pamt_query(const tdxsim_t *sim, uint64_t pa, tdxsim_pamt_info_t *out)

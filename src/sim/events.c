@@ -30,8 +30,7 @@ static void module_lost(struct tdxsim *sim)
 {
 	struct tdxsim_module *m = &sim->mod;
 	m->state = TDXSIM_MODULE_GONE;
-	memset(m->lp_initialized, 0, sim->cpu.num_lps);
-	m->lps_initialized = 0;
+	tdxsim_module_forget_lps(m, sim->cpu.num_lps);
 	m->pkg_key_done = 0;
 	m->global_hkid = 0;
 	m->handoff_valid = false;

@@ -31,7 +31,7 @@ static tdxsim_err_t check_module(const struct tdxsim *sim, char *msg, size_t len
 	if (handoff && m->state != TDXSIM_SYSINIT_PENDING && m->state != TDXSIM_SYSINIT_DONE &&
 	    m->state != TDXSIM_SYS_SHUTDOWN && m->state != TDXSIM_MODULE_GONE)
 		FAIL("module: handoff data pending in state %d", (int)m->state);
-	switch (m->state) {
+	switch ((tdxsim_module_state_t)m->state) {
 	case TDXSIM_SYSINIT_PENDING:
 		if (count || (!handoff && (m->pkg_key_done || tdxsim_pamt_num_tdmrs(sim->pamt))))
 			FAIL("module: SYSINIT_PENDING with LPs initialized, keys or TDMRs");

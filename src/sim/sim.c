@@ -120,7 +120,7 @@ static void init_module(struct tdxsim *sim)
 	 * VMfailInvalid, exactly as on such a machine (sheet 9, 12). */
 	m->state = sim->cfg.num_tdx_keyids >= 2 ? TDXSIM_SYSINIT_PENDING : TDXSIM_MODULE_GONE;
 	m->lps_initialized = 0;
-	memset(m->lp_initialized, 0, sim->cpu.num_lps);
+	tdxsim_module_forget_lps(m, sim->cpu.num_lps);
 	m->pkg_key_done = 0;
 	m->global_hkid = 0;
 	m->md.profile = m->profile;
@@ -154,6 +154,7 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 		sim->cfg.errata = tdxsim_cpu_model_get(cfg->cpu)->errata;
 	pthread_mutex_init(&sim->lock, NULL);
 	tdxsim_leaf_index_build(sim->leaf_index);
+	pthread_mutex_init(&sim->error_lock, NULL);
 	if (tdxsim_cpu_init(&sim->cpu, cfg) ||
 	    tdxsim_hkid_init(&sim->hkid, cfg->phys_addr_bits, cfg->keyid_bits, cfg->num_mktme_keyids,
 			     cfg->num_tdx_keyids) ||
@@ -197,22 +198,56 @@ void tdxsim_destroy(tdxsim_t *sim)
 	free(sim->mod.lp_initialized);
 	free(sim->injections);
 	pthread_mutex_destroy(&sim->lock);
+	while (sim->errors) {
+		struct tdxsim_error_msg *e = sim->errors;
+		sim->errors = e->next;
+		free(e);
+	}
+	pthread_mutex_destroy(&sim->error_lock);
 	free(sim);
+}
+
+/* The calling thread's message slot; NULL if it has none and @create is false (or no memory). */
+static struct tdxsim_error_msg *error_slot(struct tdxsim *sim, bool create)
+{
+	pthread_t self = pthread_self();
+	for (struct tdxsim_error_msg *e = sim->errors; e; e = e->next)
+		if (pthread_equal(e->thread, self))
+			return e;
+	struct tdxsim_error_msg *e = create ? calloc(1, sizeof(*e)) : NULL;
+	if (e) {
+		e->thread = self;
+		e->next = sim->errors;
+		sim->errors = e;
+	}
+	return e;
 }
 
 tdxsim_err_t tdxsim_set_error(const struct tdxsim *csim, tdxsim_err_t err, const char *fmt, ...)
 {
-	/* The message buffer is diagnostic state, not simulator state: writable even through a
-	 * const handle so that queries can explain their failures. */
+	/* The messages are diagnostic state, not simulator state: writable even through a const
+	 * handle so that queries can explain their failures. */
 	struct tdxsim *sim = (struct tdxsim *)csim;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sim->error, sizeof(sim->error), fmt, ap);
-	va_end(ap);
+	pthread_mutex_lock(&sim->error_lock);
+	struct tdxsim_error_msg *e = error_slot(sim, true);
+	if (e) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(e->text, sizeof(e->text), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&sim->error_lock);
 	return err;
 }
 
-const char *tdxsim_last_error(const tdxsim_t *sim)
+const char *tdxsim_last_error(const tdxsim_t *csim)
 {
-	return sim ? sim->error : "";
+	if (!csim)
+		return "";
+	struct tdxsim *sim = (struct tdxsim *)csim;
+	pthread_mutex_lock(&sim->error_lock);
+	const struct tdxsim_error_msg *e = error_slot(sim, false);
+	pthread_mutex_unlock(&sim->error_lock);
+	/* Only this thread writes its slot, and slots live until tdxsim_destroy(). */
+	return e ? e->text : "";
 }

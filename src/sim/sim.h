@@ -10,6 +10,7 @@
 #define TDXSIM_SIM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,16 +40,18 @@ struct tdxsim_injection {
  * runtime update replaces the instance (seamldr/instance.c); TDMRs, PAMT and KeyIDs then reach
  * the new one through the handoff data, kept in place here (docs/lifecycle.md). */
 struct tdxsim_module {
-	tdxsim_module_state_t state;
+	/* Written under the simulator's lock; tdxsim_module_state() and
+	 * tdxsim_lp_initialized() read these without it, hence atomic. */
+	_Atomic tdxsim_module_state_t state;
 	const struct tdxsim_profile *profile; /* == &inst */
-	struct tdxsim_profile inst; /* this instance's numbers (handoff versions from its sigstruct) */
-	bool handoff_valid;	    /* handoff data header: written by SYS.SHUTDOWN, consumed by */
-	uint16_t handoff_hv;	    /* SYS.UPDATE ([M15x] tdh_sys_shutdown.c, tdh_sys_update.c) */
-	uint8_t *lp_initialized;    /* per LP: TDH.SYS.LP.INIT done */
-	uint32_t lps_initialized;   /* count of the above */
-	uint32_t pkg_key_done;	    /* bitmap of packages whose TDH.SYS.KEY.CONFIG succeeded */
-	uint16_t global_hkid;	    /* from TDH.SYS.CONFIG */
-	struct tdxsim_md_view md;   /* what SYS.RD/RDALL/INFO report beyond the profile */
+	struct tdxsim_profile inst;	 /* this instance's numbers (handoff versions from its sigstruct) */
+	bool handoff_valid;		 /* handoff data header: written by SYS.SHUTDOWN, consumed by */
+	uint16_t handoff_hv;		 /* SYS.UPDATE ([M15x] tdh_sys_shutdown.c, tdh_sys_update.c) */
+	_Atomic uint8_t *lp_initialized; /* per LP: TDH.SYS.LP.INIT done */
+	uint32_t lps_initialized;	 /* count of the above */
+	uint32_t pkg_key_done;		 /* bitmap of packages whose TDH.SYS.KEY.CONFIG succeeded */
+	uint16_t global_hkid;		 /* from TDH.SYS.CONFIG */
+	struct tdxsim_md_view md;	 /* what SYS.RD/RDALL/INFO report beyond the profile */
 };
 
 struct tdxsim {
@@ -83,8 +86,19 @@ struct tdxsim {
 	tdxsim_call_observer_t observer; /* tdxsim_set_call_observer() */
 	void *observer_user;
 
-	char error[256]; /* tdxsim_last_error() */
+	/* tdxsim_last_error(): one message per thread that had an error here, so threads never
+	 * read a message another is writing. The list is guarded by @error_lock; a message is
+	 * written and read only by its own thread. */
+	pthread_mutex_t error_lock;
+	struct tdxsim_error_msg {
+		struct tdxsim_error_msg *next;
+		pthread_t thread;
+		char text[256];
+	} * errors;
 };
+
+/* Every LP back to "TDH.SYS.LP.INIT not done" (seamldr/instance.c). */
+void tdxsim_module_forget_lps(struct tdxsim_module *m, uint32_t num_lps);
 
 /* Records a message for tdxsim_last_error() and returns @err. */
 tdxsim_err_t tdxsim_set_error(const struct tdxsim *sim, tdxsim_err_t err, const char *fmt, ...)

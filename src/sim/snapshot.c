@@ -89,7 +89,7 @@ tdxsim_err_t tdxsim_snapshot_take(tdxsim_t *sim, tdxsim_snapshot_t **out)
 	s->marks.num_contended = sim->td.locks.num_contended;
 	memcpy(s->marks.contended, sim->td.locks.contended, sizeof(s->marks.contended));
 	s->mod = sim->mod;
-	if (!(s->lp_initialized = dup_bytes(sim->mod.lp_initialized, sim->cpu.num_lps)))
+	if (!(s->lp_initialized = dup_bytes((const void *)sim->mod.lp_initialized, sim->cpu.num_lps)))
 		goto fail;
 	s->asleep = sim->asleep;
 	if (sim->online_before_sleep &&
@@ -146,10 +146,12 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 	/* From here on nothing fails. */
 	tdxsim_cpu_restore(&sim->cpu, &s->cpu);
 	tdxsim_hkid_restore(&sim->hkid, &s->hkid);
-	uint8_t *lp_init = sim->mod.lp_initialized;
+	_Atomic uint8_t *lp_init = sim->mod.lp_initialized;
 	sim->mod = s->mod;
 	sim->mod.lp_initialized = lp_init;
-	memcpy(lp_init, s->lp_initialized, sim->cpu.num_lps);
+	/* Atomic stores: tdxsim_lp_initialized() reads the flags without the lock. */
+	for (uint32_t i = 0; i < sim->cpu.num_lps; i++)
+		atomic_store_explicit(&lp_init[i], s->lp_initialized[i], memory_order_relaxed);
 	tdxsim_seamldr_restore(&sim->ldr, &s->ldr);
 	/* No SEAMCALL is in flight (the lock is held): no module lock is taken, so the registry can
 	 * move as a whole. */
