@@ -6,13 +6,20 @@
  * hand-written scenario has. The seed corpus holds the example scenarios.
  *
  * Oracles: the loader never crashes, leaks or reads out of bounds (ASan, UBSan); a refused
- * input always gets a position and a message; a loaded scenario runs to a result.
+ * input always gets a position and a message; a loaded scenario runs to a result; and no
+ * step of it breaks a library invariant (the runner checks them after every step unless the
+ * scenario says check_invariants: false, and names a broken one in the step's verdict).
+ * Expectations that do not hold are the input's business, not a finding.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tdxsim/scenario.h"
+
+/* What the runner writes into a step's verdict when tdxsim_check_invariants() fails after it
+ * (src/scenario/run.c). */
+#define INVARIANT_BROKEN "library invariant broken after this step"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,6 +38,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.max_ram_bytes = UINT64_C(64) << 30;
 	tdxsim_scenario_result_t *res;
 	if (tdxsim_scenario_run(scn, &opts, &res) == TDXSIM_OK) {
+		/* The verdicts, as the human report prints them: a broken invariant is a finding. */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		if (mem) {
+			const tdxsim_scenario_result_t *const one[1] = {res};
+			tdxsim_scenario_report(one, 1, TDXSIM_REPORT_HUMAN, false, mem);
+			fclose(mem);
+			if (text && strstr(text, INVARIANT_BROKEN)) {
+				fprintf(stderr, "fuzz_scenario: a step broke a library invariant:\n%s", text);
+				abort();
+			}
+			free(text);
+		}
 		FILE *null = fopen("/dev/null", "w");
 		if (null) {
 			const tdxsim_scenario_result_t *const list[1] = {res};

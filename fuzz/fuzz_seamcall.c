@@ -2,14 +2,23 @@
 /*
  * libFuzzer target (a): sequences of SEAMCALLs with arbitrary registers on arbitrary LPs,
  * mixed with the bring-up macro, fault injections, VMX and LP changes, KeyID-tagged memory
- * accesses and platform events, against a small platform built fresh for every input.
+ * accesses and platform events, P-SEAMLDR calls, a whole runtime update and TDH.SYS.DISABLE
+ * as Linux drives them, against a small platform of one of four module profiles (1.0
+ * included), fresh or brought up.
+ *
+ * Each platform shape is created and brought up once per process; every input starts from a
+ * snapshot of it (tdxsim/snapshot.h), which is what makes a run cost microseconds instead of
+ * a create and a bring-up.
  *
  * After every operation it checks what must hold whatever the input:
  *  - tdxsim_check_invariants(): no page owned twice, PAMT counters and entries consistent,
  *    module and per-LP bookkeeping consistent;
  *  - what TDH.PHYMEM.PAGE.RDMD reports equals the PAMT the library keeps (tdxsim_pamt_query);
  *  - the module state only moves along the state machine (sheet 7.1), only on a successful
- *    call of the leaf that moves it, and never on an error status.
+ *    call of the leaf that moves it, and never on an error status;
+ *  - a failed SEAMCALL changes nothing (tdxsim_state_hash() before and after), except where
+ *    the module itself changes state on that failure: src/seamcall/failure_effects.h, the one
+ *    list of those, shared with the tests.
  * A broken rule aborts, which libFuzzer reports with the input that did it.
  *
  * Input: the first byte shapes the platform; then operations of an opcode byte and operand
@@ -20,9 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_lifecycle.h"
 #include "host_tdx.h"
+#include "seamcall/failure_effects.h"
 #include "tdxsim/memory.h"
 #include "tdxsim/platform.h"
+#include "tdxsim/seamldr.h"
+#include "tdxsim/snapshot.h"
 #include "tdxsim/tdxsim.h"
 
 struct input {
@@ -49,7 +62,10 @@ static uint64_t raw64(struct input *in)
 struct ctx {
 	tdxsim_t *sim;
 	struct host_tdx host;
+	struct lc_host lc;	 /* the Linux-style lifecycle host (update, DISABLE) */
+	uint64_t blob, blob_len; /* the last module image placed, 0 if none */
 	bool host_built;
+	unsigned bringup_done;
 	bool rdmd_injected; /* an injected status may stand in for a real RDMD answer */
 	uint32_t lps;
 };
@@ -87,7 +103,7 @@ static uint64_t value(struct ctx *c, struct input *in)
 	case 11:
 		return UINT64_MAX - small;
 	case 12:
-		return (uint64_t)byte(in) << 12;
+		return c->blob && (small & 1) ? c->blob + (small >> 1) * 4096 : (uint64_t)byte(in) << 12;
 	case 13:
 		return (uint64_t)(byte(in) & 31) << 30 | (uint64_t)byte(in) << 12;
 	default:
@@ -136,6 +152,8 @@ static void check(struct ctx *c, const char *after)
 		fail("module state out of range", st, 0);
 }
 
+static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+
 static void op_seamcall(struct ctx *c, struct input *in)
 {
 	uint32_t lp = byte(in) % c->lps;
@@ -152,12 +170,32 @@ static void op_seamcall(struct ctx *c, struct input *in)
 	for (int i = 0; i < 4; i++)
 		if (which & (1u << i))
 			*regs[i] = value(c, in);
+	call(c, lp, rax, &r);
+}
+
+/* A P-SEAMLDR call: INFO, INSTALL or the leaves it does not emulate, registers as above. */
+static void op_seamldr(struct ctx *c, struct input *in)
+{
+	uint32_t lp = byte(in) % c->lps;
+	uint64_t rax = TDXSIM_SEAMLDR_BIT | byte(in) % 6;
+	tdxsim_regs_t r = {.rcx = value(c, in), .rdx = value(c, in)};
+	call(c, lp, rax, &r);
+}
+
+/* What every SEAMCALL of the target goes through: the call and its oracles. */
+static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+{
+	tdxsim_regs_t r = *regs;
 	tdxsim_module_state_t before = tdxsim_module_state(c->sim);
+	uint64_t hash = tdxsim_state_hash(c->sim);
 	uint64_t in_rcx = r.rcx;
 	uint64_t status = tdxsim_seamcall(c->sim, lp, rax, &r);
 	tdxsim_module_state_t after = tdxsim_module_state(c->sim);
 	if (before != after && ((status & TDXSIM_STATUS_ERROR_BIT) || !legal(rax, before, after)))
 		fail("illegal module state change by a SEAMCALL (rax, status)", rax, status);
+	if ((status & TDXSIM_STATUS_ERROR_BIT) && !tdxsim_failure_effect_of(rax, status) &&
+	    tdxsim_state_hash(c->sim) != hash)
+		fail("a failed SEAMCALL changed state (rax, status)", rax, status);
 	if (rax == TDXSIM_TDH_PHYMEM_PAGE_RDMD && status == TDXSIM_TDX_SUCCESS && !c->rdmd_injected) {
 		tdxsim_pamt_info_t info;
 		if (tdxsim_pamt_query(c->sim, in_rcx, &info))
@@ -170,6 +208,10 @@ static void op_seamcall(struct ctx *c, struct input *in)
 
 static void op_bringup(struct ctx *c, struct input *in)
 {
+	/* Once per input: the whole bring-up is by far the dearest op, and inputs that need a
+	 * platform brought up start from one (shape bit 5). */
+	if (c->bringup_done++)
+		return;
 	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(byte(in) % 5),
 				  .key_config_max_tries = 1 + byte(in) % 3};
 	host_tdx_init(c->sim, &o, &c->host);
@@ -263,30 +305,125 @@ static void op_poke(struct ctx *c, struct input *in)
 	tdxsim_mem_write(c->sim, 0, c->host.tdmr_array_pa + t * 1024 + off, &v, sizeof(v));
 }
 
+/* The lifecycle as Linux drives it (examples/host-lifecycle): place a module image (any
+ * profile, handoff versions and SVN nudged by the input), a whole runtime update with the last
+ * image, TDH.SYS.DISABLE at shutdown, CPU offline/online callbacks. */
+static void op_lifecycle(struct ctx *c, struct input *in)
+{
+	uint8_t k = byte(in);
+	switch (k % 5) {
+	case 0: {
+		tdxsim_blob_opts_t o;
+		tdxsim_blob_opts_init(&o, (tdxsim_module_profile_t)(byte(in) % 4));
+		uint8_t nudge = byte(in);
+		o.seam_svn += (uint16_t)(nudge & 3) - 1;
+		o.module_hv += (uint16_t)(nudge >> 2 & 1);
+		o.min_update_hv += (uint16_t)(nudge >> 3 & 1);
+		o.num_module_pages = 1 + (nudge >> 4 & 3);
+		if (tdxsim_blob_place(c->sim, &o, &c->blob, &c->blob_len) != TDXSIM_OK)
+			c->blob = c->blob_len = 0;
+		break;
+	}
+	case 1:
+		if (c->blob) {
+			/* lc_update() offers the update only where Linux would; force the offer now
+			 * and then, as a host that skipped the checks. */
+			if (k & 0x10)
+				c->lc.features0 |= TDXSIM_FEATURES0_TD_PRESERVING;
+			lc_update(&c->lc, c->blob, c->blob_len, NULL);
+		}
+		break;
+	case 2:
+		lc_shutdown(&c->lc, NULL);
+		break;
+	case 3:
+		lc_cpu_offline(&c->lc, byte(in) % c->lps);
+		break;
+	default:
+		lc_cpu_online(&c->lc, byte(in) % c->lps);
+		break;
+	}
+	check(c, "a lifecycle step");
+}
+
+/*
+ * Platforms, each created and brought up once per process, restored per input. Shape byte:
+ * bit 0 packages (1, 2), bit 1 LPs per package (1, 2), bits 3:2 module (1.5.05, 1.5.06, 1.0,
+ * next), bit 4 partial-write erratum off, bit 5 start brought up (lc_tdx_enable) or fresh.
+ */
+#define NUM_PLATFORMS 32
+static const tdxsim_module_profile_t profiles[4] = {TDXSIM_MODULE_1_5_05, TDXSIM_MODULE_1_5_06,
+						    TDXSIM_MODULE_1_0, TDXSIM_MODULE_NEXT};
+
+struct platform {
+	tdxsim_t *sim;
+	tdxsim_snapshot_t *snap;
+	struct lc_host lc; /* the host's view at the snapshot */
+	bool failed;
+};
+static struct platform platforms[NUM_PLATFORMS];
+
+static struct platform *platform(uint8_t shape)
+{
+	struct platform *p = &platforms[shape % NUM_PLATFORMS];
+	if (p->sim || p->failed)
+		return p->failed ? NULL : p;
+	tdxsim_config_t cfg;
+	tdxsim_config_init(&cfg);
+	cfg.num_packages = 1 + (shape & 1);
+	cfg.lps_per_package = 1 + (shape >> 1 & 1);
+	cfg.num_ram_ranges = 2;
+	/* Two 1 GiB TDMRs: a whole bring-up is 512 TDMR.INIT calls, cheap enough to be an op. */
+	cfg.ram[0] = (tdxsim_range_t){0, UINT64_C(1) << 30, 0};
+	cfg.ram[1] = (tdxsim_range_t){UINT64_C(4) << 30, UINT64_C(1) << 30, cfg.num_packages - 1};
+	cfg.module = profiles[shape >> 2 & 3];
+	cfg.errata = shape & 16 ? 0 : TDXSIM_ERRATUM_PARTIAL_WRITE_POISON;
+	p->failed = true;
+	if (tdxsim_create(&cfg, &p->sim))
+		return NULL;
+	lc_host_init(&p->lc, p->sim, NULL);
+	if (shape & 32) {
+		/* Brought up as Linux boots; a platform where that fails starts from there. */
+		if (!lc_tdx_init(&p->lc))
+			lc_tdx_enable(&p->lc);
+	}
+	if (tdxsim_snapshot_take(p->sim, &p->snap)) {
+		tdxsim_destroy(p->sim);
+		p->sim = NULL;
+		return NULL;
+	}
+	p->failed = false;
+	return p;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};
 	struct ctx c = {0};
-	tdxsim_config_t cfg;
-	tdxsim_config_init(&cfg);
-	uint8_t shape = byte(&in);
-	cfg.num_packages = 1 + (shape & 1);
-	cfg.lps_per_package = 1 + (shape >> 1 & 1);
-	cfg.num_ram_ranges = 2;
-	cfg.ram[0] = (tdxsim_range_t){0, UINT64_C(2) << 30, 0};
-	cfg.ram[1] = (tdxsim_range_t){UINT64_C(4) << 30, UINT64_C(2) << 30, cfg.num_packages - 1};
-	cfg.module = shape & 4 ? TDXSIM_MODULE_1_5_06 : TDXSIM_MODULE_1_5_05;
-	cfg.errata = shape & 8 ? 0 : TDXSIM_ERRATUM_PARTIAL_WRITE_POISON;
-	if (tdxsim_create(&cfg, &c.sim))
+	struct platform *p = platform(byte(&in));
+	if (!p)
 		return 0;
+	if (tdxsim_snapshot_restore(p->sim, p->snap)) {
+		fprintf(stderr, "fuzz_seamcall: restoring the platform failed\n");
+		abort();
+	}
+	c.sim = p->sim;
+	c.lc = p->lc;
+	c.host = p->lc.tdx;
+	c.host_built = c.host.tdmr_array_pa != 0;
 	c.lps = tdxsim_num_lps(c.sim);
+	check(&c, "the restore");
 	for (int ops = 0; in.left && ops < 96; ops++) {
 		uint8_t op = byte(&in);
-		if (op < 140)
+		if (op < 130)
 			op_seamcall(&c, &in);
-		else if (op < 150)
-			op_bringup(&c, &in);
-		else if (op < 170)
+		else if (op < 140)
+			op_seamldr(&c, &in);
+		else if (op < 144)
+			op_bringup(&c, &in); /* rare: most inputs start brought up (shape bit 5) */
+		else if (op < 156)
+			op_lifecycle(&c, &in);
+		else if (op < 172)
 			op_poke(&c, &in);
 		else
 			op_platform(&c, &in);
@@ -297,6 +434,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "final state %d, %u TDMR(s), %llu bytes initialized\n",
 			tdxsim_module_state(c.sim), st.num_tdmrs, (unsigned long long)st.initialized_bytes);
 	}
-	tdxsim_destroy(c.sim);
 	return 0;
 }

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Failed SEAMCALLs that change state. A call that fails changes nothing the module would not
+ * change (docs/fidelity.md); these are the places where the module itself does change state
+ * and still returns an error, each with its source. One table, read by fuzz/fuzz_seamcall.c
+ * (its oracle compares tdxsim_state_hash() before and after every other failed call) and by
+ * tests/test_failure_effects.c (each row really changes state; calls outside the table do not).
+ * Header-only and without simulator access, so that the fuzz targets can include it.
+ */
+#ifndef TDXSIM_SEAMCALL_FAILURE_EFFECTS_H
+#define TDXSIM_SEAMCALL_FAILURE_EFFECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdxsim/tdxsim.h"
+
+struct tdxsim_failure_effect {
+	uint64_t rax;	      /* leaf (bits 15:0), or a whole P-SEAMLDR RAX (bit 63 set) */
+	uint64_t status_mask; /* the status matches when (status & mask) == value */
+	uint64_t status_value;
+	const char *why;
+};
+
+#define TDXSIM_ANY_ERROR TDXSIM_STATUS_ERROR_BIT, TDXSIM_STATUS_ERROR_BIT
+#define TDXSIM_EXACT(s)	 ~UINT64_C(0), (s)
+
+static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
+	{TDXSIM_TDH_SYS_CONFIG, TDXSIM_ANY_ERROR,
+	 "the global KeyID is reserved right after the R8 check and stays so ([M155] tdh_sys_config.c)"},
+	{TDXSIM_TDH_PHYMEM_CACHE_WB, TDXSIM_EXACT(TDXSIM_TDX_INTERRUPTED_RESUMABLE),
+	 "an interrupted write-back keeps its resume point (td-build.md 3.16)"},
+	{TDXSIM_SEAMLDR_INSTALL, TDXSIM_ANY_ERROR,
+	 "a failing INSTALL may have opened its session, blocked the module or lost it ([PS23] "
+	 "seamldr_install.c)"},
+};
+
+#undef TDXSIM_ANY_ERROR
+#undef TDXSIM_EXACT
+
+/* The row that allows a failed call with @rax to change state, or NULL. Versions (RAX 23:16)
+ * do not matter for the module's leaves; P-SEAMLDR calls compare the whole RAX. */
+static inline const struct tdxsim_failure_effect *tdxsim_failure_effect_of(uint64_t rax, uint64_t status)
+{
+	for (size_t i = 0; i < sizeof(tdxsim_failure_effects) / sizeof(tdxsim_failure_effects[0]); i++) {
+		const struct tdxsim_failure_effect *e = &tdxsim_failure_effects[i];
+		bool same = e->rax & TDXSIM_SEAMLDR_BIT
+				    ? rax == e->rax
+				    : !(rax & TDXSIM_SEAMLDR_BIT) && (rax & 0xFFFF) == e->rax;
+		if (same && (status & e->status_mask) == e->status_value)
+			return e;
+	}
+	return NULL;
+}
+
+#endif
