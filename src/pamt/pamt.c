@@ -181,6 +181,18 @@ int tdxsim_pamt_find_tdmr(const struct tdxsim_pamt *pamt, uint64_t base)
 	return i >= 0 && pamt->tdmrs[i].base == base ? i : -1;
 }
 
+int tdxsim_pamt_find_tdmr_info(const struct tdxsim_pamt *pamt, uint64_t base, uint64_t *size,
+			       uint64_t *next_to_init)
+{
+	int i = tdxsim_pamt_find_tdmr(pamt, base);
+
+	if (i >= 0) {
+		*size = pamt->tdmrs[i].size;
+		*next_to_init = pamt->tdmrs[i].next_to_init;
+	}
+	return i;
+}
+
 const struct tdxsim_pamt_tdmr *tdxsim_pamt_tdmr_of(const struct tdxsim_pamt *pamt, uint64_t pa)
 {
 	int i = last_at_or_below(pamt, pa);

@@ -20,13 +20,11 @@ uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c)
 	if (!tdxsim_is_aligned(base, TDXSIM_1G) || base >= TDXSIM_MODULE_PA_LIMIT ||
 	    (base & tdxsim_hkid_pa_mask(&sim->hkid)))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	int idx = tdxsim_pamt_find_tdmr(sim->pamt, base);
+	int idx = tdxsim_pamt_find_tdmr_info(sim->pamt, base, &tdmr_size, &next);
 	if (idx < 0)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 	/* The chunk's PAMT entries are written with the global private KeyID (sheet 7.2, 10). */
-	tdxsim_pamt_tdmr_info(sim->pamt, (unsigned)idx, &tdmr_base, &tdmr_size, &next);
-	if (tdxsim_mce_pamt_chunk(sim->integrity, (unsigned)idx, tdmr_base, tdmr_size, next,
-				  sim->mod.global_hkid))
+	if (tdxsim_mce_pamt_chunk(sim->integrity, (unsigned)idx, base, tdmr_size, next, sim->mod.global_hkid))
 		return TDXSIM_STATUS_NO_MEMORY;
 	if (!tdxsim_pamt_init_chunk(sim->pamt, (unsigned)idx))
 		return TDXSIM_TDX_TDMR_ALREADY_INITIALIZED;
