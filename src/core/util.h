@@ -9,8 +9,10 @@
 #define TDXSIM_4K (UINT64_C(1) << 12)
 #define TDXSIM_2M (UINT64_C(1) << 21)
 #define TDXSIM_1G (UINT64_C(1) << 30)
-/* The module hard-codes a 52-bit physical address space for its "PA < 2^52" checks (sheet 9). */
-#define TDXSIM_MODULE_PA_LIMIT (UINT64_C(1) << 52)
+/* The module hard-codes a 52-bit physical address space (MAX_PA) for its "PA < 2^52" checks
+ * and for where it puts the KeyID, whatever CPUID MAXPHYADDR says ([M15] x86_defs.h, sheet 9). */
+#define TDXSIM_MODULE_MAX_PA   52
+#define TDXSIM_MODULE_PA_LIMIT (UINT64_C(1) << TDXSIM_MODULE_MAX_PA)
 
 #define TDXSIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -10,9 +10,10 @@ int tdxsim_hkid_init(struct tdxsim_hkid *h, uint32_t phys_bits, uint32_t keyid_b
 {
 	memset(h, 0, sizeof(*h));
 	h->keyid_bits = keyid_bits;
-	/* The KeyID occupies the top keyid_bits below MAXPHYADDR (sheet 9). The module computes
-	 * the same position from a hard-coded 52; the two agree when MAXPHYADDR is 52. */
+	/* The KeyID occupies the top keyid_bits below MAXPHYADDR (sheet 9); the module computes
+	 * its position from a hard-coded 52 instead (hkid.h). */
 	h->shift = phys_bits - keyid_bits;
+	h->module_shift = 52 - keyid_bits;
 	h->num_mktme = num_mktme;
 	h->num_tdx = num_tdx;
 	h->kot = calloc((size_t)1 << keyid_bits, 1);

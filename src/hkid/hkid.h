@@ -4,6 +4,15 @@
  * KeyID sits in a physical address, and the module's Key Ownership Table (KOT) state per
  * private KeyID (sheet 9 and 11.3).
  * Private range: [num_mktme + 1, num_mktme + num_tdx] (inclusive). KeyID 0 is the TME KeyID.
+ *
+ * Two views of where the KeyID sits. The platform (CPU, memory controller, the P-SEAMLDR,
+ * which reads CPUID) puts it in the top keyid_bits below MAXPHYADDR: bits
+ * [phys_bits - keyid_bits, phys_bits). The module computes the position from its own
+ * constant MAX_PA = 52 ([M15] tdh_sys_init.c: hkid_start_bit = MAX_PA - MK_TME_KEYID_BITS):
+ * bits [52 - keyid_bits, 52). The two agree only when MAXPHYADDR is 52, as on every TDX
+ * platform; tdxsim keeps both so that another MAXPHYADDR shows what real host code would see
+ * (docs/fidelity.md). tdxsim_hkid_* below is the platform view, tdxsim_hkid_module_* the
+ * module's.
  */
 #ifndef TDXSIM_HKID_H
 #define TDXSIM_HKID_H
@@ -21,6 +30,7 @@ enum tdxsim_kot_state {
 
 struct tdxsim_hkid {
 	uint32_t keyid_bits, shift; /* KeyID field = PA bits [shift + keyid_bits - 1 : shift] */
+	uint32_t module_shift;	    /* the same in the module's view: 52 - keyid_bits */
 	uint32_t num_mktme, num_tdx;
 	uint8_t *kot; /* state per KeyID, indexed by KeyID (only private ones are used) */
 	/* While a runtime update's handoff KOT is in place (@kot), the new module's own KOT is
@@ -72,6 +82,22 @@ static inline uint32_t tdxsim_hkid_of_pa(const struct tdxsim_hkid *h, uint64_t p
 static inline uint64_t tdxsim_hkid_strip(const struct tdxsim_hkid *h, uint64_t pa)
 {
 	return pa & ~tdxsim_hkid_pa_mask(h);
+}
+
+/* The module's view (every SEAMCALL leaf's address checks): KeyID bits below MAX_PA = 52. */
+static inline uint64_t tdxsim_hkid_module_mask(const struct tdxsim_hkid *h)
+{
+	return ((UINT64_C(1) << h->keyid_bits) - 1) << h->module_shift;
+}
+
+static inline uint32_t tdxsim_hkid_module_of_pa(const struct tdxsim_hkid *h, uint64_t pa)
+{
+	return (uint32_t)((pa & tdxsim_hkid_module_mask(h)) >> h->module_shift);
+}
+
+static inline uint64_t tdxsim_hkid_module_strip(const struct tdxsim_hkid *h, uint64_t pa)
+{
+	return pa & ~tdxsim_hkid_module_mask(h);
 }
 
 #endif

@@ -158,14 +158,14 @@ void tdxsim_set_call_observer(tdxsim_t *sim, tdxsim_call_observer_t observer, vo
 bool tdxsim_shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t align, uint64_t len, void **host)
 {
 	const struct tdxsim_hkid *h = &sim->hkid;
-	uint64_t plain = tdxsim_hkid_strip(h, pa);
+	uint64_t plain = tdxsim_hkid_module_strip(h, pa);
 
 	if (!tdxsim_is_aligned(pa, align) || pa >= TDXSIM_MODULE_PA_LIMIT ||
 	    len > TDXSIM_MODULE_PA_LIMIT - pa)
 		return false;
 	if (tdxsim_ranges_overlap(plain, len, sim->cfg.seamrr_base, sim->cfg.seamrr_size))
 		return false;
-	if (tdxsim_hkid_of_pa(h, pa) >= tdxsim_hkid_first_private(h))
+	if (tdxsim_hkid_module_of_pa(h, pa) >= tdxsim_hkid_first_private(h))
 		return false;
 	void *p = tdxsim_mem_ptr(&sim->mem, plain, len);
 	if (!p)
@@ -178,5 +178,5 @@ bool tdxsim_shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t align,
 bool tdxsim_page_pa_ok(const struct tdxsim *sim, uint64_t pa)
 {
 	return tdxsim_is_aligned(pa, TDXSIM_4K) && pa < TDXSIM_MODULE_PA_LIMIT &&
-	       (pa & tdxsim_hkid_pa_mask(&sim->hkid)) == 0;
+	       (pa & tdxsim_hkid_module_mask(&sim->hkid)) == 0;
 }

@@ -89,7 +89,9 @@ void *tdxsim_seamldr_shared(struct tdxsim *sim, uint64_t pa, uint64_t align, uin
 	const struct tdxsim_hkid *h = &sim->hkid;
 	uint64_t plain = tdxsim_hkid_strip(h, pa);
 
-	if (!tdxsim_is_aligned(pa, align) || pa >= TDXSIM_MODULE_PA_LIMIT)
+	/* The P-SEAMLDR takes MAXPHYADDR from CPUID, for its "below max PA" check and for where
+	 * the KeyID sits ([PS21] helpers.h, pseamldr init): the platform's view (hkid.h). */
+	if (!tdxsim_is_aligned(pa, align) || pa >> sim->cfg.phys_addr_bits)
 		return NULL;
 	/* Only the start address is tested against SEAMRR: the buffer is aligned to its size
 	 * ([PS21] helpers.c shared_hpa_check). */

@@ -26,7 +26,7 @@
 static uint64_t check_tdmrs(const struct tdxsim *sim, const uint64_t *pa_array, unsigned n,
 			    struct tdxsim_tdmr_info *tdmrs)
 {
-	struct tdxsim_tdmr_limits lim = {.keyid_mask = tdxsim_hkid_pa_mask(&sim->hkid)};
+	struct tdxsim_tdmr_limits lim = {.keyid_mask = tdxsim_hkid_module_mask(&sim->hkid)};
 	memcpy(lim.pamt_entry_size, sim->cfg.pamt_entry_size, sizeof(lim.pamt_entry_size));
 	for (unsigned i = 0; i < n; i++) {
 		void *entry;

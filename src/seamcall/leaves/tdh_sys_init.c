@@ -41,7 +41,7 @@ static uint64_t check_key_management(const struct tdxsim *sim)
 /* CMR sanity (sheet 7.2): 4K aligned, no KeyID bits, below 2^52. */
 static uint64_t check_cmrs(const struct tdxsim *sim)
 {
-	uint64_t keyid_mask = tdxsim_hkid_pa_mask(&sim->hkid);
+	uint64_t keyid_mask = tdxsim_hkid_module_mask(&sim->hkid);
 	for (uint32_t i = 0; i < sim->num_cmrs; i++) {
 		const tdxsim_range_t *c = &sim->cmrs[i];
 		uint64_t end = c->base + c->size;

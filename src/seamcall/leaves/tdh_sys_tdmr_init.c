@@ -18,7 +18,7 @@ uint64_t tdxsim_tdh_sys_tdmr_init(struct tdxsim_call *c)
 
 	r->rdx = 0;
 	if (!tdxsim_is_aligned(base, TDXSIM_1G) || base >= TDXSIM_MODULE_PA_LIMIT ||
-	    (base & tdxsim_hkid_pa_mask(&sim->hkid)))
+	    (base & tdxsim_hkid_module_mask(&sim->hkid)))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 	int idx = tdxsim_pamt_find_tdmr_info(sim->pamt, base, &tdmr_size, &next);
 	if (idx < 0)
