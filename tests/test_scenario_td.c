@@ -61,6 +61,8 @@ static const struct bad bad_rows[] = {
 	 "td_add_pages.fill: 256 (0x100) is out of range (expected 0..255)"},
 	{"td_add_pages__pattern_add_missing", TD_A "  - td_add_pages: {td: a, gpa: 0, pattern: {mul: 7}}\n",
 	 3, 44, "td_add_pages.pattern: missing key 'add'"},
+	{"td_add_pages__short_form", TD_A "  - td_add_pages: a\n", 3, 19,
+	 "td_add_pages: expected a mapping with keys td, gpa, size"},
 	{"td_finalize__unknown_key", TD_A "  - td_finalize: {tdd: a}\n", 3, 19,
 	 "td_finalize: unknown key 'tdd'"},
 	{"td_finalize__td_missing", TD_A "  - td_finalize: {}\n", 3, 18, "td_finalize: missing key 'td'"},
@@ -169,6 +171,7 @@ static void td_steps__every_key_loads(void **state)
 		"  - td_create: {name: b, hkid: 40, tdcs: 9, keys: false, init: false}\n"
 		"  - td_create: c\n"
 		"  - td_vcpu: {td: a, x2apic: 7, tdcx: 5, init: false}\n    lp: 3\n"
+		"  - td_vcpu: a\n"
 		"  - td_add_pages: {td: a, gpa: 0xFFE00000, size: 2M, measure: false, pattern: {mul: 7, add: "
 		"3}}\n"
 		"  - td_add_pages: {td: b, gpa: 0, fill: 0xA5}\n"
@@ -201,23 +204,26 @@ static void td_steps__every_key_loads(void **state)
 	assert_int_equal(s[3].u.td.x2apic->value, 7);
 	assert_int_equal(s[3].u.td.tdcx->value, 5);
 	assert_false(s[3].u.td.init);
-	assert_int_equal(s[4].u.td.gpa->value, 0xFFE00000u);
-	assert_int_equal(s[4].u.td.size->value, 2u << 20);
-	assert_false(s[4].u.td.measure);
-	assert_int_equal(s[4].u.td.mul->value, 7);
-	assert_int_equal(s[4].u.td.add->value, 3);
-	assert_true(s[5].u.td.measure); /* measured unless told */
-	assert_int_equal(s[5].u.td.fill->value, 0xA5);
-	assert_int_equal(s[6].kind, SCN_K_TD_FINALIZE);
-	assert_int_equal(s[7].u.td.stop, SCN_TD_PHASE_CACHE_WB);
-	assert_int_equal(s[8].u.td.stop, SCN_TD_PHASE_DONE);
-	assert_int_equal(s[8].u.td.td, 1);
-	assert_int_equal(s[9].u.contend.res, TDXSIM_RES_OP_STATE);
-	assert_int_equal(s[9].u.contend.mode, TDXSIM_LOCK_SHARED);
-	assert_int_equal(s[9].u.contend.key->op, SCN_OP_TD);
-	assert_int_equal(s[9].u.contend.count->value, 2);
-	assert_int_equal(s[10].u.contend.mode, TDXSIM_LOCK_EXCLUSIVE);
-	assert_null(s[10].u.contend.key);
+	assert_int_equal(s[4].kind, SCN_K_TD_VCPU); /* the short form initializes */
+	assert_true(s[4].u.td.init);
+	assert_null(s[4].u.td.x2apic);
+	assert_int_equal(s[5].u.td.gpa->value, 0xFFE00000u);
+	assert_int_equal(s[5].u.td.size->value, 2u << 20);
+	assert_false(s[5].u.td.measure);
+	assert_int_equal(s[5].u.td.mul->value, 7);
+	assert_int_equal(s[5].u.td.add->value, 3);
+	assert_true(s[6].u.td.measure); /* measured unless told */
+	assert_int_equal(s[6].u.td.fill->value, 0xA5);
+	assert_int_equal(s[7].kind, SCN_K_TD_FINALIZE);
+	assert_int_equal(s[8].u.td.stop, SCN_TD_PHASE_CACHE_WB);
+	assert_int_equal(s[9].u.td.stop, SCN_TD_PHASE_DONE);
+	assert_int_equal(s[9].u.td.td, 1);
+	assert_int_equal(s[10].u.contend.res, TDXSIM_RES_OP_STATE);
+	assert_int_equal(s[10].u.contend.mode, TDXSIM_LOCK_SHARED);
+	assert_int_equal(s[10].u.contend.key->op, SCN_OP_TD);
+	assert_int_equal(s[10].u.contend.count->value, 2);
+	assert_int_equal(s[11].u.contend.mode, TDXSIM_LOCK_EXCLUSIVE);
+	assert_null(s[11].u.contend.key);
 	tdxsim_scenario_free(scn);
 }
 

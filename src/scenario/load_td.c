@@ -161,7 +161,6 @@ static int parse_pages(struct scn_loader *ld, struct scn_td_step *t, yaml_node_t
 	static const char *const pkeys[] = {"mul", "add", NULL};
 	const char *w = "td_add_pages";
 	yaml_node_t *n;
-	t->measure = true;
 	if (tdxsim_scn_check_keys(ld, v, keys, w) ||
 	    tdxsim_scn_get_key(ld, v, "gpa", w, true, SCN_NS_VALUE, &t->gpa) ||
 	    tdxsim_scn_get_key(ld, v, "size", w, false, SCN_NS_VALUE, &t->size) ||
@@ -187,16 +186,16 @@ int tdxsim_scn_parse_td(struct scn_loader *ld, struct scn_step *s, yaml_node_t *
 	const char *what = tdxsim_scn_kind_name(s->kind);
 	yaml_node_t *n;
 	t->stop = SCN_TD_PHASE_DONE;
+	t->init = t->measure = true;
 	if (s->kind == SCN_K_TD_CREATE)
 		return parse_create(ld, t, v);
-	/* td_finalize: a, or {td: a, ...} */
-	if (v->type == YAML_SCALAR_NODE)
+	/* "td_finalize: a" is short for {td: a}; td_add_pages needs at least a GPA. */
+	if (v->type == YAML_SCALAR_NODE && s->kind != SCN_K_TD_ADD_PAGES)
 		return td_name(ld, v, false, what, &t->td);
 	if (s->kind == SCN_K_TD_ADD_PAGES && parse_pages(ld, t, v))
 		return -1;
 	if (s->kind == SCN_K_TD_VCPU) {
 		static const char *const keys[] = {"td", "x2apic", "tdcx", "init", NULL};
-		t->init = true;
 		if (tdxsim_scn_check_keys(ld, v, keys, what) ||
 		    tdxsim_scn_get_key(ld, v, "x2apic", what, false, SCN_NS_VALUE, &t->x2apic) ||
 		    auto_key(ld, v, "tdcx", what, &t->tdcx) || get_bool_key(ld, v, "init", what, &t->init) ||

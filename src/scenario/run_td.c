@@ -7,8 +7,7 @@
  *                TDCS_BASE_SIZE / 4096, MNG.INIT with TD_PARAMS built from TDH.SYS.RD as KVM's
  *                setup_tdparams() builds it
  *   td_vcpu      VP.CREATE, VP.ADDCX x (TDVPS_BASE_SIZE / 4096 - 1), VP.INIT version 1
- *   td_add_pages SEPT.ADD for each missing table, then per 4 KiB page PAGE.ADD and 16 x
- *                MR.EXTEND (256 bytes each) when measured
+ *   td_add_pages run_td_memory.c
  *   td_finalize  MR.FINALIZE
  *   td_teardown  run_td_teardown.c
  * Pages come from the host allocator and are named so that seamcall steps can use them
@@ -72,6 +71,7 @@ bool tdxsim_scn_td_call(struct scn_tdop *o, uint32_t lp, uint64_t leaf, tdxsim_r
 		return true;
 	o->status = st;
 	o->failed = true;
+	o->mark = o->r->detail.len;
 	char name[96];
 	const char *leaf_name = tdxsim_scn_call_name(leaf);
 	if (o->r->detail.len)
@@ -83,6 +83,17 @@ bool tdxsim_scn_td_call(struct scn_tdop *o, uint32_t lp, uint64_t leaf, tdxsim_r
 			      (unsigned long long)in.rdx, (unsigned long long)in.r8,
 			      tdxsim_scn_status_str(st, name, sizeof(name)));
 	return false;
+}
+
+void tdxsim_scn_td_forgive(struct scn_tdop *o)
+{
+	struct scn_buf *d = &o->r->detail;
+	o->failed = false;
+	o->status = 0;
+	if (o->mark < d->len) {
+		d->len = o->mark;
+		d->data[d->len] = 0;
+	}
 }
 
 uint64_t tdxsim_scn_td_alloc(struct scn_tdop *o)
@@ -292,107 +303,6 @@ static int td_vcpu(struct scn_tdop *o, const struct scn_td_step *t, struct scn_t
 	return 0;
 }
 
-static bool grow(void *pp, unsigned cap, size_t elem)
-{
-	void **p = pp, *q = realloc(*p, cap * elem);
-	if (!q)
-		return false;
-	*p = q;
-	return true;
-}
-
-/* Room for one more SEPT page (@sept) or private page in the TD's lists. */
-static bool reserve(struct scn_td_run *td, bool sept)
-{
-	unsigned n = sept ? td->num_sept : td->num_pages, *cap = sept ? &td->cap_sept : &td->cap_pages;
-	if (n < *cap)
-		return true;
-	unsigned c = *cap ? 2 * *cap : 64;
-	bool ok = sept ? grow(&td->sept, c, 8) && grow(&td->sept_at, c, 8)
-		       : grow(&td->gpa, c, 8) && grow(&td->hpa, c, 8) && grow(&td->gone, c, 1);
-	if (ok)
-		*cap = c;
-	return ok;
-}
-
-/* SEPT.ADD of every table on the way to @gpa's 4 KiB entry that this TD does not have yet. */
-static int sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa)
-{
-	for (unsigned level = td->root_level; level >= 1; level--) {
-		uint64_t at = (gpa & ~((UINT64_C(1) << (12 + 9 * level)) - 1)) | level;
-		bool have = false;
-		for (unsigned i = 0; i < td->num_sept && !have; i++)
-			have = td->sept_at[i] == at;
-		if (have)
-			continue;
-		if (!reserve(td, true))
-			return tdxsim_scn_run_error(o->r, "out of memory");
-		uint64_t pa = tdxsim_scn_td_alloc(o);
-		if (!pa)
-			return -1;
-		tdxsim_regs_t regs = {.rcx = at, .rdx = td->tdr, .r8 = pa};
-		if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_MEM_SEPT_ADD, &regs)) {
-			tdxsim_phys_free(o->r->sim, pa, PAGE);
-			return 1;
-		}
-		td->sept[td->num_sept] = pa;
-		td->sept_at[td->num_sept++] = at;
-	}
-	return 0;
-}
-
-static int td_add_pages(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td)
-{
-	struct scn_run *r = o->r;
-	uint64_t gpa, size, fill, mul, add;
-	if (tdxsim_scn_eval(r, t->gpa, &gpa) || eval_or(r, t->size, PAGE, &size) ||
-	    eval_or(r, t->fill, 0, &fill) || eval_or(r, t->mul, 0, &mul) || eval_or(r, t->add, fill, &add))
-		return -1;
-	if ((gpa | size) % PAGE || !size || size > (UINT64_C(1) << 30))
-		return tdxsim_scn_run_error(
-			r, "td_add_pages: gpa and size must be 4 KiB multiples, size 4K..1G");
-	uint64_t src = tdxsim_scn_td_alloc(o);
-	if (!src)
-		return -1;
-	uint8_t buf[PAGE];
-	unsigned added = 0;
-	int rc = 0;
-	for (uint64_t off = 0; off < size && rc == 0; off += PAGE) {
-		if ((rc = sept_populate(o, td, gpa + off)))
-			break;
-		for (unsigned i = 0; i < PAGE; i++)
-			buf[i] = (uint8_t)((off + i) * mul + add);
-		uint64_t hpa = tdxsim_scn_td_alloc(o);
-		if (!hpa || !reserve(td, false) || tdxsim_mem_write(r->sim, 0, src, buf, PAGE)) {
-			rc = hpa ? tdxsim_scn_run_error(r, "out of memory") : -1;
-			break;
-		}
-		tdxsim_regs_t regs = {.rcx = gpa + off, .rdx = td->tdr, .r8 = hpa, .r9 = src};
-		if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_MEM_PAGE_ADD, &regs)) {
-			tdxsim_phys_free(r->sim, hpa, PAGE);
-			break;
-		}
-		td->gpa[td->num_pages] = gpa + off;
-		td->gone[td->num_pages] = 0;
-		td->hpa[td->num_pages++] = hpa;
-		added++;
-		for (unsigned c = 0; t->measure && c < PAGE; c += CHUNK) {
-			regs = (tdxsim_regs_t){.rcx = gpa + off + c, .rdx = td->tdr};
-			if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_MR_EXTEND, &regs)) {
-				rc = 1;
-				break;
-			}
-		}
-	}
-	tdxsim_phys_free(r->sim, src, PAGE);
-	if (!o->failed && rc == 0)
-		tdxsim_scn_buf_printf(&r->detail,
-				      "TD %s: %u page(s) added at GPA 0x%llx%s, %u SEPT page(s) in all",
-				      o->name, added, (unsigned long long)gpa,
-				      t->measure ? " and measured" : "", td->num_sept);
-	return rc < 0 ? -1 : 0;
-}
-
 int tdxsim_scn_exec_td(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs)
 {
 	const struct scn_td_step *t = &s->u.td;
@@ -411,7 +321,7 @@ int tdxsim_scn_exec_td(struct scn_run *r, const struct scn_step *s, uint32_t lp,
 		rc = td_vcpu(&o, t, td, lp);
 		break;
 	case SCN_K_TD_ADD_PAGES:
-		rc = td_add_pages(&o, t, td);
+		rc = tdxsim_scn_td_add_pages(&o, t, td);
 		break;
 	case SCN_K_TD_FINALIZE: {
 		tdxsim_regs_t regs = {.rcx = td->tdr};

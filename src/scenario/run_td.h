@@ -15,15 +15,21 @@ struct scn_tdop {
 	bool failed;	 /* a SEAMCALL failed: status says which status; the step stops there */
 	bool err;	 /* the step cannot run (r->err says why) */
 	uint64_t status; /* the failed call's status, 0 when all succeeded */
+	size_t mark;	 /* length of the step's detail before the failed call's text */
 };
 
 /* A SEAMCALL of the step (TDX_RND_NO_ENTROPY retried as Linux does). True on TDX_SUCCESS; else
  * records the status and what failed in the step's detail and returns false. */
 bool tdxsim_scn_td_call(struct scn_tdop *o, uint32_t lp, uint64_t leaf, tdxsim_regs_t *regs);
+/* The failed call is one KVM accepts (e.g. TDX_VCPU_NOT_ASSOCIATED on VP.FLUSH): the step goes
+ * on as if it had succeeded, and the report does not list it. */
+void tdxsim_scn_td_forgive(struct scn_tdop *o);
 /* A free 4 KiB page from the host allocator; 0 (o->err set) when there is none. */
 uint64_t tdxsim_scn_td_alloc(struct scn_tdop *o);
 /* The first LP of package @pkg. */
 uint32_t tdxsim_scn_pkg_lp(struct scn_run *r, uint32_t pkg);
+/* td_add_pages (run_td_memory.c). Returns -1 if the step cannot run, else 0. */
+int tdxsim_scn_td_add_pages(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td);
 /* td_teardown (run_td_teardown.c). Returns -1 if the step cannot run, else 0. */
 int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td);
 

@@ -59,8 +59,7 @@ static bool call_busy_once(struct scn_tdop *o, uint64_t leaf, const tdxsim_regs_
 		return true;
 	if ((o->status & TDXSIM_STATUS_MASK) != TDXSIM_TDX_OPERAND_BUSY || o->err)
 		return false;
-	o->failed = false;
-	o->status = 0;
+	tdxsim_scn_td_forgive(o);
 	regs = *in;
 	return tdxsim_scn_td_call(o, 0, leaf, &regs);
 }
@@ -101,8 +100,7 @@ static bool flush(struct scn_tdop *o, struct scn_td_run *td)
 		if (!tdxsim_scn_td_call(o, td->vcpu[v].lp, TDXSIM_TDH_VP_FLUSH, &regs)) {
 			if (o->status != TDXSIM_TDX_VCPU_NOT_ASSOCIATED)
 				return false;
-			o->failed = false; /* KVM ignores it: nothing to flush there */
-			o->status = 0;
+			tdxsim_scn_td_forgive(o); /* KVM ignores it: nothing to flush there */
 		}
 		td->vcpu[v].flushed = true;
 	}
@@ -119,14 +117,14 @@ static bool cache_wb(struct scn_tdop *o)
 		/* KVM resumes with RCX = 1 up to 10000 times per package. */
 		for (unsigned k = 0;
 		     !ok && o->status == TDXSIM_TDX_INTERRUPTED_RESUMABLE && k < 10000 && !o->err; k++) {
-			o->failed = false;
+			tdxsim_scn_td_forgive(o);
 			regs = (tdxsim_regs_t){.rcx = 1};
 			ok = tdxsim_scn_td_call(o, lp, TDXSIM_TDH_PHYMEM_CACHE_WB, &regs);
 		}
 		if (!ok && o->status != TDXSIM_TDX_NO_HKID_READY_TO_WBCACHE)
 			return false;
-		o->failed = false;
-		o->status = 0;
+		if (!ok)
+			tdxsim_scn_td_forgive(o);
 	}
 	return true;
 }
