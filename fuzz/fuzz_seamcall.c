@@ -24,6 +24,10 @@
  * Input: the first byte shapes the platform; then operations of an opcode byte and operand
  * bytes. Register values come from a dictionary of addresses the host built (TDMR bases, the
  * TDMR_INFO array, PAMTs...) or raw input bytes, so that short inputs reach deep states.
+ * Trust domains: every brought-up platform has a pool of free pages inside its TDMRs; register
+ * values name those pages, the TDRs and TDVPRs that calls created, and private GPAs, and one
+ * operation builds a whole TD (create, keys, TDCS, MNG.INIT, a vCPU) through the same oracles,
+ * so random TD leaves act on live TDs most of the time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@
 #include "seamcall/failure_effects.h"
 #include "tdxsim/memory.h"
 #include "tdxsim/platform.h"
+#include "tdxsim/td.h"
 #include "tdxsim/seamldr.h"
 #include "tdxsim/snapshot.h"
 #include "tdxsim/tdxsim.h"
@@ -68,7 +73,30 @@ struct ctx {
 	unsigned bringup_done;
 	bool rdmd_injected; /* an injected status may stand in for a real RDMD answer */
 	uint32_t lps;
+	/* TDs: free pages in TDMRs (allocated before the snapshot), and what calls created. */
+	const uint64_t *pool;
+	unsigned pool_len;
+	uint64_t tdr[8], tdvpr[8];
+	unsigned num_tdr, num_tdvpr;
 };
+
+#define POOL_PAGES 96
+
+/* A TD-shaped value: a pool page, a live TDR or TDVPR, or a private GPA with a level. */
+static uint64_t td_value(struct ctx *c, struct input *in, uint64_t small)
+{
+	uint8_t b = byte(in);
+	switch (small & 3) {
+	case 0:
+		return c->pool_len ? c->pool[b % c->pool_len] : (uint64_t)b << 12;
+	case 1:
+		return c->num_tdr ? c->tdr[b % c->num_tdr] : (uint64_t)b << 12;
+	case 2:
+		return c->num_tdvpr ? c->tdvpr[b % c->num_tdvpr] : (uint64_t)b << 12;
+	default:
+		return (UINT64_C(0xFF800000) + ((uint64_t)b << 12)) | (small >> 2);
+	}
+}
 
 /* A register value: mostly something meaningful to the module, sometimes anything at all. */
 static uint64_t value(struct ctx *c, struct input *in)
@@ -106,6 +134,8 @@ static uint64_t value(struct ctx *c, struct input *in)
 		return c->blob && (small & 1) ? c->blob + (small >> 1) * 4096 : (uint64_t)byte(in) << 12;
 	case 13:
 		return (uint64_t)(byte(in) & 31) << 30 | (uint64_t)byte(in) << 12;
+	case 14:
+		return td_value(c, in, small);
 	default:
 		return (uint64_t)byte(in) << (byte(in) & 63);
 	}
@@ -190,6 +220,14 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 	uint64_t hash = tdxsim_state_hash(c->sim);
 	uint64_t in_rcx = r.rcx;
 	uint64_t status = tdxsim_seamcall(c->sim, lp, rax, &r);
+	/* Learn the TDs and vCPUs that calls created, so later values can name them. */
+	if (status == TDXSIM_TDX_SUCCESS && !(rax & TDXSIM_SEAMLDR_BIT)) {
+		uint64_t leaf = rax & TDXSIM_LEAF_MASK;
+		if (leaf == TDXSIM_TDH_MNG_CREATE && c->num_tdr < 8)
+			c->tdr[c->num_tdr++] = in_rcx;
+		if (leaf == TDXSIM_TDH_VP_CREATE && c->num_tdvpr < 8)
+			c->tdvpr[c->num_tdvpr++] = in_rcx;
+	}
 	tdxsim_module_state_t after = tdxsim_module_state(c->sim);
 	if (before != after && ((status & TDXSIM_STATUS_ERROR_BIT) || !legal(rax, before, after)))
 		fail("illegal module state change by a SEAMCALL (rax, status)", rax, status);
@@ -204,6 +242,54 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 			fail("RDMD and the PAMT disagree (type)", r.rcx, info.page_type);
 	}
 	check(c, "a SEAMCALL");
+}
+
+/* A whole TD as KVM builds it, each step through call() and its oracles; stops at the first
+ * refusal (a busy KeyID, a pool page already used...), which is as interesting as success. */
+static void op_td(struct ctx *c, struct input *in)
+{
+	if (c->pool_len < 16)
+		return;
+	uint64_t tdr = c->pool[byte(in) % c->pool_len];
+	uint32_t keyid = c->lc.keyid_first + byte(in) % (c->lc.nr_keyids ? c->lc.nr_keyids : 1);
+	tdxsim_regs_t r = {.rcx = tdr, .rdx = keyid};
+	call(c, 0, TDXSIM_TDH_MNG_CREATE, &r);
+	for (uint32_t lp = 0; lp < c->lps; lp++) {
+		if (lp && tdxsim_lp_package(c->sim, lp) == tdxsim_lp_package(c->sim, lp - 1))
+			continue;
+		r = (tdxsim_regs_t){.rcx = tdr};
+		call(c, lp, TDXSIM_TDH_MNG_KEY_CONFIG, &r);
+	}
+	for (unsigned i = 0; i < 6; i++) {
+		r = (tdxsim_regs_t){.rcx = c->pool[byte(in) % c->pool_len], .rdx = tdr};
+		call(c, 0, TDXSIM_TDH_MNG_ADDCX, &r);
+	}
+	/* TD_PARAMS: the module's fixed bits, two vCPUs, WB 4-level EPT, TSC 2.2 GHz, no CPUID
+	 * feature requested; one byte of the input may flip one bit of it. */
+	uint64_t params = c->pool[byte(in) % c->pool_len];
+	uint8_t *p = tdxsim_phys_to_virt(c->sim, params, 1024);
+	if (!p)
+		return;
+	uint8_t flip = byte(in);
+	memset(p, 0, 1024);
+	p[8] = 3;		   /* XFAM x87, SSE */
+	p[16] = 2;		   /* MAX_VCPUS */
+	p[24] = 6 | 3 << 3;	   /* EPTP: WB, 4 levels */
+	p[40] = 88;		   /* TSC_FREQUENCY in 25 MHz */
+	if (flip & 0x80)
+		p[flip & 0x3F] ^= (uint8_t)(1u << (flip >> 4 & 7));
+	r = (tdxsim_regs_t){.rcx = tdr, .rdx = params};
+	call(c, 0, TDXSIM_TDH_MNG_INIT, &r);
+	uint64_t tdvpr = c->pool[byte(in) % c->pool_len];
+	uint32_t lp = byte(in) % c->lps;
+	r = (tdxsim_regs_t){.rcx = tdvpr, .rdx = tdr};
+	call(c, lp, TDXSIM_TDH_VP_CREATE, &r);
+	for (unsigned i = 0; i < 5; i++) {
+		r = (tdxsim_regs_t){.rcx = c->pool[byte(in) % c->pool_len], .rdx = tdvpr};
+		call(c, lp, TDXSIM_TDH_VP_ADDCX, &r);
+	}
+	r = (tdxsim_regs_t){.rcx = tdvpr, .r8 = byte(in) & 3};
+	call(c, lp, TDXSIM_TDH_VP_INIT | UINT64_C(1) << TDXSIM_VERSION_SHIFT, &r);
 }
 
 static void op_bringup(struct ctx *c, struct input *in)
@@ -359,6 +445,8 @@ struct platform {
 	tdxsim_t *sim;
 	tdxsim_snapshot_t *snap;
 	struct lc_host lc; /* the host's view at the snapshot */
+	uint64_t pool[POOL_PAGES]; /* free pages for TDs, allocated before the snapshot */
+	unsigned pool_len;
 	bool failed;
 };
 static struct platform platforms[NUM_PLATFORMS];
@@ -386,6 +474,10 @@ static struct platform *platform(uint8_t shape)
 		/* Brought up as Linux boots; a platform where that fails starts from there. */
 		if (!lc_tdx_init(&p->lc))
 			lc_tdx_enable(&p->lc);
+		/* Pages a hypervisor would give the module (RAM in TDMRs, away from the PAMTs). */
+		while (p->pool_len < POOL_PAGES &&
+		       !tdxsim_phys_alloc(p->sim, 4096, 4096, UINT32_MAX, &p->pool[p->pool_len]))
+			p->pool_len++;
 	}
 	if (tdxsim_snapshot_take(p->sim, &p->snap)) {
 		tdxsim_destroy(p->sim);
@@ -412,6 +504,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.host = p->lc.tdx;
 	c.host_built = c.host.tdmr_array_pa != 0;
 	c.lps = tdxsim_num_lps(c.sim);
+	c.pool = p->pool;
+	c.pool_len = p->pool_len;
 	check(&c, "the restore");
 	for (int ops = 0; in.left && ops < 96; ops++) {
 		uint8_t op = byte(&in);
@@ -425,14 +519,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_lifecycle(&c, &in);
 		else if (op < 172)
 			op_poke(&c, &in);
+		else if (op < 176)
+			op_td(&c, &in); /* a whole TD build: dear, so rare */
 		else
 			op_platform(&c, &in);
 	}
 	if (getenv("TDXSIM_FUZZ_VERBOSE")) {
 		tdxsim_pamt_stats_t st;
 		tdxsim_pamt_stats(c.sim, &st);
-		fprintf(stderr, "final state %d, %u TDMR(s), %llu bytes initialized\n",
-			tdxsim_module_state(c.sim), st.num_tdmrs, (unsigned long long)st.initialized_bytes);
+		fprintf(stderr, "final state %d, %u TDMR(s), %llu bytes initialized, %u TD(s), %u vCPU(s) made\n",
+			tdxsim_module_state(c.sim), st.num_tdmrs, (unsigned long long)st.initialized_bytes,
+			tdxsim_td_count(c.sim), c.num_tdvpr);
 	}
 	return 0;
 }

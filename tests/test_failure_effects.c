@@ -50,6 +50,49 @@ static void cache_wb__interrupted__resume_point_kept(void **state)
 	fx_destroy(&fx);
 }
 
+/* TD rows: pages the module fills before a later check fails (td-build.md 3.1, 3.3). */
+static void mng_create__no_entropy__tdr_page_filled(void **state)
+{
+	struct fx fx;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	uint64_t tdr = tdfx_page(&fx);
+	tdxsim_fail_entropy(fx.sim, 1);
+	uint64_t h = tdxsim_state_hash(fx.sim);
+	uint64_t st = fx_call(fx.sim, 0, TDXSIM_TDH_MNG_CREATE, tdr, tdfx_free_hkid(&fx), 0, NULL);
+	assert_status(st, TDXSIM_TDX_RND_NO_ENTROPY);
+	assert_listed_and_changed(fx.sim, TDXSIM_TDH_MNG_CREATE, st, h);
+	fx_destroy(&fx);
+}
+
+static void mng_addcx__sixth_page_no_entropy__page_filled(void **state)
+{
+	struct fx fx;
+	struct tdfx_td td;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	tdfx_create(&fx, &td, 0);
+	tdfx_key_config(&fx, &td);
+	tdfx_add_tdcs(&fx, &td, 5);
+	tdxsim_fail_entropy(fx.sim, 1);
+	uint64_t h = tdxsim_state_hash(fx.sim);
+	uint64_t st = fx_call(fx.sim, 0, TDXSIM_TDH_MNG_ADDCX, tdfx_page(&fx), td.tdr, 0, NULL);
+	assert_status(st, TDXSIM_TDX_RND_NO_ENTROPY);
+	assert_listed_and_changed(fx.sim, TDXSIM_TDH_MNG_ADDCX, st, h);
+	fx_destroy(&fx);
+}
+
+static void mng_addcx__seventh_page_after_init__page_filled(void **state)
+{
+	struct fx fx;
+	struct tdfx_td td;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	tdfx_build_initialized(&fx, &td);
+	uint64_t h = tdxsim_state_hash(fx.sim);
+	uint64_t st = fx_call(fx.sim, 0, TDXSIM_TDH_MNG_ADDCX, tdfx_page(&fx), td.tdr, 0, NULL);
+	assert_status(st, TDXSIM_TDX_OP_STATE_INCORRECT);
+	assert_listed_and_changed(fx.sim, TDXSIM_TDH_MNG_ADDCX, st, h);
+	fx_destroy(&fx);
+}
+
 /* Row 3: the last LP's INSTALL of an image whose module page was changed: the SEAM range was
  * already rewritten, so the old module is gone. */
 static void seamldr_install__bad_hash__module_lost(void **state)
@@ -120,6 +163,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sys_config__bad_tdmr_after_r8__keyid_stays_reserved),
+		cmocka_unit_test(mng_create__no_entropy__tdr_page_filled),
+		cmocka_unit_test(mng_addcx__sixth_page_no_entropy__page_filled),
+		cmocka_unit_test(mng_addcx__seventh_page_after_init__page_filled),
 		cmocka_unit_test(cache_wb__interrupted__resume_point_kept),
 		cmocka_unit_test(seamldr_install__bad_hash__module_lost),
 		cmocka_unit_test(unlisted_failures__every_leaf__state_unchanged),

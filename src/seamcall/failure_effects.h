@@ -31,6 +31,12 @@ static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
 	 "the global KeyID is reserved right after the R8 check and stays so ([M155] tdh_sys_config.c)"},
 	{TDXSIM_TDH_PHYMEM_CACHE_WB, TDXSIM_EXACT(TDXSIM_TDX_INTERRUPTED_RESUMABLE),
 	 "an interrupted write-back keeps its resume point (td-build.md 3.16)"},
+	{TDXSIM_TDH_MNG_CREATE, TDXSIM_EXACT(TDXSIM_TDX_RND_NO_ENTROPY),
+	 "the TDR page was zeroed through the global KeyID before the TD_UUID draw (td-build.md 3.1)"},
+	{TDXSIM_TDH_MNG_ADDCX, TDXSIM_EXACT(TDXSIM_TDX_RND_NO_ENTROPY),
+	 "the 6th TDCS page was filled through the TD's KeyID before the key draw (td-build.md 3.3)"},
+	{TDXSIM_TDH_MNG_ADDCX, TDXSIM_EXACT(TDXSIM_TDX_OP_STATE_INCORRECT),
+	 "a 7th-9th TDCS page was filled before the op-state check (td-build.md 3.3)"},
 	{TDXSIM_SEAMLDR_INSTALL, TDXSIM_ANY_ERROR,
 	 "a failing INSTALL may have opened its session, blocked the module or lost it ([PS23] "
 	 "seamldr_install.c)"},
