@@ -181,12 +181,16 @@ int tdxsim_pamt_find_tdmr(const struct tdxsim_pamt *pamt, uint64_t base)
 	return i >= 0 && pamt->tdmrs[i].base == base ? i : -1;
 }
 
-int tdxsim_pamt_find_tdmr_info(const struct tdxsim_pamt *pamt, uint64_t base, uint64_t *size,
+int tdxsim_pamt_find_tdmr_info(struct tdxsim_pamt *pamt, uint64_t base, uint64_t *size,
 			       uint64_t *next_to_init)
 {
-	int i = tdxsim_pamt_find_tdmr(pamt, base);
+	/* A host initializes one TDMR after the other: the last one found is checked first. */
+	int i = pamt->last_found < pamt->num_tdmrs && pamt->tdmrs[pamt->last_found].base == base
+			? (int)pamt->last_found
+			: tdxsim_pamt_find_tdmr(pamt, base);
 
 	if (i >= 0) {
+		pamt->last_found = (unsigned)i;
 		*size = pamt->tdmrs[i].size;
 		*next_to_init = pamt->tdmrs[i].next_to_init;
 	}

@@ -92,7 +92,7 @@ unsigned tdxsim_pamt_num_tdmrs(const struct tdxsim_pamt *pamt);
 int tdxsim_pamt_find_tdmr(const struct tdxsim_pamt *pamt, uint64_t base);
 /* The same, with tdxsim_pamt_tdmr_info() of the TDMR found (one call for TDH.SYS.TDMR.INIT,
  * a million of which bring up a 4 TiB host: bench_init). */
-int tdxsim_pamt_find_tdmr_info(const struct tdxsim_pamt *pamt, uint64_t base, uint64_t *size,
+int tdxsim_pamt_find_tdmr_info(struct tdxsim_pamt *pamt, uint64_t base, uint64_t *size,
 			       uint64_t *next_to_init);
 /* Base, size and initialization progress of TDMR @idx. */
 void tdxsim_pamt_tdmr_info(const struct tdxsim_pamt *pamt, unsigned idx, uint64_t *base, uint64_t *size,

@@ -73,6 +73,7 @@ struct tdxsim_pamt {
 	int64_t alloc_budget; /* allocations left before they fail (< 0: unlimited); a test hook */
 	/* Leaves that are owned (type neither NDA nor RSVD), by level and type; check() recounts. */
 	uint64_t owned[TDXSIM_PAMT_NUM_LEVELS][TDXSIM_PAMT_NUM_TYPES];
+	unsigned last_found; /* speed only: the TDMR tdxsim_pamt_find_tdmr_info() found last */
 };
 
 static inline uint64_t tdxsim_pamt_level_size(unsigned level)

@@ -129,7 +129,8 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 	call.held.n = 0;
 	status = row->handler(&call);
 	/* The leaf's one exit path: every module lock it took goes, in reverse order. */
-	tdxsim_lock_release_all(&call.held);
+	if (call.held.n)
+		tdxsim_lock_release_all(&call.held);
 	/* The leaf's own cost replaces the flat cost of a rejected call. */
 	cpu->tsc += costs->leaf[row->leaf] - costs->rejected_call + call.extra_cycles;
 out:
