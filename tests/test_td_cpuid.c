@@ -261,6 +261,21 @@ static void derive__explicit_topology(void **state)
 /* The pure derivation on a CPU whose every native bit is 1 (tdxsim_cpuid_configure directly):
  * XFD (0xD/1 EAX[4]) only with AMX tile data; 0xD/n zeroed per XFAM bit; 0x1A zeroed for a
  * migratable TD; leaf 5 zeroed without MONITOR. */
+/* XBUFF layout (compacted format): components in XFAM order, AMX aligned to 64 bytes. */
+static void xbuff_layout_rules(void **state)
+{
+	uint32_t off[TDXSIM_XBUFF_COMPONENTS];
+	assert_int_equal(tdxsim_xbuff_layout(0x3, off), 576);
+	assert_int_equal(tdxsim_xbuff_layout(0x7, off), 576 + 256);
+	assert_int_equal(off[2], 576);
+	/* x87, SSE, AVX, PKRU (8 bytes), then TILECFG aligned up from 840 to 896. */
+	assert_int_equal(tdxsim_xbuff_layout(0x60207, off), 896 + 64 + 8192);
+	assert_int_equal(off[9], 832);
+	assert_int_equal(off[17], 896);
+	assert_int_equal(off[18], 960);
+	(void)state;
+}
+
 static void derive__all_native_bits(void **state)
 {
 	static uint32_t native[TDXSIM_NUM_CPUID_LEAVES][4];
@@ -301,6 +316,7 @@ int main(void)
 		cmocka_unit_test(cpuid_rules),
 		cmocka_unit_test(fms_allowed_rules),
 		cmocka_unit_test(derive__all_native_bits),
+		cmocka_unit_test(xbuff_layout_rules),
 		cmocka_unit_test_setup_teardown(derive__minimal_td, setup, teardown),
 		cmocka_unit_test_setup_teardown(derive__full_td, setup, teardown),
 		cmocka_unit_test_setup_teardown(derive__hle_and_rtm_together, setup, teardown),

@@ -69,6 +69,8 @@ uint64_t tdxsim_tdh_phymem_cache_wb(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_key_freeid(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_rd(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mng_wr(struct tdxsim_call *c);
 
 /*
  * The "shared HPA" test the module applies to buffers the host passes (sheet 6.1): aligned to

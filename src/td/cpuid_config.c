@@ -107,22 +107,47 @@ static void apply_xfam_masks(const struct tdxsim_cpuid_td *in, unsigned table, u
 }
 
 /*
- * CPUID(0xD,0).ECX: the standard-format XSAVE size for XFAM's user components, as the CPU
- * answers with XCR0 = those bits. Offsets and sizes are the architectural standard-format ones
- * of a Sapphire Rapids class CPU (Intel SDM vol. 1, 13.4; assumed, docs/fidelity.md).
+ * XSAVE state components of a Sapphire Rapids class CPU, as CPUID(0xD, n) reports them:
+ * standard-format offset (user components only), size, and 64-byte alignment in the compacted
+ * format (Intel SDM vol. 1, 13.4; the values are assumed, docs/fidelity.md).
  */
+static const struct {
+	uint8_t bit;
+	bool align64;
+	uint32_t offset, size;
+} xsave_comp[] = {
+	{2, false, 576, 256}, {5, false, 1088, 64}, {6, false, 1152, 512}, {7, false, 1664, 1024},
+	{8, false, 0, 128},   {9, false, 2688, 8},  {11, false, 0, 16},	   {12, false, 0, 24},
+	{14, false, 0, 48},   {15, false, 0, 808},  {17, true, 2752, 64},  {18, true, 2816, 8192},
+};
+#define NUM_XSAVE_COMP		(sizeof(xsave_comp) / sizeof(xsave_comp[0]))
+#define XSAVE_LEGACY_AND_HEADER 576u
+
+/* CPUID(0xD,0).ECX: the standard-format size for XFAM's user components (the CPU's answer with
+ * XCR0 = those bits). */
 static uint32_t xsave_max_size(uint64_t xfam)
 {
-	static const struct {
-		uint8_t bit;
-		uint32_t offset, size;
-	} comp[] = {{2, 576, 256}, {5, 1088, 64},  {6, 1152, 512},  {7, 1664, 1024},
-		    {9, 2688, 8},  {17, 2752, 64}, {18, 2816, 8192}};
-	uint32_t max = 576; /* legacy area + XSAVE header */
-	for (unsigned i = 0; i < sizeof(comp) / sizeof(comp[0]); i++)
-		if ((xfam >> comp[i].bit) & 1 && comp[i].offset + comp[i].size > max)
-			max = comp[i].offset + comp[i].size;
+	uint32_t max = XSAVE_LEGACY_AND_HEADER;
+	for (unsigned i = 0; i < NUM_XSAVE_COMP; i++)
+		if ((xfam >> xsave_comp[i].bit) & 1 && xsave_comp[i].offset &&
+		    xsave_comp[i].offset + xsave_comp[i].size > max)
+			max = xsave_comp[i].offset + xsave_comp[i].size;
 	return max;
+}
+
+uint32_t tdxsim_xbuff_layout(uint64_t xfam, uint32_t offsets[TDXSIM_XBUFF_COMPONENTS])
+{
+	uint32_t off = XSAVE_LEGACY_AND_HEADER;
+	memset(offsets, 0, TDXSIM_XBUFF_COMPONENTS * sizeof(offsets[0]));
+	for (unsigned i = 0; i < NUM_XSAVE_COMP; i++) {
+		if (!((xfam >> xsave_comp[i].bit) & 1))
+			continue;
+		if (xsave_comp[i].align64)
+			off = (off + 63) & ~63u;
+		offsets[xsave_comp[i].bit] = off;
+		off += xsave_comp[i].size;
+	}
+	return off;
 }
 
 /* Flags recorded while processing, used by later entries (A.3 step 1d). */

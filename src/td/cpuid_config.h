@@ -62,4 +62,9 @@ uint64_t tdxsim_cpuid_configure(const struct tdxsim_cpuid_td *in, struct tdxsim_
 /* A.4: may a migratable TD claim F/M/S @v on a platform whose F/M/S is @platform? */
 bool tdxsim_cpuid_fms_allowed(uint32_t v, uint32_t platform);
 
+/* XBUFF (the TD's XSAVE buffer in the TDVPS, td-build.md 3.4 row 9): the compacted-format offset
+ * of each XFAM component (0 when absent) and the total size, for a TD with @xfam. */
+#define TDXSIM_XBUFF_COMPONENTS 19
+uint32_t tdxsim_xbuff_layout(uint64_t xfam, uint32_t offsets[TDXSIM_XBUFF_COMPONENTS]);
+
 #endif

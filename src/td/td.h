@@ -103,6 +103,7 @@ struct tdxsim_tdcs {
 	uint64_t notify_enables;
 	bool topology_enum_configured;
 	uint32_t xbuff_size;
+	uint32_t xbuff_offsets[19]; /* per XFAM component (MNG.INIT row 9) */
 	uint64_t msr_config_ctls, ia32_arch_capabilities_config;
 	uint64_t td_epoch;
 	uint64_t refcount[2];

@@ -36,6 +36,8 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MNG_KEY_FREEID, 0, tdxsim_tdh_mng_key_freeid},
 	{TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, 0, tdxsim_tdh_phymem_page_reclaim},
 	{TDXSIM_TDH_MNG_INIT, 0, tdxsim_tdh_mng_init},
+	{TDXSIM_TDH_MNG_RD, 0, tdxsim_tdh_mng_rd},
+	{TDXSIM_TDH_MNG_WR, 0, tdxsim_tdh_mng_wr},
 };
 
 /* Rows for every other ABI leaf (no handler yet), generated from the leaf .def table. */

@@ -149,6 +149,7 @@ uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c)
 	n.xfam = rd64(tp, TDXSIM_TDP_XFAM);
 	if (!xfam_ok(prof, n.xfam))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_XFAM;
+	n.xbuff_size = tdxsim_xbuff_layout(n.xfam, n.xbuff_offsets);
 
 	n.max_vcpus = rd16(tp, TDXSIM_TDP_MAX_VCPUS);
 	if (n.max_vcpus == 0 || (prof->has_max_vcpus && n.max_vcpus > prof->max_vcpus_per_td))
