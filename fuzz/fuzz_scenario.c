@@ -21,6 +21,8 @@
  * (src/scenario/run.c). */
 #define INVARIANT_BROKEN "library invariant broken after this step"
 
+/* libFuzzer's entry point; libFuzzer has no header that declares it. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	tdxsim_scenario_t *scn;

@@ -488,6 +488,8 @@ static struct platform *platform(uint8_t shape)
 	return p;
 }
 
+/* libFuzzer's entry point; libFuzzer has no header that declares it. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};

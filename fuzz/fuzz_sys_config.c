@@ -230,6 +230,8 @@ static bool prepare(void)
 	return true;
 }
 
+/* libFuzzer's entry point; libFuzzer has no header that declares it. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 4 || !prepare())

@@ -125,13 +125,22 @@ yaml_node_t *tdxsim_scn_map_get(struct scn_loader *ld, yaml_node_t *map, const c
 int tdxsim_scn_get_scalar(struct scn_loader *ld, yaml_node_t *n, const char *what, const char **text,
 			  size_t *len)
 {
-	if (n->type != YAML_SCALAR_NODE)
-		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: expected a single value, found %s",
-					what, kind_of(n));
+	/* The outputs are written on every path and failure is a literal -1: callers test the
+	 * return value only, and an optimizer that cannot see through tdxsim_scn_error()'s varargs
+	 * must still know that text and len are set whenever 0 comes back. */
+	*text = NULL;
+	*len = 0;
+	if (n->type != YAML_SCALAR_NODE) {
+		tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: expected a single value, found %s", what,
+				 kind_of(n));
+		return -1;
+	}
+	if (n->data.scalar.length == 0) {
+		tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: empty value", what);
+		return -1;
+	}
 	*text = (const char *)n->data.scalar.value;
 	*len = n->data.scalar.length;
-	if (*len == 0)
-		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: empty value", what);
 	return 0;
 }
 

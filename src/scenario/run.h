@@ -183,6 +183,11 @@ void tdxsim_scn_on_mce(tdxsim_t *sim, const tdxsim_mce_t *mce, void *user);
 /* One executor per step kind (run_steps.c, run_platform.c): runs the step once on @lp. */
 typedef int (*scn_exec_fn)(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
 scn_exec_fn tdxsim_scn_executor(unsigned kind);
+/* The executors that live outside run_steps.c (run_platform.c, run_lifecycle.c). */
+int tdxsim_scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+int tdxsim_scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp,
+				struct scn_obs *obs);
 
 /* Checks @s's expectations against @obs and the simulator; failures go to r->why. */
 void tdxsim_scn_check_expect(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs);

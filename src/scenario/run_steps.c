@@ -323,11 +323,6 @@ static int exec_assert(struct scn_run *r, const struct scn_step *s, uint32_t lp,
 	return 0;
 }
 
-int tdxsim_scn_exec_platform(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
-int tdxsim_scn_exec_cpuid(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
-int tdxsim_scn_exec_place_image(struct scn_run *r, const struct scn_step *s, uint32_t lp,
-				struct scn_obs *obs);
-
 scn_exec_fn tdxsim_scn_executor(unsigned kind)
 {
 	switch (kind) {

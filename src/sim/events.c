@@ -10,6 +10,7 @@
 #include "core/util.h"
 #include "mce/mce.h"
 #include "sim/sim.h"
+#include "tdxsim/platform.h"
 
 #define LOCK(sim)   pthread_mutex_lock(&(sim)->lock)
 #define UNLOCK(sim) pthread_mutex_unlock(&(sim)->lock)
