@@ -29,15 +29,19 @@
 #include <stdint.h>
 
 #include "tdxsim/abi.h"
+#include "tdxsim/version.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* Marks what libtdxsim.so exports (everything else is hidden); version.h defines it too. */
+#ifndef TDXSIM_API
 #if defined(__GNUC__)
 #define TDXSIM_API __attribute__((visibility("default")))
 #else
 #define TDXSIM_API
+#endif
 #endif
 
 /** The simulator handle (opaque). */
