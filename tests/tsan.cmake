@@ -23,7 +23,7 @@ add_library(tdxsim_tsan STATIC ${tsan_srcs})
 target_include_directories(tdxsim_tsan PRIVATE ${PROJECT_SOURCE_DIR}/src
   PUBLIC ${PROJECT_SOURCE_DIR}/include ${TDXSIM_GEN_INCLUDE})
 add_dependencies(tdxsim_tsan tdxsim_abi_header)
-target_link_libraries(tdxsim_tsan PUBLIC Threads::Threads PkgConfig::OPENSSL)
+target_link_libraries(tdxsim_tsan PUBLIC Threads::Threads OpenSSL::Crypto)
 add_executable(test_threads_tsan ${CMAKE_CURRENT_SOURCE_DIR}/test_threads.c)
 target_link_libraries(test_threads_tsan PRIVATE tdxsim_tsan PkgConfig::CMOCKA)
 foreach(t tdxsim_tsan test_threads_tsan)
