@@ -226,7 +226,13 @@ TDXSIM_API tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out
  */
 TDXSIM_API tdxsim_err_t tdxsim_config_check(const tdxsim_config_t *cfg, char *msg, size_t len);
 
-/** Destroys @p sim and releases all its memory. NULL is accepted. */
+/**
+ * Destroys @p sim and releases all its memory, simulated RAM included: every pointer obtained
+ * from it (tdxsim_phys_to_virt(), tdxsim_last_error()) is invalid afterwards.
+ * NULL is accepted and does nothing. Destroying a simulator twice, using it after this call, or
+ * calling this while another thread still uses @p sim is undefined behaviour (as free() twice):
+ * the handle is gone, and the library cannot detect it.
+ */
 TDXSIM_API void tdxsim_destroy(tdxsim_t *sim);
 
 /* ------------------------------------------------------------------------------------------ */
