@@ -142,6 +142,9 @@ typedef struct tdxsim_costs {
 	uint64_t rdmsr, vmxon, vmxoff;
 	/** MOVDIR64B (per 64-byte line), CLFLUSH and WBINVD executed through the library (memory.h). */
 	uint64_t movdir64b, clflush, wbinvd;
+	/** The module's SHA-384, per byte hashed: TDH.MEM.PAGE.ADD's 128-byte block and
+	 *  TDH.MR.EXTEND's 384 bytes (added to the leaf cost; PAGE.ADD also adds 64 MOVDIR64B lines). */
+	uint64_t sha384_byte;
 } tdxsim_costs_t;
 
 /** Fills @p costs with the documented defaults (docs/cycles.md). */

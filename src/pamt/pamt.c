@@ -57,11 +57,19 @@ int tdxsim_pamt_create(struct tdxsim_pamt **out)
 	return 0;
 }
 
+static void free_table(struct tdxsim_pamt *pamt, struct tdxsim_pamt_table *tab)
+{
+	if (!tab)
+		return;
+	tdxsim_pamt_free_mem(pamt, tab->bepoch, TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch));
+	tdxsim_pamt_free_mem(pamt, tab, sizeof(*tab));
+}
+
 static void free_gib(struct tdxsim_pamt *pamt, struct tdxsim_pamt_gib *gib)
 {
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
-		tdxsim_pamt_free_mem(pamt, gib->t4k[i], sizeof(*gib->t4k[i]));
-	tdxsim_pamt_free_mem(pamt, gib->t2m, sizeof(*gib->t2m));
+		free_table(pamt, gib->t4k[i]);
+	free_table(pamt, gib->t2m);
 	tdxsim_pamt_free_mem(pamt, gib, sizeof(*gib));
 }
 

@@ -125,6 +125,14 @@ static inline enum tdxsim_pamt_result tdxsim_pamt_assign_4k(struct tdxsim_pamt *
 /* Returns the leaf page at @pa/@level to PT_NDA (owner kept, stale). */
 enum tdxsim_pamt_result tdxsim_pamt_release(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level);
 
+/*
+ * Writes the BEPOCH of the owned leaf at @pa/@level (TDH.MEM.RANGE.BLOCK, td-runtime.md 2.2).
+ * Returns TDXSIM_PAMT_OK, TDXSIM_PAMT_NOT_ASSIGNED (no owned leaf ends there), a locate error,
+ * or TDXSIM_PAMT_NO_MEMORY (nothing changed).
+ */
+enum tdxsim_pamt_result tdxsim_pamt_set_bepoch(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level,
+					       uint64_t bepoch);
+
 /* Calls @fn for every owned leaf entry (type neither NDA nor RSVD), any order. */
 typedef void (*tdxsim_pamt_visit_fn)(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner);
 void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user);

@@ -61,7 +61,7 @@ static int check_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
 	uint64_t step = tdxsim_pamt_level_size(level);
 	unsigned busy = 0;
 
-	c->bytes += sizeof(*tab);
+	c->bytes += sizeof(*tab) + (tab->bepoch ? TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch) : 0);
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
 		if (check_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i], initialized))
 			return -1;
@@ -162,14 +162,16 @@ int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len)
 }
 
 /* Folds one entry unless it still holds its initial value (then it is as good as absent). */
-static uint64_t hash_entry(uint64_t h, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
+static uint64_t hash_entry(uint64_t h, uint64_t pa, unsigned level, uint8_t type, uint64_t owner,
+			   uint64_t bepoch)
 {
 	/* Under the invariants a PT_RSVD entry is exactly a reserved page, i.e. initial. */
-	if (!owner && (type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD))
+	if (!owner && !bepoch && (type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD))
 		return h;
 	h = tdxsim_hash_u64(h, pa);
 	h = tdxsim_hash_u64(h, (uint64_t)level << 8 | type);
-	return tdxsim_hash_u64(h, owner);
+	h = tdxsim_hash_u64(h, owner);
+	return bepoch ? tdxsim_hash_u64(h, bepoch) : h;
 }
 
 static uint64_t hash_table(uint64_t h, const struct tdxsim_pamt_table *tab, uint64_t pa, unsigned level)
@@ -177,7 +179,8 @@ static uint64_t hash_table(uint64_t h, const struct tdxsim_pamt_table *tab, uint
 	uint64_t step = tdxsim_pamt_level_size(level);
 
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
-		h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i]);
+		h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i],
+			       tab->bepoch ? tab->bepoch[i] : 0);
 	return h;
 }
 
@@ -206,7 +209,7 @@ uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h)
 
 			if (!gib)
 				continue;
-			h = hash_entry(h, pa, TDXSIM_PS_1G, gib->type, gib->owner);
+			h = hash_entry(h, pa, TDXSIM_PS_1G, gib->type, gib->owner, gib->bepoch);
 			if (gib->t2m)
 				h = hash_table(h, gib->t2m, pa, TDXSIM_PS_2M);
 			for (unsigned j = 0; j < TDXSIM_PAMT_FANOUT; j++) {

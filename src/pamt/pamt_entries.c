@@ -29,7 +29,7 @@ static void leaf_from_table(const struct tdxsim_pamt_table *tab, unsigned i, uns
 	out->type = tab->type[i];
 	out->level = (uint8_t)level;
 	out->owner = tab->owner[i];
-	out->bepoch = 0; /* see struct tdxsim_pamt_table */
+	out->bepoch = tab->bepoch ? tab->bepoch[i] : 0;
 }
 
 /* The walk of sheet 8.2 inside TDMR @t, at offset @off of a covered page. */
@@ -42,7 +42,7 @@ static void walk_in(const struct tdxsim_pamt_tdmr *t, uint64_t off, struct tdxsi
 		out->type = gib->type;
 		out->level = TDXSIM_PS_1G;
 		out->owner = gib->owner;
-		out->bepoch = 0;
+		out->bepoch = gib->bepoch;
 		return;
 	}
 	if (gib && gib->t2m && gib->t2m->type[idx_2m(off)] == TDXSIM_PT_REG) {
@@ -175,7 +175,8 @@ static enum tdxsim_pamt_result make_nodes(struct tdxsim_pamt *pamt, struct tdxsi
 	return TDXSIM_PAMT_OK;
 }
 
-/* Writes the entry at @off/@level (owner NULL: keep it, stale). Nodes must exist. */
+/* Writes the entry at @off/@level (owner NULL: keep it, stale; else a new owner, whose BEPOCH
+ * starts at 0, sheet 8.2). Nodes must exist. */
 static void set_entry(struct tdxsim_pamt_tdmr *t, uint64_t off, unsigned level, uint8_t type,
 		      const uint64_t *owner)
 {
@@ -187,8 +188,10 @@ static void set_entry(struct tdxsim_pamt_tdmr *t, uint64_t off, unsigned level, 
 	if (level == TDXSIM_PS_1G) {
 		gib->type = type;
 		/* Leaving an owner writes only the type byte: the owner goes stale (sheet 8.2). */
-		if (owner)
+		if (owner) {
 			gib->owner = *owner;
+			gib->bepoch = 0;
+		}
 		return;
 	}
 	tab = level == TDXSIM_PS_2M ? gib->t2m : gib->t4k[idx_2m(off)];
@@ -196,8 +199,11 @@ static void set_entry(struct tdxsim_pamt_tdmr *t, uint64_t off, unsigned level, 
 	old = tab->type[i];
 	tab->type[i] = type;
 	tab->busy += (type != TDXSIM_PT_NDA) - (old != TDXSIM_PT_NDA);
-	if (owner)
+	if (owner) {
 		tab->owner[i] = *owner;
+		if (tab->bepoch)
+			tab->bepoch[i] = 0;
+	}
 }
 
 enum tdxsim_pamt_result tdxsim_pamt_assign(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level,
@@ -248,5 +254,36 @@ enum tdxsim_pamt_result tdxsim_pamt_release(struct tdxsim_pamt *pamt, uint64_t p
 	/* An owned leaf exists, so its nodes do too. */
 	set_entry(&pamt->tdmrs[t - pamt->tdmrs], off, level, TDXSIM_PT_NDA, NULL);
 	pamt->owned[level][leaf.type]--;
+	return TDXSIM_PAMT_OK;
+}
+
+enum tdxsim_pamt_result tdxsim_pamt_set_bepoch(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level,
+					       uint64_t bepoch)
+{
+	const struct tdxsim_pamt_tdmr *t;
+	struct tdxsim_pamt_leaf leaf;
+	uint64_t off;
+	enum tdxsim_pamt_result r = locate(pamt, pa, level, &t, &off);
+
+	if (r != TDXSIM_PAMT_OK)
+		return r;
+	walk_in(t, off, &leaf);
+	if (leaf.level != level || leaf.type == TDXSIM_PT_NDA || leaf.type == TDXSIM_PT_RSVD)
+		return TDXSIM_PAMT_NOT_ASSIGNED;
+	/* An owned leaf exists, so its nodes do too. */
+	struct tdxsim_pamt_gib *gib = gib_at(t, off);
+	if (level == TDXSIM_PS_1G) {
+		gib->bepoch = bepoch;
+		return TDXSIM_PAMT_OK;
+	}
+	struct tdxsim_pamt_table *tab = level == TDXSIM_PS_2M ? gib->t2m : gib->t4k[idx_2m(off)];
+	if (!tab->bepoch) {
+		if (!bepoch)
+			return TDXSIM_PAMT_OK;
+		tab->bepoch = tdxsim_pamt_zalloc(pamt, TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch));
+		if (!tab->bepoch)
+			return TDXSIM_PAMT_NO_MEMORY;
+	}
+	tab->bepoch[level == TDXSIM_PS_2M ? idx_2m(off) : idx_4k(off)] = bepoch;
 	return TDXSIM_PAMT_OK;
 }

@@ -36,12 +36,13 @@
 
 /*
  * 512 entries of one level, stored as columns so the type scans touch 512 bytes only.
- * No BEPOCH column: nothing in pamt.h stores a non-zero BEPOCH (assign starts it at 0, sheet
- * 8.2), so walks report 0. When TLB tracking needs one, add it as a column allocated on the
- * first non-zero write. Without it a fully used 2 MiB costs 4.5 KiB (1/450; hardware: 1/256).
+ * BEPOCH (td-runtime.md 2.2, 2.4: TDH.MEM.RANGE.BLOCK writes the TD's epoch there) is a
+ * column allocated on the first non-zero write, so tables of pages never blocked stay at
+ * 4.5 KiB per fully used 2 MiB (1/450; hardware: 1/256). NULL reads as all-zero.
  */
 struct tdxsim_pamt_table {
 	uint64_t owner[TDXSIM_PAMT_FANOUT];
+	uint64_t *bepoch; /* TDXSIM_PAMT_FANOUT entries, or NULL */
 	uint8_t type[TDXSIM_PAMT_FANOUT];
 	/* Entries whose type is not PT_NDA (PT_RSVD included): lets 2M/1G assign test "all
 	 * children free" in O(1) per table instead of scanning 512 bytes. */
@@ -53,6 +54,7 @@ struct tdxsim_pamt_gib {
 	struct tdxsim_pamt_table *t2m;			   /* NULL: all 2M entries initial */
 	struct tdxsim_pamt_table *t4k[TDXSIM_PAMT_FANOUT]; /* per 2 MiB; NULL: all initial */
 	uint64_t owner;					   /* the 1G entry, as in a table */
+	uint64_t bepoch;
 	uint8_t type;
 };
 

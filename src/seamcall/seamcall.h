@@ -71,6 +71,17 @@ uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_rd(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_wr(struct tdxsim_call *c);
+/* Private memory and measurement (td-build.md 3.11-3.14, 3.20; td-runtime.md 2). */
+uint64_t tdxsim_tdh_mem_sept_add(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_page_add(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mr_extend(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mr_finalize(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_page_aug(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_range_block(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_track(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_page_remove(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_sept_rd(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_phymem_page_wbinvd(struct tdxsim_call *c);
 
 /*
  * The "shared HPA" test the module applies to buffers the host passes (sheet 6.1): aligned to

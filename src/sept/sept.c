@@ -108,7 +108,7 @@ struct tdxsim_sept *tdxsim_sept_dup(const struct tdxsim_sept *s)
 
 struct tdxsim_sept_table *tdxsim_sept_table_add(struct tdxsim_sept *s, uint64_t pa, unsigned level)
 {
-	struct tdxsim_sept_table *t = malloc(sizeof(*t));
+	struct tdxsim_sept_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
 	t->pa = pa;

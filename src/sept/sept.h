@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "core/u64map.h"
+#include "lock/lock.h"
 
 #define TDXSIM_SEPT_ENTRIES 512
 
@@ -102,6 +103,9 @@ struct tdxsim_sept_table {
 	uint64_t pa;
 	unsigned level;
 	uint64_t e[TDXSIM_SEPT_ENTRIES];
+	/* The entries' host-side locks (TDEL, bit 11 on hardware; td-runtime.md 5.1), kept
+	 * beside the entries so a held lock never shows in an entry's value. Free between calls. */
+	struct tdxsim_lock lock[TDXSIM_SEPT_ENTRIES];
 };
 
 /* A secure EPT whose root table (every entry FREE) lives at @root_pa; NULL if out of memory. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 
@@ -47,6 +48,18 @@ int tdxsim_td_meas_final(struct tdxsim_td_meas *m, uint8_t out[48])
 		return -1;
 	m->finalized = 1;
 	return 0;
+}
+
+int tdxsim_td_meas_block(struct tdxsim_td_meas *m, const char *name, uint64_t gpa)
+{
+	uint8_t block[128] = {0};
+	size_t len = strlen(name);
+	if (len > 16)
+		return -1;
+	memcpy(block, name, len);
+	for (unsigned i = 0; i < 8; i++)
+		block[16 + i] = (uint8_t)(gpa >> (8 * i));
+	return tdxsim_td_meas_update(m, block, sizeof(block));
 }
 
 uint64_t tdxsim_td_meas_bytes(const struct tdxsim_td_meas *m)

@@ -22,6 +22,10 @@ int tdxsim_td_meas_update(struct tdxsim_td_meas *m, const void *data, size_t len
 int tdxsim_td_meas_final(struct tdxsim_td_meas *m, uint8_t out[48]);
 /* Bytes fed so far (part of the observable state for the state hash). */
 uint64_t tdxsim_td_meas_bytes(const struct tdxsim_td_meas *m);
+/* Feeds the 128-byte block the module hashes for TDH.MEM.PAGE.ADD and TDH.MR.EXTEND
+ * (tdx-module-abi.md 11.5): @name in ASCII ("MEM.PAGE.ADD", "MR.EXTEND"), zero padding to
+ * byte 16, the GPA as a little-endian u64 at bytes 16-23, zeros to byte 127. */
+int tdxsim_td_meas_block(struct tdxsim_td_meas *m, const char *name, uint64_t gpa);
 /* An independent copy (snapshots); NULL when out of memory. */
 struct tdxsim_td_meas *tdxsim_td_meas_dup(const struct tdxsim_td_meas *m);
 

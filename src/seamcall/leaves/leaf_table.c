@@ -38,6 +38,17 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MNG_INIT, 0, tdxsim_tdh_mng_init},
 	{TDXSIM_TDH_MNG_RD, 0, tdxsim_tdh_mng_rd},
 	{TDXSIM_TDH_MNG_WR, 0, tdxsim_tdh_mng_wr},
+	/* Private memory and measurement (td-build.md 3.11-3.14, 3.20; td-runtime.md 2). */
+	{TDXSIM_TDH_MEM_SEPT_ADD, 0, tdxsim_tdh_mem_sept_add},
+	{TDXSIM_TDH_MEM_PAGE_ADD, 0, tdxsim_tdh_mem_page_add},
+	{TDXSIM_TDH_MR_EXTEND, 0, tdxsim_tdh_mr_extend},
+	{TDXSIM_TDH_MR_FINALIZE, 0, tdxsim_tdh_mr_finalize},
+	{TDXSIM_TDH_MEM_PAGE_AUG, 0, tdxsim_tdh_mem_page_aug},
+	{TDXSIM_TDH_MEM_RANGE_BLOCK, 0, tdxsim_tdh_mem_range_block},
+	{TDXSIM_TDH_MEM_TRACK, 0, tdxsim_tdh_mem_track},
+	{TDXSIM_TDH_MEM_PAGE_REMOVE, 0, tdxsim_tdh_mem_page_remove},
+	{TDXSIM_TDH_MEM_SEPT_RD, 0, tdxsim_tdh_mem_sept_rd},
+	{TDXSIM_TDH_PHYMEM_PAGE_WBINVD, 0, tdxsim_tdh_phymem_page_wbinvd},
 };
 
 /* Rows for every other ABI leaf (no handler yet), generated from the leaf .def table. */

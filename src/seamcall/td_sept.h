@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The secure-EPT half of the TD memory leaves (td-runtime.md 1.1, 1.4, 1.5, 2 "common prefix";
+ * td-build.md 2, 3.11-3.13): the page-info operand, the private-GPA check, the tree lock, the
+ * walk with its extended error info, and the host-side entry lock. Each function returns the
+ * leaf's status (0 on success) and writes RCX/RDX "ext" exactly where the module does, so a
+ * leaf handler reads like the module's sequence:
+ *     page info -> private GPA -> tree lock -> walk -> entry lock -> state check.
+ * Locks land in the call's held set and go when the handler returns (td_common.h).
+ */
+#ifndef TDXSIM_SEAMCALL_TD_SEPT_H
+#define TDXSIM_SEAMCALL_TD_SEPT_H
+
+#include "sept/sept.h"
+#include "seamcall/td_common.h"
+
+#define TDXSIM_PAGE_INFO_GPA_MASK UINT64_C(0x000FFFFFFFFFF000)
+
+static inline unsigned tdxsim_page_info_level(uint64_t info)
+{
+	return (unsigned)(info & 7);
+}
+static inline uint64_t tdxsim_page_info_gpa(uint64_t info)
+{
+	return info & TDXSIM_PAGE_INFO_GPA_MASK;
+}
+
+/* verify_page_info_input (td-runtime.md 1.1): bits 11:3 and 63:52 zero, level in [@min, @max],
+ * GPA aligned to the level's size. */
+bool tdxsim_page_info_ok(uint64_t info, unsigned min, unsigned max);
+
+/* check_gpa_validity, private only (td-runtime.md 1.1): shared bit (51 with GPAW, else 47)
+ * clear, nothing at or above bit 52, and without GPAW nothing in 51:48. */
+bool tdxsim_private_gpa_ok(const struct tdxsim_td *td, uint64_t gpa);
+
+/* The TD's PWL - 1: the root table's level and the highest level SEPT.ADD/BLOCK accept. */
+unsigned tdxsim_td_sept_top(const struct tdxsim_td *td);
+
+/* RCX/RDX := the extended error info of entry @e at @level (td-runtime.md 1.4). */
+void tdxsim_set_ext(struct tdxsim_call *c, uint64_t e, unsigned level);
+
+/* The secure-EPT tree lock in @mode; busy => OPERAND_BUSY|SEPT_TREE (no ext). */
+uint64_t tdxsim_sept_tree_lock(struct tdxsim_call *c, struct tdxsim_td *td, tdxsim_lock_mode_t mode);
+
+/* Where a walk ended: the entry, its table and its level. */
+struct tdxsim_septe_ref {
+	struct tdxsim_sept_table *table;
+	unsigned index;
+	unsigned level;
+	uint64_t *e;
+};
+
+/*
+ * Walk to @level for @gpa. Failure (stopped above @level) => @fail_status with the ext of the
+ * entry where the walk stopped; @fail_status is TDX_EPT_WALK_FAILED|RCX for most leaves.
+ */
+uint64_t tdxsim_sept_walk_to(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t gpa, unsigned level,
+			     uint64_t fail_status, struct tdxsim_septe_ref *ref);
+
+/*
+ * The entry's host-side lock (sept_lock_acquire_host). Busy (another LP, or tdxsim_contend()
+ * on TDXSIM_RES_SEPT_ENTRY with key = TDR PA, key2 = @info) => OPERAND_BUSY|RCX with the ext
+ * of the entry as the walk read it. The TDHP bit the module sets on a failed host attempt is
+ * not modelled: it only matters to guest TDCALLs (docs/fidelity.md).
+ */
+uint64_t tdxsim_septe_lock(struct tdxsim_call *c, struct tdxsim_td *td, const struct tdxsim_septe_ref *ref,
+			   uint64_t info);
+
+/* Whether the state needs TLB tracking before it may be removed (td-runtime.md 1.3 column). */
+bool tdxsim_sept_state_tracked(unsigned code);
+/* NL_BLOCKED, BLOCKED, PENDING_BLOCKED. */
+bool tdxsim_sept_state_any_blocked(unsigned code);
+/* Whether BEPOCH @bepoch is tracked in @td (td-runtime.md 2.4): older than TD_EPOCH - 1, or
+ * equal to it with that epoch's REFCOUNT drained. */
+bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch);
+
+#endif
