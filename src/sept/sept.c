@@ -106,6 +106,12 @@ struct tdxsim_sept *tdxsim_sept_dup(const struct tdxsim_sept *s)
 	return d;
 }
 
+void tdxsim_sept_set_root_level(struct tdxsim_sept *s, unsigned root_level)
+{
+	s->root_level = root_level;
+	tdxsim_sept_table_get(s, s->root_pa)->level = root_level;
+}
+
 struct tdxsim_sept_table *tdxsim_sept_table_add(struct tdxsim_sept *s, uint64_t pa, unsigned level)
 {
 	struct tdxsim_sept_table *t = calloc(1, sizeof(*t));

@@ -113,6 +113,9 @@ struct tdxsim_sept *tdxsim_sept_new(uint64_t root_pa, unsigned root_level);
 void tdxsim_sept_free(struct tdxsim_sept *s);
 struct tdxsim_sept *tdxsim_sept_dup(const struct tdxsim_sept *s);
 
+/* Sets the depth (TDH.MNG.INIT, from the EPTP): the root table becomes a table of @root_level. */
+void tdxsim_sept_set_root_level(struct tdxsim_sept *s, unsigned root_level);
+
 /* Registers a new table (all entries FREE) at @pa for entries of @level; NULL if no memory. */
 struct tdxsim_sept_table *tdxsim_sept_table_add(struct tdxsim_sept *s, uint64_t pa, unsigned level);
 struct tdxsim_sept_table *tdxsim_sept_table_get(const struct tdxsim_sept *s, uint64_t pa);

@@ -180,3 +180,59 @@ void tdfx_build_initialized(struct fx *fx, struct tdfx_td *td)
 	tdfx_create_keyed_tdcs(fx, td);
 	tdfx_init(fx, td);
 }
+
+/* ---- Private memory (td-build.md 3.11-3.13) ---- */
+
+uint64_t tdfx_gpa_info(uint64_t gpa, unsigned level)
+{
+	return (gpa & ~((UINT64_C(1) << (12 + 9 * level)) - 1)) | level;
+}
+
+uint64_t tdfx_call(struct fx *fx, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+{
+	return tdxsim_seamcall(fx->sim, lp, rax, regs);
+}
+
+unsigned tdfx_sept_add_path(struct fx *fx, struct tdfx_td *td, uint64_t gpa, uint64_t *pages)
+{
+	unsigned n = 0;
+	for (unsigned level = 4; level >= 1; level--) {
+		/* TDH.MEM.SEPT.RD tells whether the entry already points at a table; level 4 exists
+		 * only with 5-level EPT (else OPERAND_INVALID|RCX). */
+		tdxsim_regs_t r = {.rcx = tdfx_gpa_info(gpa, level), .rdx = td->tdr};
+		uint64_t st = tdfx_call(fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r);
+		if (st == (TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX) ||
+		    (st == TDXSIM_TDX_SUCCESS && ((r.rdx >> 8) & 0xFF) == 0x84))
+			continue;
+		uint64_t page = tdfx_page(fx);
+		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_SEPT_ADD, tdfx_gpa_info(gpa, level), td->tdr, page,
+				      NULL),
+			      TDXSIM_TDX_SUCCESS);
+		if (pages)
+			pages[n] = page;
+		n++;
+	}
+	return n;
+}
+
+uint64_t tdfx_source_page(struct fx *fx, const void *data)
+{
+	uint64_t src = tdfx_page(fx);
+	assert_int_equal(tdxsim_mem_write(fx->sim, 0, src, data, 4096), TDXSIM_OK);
+	return src;
+}
+
+uint64_t tdfx_page_add(struct fx *fx, struct tdfx_td *td, uint64_t gpa, const void *data)
+{
+	tdxsim_regs_t r = {.rcx = gpa, .rdx = td->tdr, .r8 = tdfx_page(fx), .r9 = tdfx_source_page(fx, data)};
+	uint64_t page = r.r8;
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_ADD, &r), TDXSIM_TDX_SUCCESS);
+	return page;
+}
+
+void tdfx_mr_extend_page(struct fx *fx, struct tdfx_td *td, uint64_t gpa)
+{
+	for (unsigned i = 0; i < 16; i++)
+		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MR_EXTEND, gpa + 256 * i, td->tdr, 0, NULL),
+			      TDXSIM_TDX_SUCCESS);
+}

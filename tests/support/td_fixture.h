@@ -71,4 +71,23 @@ void tdfx_build_initialized(struct fx *fx, struct tdfx_td *td);
 /* One TDH.SYS.RD (asserts success); returns R8. */
 uint64_t tdfx_sys_rd(struct fx *fx, uint64_t field_id);
 
+/* ---- Private memory (td-build.md 3.11-3.13) ---- */
+
+/* The page-info operand of the TDH.MEM leaves: @gpa aligned down to @level's size | @level. */
+uint64_t tdfx_gpa_info(uint64_t gpa, unsigned level);
+/*
+ * TDH.MEM.SEPT.ADD (version 0) of every missing table on the way to @gpa's 4K entry, from the
+ * root's level - 1 down to level 1 (4-level EPT: PDPT, PD, PT). Each new page's PA goes to
+ * @pages (may be NULL) in that order. Returns how many pages were added.
+ */
+unsigned tdfx_sept_add_path(struct fx *fx, struct tdfx_td *td, uint64_t gpa, uint64_t *pages);
+/* A shared host page (KeyID 0) holding @data (4 KiB). */
+uint64_t tdfx_source_page(struct fx *fx, const void *data);
+/* TDH.MEM.PAGE.ADD of @data (4 KiB) at @gpa (the path must exist). Returns the TD page's PA. */
+uint64_t tdfx_page_add(struct fx *fx, struct tdfx_td *td, uint64_t gpa, const void *data);
+/* TDH.MR.EXTEND of the 16 256-byte chunks of the 4K page at @gpa. */
+void tdfx_mr_extend_page(struct fx *fx, struct tdfx_td *td, uint64_t gpa);
+/* A SEAMCALL with a whole register block in and out (fx_call sets only RCX, RDX, R8). */
+uint64_t tdfx_call(struct fx *fx, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+
 #endif
