@@ -227,6 +227,6 @@ uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c)
 	n.topology_enum_configured = true;
 	n.op_state = TDXSIM_OP_INITIALIZED;
 	td->tdcs = n;
-	td->sept->root_level = (unsigned)((eptp_controls >> TDXSIM_EPTP_PWL_SHIFT) & 7);
+	tdxsim_sept_set_root_level(td->sept, (unsigned)((eptp_controls >> TDXSIM_EPTP_PWL_SHIFT) & 7));
 	return TDXSIM_TDX_SUCCESS;
 }
