@@ -54,12 +54,12 @@ enum contend { C_NONE, C_TDR, C_OP_STATE, C_TREE, C_ENTRY, C_R8 };
 struct row {
 	const char *rule;
 	unsigned version;
-	uint64_t rcx;  /* page info */
-	int rdx;       /* 0: the TD's TDR; 1: TDR | ALLOW_EXISTING; 2: bit 1; 3: bit 52; 4: a free page;
-			* 5: the uninitialized TD */
-	int r8;	       /* 0: a free page; 1: -1; 2: free page | bit 63; 3: a TDCS page; 4: misaligned;
-			* 5: outside the TDMRs */
-	int l2;	       /* v1: 0 none (-1); 1: R9 = a page; 3: R11 = a page */
+	uint64_t rcx; /* page info */
+	int rdx;      /* 0: the TD's TDR; 1: TDR | ALLOW_EXISTING; 2: bit 1; 3: bit 52; 4: a free page;
+		       * 5: the uninitialized TD */
+	int r8;	      /* 0: a free page; 1: -1; 2: free page | bit 63; 3: a TDCS page; 4: misaligned;
+		       * 5: outside the TDMRs */
+	int l2;	      /* v1: 0 none (-1); 1: R9 = a page; 3: R11 = a page */
 	enum contend contend;
 	uint64_t status;
 	uint64_t rcx_out, rdx_out;
@@ -82,9 +82,10 @@ static const struct row rows[] = {
 	 0},
 	{"gpa_not_aligned_to_level__operand_invalid_rcx", 0, (G + 0x1000) | 1, 0, 0, 0, C_NONE,
 	 0xC000010000000001, 0, 0, 0},
-	{"rcx_bits_11_3_set__operand_invalid_rcx", 0, G | 8 | 1, 0, 0, 0, C_NONE, 0xC000010000000001, 0, 0, 0},
-	{"rcx_bits_63_52_set__operand_invalid_rcx", 0, G | 1ULL << 52 | 1, 0, 0, 0, C_NONE, 0xC000010000000001,
-	 0, 0, 0},
+	{"rcx_bits_11_3_set__operand_invalid_rcx", 0, G | 8 | 1, 0, 0, 0, C_NONE, 0xC000010000000001, 0, 0,
+	 0},
+	{"rcx_bits_63_52_set__operand_invalid_rcx", 0, G | 1ULL << 52 | 1, 0, 0, 0, C_NONE,
+	 0xC000010000000001, 0, 0, 0},
 	{"shared_bit_47_set__operand_invalid_rcx", 0, G | 1ULL << 47 | 1, 0, 0, 0, C_NONE, 0xC000010000000001,
 	 0, 0, 0},
 	{"gpa_bit_48_without_gpaw__operand_invalid_rcx", 0, G | 1ULL << 48 | 1, 0, 0, 0, C_NONE,
@@ -107,8 +108,8 @@ static const struct row rows[] = {
 	 0xC0000B0D00000001, 0x8000000000000000, 0x1, 1},
 	{"v1_r9_names_missing_l2_vm__operand_invalid_r9", 1, G | 1, 0, 2, 1, C_NONE, 0xC000010000000009, 0, 0,
 	 0},
-	{"v1_r11_names_missing_l2_vm__operand_invalid_r11", 1, G | 1, 0, 0, 3, C_NONE, 0xC00001000000000B, 0, 0,
-	 0},
+	{"v1_r11_names_missing_l2_vm__operand_invalid_r11", 1, G | 1, 0, 0, 3, C_NONE, 0xC00001000000000B, 0,
+	 0, 0},
 	{"allow_existing_v0__success_nothing_added", 0, G | 2, 1, 0, 0, C_NONE, 0, 0, 0, 0},
 	{"allow_existing_v1__success_r8_bit_63_page_unused", 1, G | 2, 1, 0, 0, C_NONE, 0, 0, 0, 2},
 	{"v1_r8_none_table_exists__success_nothing_added", 1, G | 2, 0, 1, 0, C_NONE, 0, 0, 0, 1},
@@ -122,7 +123,9 @@ static void sept_add_rules(void **state)
 		const struct row *row = &rows[i];
 		static const uint64_t rdx_of[] = {0, 1, 2, 1ULL << 52};
 		tdxsim_regs_t r = {.rcx = row->rcx, .r9 = 0x1111, .r10 = 0x2222, .r11 = 0x3333};
-		r.rdx = row->rdx <= 3 ? w->td.tdr | rdx_of[row->rdx] : row->rdx == 4 ? w->page2 : w->uninit.tdr;
+		r.rdx = row->rdx <= 3	? w->td.tdr | rdx_of[row->rdx]
+			: row->rdx == 4 ? w->page2
+					: w->uninit.tdr;
 		uint64_t r8_in[] = {w->page, NONE, w->page | BIT63, w->td.tdcs[0], w->page + 8, 1ULL << 40};
 		r.r8 = r8_in[row->r8];
 		if (row->version == 1) {
@@ -143,7 +146,8 @@ static void sept_add_rules(void **state)
 			tdxsim_contend(fx->sim, TDXSIM_RES_SEPT_TREE, w->td.tdr, 0, TDXSIM_LOCK_EXCLUSIVE, 1);
 			break;
 		case C_ENTRY:
-			tdxsim_contend(fx->sim, TDXSIM_RES_SEPT_ENTRY, w->td.tdr, row->rcx, TDXSIM_LOCK_EXCLUSIVE, 1);
+			tdxsim_contend(fx->sim, TDXSIM_RES_SEPT_ENTRY, w->td.tdr, row->rcx,
+				       TDXSIM_LOCK_EXCLUSIVE, 1);
 			break;
 		case C_R8:
 			tdxsim_contend(fx->sim, TDXSIM_RES_PAGE, w->page, 0, TDXSIM_LOCK_SHARED, 1);
@@ -187,7 +191,8 @@ static void sept_add__success__page_becomes_table(void **state)
 	tdxsim_td_info_t before = {.size = sizeof(before)}, after = {.size = sizeof(after)};
 	tdxsim_td_query(fx->sim, w->td.tdr, &before);
 	uint64_t page = tdfx_page(fx);
-	tdxsim_regs_t r = {.rcx = G | 1, .rdx = w->td.tdr, .r8 = page | BIT63, .r9 = NONE, .r10 = NONE, .r11 = NONE};
+	tdxsim_regs_t r = {
+		.rcx = G | 1, .rdx = w->td.tdr, .r8 = page | BIT63, .r9 = NONE, .r10 = NONE, .r11 = NONE};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_SEPT_ADD | 1ULL << 16, &r), TDXSIM_TDX_SUCCESS);
 	/* Version 1: the consumed page comes back as -1. */
 	assert_int_equal(r.r8, NONE);

@@ -205,8 +205,8 @@ unsigned tdfx_sept_add_path(struct fx *fx, struct tdfx_td *td, uint64_t gpa, uin
 		    (st == TDXSIM_TDX_SUCCESS && ((r.rdx >> 8) & 0xFF) == 0x84))
 			continue;
 		uint64_t page = tdfx_page(fx);
-		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_SEPT_ADD, tdfx_gpa_info(gpa, level), td->tdr, page,
-				      NULL),
+		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_SEPT_ADD, tdfx_gpa_info(gpa, level), td->tdr,
+				      page, NULL),
 			      TDXSIM_TDX_SUCCESS);
 		if (pages)
 			pages[n] = page;
