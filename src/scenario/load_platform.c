@@ -114,7 +114,8 @@ static uint64_t *cost_field(tdxsim_costs_t *c, const char *name)
 					    "vmxoff",
 					    "movdir64b",
 					    "clflush",
-					    "wbinvd"};
+					    "wbinvd",
+					    "sha384_byte"};
 	uint64_t *fields[] = {&c->rejected_call,
 			      &c->seamldr_call,
 			      &c->seamldr_install_page,
@@ -127,7 +128,8 @@ static uint64_t *cost_field(tdxsim_costs_t *c, const char *name)
 			      &c->vmxoff,
 			      &c->movdir64b,
 			      &c->clflush,
-			      &c->wbinvd};
+			      &c->wbinvd,
+			      &c->sha384_byte};
 	_Static_assert(SCN_COUNT(names) == SCN_COUNT(fields), "cost names");
 	for (size_t i = 0; i < SCN_COUNT(names); i++)
 		if (!strcmp(names[i], name))
@@ -163,7 +165,7 @@ static int load_costs(struct scn_loader *ld, yaml_node_t *map, tdxsim_config_t *
 				"platform.costs: '%.60s' is neither a module leaf (0..127) nor one of "
 				"rejected_call, seamldr_call, seamldr_install_page, tdmr_init_chunk, "
 				"lp_init_ept_flush, key_program, config_per_tdmr, rdmsr, vmxon, vmxoff, "
-				"movdir64b, clflush, wbinvd",
+				"movdir64b, clflush, wbinvd, sha384_byte",
 				name);
 		cfg->costs.leaf[leaf] = cycles;
 	}
