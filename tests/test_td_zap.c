@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pamt/pamt.h"
+#include "sim/sim.h"
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
 
@@ -429,6 +431,34 @@ static void zap__block_track_remove_wbinvd__page_back_to_host(void **state)
 	tdfx_assert_invariants(fx);
 }
 
+/* The invariant checker ties leaves and tables to the PAMT: a mapped page whose PAMT entry
+ * says something else (here: retyped behind the module's back) is reported. */
+static void invariant__leaf_page_not_pt_reg__reported(void **state)
+{
+	struct world *w = *state;
+	struct tdxsim *sim = (struct tdxsim *)w->fx.sim;
+	char msg[256] = "";
+	assert_int_equal(tdxsim_check_invariants(w->fx.sim, msg, sizeof(msg)), TDXSIM_OK);
+	assert_int_equal(tdxsim_pamt_release(sim->pamt, w->mapped, TDXSIM_PS_4K), TDXSIM_PAMT_OK);
+	assert_int_equal(tdxsim_pamt_assign(sim->pamt, w->mapped, TDXSIM_PS_4K, TDXSIM_PT_EPT, w->td.tdr),
+			 TDXSIM_PAMT_OK);
+	assert_int_not_equal(tdxsim_check_invariants(w->fx.sim, msg, sizeof(msg)), TDXSIM_OK);
+	assert_non_null(strstr(msg, "maps no PT_REG page"));
+	/* And a table page that is not PT_EPT. */
+	assert_int_equal(tdxsim_pamt_release(sim->pamt, w->mapped, TDXSIM_PS_4K), TDXSIM_PAMT_OK);
+	assert_int_equal(tdxsim_pamt_assign(sim->pamt, w->mapped, TDXSIM_PS_4K, TDXSIM_PT_REG, w->td.tdr),
+			 TDXSIM_PAMT_OK);
+	assert_int_equal(tdxsim_check_invariants(w->fx.sim, msg, sizeof(msg)), TDXSIM_OK);
+	assert_int_equal(tdxsim_pamt_release(sim->pamt, w->pt, TDXSIM_PS_4K), TDXSIM_PAMT_OK);
+	assert_int_equal(tdxsim_pamt_assign(sim->pamt, w->pt, TDXSIM_PS_4K, TDXSIM_PT_REG, w->td.tdr),
+			 TDXSIM_PAMT_OK);
+	assert_int_not_equal(tdxsim_check_invariants(w->fx.sim, msg, sizeof(msg)), TDXSIM_OK);
+	assert_non_null(strstr(msg, "is not its PT_EPT page"));
+	/* Put it back so the world tears down cleanly. */
+	tdxsim_pamt_release(sim->pamt, w->pt, TDXSIM_PS_4K);
+	tdxsim_pamt_assign(sim->pamt, w->pt, TDXSIM_PS_4K, TDXSIM_PT_EPT, w->td.tdr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(track__epoch_increments, setup, teardown),
 		cmocka_unit_test_setup_teardown(zap__block_track_remove_wbinvd__page_back_to_host, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(invariant__leaf_page_not_pt_reg__reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

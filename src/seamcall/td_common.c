@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "mce/mce.h"
 #include "seamcall/td_common.h"
+#include "seamcall/td_sept.h"
 
 /* Page locks are keyed by the entry: its PA plus its PAMT level (a 1G entry and the 4K entry
  * of the first page of that GiB are different locks). */
@@ -212,6 +213,8 @@ int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
 				 td->tdr_pa, td->chldcnt, oc.units);
 			return -1;
 		}
+		if (tdxsim_td_sept_check_pamt(sim, td, msg, len))
+			return -1;
 		if (td->hkid == sim->mod.global_hkid && td->lifecycle != TDXSIM_TD_TEARDOWN) {
 			snprintf(msg, len, "td %#" PRIx64 ": has the global KeyID %u", td->tdr_pa, td->hkid);
 			return -1;

@@ -74,4 +74,11 @@ bool tdxsim_sept_state_any_blocked(unsigned code);
  * equal to it with that epoch's REFCOUNT drained. */
 bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch);
 
+/*
+ * Invariant tying a TD's secure EPT to the PAMT, while its pages cannot have been reclaimed
+ * (lifecycle before TEARDOWN): every table but the root is a 4K PT_EPT page owned by the TD,
+ * every leaf maps a PT_REG page of the leaf's size owned by the TD. 0, or -1 with a message.
+ */
+int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td, char *msg, size_t len);
+
 #endif
