@@ -13,6 +13,7 @@
 #include "sim/sim.h"
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
+#include "tdxsim/snapshot.h"
 
 #define GPA	 0x40000000ULL /* 1 GiB: PDPT, PD and PT exist */
 #define GPA_NOPT 0x40200000ULL /* same PD, its PT missing */
@@ -459,6 +460,30 @@ static void invariant__leaf_page_not_pt_reg__reported(void **state)
 	tdxsim_pamt_assign(sim->pamt, w->pt, TDXSIM_PS_4K, TDXSIM_PT_EPT, w->td.tdr);
 }
 
+/* A snapshot carries the BEPOCH column: blocked state comes back after a restore, and the
+ * snapshot owns its own copy (freeing both must not double-free). */
+static void snapshot__bepoch_restored(void **state)
+{
+	struct world *w = *state;
+	struct fx *fx = &w->fx;
+	tdxsim_snapshot_t *snap = NULL;
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA, w->td.tdr, 0, NULL),
+		      TDXSIM_TDX_SUCCESS);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_TRACK, w->td.tdr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(tdxsim_snapshot_take(fx->sim, &snap), TDXSIM_OK);
+	uint64_t hash = tdxsim_state_hash(fx->sim);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_PAGE_REMOVE, GPA, w->td.tdr, 0, NULL),
+		      TDXSIM_TDX_SUCCESS);
+	assert_int_equal(tdxsim_snapshot_restore(fx->sim, snap), TDXSIM_OK);
+	assert_int_equal(tdxsim_state_hash(fx->sim), hash);
+	tdxsim_regs_t md = {.rcx = w->mapped};
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_PHYMEM_PAGE_RDMD, &md), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(md.rcx, TDXSIM_PT_REG);
+	assert_int_equal(md.r9, 1);
+	tdxsim_snapshot_free(snap);
+	tdfx_assert_invariants(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(zap__block_track_remove_wbinvd__page_back_to_host, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(invariant__leaf_page_not_pt_reg__reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(snapshot__bepoch_restored, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

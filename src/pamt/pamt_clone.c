@@ -8,8 +8,19 @@
 static struct tdxsim_pamt_table *clone_table(struct tdxsim_pamt *dst, const struct tdxsim_pamt_table *src)
 {
 	struct tdxsim_pamt_table *t = tdxsim_pamt_zalloc(dst, sizeof(*t));
-	if (t)
-		memcpy(t, src, sizeof(*t));
+	if (!t)
+		return NULL;
+	memcpy(t, src, sizeof(*t));
+	t->bepoch = NULL;
+	if (src->bepoch) {
+		/* The BEPOCH column is the table's own allocation (pamt_priv.h). */
+		t->bepoch = tdxsim_pamt_zalloc(dst, TDXSIM_PAMT_FANOUT * sizeof(*t->bepoch));
+		if (!t->bepoch) {
+			tdxsim_pamt_free_mem(dst, t, sizeof(*t));
+			return NULL;
+		}
+		memcpy(t->bepoch, src->bepoch, TDXSIM_PAMT_FANOUT * sizeof(*t->bepoch));
+	}
 	return t;
 }
 
@@ -20,6 +31,7 @@ static int clone_gib(struct tdxsim_pamt *dst, const struct tdxsim_pamt_gib *src,
 	if (!g)
 		return -1;
 	g->owner = src->owner;
+	g->bepoch = src->bepoch;
 	g->type = src->type;
 	if (src->t2m && !(g->t2m = clone_table(dst, src->t2m)))
 		return -1;
