@@ -86,14 +86,16 @@ static int find_row(const struct tdxsim_vcpu *v, uint64_t id)
 }
 
 /* The checks shared by read and write, up to the element: format, lookup, VMCS high half.
- * L2 VMCS classes (0x24, 0x2C, 0x34) have their own module table that tdxsim does not carry:
- * they answer FIELD_ID_INCORRECT, which is the module's answer while the VM does not exist. */
+ * The L2 VMCS classes (0x24, 0x2C, 0x34) have their own module table that tdxsim does not
+ * carry: while the VM does not exist their rows are hidden (FIELD_ID_INCORRECT, as the
+ * module answers); with L2 VMs they resolve to the TDVPS parent row, which has no host masks
+ * (docs/fidelity.md). */
 static uint64_t lookup(const struct tdxsim_vcpu *v, uint64_t id, int *row)
 {
 	if (id & MD_SINGLE_MBZ)
 		return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
 	*row = find_row(v, id);
-	if (*row < 0 || rows[*row].num_fields == 4096) /* the L2 VMCS parent rows */
+	if (*row < 0)
 		return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
 	if (MD_CLASS(id) == VMCS_CLASS && (MD_CODE(id) & VMCS_HIGH_ACCESS))
 		return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
