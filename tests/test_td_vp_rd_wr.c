@@ -352,6 +352,7 @@ enum flush_case {
 	VF_FIVE_PAGES,
 	VF_OTHER_LP,
 	VF_NOT_ASSOCIATED,
+	VF_BLOCKED,
 };
 
 static const struct {
@@ -365,6 +366,7 @@ static const struct {
 	{"five_tdvps_pages__tdcx_num_incorrect", VF_FIVE_PAGES, 0xC000061000000000},
 	{"associated_with_another_lp__vcpu_not_associated", VF_OTHER_LP, 0x8000070200000000},
 	{"not_associated__vcpu_not_associated", VF_NOT_ASSOCIATED, 0x8000070200000000},
+	{"td_blocked_by_vpflushdone__td_keys_not_configured", VF_BLOCKED, 0x8000081000000000},
 };
 
 static void vp_flush_rules(void **state)
@@ -391,6 +393,12 @@ static void vp_flush_rules(void **state)
 			break;
 		case VF_NOT_ASSOCIATED:
 			assert_status(fx_call(w.fx.sim, 0, TDXSIM_TDH_VP_FLUSH, w.vp.tdvpr, 0, 0, NULL),
+				      TDXSIM_TDX_SUCCESS);
+			break;
+		case VF_BLOCKED:
+			assert_status(fx_call(w.fx.sim, 0, TDXSIM_TDH_VP_FLUSH, w.vp.tdvpr, 0, 0, NULL),
+				      TDXSIM_TDX_SUCCESS);
+			assert_status(fx_call(w.fx.sim, 0, TDXSIM_TDH_MNG_VPFLUSHDONE, w.td.tdr, 0, 0, NULL),
 				      TDXSIM_TDX_SUCCESS);
 			break;
 		default:
@@ -434,6 +442,39 @@ static void association__follows_the_lp_that_last_used_the_vcpu(void **state)
 	tdfx_assert_invariants(fx);
 }
 
+/* KVM's teardown with vCPUs: VPFLUSHDONE waits for every vCPU to be flushed on its LP, then the
+ * vCPU's pages come back like any other control page. */
+static void teardown__vcpus_flushed_then_pages_reclaimed(void **state)
+{
+	struct fx *fx = *state;
+	struct tdfx_td td;
+	struct tdfx_vcpu a, b;
+	tdfx_build_initialized(fx, &td);
+	tdfx_vp_build(fx, &td, &a, 0);
+	tdfx_vp_build(fx, &td, &b, 1);
+	/* b last used on LP 3 (KVM flushes on the CPU a vCPU last ran on). */
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_FLUSH, b.tdvpr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(tdfx_vp_rd(fx, 3, b.tdvpr, F_VCPU_INDEX), 1);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_FLUSH, a.tdvpr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MNG_VPFLUSHDONE, td.tdr, 0, 0, NULL),
+		      TDXSIM_TDX_FLUSHVP_NOT_DONE);
+	/* KVM ignores VCPU_NOT_ASSOCIATED from a flush on the wrong CPU. */
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_FLUSH, b.tdvpr, 0, 0, NULL),
+		      TDXSIM_TDX_VCPU_NOT_ASSOCIATED);
+	assert_status(fx_call(fx->sim, 3, TDXSIM_TDH_VP_FLUSH, b.tdvpr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+	tdfx_release_hkid(fx, &td);
+	const struct tdfx_vcpu *vps[] = {&a, &b};
+	for (unsigned i = 0; i < 2; i++) {
+		for (unsigned k = 0; k < vps[i]->num_tdcx; k++)
+			assert_int_equal(tdfx_reclaim(fx, vps[i]->tdcx[k]), TDXSIM_PT_TDCX);
+		assert_int_equal(tdfx_reclaim(fx, vps[i]->tdvpr), TDXSIM_PT_TDVPR);
+	}
+	tdxsim_td_info_t info = {.size = sizeof(info)};
+	tdxsim_td_query(fx->sim, td.tdr, &info);
+	assert_int_equal(info.chldcnt, info.num_tdcx);
+	tdfx_assert_invariants(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +484,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vp_rd_v1__walk__module_order, setup, teardown),
 		cmocka_unit_test(vp_flush_rules),
 		cmocka_unit_test_setup_teardown(association__follows_the_lp_that_last_used_the_vcpu, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(teardown__vcpus_flushed_then_pages_reclaimed, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
