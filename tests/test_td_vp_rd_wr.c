@@ -278,6 +278,14 @@ static void vp_rd_wr__kvm_fields__module_values(void **state)
 	for (unsigned i = 1; i < 6; i++)
 		assert_int_equal(tdfx_vp_rd(fx, 0, t, F_PAGE_PA(i)), vp.tdcx[i - 1] | key);
 	assert_int_equal(tdfx_vp_rd(fx, 0, t, F_PAGE_PA(6)), 0);
+	/* TSC virtualization from the TDCS: a TD at the platform's frequency has multiplier 1.0
+	 * (1 << 48); the offset is the TD's, so every vCPU reads the same one. */
+	assert_int_equal(tdfx_vp_rd(fx, 0, t, F_TSC_MULT), 1ULL << 48);
+	struct tdfx_vcpu vp2;
+	tdfx_vp_build(fx, &td, &vp2, 1);
+	assert_int_equal(tdfx_vp_rd(fx, 0, vp2.tdvpr, F_TSC_OFFSET), tdfx_vp_rd(fx, 0, t, F_TSC_OFFSET));
+	assert_int_equal(tdfx_vp_rd(fx, 0, vp2.tdvpr, F_VCPU_INDEX), 1);
+	assert_int_equal(tdfx_vp_rd(fx, 0, t, F_XFAM), 3); /* x87 and SSE: the fixture's XFAM */
 
 	/* KVM's posted-interrupt setup: vector, descriptor, then pin-based bit 7 alone. The
 	 * previous value comes back in R8, masked by the read mask. */
