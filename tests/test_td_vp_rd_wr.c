@@ -161,6 +161,8 @@ static void vp_rd_rules(void **state)
 enum wr_case {
 	W_NONE,
 	W_TDVPR_BUSY,
+	W_TDR_BUSY,
+	W_OP_STATE_BUSY,
 	W_VECTOR_SET,	  /* posted-interrupt vector written first */
 	W_VECTOR_PID_SET, /* vector and descriptor address written first */
 	W_PID_PRIVATE,	  /* value: a page with the TD's private KeyID */
@@ -178,6 +180,10 @@ static const struct {
 	 0xC000070000000000},
 	{"tdvpr_held_exclusively__operand_busy_rcx", W_TDVPR_BUSY, TDFX_VCPU_READY, F_PEND_NMI, 1, NA,
 	 0x8000020000000001},
+	{"implicit_tdr_held_exclusively__operand_busy_tdr", W_TDR_BUSY, TDFX_VCPU_READY, F_PEND_NMI, 1, NA,
+	 0x8000020000000080},
+	{"op_state_lock_held_exclusively__operand_busy_op_state", W_OP_STATE_BUSY, TDFX_VCPU_READY,
+	 F_PEND_NMI, 1, NA, 0x80000200000000AC},
 	{"td_hkid__field_not_writable", W_NONE, TDFX_VCPU_READY, F_TD_HKID, 1, NA, 0xC0000C0100000000},
 	{"vm_function_controls__field_not_writable", W_NONE, TDFX_VCPU_READY, F_VM_FUNC, 0, NA,
 	 0xC0000C0100000000},
@@ -230,6 +236,12 @@ static void vp_wr_rules(void **state)
 			break;
 		case W_TDVPR_BUSY:
 			tdfx_world_contend(&w, TDXSIM_RES_PAGE, w.vp.tdvpr, TDXSIM_LOCK_EXCLUSIVE);
+			break;
+		case W_TDR_BUSY:
+			tdfx_world_contend(&w, TDXSIM_RES_PAGE, w.td.tdr, TDXSIM_LOCK_EXCLUSIVE);
+			break;
+		case W_OP_STATE_BUSY:
+			tdfx_world_contend(&w, TDXSIM_RES_OP_STATE, w.td.tdr, TDXSIM_LOCK_EXCLUSIVE);
 			break;
 		case W_VECTOR_PID_SET:
 			assert_status(vp_wr(&w.fx, 0, w.vp.tdvpr, F_PID_ADDR, w.page, NA, NULL),
