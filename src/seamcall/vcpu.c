@@ -4,7 +4,7 @@
 
 uint64_t tdxsim_vcpu_keyed_pa(const struct tdxsim *sim, const struct tdxsim_td *td, uint64_t pa)
 {
-	return pa | (uint64_t)td->hkid << sim->hkid.shift;
+	return pa | (uint64_t)td->hkid << sim->hkid.module_shift;
 }
 
 uint64_t tdxsim_vcpu_associate(struct tdxsim_call *c, struct tdxsim_vcpu *v)

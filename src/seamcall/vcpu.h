@@ -25,7 +25,8 @@ static inline bool tdxsim_vcpu_pages_ok(const struct tdxsim_vcpu *v)
 	return v->num_pages >= TDXSIM_MIN_TDVPS_PAGES + 3u * v->td->tdcs.num_l2_vms;
 }
 
-/* A control-page PA as the module stores it: with the TD's HKID in the KeyID bits. */
+/* A control-page PA as the module stores it: with the TD's HKID in the KeyID bits of the
+ * module's view (below MAX_PA = 52, hkid/hkid.h). */
 uint64_t tdxsim_vcpu_keyed_pa(const struct tdxsim *sim, const struct tdxsim_td *td, uint64_t pa);
 
 /* Associates @v with the calling LP unless it already is; TDX_VCPU_ASSOCIATED if it is

@@ -182,10 +182,10 @@ static bool shared_hpa_ok(const struct tdxsim *sim, uint64_t pa, uint64_t size)
 {
 	if (pa >= TDXSIM_MODULE_PA_LIMIT)
 		return false;
-	if (tdxsim_ranges_overlap(tdxsim_hkid_strip(&sim->hkid, pa), size, sim->cfg.seamrr_base,
+	if (tdxsim_ranges_overlap(tdxsim_hkid_module_strip(&sim->hkid, pa), size, sim->cfg.seamrr_base,
 				  sim->cfg.seamrr_size))
 		return false;
-	return tdxsim_hkid_of_pa(&sim->hkid, pa) < tdxsim_hkid_first_private(&sim->hkid);
+	return tdxsim_hkid_module_of_pa(&sim->hkid, pa) < tdxsim_hkid_first_private(&sim->hkid);
 }
 
 /* The module's special VMCS write rules (md_vp_element_vmcs_wr_handle); 0 or the status. */

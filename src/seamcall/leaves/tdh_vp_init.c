@@ -80,7 +80,7 @@ uint64_t tdxsim_tdh_vp_init(struct tdxsim_call *c)
 	v->vmcs_shared_eptp = tdxsim_vcpu_keyed_pa(sim, td, td->tdcx_pa[4]);
 	v->vmcs_tsc_offset = td->tdcs.tsc_offset;
 	v->vmcs_tsc_multiplier = td->tdcs.tsc_multiplier;
-	v->vmcs_eptp = tdxsim_hkid_strip(&sim->hkid, td->tdcs.eptp);
+	v->vmcs_eptp = tdxsim_hkid_module_strip(&sim->hkid, td->tdcs.eptp);
 	/* Initial association with this LP (helpers.c associate_vcpu_initial). */
 	v->assoc_lp = c->lp;
 	td->tdcs.num_assoc_vcpus++;
