@@ -111,6 +111,61 @@ static void seamldr_install__bad_hash__module_lost(void **state)
 	lfx_destroy(&l);
 }
 
+/* Rows 4-7: the vCPU leaves (td-build.md 3.8, 3.9). A vCPU flushed from its LP, so that a
+ * VP.RD/WR associates it again before failing on the field. */
+static void build_flushed_vcpu(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp)
+{
+	fx_create(fx, NULL, FX_INITIALIZED);
+	tdfx_build_initialized(fx, td);
+	tdfx_vp_build(fx, td, vp, 0);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_FLUSH, vp->tdvpr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+}
+
+static void vp_init__duplicate_x2apic__vcpu_count_kept(void **state)
+{
+	struct fx fx;
+	struct tdfx_td td;
+	struct tdfx_vcpu a, b;
+	build_flushed_vcpu(&fx, &td, &a);
+	tdfx_vp_create(&fx, &td, &b);
+	tdfx_vp_addcx(&fx, &b, 5);
+	uint64_t h = tdxsim_state_hash(fx.sim);
+	uint64_t st = fx_call(fx.sim, 0, TDXSIM_TDH_VP_INIT | 1u << 16, b.tdvpr, 0, 0, NULL);
+	assert_status(st, TDXSIM_TDX_X2APIC_ID_NOT_UNIQUE);
+	assert_listed_and_changed(fx.sim, TDXSIM_TDH_VP_INIT, st, h);
+	fx_destroy(&fx);
+}
+
+static void vp_rd_wr__field_errors__vcpu_associated_first(void **state)
+{
+	static const struct {
+		uint64_t rax, field, value, mask, status;
+	} calls[] = {
+		{TDXSIM_TDH_VP_RD, 0x0000000000000008, 0, 0, TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT},
+		{TDXSIM_TDH_VP_RD, 0x2000000000000000, 0, 0, TDXSIM_TDX_METADATA_FIELD_NOT_READABLE},
+		{TDXSIM_TDH_VP_WR, 0x0000000000004026, 1, ~UINT64_C(0),
+		 TDXSIM_TDX_METADATA_FIELD_NOT_WRITABLE},
+		{TDXSIM_TDH_VP_WR, 0x0000000000000002, 0x100, ~UINT64_C(0),
+		 TDXSIM_TDX_METADATA_FIELD_VALUE_NOT_VALID},
+		{TDXSIM_TDH_VP_WR, 0x0000000000004000, 0x80, 0x80,
+		 TDXSIM_TDX_TD_VMCS_FIELD_NOT_INITIALIZED | 0x0002},
+	};
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		struct fx fx;
+		struct tdfx_td td;
+		struct tdfx_vcpu vp;
+		build_flushed_vcpu(&fx, &td, &vp);
+		uint64_t h = tdxsim_state_hash(fx.sim);
+		tdxsim_regs_t r = {
+			.rcx = vp.tdvpr, .rdx = calls[i].field, .r8 = calls[i].value, .r9 = calls[i].mask};
+		uint64_t st = tdxsim_seamcall(fx.sim, 1, calls[i].rax, &r);
+		assert_status(st, calls[i].status);
+		assert_listed_and_changed(fx.sim, calls[i].rax, st, h);
+		fx_destroy(&fx);
+	}
+	(void)state;
+}
+
 /* Everything else: every leaf number with a few register patterns, from a ready platform and
  * from one still in SYSINIT_DONE; a failure outside the table leaves the state as it was. */
 static void unlisted_failures__every_leaf__state_unchanged(void **state)
@@ -168,6 +223,8 @@ int main(void)
 		cmocka_unit_test(mng_addcx__seventh_page_after_init__page_filled),
 		cmocka_unit_test(cache_wb__interrupted__resume_point_kept),
 		cmocka_unit_test(seamldr_install__bad_hash__module_lost),
+		cmocka_unit_test(vp_init__duplicate_x2apic__vcpu_count_kept),
+		cmocka_unit_test(vp_rd_wr__field_errors__vcpu_associated_first),
 		cmocka_unit_test(unlisted_failures__every_leaf__state_unchanged),
 		cmocka_unit_test(table__matching__leaf_version_and_seamldr_rax),
 	};

@@ -25,6 +25,10 @@ struct tdxsim_failure_effect {
 
 #define TDXSIM_ANY_ERROR TDXSIM_STATUS_ERROR_BIT, TDXSIM_STATUS_ERROR_BIT
 #define TDXSIM_EXACT(s)	 ~UINT64_C(0), (s)
+/* Any status of the class of @s: bits 63:32 as given, any detail or operand in 31:0. */
+#define TDXSIM_STATUS_CLASS(s) UINT64_C(0xFFFFFFFF00000000), (s)
+/* Every metadata error, 0xC0000C00xxxxxxxx to 0xC0000CFFxxxxxxxx. */
+#define TDXSIM_METADATA_ERRORS UINT64_C(0xFFFFFF0000000000), TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT
 
 static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
 	{TDXSIM_TDH_SYS_CONFIG, TDXSIM_ANY_ERROR,
@@ -37,6 +41,15 @@ static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
 	 "the 6th TDCS page was filled through the TD's KeyID before the key draw (td-build.md 3.3)"},
 	{TDXSIM_TDH_MNG_ADDCX, TDXSIM_EXACT(TDXSIM_TDX_OP_STATE_INCORRECT),
 	 "a 7th-9th TDCS page was filled before the op-state check (td-build.md 3.3)"},
+	{TDXSIM_TDH_VP_INIT, TDXSIM_STATUS_CLASS(TDXSIM_TDX_X2APIC_ID_NOT_UNIQUE),
+	 "a duplicate x2APIC ID leaves NUM_VCPUS incremented (td-build.md 3.8 row 9; [M155] tdh_vp_init.c)"},
+	{TDXSIM_TDH_VP_RD, TDXSIM_METADATA_ERRORS,
+	 "VP.RD associates an unassociated vCPU before it looks at the field id (td-build.md 3.9 row 7; "
+	 "[M155] tdh_vp_rd_wr.c): every metadata error (0xC0000Cxx) may follow it"},
+	{TDXSIM_TDH_VP_WR, TDXSIM_METADATA_ERRORS,
+	 "VP.WR associates as VP.RD does before the field checks (td-build.md 3.9 row 7)"},
+	{TDXSIM_TDH_VP_WR, TDXSIM_STATUS_CLASS(TDXSIM_TDX_TD_VMCS_FIELD_NOT_INITIALIZED),
+	 "VP.WR associates before the pin-based controls check (td-build.md 3.9 rows 7, 10W)"},
 	{TDXSIM_SEAMLDR_INSTALL, TDXSIM_ANY_ERROR,
 	 "a failing INSTALL may have opened its session, blocked the module or lost it ([PS23] "
 	 "seamldr_install.c)"},
@@ -44,6 +57,8 @@ static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
 
 #undef TDXSIM_ANY_ERROR
 #undef TDXSIM_EXACT
+#undef TDXSIM_STATUS_CLASS
+#undef TDXSIM_METADATA_ERRORS
 
 /* The row that allows a failed call with @rax to change state, or NULL. Versions (RAX 23:16)
  * do not matter for the module's leaves; P-SEAMLDR calls compare the whole RAX. */

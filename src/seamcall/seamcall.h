@@ -82,6 +82,13 @@ uint64_t tdxsim_tdh_mem_track(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mem_page_remove(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mem_sept_rd(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_phymem_page_wbinvd(struct tdxsim_call *c);
+/* vCPUs (td-build.md 3.6-3.10). */
+uint64_t tdxsim_tdh_vp_create(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_vp_addcx(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_vp_init(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_vp_rd(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_vp_wr(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_vp_flush(struct tdxsim_call *c);
 
 /*
  * The "shared HPA" test the module applies to buffers the host passes (sheet 6.1): aligned to

@@ -69,6 +69,11 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->leaf[TDXSIM_TDH_MNG_KEY_FREEID] = S + 500;
 	c->leaf[TDXSIM_TDH_VP_FLUSH] = S + 500;
 	c->leaf[TDXSIM_TDH_VP_ENTER] = 5000;
+	/* vCPU leaves: VP.INIT fills the TDVPS and initializes the TD VMCS (~150 VMWRITEs,
+	 * estimate S + 3000); VP.RD/WR are trivial leaves (latencies.md "Trivial leaf", S + 200). */
+	c->leaf[TDXSIM_TDH_VP_INIT] = S + 3000;
+	c->leaf[TDXSIM_TDH_VP_RD] = S + 200;
+	c->leaf[TDXSIM_TDH_VP_WR] = S + 200;
 
 	c->rdmsr = 100;	 /* estimate: a non-serializing MSR read */
 	c->vmxon = 1000; /* estimate */

@@ -156,6 +156,11 @@ struct tdxsim_vcpu {
 	/* TD VMCS fields the host can read or write (td-build.md 3.9). */
 	uint64_t vmcs_posted_int_vector, vmcs_pid_addr, vmcs_shared_eptp, vmcs_pin_based, vmcs_secondary,
 		vmcs_instr_timeout;
+	/* Written into the TD VMCS by TDH.VP.INIT from the TDCS (td_vmcs_init.c): VP.RD reads them
+	 * there, not from the TDCS. */
+	uint64_t vmcs_tsc_offset, vmcs_tsc_multiplier, vmcs_eptp;
+	/* Set by the guest (TDG.VP.WR, part 2); readable by the host. */
+	uint8_t cpuid_supervisor_ve, cpuid_user_ve;
 };
 
 /* Per-package cache write-back state of TDH.PHYMEM.CACHE.WB (td-build.md 3.16). */

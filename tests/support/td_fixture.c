@@ -236,3 +236,94 @@ void tdfx_mr_extend_page(struct fx *fx, struct tdfx_td *td, uint64_t gpa)
 		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MR_EXTEND, gpa + 256 * i, td->tdr, 0, NULL),
 			      TDXSIM_TDX_SUCCESS);
 }
+void tdfx_vp_create(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp)
+{
+	*vp = (struct tdfx_vcpu){.tdvpr = tdfx_page(fx)};
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_CREATE, vp->tdvpr, td->tdr, 0, NULL),
+		      TDXSIM_TDX_SUCCESS);
+}
+
+void tdfx_vp_addcx(struct fx *fx, struct tdfx_vcpu *vp, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa = tdfx_page(fx);
+		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_ADDCX, pa, vp->tdvpr, 0, NULL),
+			      TDXSIM_TDX_SUCCESS);
+		vp->tdcx[vp->num_tdcx++] = pa;
+	}
+}
+
+void tdfx_vp_build(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp, uint32_t x2apic)
+{
+	tdxsim_regs_t o;
+	tdfx_vp_create(fx, td, vp);
+	/* TDVPS_BASE_SIZE, as KVM sizes the TDVPS (td-build.md 1.1). */
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_SYS_RD, 0, 0x9800000100000200ULL, 0, &o),
+		      TDXSIM_TDX_SUCCESS);
+	tdfx_vp_addcx(fx, vp, (unsigned)(o.r8 / 4096) - 1);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_INIT | 1u << 16, vp->tdvpr, 0, x2apic, NULL),
+		      TDXSIM_TDX_SUCCESS);
+}
+
+void tdfx_world_build(struct tdfx_world *w, enum tdfx_stage st)
+{
+	tdxsim_config_t cfg;
+	tdxsim_config_init(&cfg);
+	fx_create(&w->fx, &cfg, FX_INITIALIZED);
+	struct fx *fx = &w->fx;
+	w->page = tdfx_page(fx);
+	if (st == TDFX_CREATED) {
+		tdfx_create(fx, &w->td, 0);
+		return;
+	}
+	if (st == TDFX_FIVE_TDCS) {
+		tdfx_create(fx, &w->td, 0);
+		tdfx_key_config(fx, &w->td);
+		tdfx_add_tdcs(fx, &w->td, 5);
+		return;
+	}
+	if (st == TDFX_UNINIT) {
+		tdfx_create_keyed_tdcs(fx, &w->td);
+		return;
+	}
+	tdfx_build_initialized(fx, &w->td);
+	if (st >= TDFX_VCPU)
+		tdfx_vp_create(fx, &w->td, &w->vp);
+	if (st >= TDFX_VCPU_PAGES)
+		tdfx_vp_addcx(fx, &w->vp, 5);
+	if (st >= TDFX_VCPU_READY)
+		assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_INIT | 1u << 16, w->vp.tdvpr, 0, 0, NULL),
+			      TDXSIM_TDX_SUCCESS);
+}
+
+void tdfx_world_destroy(struct tdfx_world *w)
+{
+	fx_destroy(&w->fx);
+}
+
+void tdfx_world_contend(struct tdfx_world *w, tdxsim_resource_t res, uint64_t key, tdxsim_lock_mode_t mode)
+{
+	assert_int_equal(tdxsim_contend(w->fx.sim, res, key, 0, mode, 1), TDXSIM_OK);
+}
+
+void tdfx_world_refused(struct tdfx_world *w, const char *rule, uint32_t lp, uint64_t rax, tdxsim_regs_t in,
+			tdxsim_regs_t out, uint64_t status)
+{
+	uint64_t before = tdxsim_state_hash(w->fx.sim);
+	tdxsim_regs_t r = in;
+	uint64_t st = tdxsim_seamcall(w->fx.sim, lp, rax, &r);
+	if (st != status)
+		print_error("rule %s\n", rule);
+	assert_status(st, status);
+	assert_int_equal(tdxsim_state_hash(w->fx.sim), before);
+	assert_memory_equal(&r, &out, sizeof(r));
+	tdfx_assert_invariants(&w->fx);
+	tdxsim_clear_contention(w->fx.sim);
+}
+
+uint64_t tdfx_vp_rd(struct fx *fx, uint32_t lp, uint64_t tdvpr, uint64_t field)
+{
+	tdxsim_regs_t o;
+	assert_status(fx_call(fx->sim, lp, TDXSIM_TDH_VP_RD, tdvpr, field, 0, &o), TDXSIM_TDX_SUCCESS);
+	return o.r8;
+}

@@ -70,6 +70,50 @@ void tdfx_init(struct fx *fx, struct tdfx_td *td);
 void tdfx_build_initialized(struct fx *fx, struct tdfx_td *td);
 /* One TDH.SYS.RD (asserts success); returns R8. */
 uint64_t tdfx_sys_rd(struct fx *fx, uint64_t field_id);
+/* A vCPU built with the real leaves: its TDVPR and TDVPS pages in the order they were added. */
+struct tdfx_vcpu {
+	uint64_t tdvpr;
+	uint64_t tdcx[14];
+	unsigned num_tdcx;
+};
+/* TDH.VP.CREATE of a new TDVPR page for @td (asserts success). */
+void tdfx_vp_create(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp);
+/* TDH.VP.ADDCX of @n new pages (asserts success). */
+void tdfx_vp_addcx(struct fx *fx, struct tdfx_vcpu *vp, unsigned n);
+/* KVM's vCPU bring-up on LP 0: CREATE, ADDCX x (TDVPS_BASE_SIZE / 4096 - 1), then
+ * TDH.VP.INIT version 1 with R8 = @x2apic (asserts success). */
+void tdfx_vp_build(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp, uint32_t x2apic);
+
+/* How far tdfx_world_build() brings a TD before the call a table row tests. */
+enum tdfx_stage {
+	TDFX_CREATED,	 /* MNG.CREATE only */
+	TDFX_FIVE_TDCS,	 /* keys configured, 5 TDCS pages */
+	TDFX_UNINIT,	 /* every TDCS page, MNG.INIT not done */
+	TDFX_INIT,	 /* op state INITIALIZED */
+	TDFX_VCPU,	 /* + a vCPU with its TDVPR only */
+	TDFX_VCPU_PAGES, /* + all its TDVPS pages, not initialized */
+	TDFX_VCPU_READY, /* + TDH.VP.INIT v1 on LP 0 (x2APIC 0) */
+};
+/* One row's simulator (default config) with a TD, a vCPU and a spare free page. */
+struct tdfx_world {
+	struct fx fx;
+	struct tdfx_td td;
+	struct tdfx_vcpu vp;
+	uint64_t page;
+};
+void tdfx_world_build(struct tdfx_world *w, enum tdfx_stage st);
+void tdfx_world_destroy(struct tdfx_world *w);
+/* tdxsim_contend() once, for the next acquisition of (@res, @key). */
+void tdfx_world_contend(struct tdfx_world *w, tdxsim_resource_t res, uint64_t key, tdxsim_lock_mode_t mode);
+/*
+ * Issues @rax with registers @in on @lp and asserts: status @status (printing @rule if not),
+ * registers afterwards equal @out, state hash unchanged, invariants hold. Clears contention.
+ */
+void tdfx_world_refused(struct tdfx_world *w, const char *rule, uint32_t lp, uint64_t rax, tdxsim_regs_t in,
+			tdxsim_regs_t out, uint64_t status);
+
+/* TDH.VP.RD version 0 of @field on @lp (asserts success); returns R8. */
+uint64_t tdfx_vp_rd(struct fx *fx, uint32_t lp, uint64_t tdvpr, uint64_t field);
 
 /* ---- Private memory (td-build.md 3.11-3.13) ---- */
 

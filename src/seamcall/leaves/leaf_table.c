@@ -49,6 +49,13 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MEM_PAGE_REMOVE, 0, tdxsim_tdh_mem_page_remove},
 	{TDXSIM_TDH_MEM_SEPT_RD, 0, tdxsim_tdh_mem_sept_rd},
 	{TDXSIM_TDH_PHYMEM_PAGE_WBINVD, 0, tdxsim_tdh_phymem_page_wbinvd},
+	/* vCPUs (td-build.md 3.6-3.10). */
+	{TDXSIM_TDH_VP_CREATE, 0, tdxsim_tdh_vp_create},
+	{TDXSIM_TDH_VP_ADDCX, 0, tdxsim_tdh_vp_addcx},
+	{TDXSIM_TDH_VP_INIT, 0, tdxsim_tdh_vp_init},
+	{TDXSIM_TDH_VP_RD, 0, tdxsim_tdh_vp_rd},
+	{TDXSIM_TDH_VP_WR, 0, tdxsim_tdh_vp_wr},
+	{TDXSIM_TDH_VP_FLUSH, 0, tdxsim_tdh_vp_flush},
 };
 
 /* Rows for every other ABI leaf (no handler yet), generated from the leaf .def table. */
