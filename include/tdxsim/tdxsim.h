@@ -368,9 +368,10 @@ typedef struct tdxsim_regs {
 TDXSIM_API uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
 
 /**
- * Fault injection: the next @p count SEAMCALLs of leaf @p leaf (bits 15:0 of RAX) on @p lp
- * (or TDXSIM_ANY_LP) return @p status without any effect (no register or state change; the
- * cycle cost of a rejected call is charged). Several injections queue in the order added.
+ * Fault injection: the next @p count SEAMCALLs of module leaf @p leaf (bits 15:0 of RAX; RAX
+ * bit 63 clear) on @p lp (or TDXSIM_ANY_LP) return @p status without any effect (no register
+ * or state change; the cycle cost of a rejected call is charged). Several injections queue in
+ * the order added. tdxsim_inject() also reaches P-SEAMLDR leaves and sets output registers.
  * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG, TDXSIM_ERR_NO_MEMORY
  */
 TDXSIM_API tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t count,
@@ -382,6 +383,58 @@ TDXSIM_API tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint3
  */
 TDXSIM_API tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip,
 						   uint32_t count, uint64_t status);
+/** Bits of tdxsim_injection_t.outputs: one per ::tdxsim_regs_t field, in its order. */
+#define TDXSIM_REG_RCX (1u << 0)
+#define TDXSIM_REG_RDX (1u << 1)
+#define TDXSIM_REG_R8  (1u << 2)
+#define TDXSIM_REG_R9  (1u << 3)
+#define TDXSIM_REG_R10 (1u << 4)
+#define TDXSIM_REG_R11 (1u << 5)
+#define TDXSIM_REG_R12 (1u << 6)
+#define TDXSIM_REG_R13 (1u << 7)
+#define TDXSIM_REG_R14 (1u << 8)
+#define TDXSIM_REG_R15 (1u << 9)
+#define TDXSIM_REG_RBX (1u << 10)
+#define TDXSIM_REG_RDI (1u << 11)
+#define TDXSIM_REG_RSI (1u << 12)
+
+/**
+ * One fault injection, for tdxsim_inject(). Initialize with tdxsim_injection_init(), then set
+ * the fields; @c size lets the structure grow without breaking callers.
+ */
+typedef struct tdxsim_injection_spec {
+	size_t size; /**< sizeof(tdxsim_injection_t), set by tdxsim_injection_init() */
+	/** RAX bits 15:0 (the leaf; the version bits are ignored) plus, for a P-SEAMLDR leaf,
+	 *  bit 63 (TDXSIM_SEAMLDR_BIT): TDXSIM_TDH_SYS_TDMR_INIT, TDXSIM_SEAMLDR_INSTALL... */
+	uint64_t leaf;
+	uint32_t lp;	/**< an LP index or TDXSIM_ANY_LP (the default) */
+	uint32_t skip;	/**< matching calls that run normally first (default 0) */
+	uint32_t count; /**< matching calls answered after them (default 1) */
+	uint64_t status;
+	/** TDXSIM_REG_* bits: the registers the answered call writes, from @c regs; every other
+	 *  register keeps its input value (default 0: none, like tdxsim_inject_status()). */
+	uint32_t outputs;
+	tdxsim_regs_t regs;
+} tdxsim_injection_t;
+
+/** Defaults: any LP, no skip, count 1, no output registers. */
+TDXSIM_API void tdxsim_injection_init(tdxsim_injection_t *inj);
+
+/**
+ * Fault injection, general form: like tdxsim_inject_status_after(), and further
+ * - P-SEAMLDR leaves (@c leaf with bit 63) can be answered too: the CPU's checks still come
+ *   first (#UD outside VMX operation, VMfailInvalid without a P-SEAMLDR), then the injection
+ *   answers instead of the loader;
+ * - the answer can carry output registers (@c outputs, @c regs), for instance a
+ *   TDH.SYS.TDMR.INIT that reports partial progress in RDX, or a status whose details the
+ *   module returns in registers. Still no state changes.
+ * Injections for module and P-SEAMLDR leaves share one queue, in the order added.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (NULL, @c size too small, @c count 0, an LP out of
+ *         range, @c leaf with bits other than 15:0 and 63, unknown @c outputs bits),
+ *         TDXSIM_ERR_NO_MEMORY
+ */
+TDXSIM_API tdxsim_err_t tdxsim_inject(tdxsim_t *sim, const tdxsim_injection_t *inj);
+
 /** Drops every pending injection. */
 TDXSIM_API void tdxsim_clear_injections(tdxsim_t *sim);
 

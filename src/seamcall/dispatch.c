@@ -10,9 +10,22 @@
 
 #define RAX_RESERVED_MASK UINT64_C(0xFFFFFFFFFF000000) /* bits 63:24 (sheet 1.1) */
 
-/* Consumes one matching injection, if any (tdxsim_inject_status). */
-static bool take_injection(struct tdxsim *sim, uint16_t leaf, uint32_t lp, uint64_t *status)
+/* Writes the registers an injection answers with (tdxsim_injection_t.outputs). */
+static void inject_outputs(const struct tdxsim_injection *inj, tdxsim_regs_t *regs)
 {
+	uint64_t *out = (uint64_t *)regs;
+	const uint64_t *in = (const uint64_t *)&inj->regs;
+	for (unsigned i = 0; i < sizeof(*regs) / sizeof(uint64_t); i++)
+		if (inj->outputs & (1u << i))
+			out[i] = in[i];
+}
+
+/* Consumes one matching injection, if any (tdxsim_inject): the leaf is RAX bits 15:0 and 63,
+ * so module and P-SEAMLDR leaves never match each other. */
+static bool take_injection(struct tdxsim *sim, uint64_t rax, uint32_t lp, tdxsim_regs_t *regs,
+			   uint64_t *status)
+{
+	uint64_t leaf = rax & (TDXSIM_SEAMLDR_BIT | TDXSIM_LEAF_MASK);
 	for (unsigned i = 0; i < sim->num_injections; i++) {
 		struct tdxsim_injection *inj = &sim->injections[i];
 		if (inj->leaf != leaf || (inj->lp != TDXSIM_ANY_LP && inj->lp != lp))
@@ -23,6 +36,7 @@ static bool take_injection(struct tdxsim *sim, uint16_t leaf, uint32_t lp, uint6
 			return false;
 		}
 		*status = inj->status;
+		inject_outputs(inj, regs);
 		if (--inj->remaining == 0) {
 			memmove(inj, inj + 1, (sim->num_injections - i - 1) * sizeof(*inj));
 			sim->num_injections--;
@@ -95,6 +109,12 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 	}
 	/* RAX bit 63 selects the P-SEAMLDR, never the module (sheet 1.1, 2.4; seamldr/). */
 	if (rax & TDXSIM_SEAMLDR_BIT) {
+		/* An injection answers instead of a loader that is there (the CPU's VMfailInvalid
+		 * without one comes first), at the cost of a rejected call. */
+		if (tdxsim_seamldr_reachable(sim) && take_injection(sim, rax, lp, regs, &status)) {
+			cpu->tsc += costs->rejected_call;
+			goto out;
+		}
 		uint64_t cycles = 0;
 		status = tdxsim_seamldr_call(sim, lp, rax, regs, &cycles);
 		cpu->tsc += cycles ? cycles : costs->rejected_call;
@@ -106,7 +126,7 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 		status = TDXSIM_TDX_SEAMCALL_VMFAILINVALID;
 		goto out;
 	}
-	if (take_injection(sim, rax & TDXSIM_LEAF_MASK, lp, &status))
+	if (take_injection(sim, rax, lp, regs, &status))
 		goto out;
 
 	const struct tdxsim_leaf_row *row = NULL;

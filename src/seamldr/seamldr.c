@@ -131,13 +131,17 @@ uint64_t tdxsim_seamldr_info(struct tdxsim *sim, uint32_t lp, tdxsim_regs_t *reg
 	return TDXSIM_TDX_SUCCESS;
 }
 
+bool tdxsim_seamldr_reachable(const struct tdxsim *sim)
+{
+	const struct tdxsim_seamldr *l = &sim->ldr;
+	/* No loader (TDX off in the BIOS, or lost with the module in S3): VMfailInvalid. */
+	return l->present && (sim->mod.state != TDXSIM_MODULE_GONE || l->gone_by_loader);
+}
+
 uint64_t tdxsim_seamldr_call(struct tdxsim *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs,
 			     uint64_t *cycles)
 {
-	struct tdxsim_seamldr *l = &sim->ldr;
-
-	/* No loader (TDX off in the BIOS, or lost with the module in S3): VMfailInvalid. */
-	if (!l->present || (sim->mod.state == TDXSIM_MODULE_GONE && !l->gone_by_loader))
+	if (!tdxsim_seamldr_reachable(sim))
 		return TDXSIM_TDX_SEAMCALL_VMFAILINVALID;
 	*cycles += sim->cfg.costs.seamldr_call;
 	/* The loader compares all of RAX with its leaf numbers; anything else is EBADPARAM

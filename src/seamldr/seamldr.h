@@ -51,6 +51,8 @@ void tdxsim_seamldr_restore(struct tdxsim_seamldr *l, const struct tdxsim_seamld
 /* Power-on: the loader is there iff the BIOS enabled TDX; SEAMEXTEND describes the boot module. */
 void tdxsim_seamldr_boot(struct tdxsim *sim);
 
+/* Whether a SEAMCALL with RAX bit 63 reaches the loader (else the CPU answers VMfailInvalid). */
+bool tdxsim_seamldr_reachable(const struct tdxsim *sim);
 /* A SEAMCALL with RAX bit 63 (tdxsim_seamcall()); adds its cost to *cycles. */
 uint64_t tdxsim_seamldr_call(struct tdxsim *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs,
 			     uint64_t *cycles);

@@ -160,7 +160,34 @@ tdxsim_err_t tdxsim_inject_status(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uin
 tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t lp, uint32_t skip,
 					uint32_t count, uint64_t status)
 {
-	if (!sim || count == 0 || (lp != TDXSIM_ANY_LP && lp >= sim->cpu.num_lps))
+	tdxsim_injection_t inj;
+	tdxsim_injection_init(&inj);
+	inj.leaf = leaf;
+	inj.lp = lp;
+	inj.skip = skip;
+	inj.count = count;
+	inj.status = status;
+	return tdxsim_inject(sim, &inj);
+}
+
+void tdxsim_injection_init(tdxsim_injection_t *inj)
+{
+	if (!inj)
+		return;
+	memset(inj, 0, sizeof(*inj));
+	inj->size = sizeof(*inj);
+	inj->lp = TDXSIM_ANY_LP;
+	inj->count = 1;
+}
+
+#define INJECT_LEAF_BITS (TDXSIM_SEAMLDR_BIT | TDXSIM_LEAF_MASK)
+#define INJECT_REG_BITS	 ((1u << (sizeof(tdxsim_regs_t) / sizeof(uint64_t))) - 1)
+
+tdxsim_err_t tdxsim_inject(tdxsim_t *sim, const tdxsim_injection_t *inj)
+{
+	if (!sim || !inj || inj->size < sizeof(*inj) || inj->count == 0 ||
+	    (inj->lp != TDXSIM_ANY_LP && inj->lp >= sim->cpu.num_lps) || (inj->leaf & ~INJECT_LEAF_BITS) ||
+	    (inj->outputs & ~INJECT_REG_BITS))
 		return TDXSIM_ERR_INVALID_ARG;
 	LOCK(sim);
 	tdxsim_err_t err = TDXSIM_OK;
@@ -174,7 +201,15 @@ tdxsim_err_t tdxsim_inject_status_after(tdxsim_t *sim, uint16_t leaf, uint32_t l
 		sim->injections = n;
 		sim->cap_injections = cap;
 	}
-	sim->injections[sim->num_injections++] = (struct tdxsim_injection){leaf, lp, count, skip, status};
+	sim->injections[sim->num_injections++] = (struct tdxsim_injection){
+		.leaf = inj->leaf,
+		.lp = inj->lp,
+		.remaining = inj->count,
+		.skip = inj->skip,
+		.outputs = inj->outputs,
+		.status = inj->status,
+		.regs = inj->regs,
+	};
 out:
 	UNLOCK(sim);
 	return err;

@@ -27,13 +27,15 @@
 struct tdxsim_integrity; /* mce/mce.h */
 struct tdxsim_leaf_row;	 /* seamcall/seamcall.h */
 
-/* One pending fault injection (tdxsim_inject_status). */
+/* One pending fault injection (tdxsim_inject). */
 struct tdxsim_injection {
-	uint16_t leaf;
+	uint64_t leaf; /* RAX bits 15:0 and 63 */
 	uint32_t lp;
 	uint32_t remaining;
-	uint32_t skip; /* matching calls to let through before the first injected one */
+	uint32_t skip;	  /* matching calls to let through before the first injected one */
+	uint32_t outputs; /* TDXSIM_REG_* written from @regs */
 	uint64_t status;
+	tdxsim_regs_t regs;
 };
 
 /* The TDX module instance: its state machine (sheet 7.1) and what it learned at init. A
