@@ -229,7 +229,10 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 			c->tdvpr[c->num_tdvpr++] = in_rcx;
 	}
 	tdxsim_module_state_t after = tdxsim_module_state(c->sim);
-	if (before != after && ((status & TDXSIM_STATUS_ERROR_BIT) || !legal(rax, before, after)))
+	/* A failed call moves the module state only where failure_effects.h says the module keeps
+	 * a change (a failing P-SEAMLDR INSTALL can block or lose the module). */
+	bool kept = (status & TDXSIM_STATUS_ERROR_BIT) && tdxsim_failure_effect_of(rax, status);
+	if (before != after && (((status & TDXSIM_STATUS_ERROR_BIT) && !kept) || !legal(rax, before, after)))
 		fail("illegal module state change by a SEAMCALL (rax, status)", rax, status);
 	if ((status & TDXSIM_STATUS_ERROR_BIT) && !tdxsim_failure_effect_of(rax, status) &&
 	    tdxsim_state_hash(c->sim) != hash)
