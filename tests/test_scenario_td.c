@@ -444,6 +444,38 @@ static void run__contend_makes_the_next_call_busy(void **state)
 	tdxsim_scenario_result_free(res);
 }
 
+static void run__add_pages_builds_on_tables_that_exist_and_teardown_zaps(void **state)
+{
+	(void)state;
+	tdxsim_scenario_result_t *res = run(
+		BRINGUP
+		"  - td_create: {name: a, max_vcpus: 1}\n"
+		"  - td_vcpu: {td: a}\n"
+		"  - seamcall: TDH.MEM.SEPT.ADD\n" /* the top table, behind the hypervisor's back */
+		"    rcx: 3\n"
+		"    rdx: a.tdr\n"
+		"    r8: page(s3)\n"
+		"  - td_add_pages: {td: a, gpa: 0x1FF000, size: 8K, fill: 0xA5}\n"
+		"    expect: {td: {td: a, chldcnt: 12 + 4 + 2}, rdmd: {page: \"a.page[1]\", type: "
+		"PT_REG}}\n"
+		"  - assert: \"a.num_sept == 4 && a.sept[0] == 0 && a.gpa[1] == 0x200000\"\n"
+		"  - td_finalize: a\n"
+		"  - td_teardown: a\n"
+		"    expect:\n"
+		"      td_count: 0\n"
+		"      rdmd: [{page: page(s3), type: PT_NDA}, {page: \"a.page[0]\", type: PT_NDA}, {page: "
+		"\"a.sept[3]\", type: PT_NDA}]\n");
+	if (!tdxsim_scenario_result_passed(res))
+		show_failure(res);
+	assert_true(tdxsim_scenario_result_passed(res));
+	/* The first page needs tables at levels 2 and 1 (level 3 exists: KVM reads the module's
+	 * EPT_ENTRY_STATE_INCORRECT as "there already"), the second crosses into the next 2 MiB
+	 * region: one more level-1 table. */
+	assert_null(strstr(res->steps[4].detail, "TDX_EPT_ENTRY_STATE_INCORRECT")); /* accepted */
+	assert_non_null(strstr(res->steps[4].detail, "2 page(s) added at GPA 0x1ff000 and measured"));
+	tdxsim_scenario_result_free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +488,7 @@ int main(void)
 		cmocka_unit_test(run__failed_td_expectations_point_at_the_file),
 		cmocka_unit_test(run__teardown_stops_and_resumes),
 		cmocka_unit_test(run__contend_makes_the_next_call_busy),
+		cmocka_unit_test(run__add_pages_builds_on_tables_that_exist_and_teardown_zaps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
