@@ -120,6 +120,10 @@ TDXSIM_API bool tdxsim_scenario_result_passed(const tdxsim_scenario_result_t *re
 TDXSIM_API void tdxsim_scenario_result_counts(const tdxsim_scenario_result_t *res, unsigned *passed,
 					      unsigned *failed, unsigned *errors);
 
+/** Steps after which tdxsim_check_invariants() failed (0 when the scenario turned the check off
+ *  with check_invariants: false). Fuzzers and tests use it instead of parsing the report. */
+TDXSIM_API unsigned tdxsim_scenario_result_invariant_breaks(const tdxsim_scenario_result_t *res);
+
 /** Frees a result. NULL is accepted. */
 TDXSIM_API void tdxsim_scenario_result_free(tdxsim_scenario_result_t *res);
 

@@ -140,7 +140,8 @@ static void run_step(struct scn_run *r, unsigned index, struct scn_outcome *out)
 		if (rc == 0)
 			tdxsim_scn_check_cycles(r, s, cycles);
 		char msg[256];
-		if (r->scn->check_invariants && tdxsim_check_invariants(r->sim, msg, sizeof(msg)))
+		if (r->scn->check_invariants && tdxsim_check_invariants(r->sim, msg, sizeof(msg)) &&
+		    ++r->res->invariant_breaks)
 			tdxsim_scn_buf_printf(&r->why,
 					      "%s:%u:%u: library invariant broken after this step: %s\n",
 					      r->scn->file, s->pos.line, s->pos.col, msg);
@@ -276,6 +277,11 @@ tdxsim_err_t tdxsim_scenario_run(const tdxsim_scenario_t *scn, const tdxsim_scen
 	tdxsim_scn_buf_free(&r.detail);
 	*out = res;
 	return TDXSIM_OK;
+}
+
+unsigned tdxsim_scenario_result_invariant_breaks(const tdxsim_scenario_result_t *res)
+{
+	return res ? res->invariant_breaks : 0;
 }
 
 bool tdxsim_scenario_result_passed(const tdxsim_scenario_result_t *res)

@@ -69,6 +69,7 @@ struct tdxsim_scenario_result {
 	struct scn_outcome *steps;
 	unsigned num_steps;
 	unsigned passed, failed, errors, skipped;
+	unsigned invariant_breaks; /* steps after which tdxsim_check_invariants() failed */
 	uint32_t num_lps;
 	uint32_t *lp_package;
 	struct scn_event *events;
