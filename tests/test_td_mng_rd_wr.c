@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "td/td_fields.h"
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
 
@@ -331,9 +332,20 @@ static void wr__values(void **state)
 	tdfx_assert_invariants(&e->fx);
 }
 
+/* The field table by name: the ids KVM and scenario files use. */
+static void fields__by_name(void **state)
+{
+	assert_int_equal(tdxsim_td_field_by_name("TSC_OFFSET")->id, F_TSC_OFFSET);
+	assert_int_equal(tdxsim_td_field_by_name("MRTD")->num_elem, 6);
+	assert_int_equal(tdxsim_td_field_by_name("CPUID_VALUES")->id, F_CPUID);
+	assert_null(tdxsim_td_field_by_name("NO_SUCH_FIELD"));
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fields__by_name),
 		cmocka_unit_test_setup_teardown(rd_wr_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(rd__values, setup, teardown),
 		cmocka_unit_test_setup_teardown(rd__mrconfigid_elements, setup, teardown),

@@ -374,3 +374,11 @@ uint64_t tdxsim_md_td_next(const struct tdxsim_md_td_ctx *c, uint64_t id, const 
 		return stepped;
 	return first_from(c, i + 1, 0);
 }
+
+const struct tdxsim_td_field *tdxsim_td_field_by_name(const char *name)
+{
+	for (unsigned i = 0; i < tdxsim_num_td_fields; i++)
+		if (strcmp(tdxsim_td_fields[i].name, name) == 0)
+			return &tdxsim_td_fields[i];
+	return NULL;
+}

@@ -65,4 +65,7 @@ uint64_t tdxsim_md_td_write(const struct tdxsim_md_td_ctx *c, const struct tdxsi
 uint64_t tdxsim_md_td_next(const struct tdxsim_md_td_ctx *c, uint64_t id, const struct tdxsim_td_field *f,
 			   uint32_t elem);
 
+/* The entry named @name ("TSC_OFFSET", "MRTD"...; scenario files name fields this way), or NULL. */
+const struct tdxsim_td_field *tdxsim_td_field_by_name(const char *name);
+
 #endif
