@@ -432,6 +432,56 @@ static void zap__block_track_remove_wbinvd__page_back_to_host(void **state)
 	tdfx_assert_invariants(fx);
 }
 
+/*
+ * After MR.FINALIZE (RUNNABLE) the zap order is enforced: REMOVE of a mapped page without
+ * BLOCK is GPA_RANGE_NOT_BLOCKED|RCX with the entry's ext, after BLOCK but before TRACK
+ * TLB_TRACKING_NOT_DONE|RCX with RCX/RDX zero, after TRACK success; build leaves are refused.
+ * Values pinned with the module oracle (td-build.txt, then these calls).
+ */
+static void zap__runnable__block_then_track_then_remove(void **state)
+{
+	struct world *w = *state;
+	struct fx *fx = &w->fx;
+	struct tdfx_vcpu vp;
+	tdxsim_regs_t r;
+	tdfx_vp_build(fx, &w->td, &vp, 0);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MR_FINALIZE, w->td.tdr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+	tdxsim_td_info_t info = {.size = sizeof(info)};
+	tdxsim_td_query(fx->sim, w->td.tdr, &info);
+	assert_int_equal(info.op_state, 2);
+	/* The MRTD reads back through TDH.MNG.RD (class 0x13, 6 elements) as the query reports it. */
+	for (unsigned i = 0; i < 6; i++) {
+		uint64_t q;
+		r = (tdxsim_regs_t){.rcx = w->td.tdr, .rdx = UINT64_C(0x1310000300000000) + i};
+		assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MNG_RD, &r), TDXSIM_TDX_SUCCESS);
+		memcpy(&q, info.mrtd + 8 * i, 8);
+		assert_int_equal(r.r8, q);
+	}
+	r = (tdxsim_regs_t){.rcx = GPA, .rdx = w->td.tdr};
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_REMOVE, &r), 0xC0000B0600000001);
+	assert_int_equal(r.rcx, 0x80000000000000F7 | w->mapped);
+	assert_int_equal(r.rdx, 0x400);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA, w->td.tdr, 0, NULL),
+		      TDXSIM_TDX_SUCCESS);
+	uint64_t h = tdxsim_state_hash(fx->sim);
+	r = (tdxsim_regs_t){.rcx = GPA, .rdx = w->td.tdr};
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_REMOVE, &r), 0xC0000B0800000001);
+	assert_int_equal(r.rcx | r.rdx, 0);
+	assert_int_equal(tdxsim_state_hash(fx->sim), h);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_TRACK, w->td.tdr, 0, 0, NULL), TDXSIM_TDX_SUCCESS);
+	r = (tdxsim_regs_t){.rcx = GPA, .rdx = w->td.tdr};
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_REMOVE, &r), TDXSIM_TDX_SUCCESS);
+	assert_int_equal(r.rcx, w->mapped);
+	/* Building is over. */
+	r = (tdxsim_regs_t){.rcx = GPA, .rdx = w->td.tdr, .r8 = tdfx_page(fx), .r9 = tdfx_page(fx)};
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_ADD, &r), TDXSIM_TDX_OP_STATE_INCORRECT);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MR_FINALIZE, w->td.tdr, 0, 0, NULL),
+		      TDXSIM_TDX_OP_STATE_INCORRECT);
+	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_VP_CREATE, tdfx_page(fx), w->td.tdr, 0, NULL),
+		      TDXSIM_TDX_OP_STATE_INCORRECT);
+	tdfx_assert_invariants(fx);
+}
+
 /* The invariant checker ties leaves and tables to the PAMT: a mapped page whose PAMT entry
  * says something else (here: retyped behind the module's back) is reported. */
 static void invariant__leaf_page_not_pt_reg__reported(void **state)
@@ -496,6 +546,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(invariant__leaf_page_not_pt_reg__reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(snapshot__bepoch_restored, setup, teardown),
+		cmocka_unit_test_setup_teardown(zap__runnable__block_then_track_then_remove, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
