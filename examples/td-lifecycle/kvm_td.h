@@ -18,7 +18,7 @@
 #include "tdxsim/tdxsim.h"
 
 #define KVM_TD_MAX_VCPUS      4
-#define KVM_TD_MAX_PAGES      2048
+#define KVM_TD_MAX_PAGES      65536
 #define KVM_TD_MAX_SEPT_PAGES 16
 
 /* What the module told the host at load time (TDH.SYS.RD), as KVM's tdx_sysinfo keeps it. */

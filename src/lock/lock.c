@@ -54,28 +54,29 @@ static bool contended(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t k
 }
 
 /*
- * Finds the slot of @pa, claiming a free one if nobody holds the page. A claim is a CAS of the
- * key from 0; the slot goes back to 0 when its last holder releases (release_all).
+ * Finds the slot of @pa, claiming a free one if nobody holds the page: linear probing from the
+ * page's hash, stopping at the first free slot (a claim is a CAS of the key from 0). A slot goes
+ * back to 0 when its last holder releases it; since every call releases its whole set before
+ * the next call starts and a failed acquisition frees only the slot it just claimed, no key
+ * ever sits behind a free slot of its own chain. LPs running in parallel will need tombstones
+ * here (lock.h).
  */
 static struct tdxsim_page_lock_slot *page_slot(struct tdxsim_locks *ls, uint64_t pa)
 {
 	uint64_t key = pa + 1;
 	unsigned start = (unsigned)((pa >> 12) * UINT64_C(0x9E3779B97F4A7C15) >> 56) % TDXSIM_PAGE_LOCK_SLOTS;
-	struct tdxsim_page_lock_slot *free_slot = NULL;
 	for (unsigned i = 0; i < TDXSIM_PAGE_LOCK_SLOTS; i++) {
 		struct tdxsim_page_lock_slot *s = &ls->pages[(start + i) % TDXSIM_PAGE_LOCK_SLOTS];
 		uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
 		if (k == key)
 			return s;
-		if (k == 0 && !free_slot)
-			free_slot = s;
+		if (k == 0) {
+			uint64_t zero = 0;
+			if (atomic_compare_exchange_strong(&s->key, &zero, key) || zero == key)
+				return s;
+		}
 	}
-	if (!free_slot)
-		return NULL;
-	uint64_t zero = 0;
-	if (!atomic_compare_exchange_strong(&free_slot->key, &zero, key))
-		return zero == key ? free_slot : NULL;
-	return free_slot;
+	return NULL;
 }
 
 struct tdxsim_lock *tdxsim_page_lock_peek(struct tdxsim_locks *ls, uint64_t pa)
