@@ -111,6 +111,26 @@ static void seamldr_install__bad_hash__module_lost(void **state)
 	lfx_destroy(&l);
 }
 
+/* TDH.VP.ENTER associates an unassociated vCPU before its RCX bit 52/53 and epoch checks. */
+static void vp_enter__check_after_association__vcpu_associated(void **state)
+{
+	for (int epoch = 0; epoch < 2; epoch++) {
+		struct tdfx_world w = {0};
+		tdfx_world_build(&w, TDFX_VCPU_READY);
+		assert_status(fx_call(w.fx.sim, 0, TDXSIM_TDH_MR_FINALIZE, w.td.tdr, 0, 0, NULL),
+			      TDXSIM_TDX_SUCCESS);
+		assert_status(fx_call(w.fx.sim, 0, TDXSIM_TDH_VP_FLUSH, w.vp.tdvpr, 0, 0, NULL),
+			      TDXSIM_TDX_SUCCESS);
+		uint64_t rcx = w.vp.tdvpr;
+		if (epoch)
+			tdfx_world_contend(&w, TDXSIM_RES_TD_EPOCH, w.td.tdr, TDXSIM_LOCK_EXCLUSIVE);
+		else
+			rcx |= UINT64_C(1) << 52;
+		uint64_t h = tdxsim_state_hash(w.fx.sim);
+		uint64_t st = fx_call(w.fx.sim, 1, TDXSIM_TDH_VP_ENTER, rcx, 0, 0, NULL);
+		assert_status(st, epoch ? 0x80000200000000A9 : 0xC000010000000001);
+		assert_listed_and_changed(w.fx.sim, TDXSIM_TDH_VP_ENTER, st, h);
+		tdfx_world_destroy(&w);
 /* Rows 4-7: the vCPU leaves (td-build.md 3.8, 3.9). A vCPU flushed from its LP, so that a
  * VP.RD/WR associates it again before failing on the field. */
 static void build_flushed_vcpu(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp)
@@ -223,6 +243,7 @@ int main(void)
 		cmocka_unit_test(mng_addcx__seventh_page_after_init__page_filled),
 		cmocka_unit_test(cache_wb__interrupted__resume_point_kept),
 		cmocka_unit_test(seamldr_install__bad_hash__module_lost),
+		cmocka_unit_test(vp_enter__check_after_association__vcpu_associated),
 		cmocka_unit_test(vp_init__duplicate_x2apic__vcpu_count_kept),
 		cmocka_unit_test(vp_rd_wr__field_errors__vcpu_associated_first),
 		cmocka_unit_test(unlisted_failures__every_leaf__state_unchanged),

@@ -142,6 +142,10 @@ typedef struct tdxsim_costs {
 	uint64_t rdmsr, vmxon, vmxoff;
 	/** MOVDIR64B (per 64-byte line), CLFLUSH and WBINVD executed through the library (memory.h). */
 	uint64_t movdir64b, clflush, wbinvd;
+	/** Scripted guests (guest.h), added to TDH.VP.ENTER's cost: one guest memory access, one
+	 *  TDCALL the module serves without a TD exit (TDG.VP.INFO, TDG.MR.*), SHA-384 per byte
+	 *  those hash, and the MAC of TDG.MR.REPORT's CPU report instruction. */
+	uint64_t guest_op, guest_tdcall, guest_sha384_byte, guest_report_mac;
 	/** The module's SHA-384, per byte hashed: TDH.MEM.PAGE.ADD's 128-byte block and
 	 *  TDH.MR.EXTEND's 384 bytes (added to the leaf cost; PAGE.ADD also adds 64 MOVDIR64B lines). */
 	uint64_t sha384_byte;

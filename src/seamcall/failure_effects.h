@@ -41,6 +41,11 @@ static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
 	 "the 6th TDCS page was filled through the TD's KeyID before the key draw (td-build.md 3.3)"},
 	{TDXSIM_TDH_MNG_ADDCX, TDXSIM_EXACT(TDXSIM_TDX_OP_STATE_INCORRECT),
 	 "a 7th-9th TDCS page was filled before the op-state check (td-build.md 3.3)"},
+	{TDXSIM_TDH_VP_ENTER, TDXSIM_EXACT(TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX),
+	 "an unassociated vCPU is associated with the calling LP (NUM_ASSOC_VCPUS + 1) before the RCX "
+	 "bit 52/53 checks (td-runtime.md 3.2 rows 8-10)"},
+	{TDXSIM_TDH_VP_ENTER, TDXSIM_EXACT(TDXSIM_TDX_OPERAND_BUSY | TDXSIM_OPERAND_TD_EPOCH),
+	 "an unassociated vCPU is associated before the epoch lock is taken (td-runtime.md 3.2 rows 8, 14)"},
 	{TDXSIM_TDH_VP_INIT, TDXSIM_STATUS_CLASS(TDXSIM_TDX_X2APIC_ID_NOT_UNIQUE),
 	 "a duplicate x2APIC ID leaves NUM_VCPUS incremented (td-build.md 3.8 row 9; [M155] tdh_vp_init.c)"},
 	{TDXSIM_TDH_VP_RD, TDXSIM_METADATA_ERRORS,

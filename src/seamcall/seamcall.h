@@ -71,6 +71,8 @@ uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_init(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_rd(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mng_wr(struct tdxsim_call *c);
+/* Running TDs (td-runtime.md 3): the scripted guest runs inside (guest/). */
+uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c);
 /* Private memory and measurement (td-build.md 3.11-3.14, 3.20; td-runtime.md 2). */
 uint64_t tdxsim_tdh_mem_sept_add(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mem_page_add(struct tdxsim_call *c);

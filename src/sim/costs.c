@@ -84,4 +84,12 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->movdir64b = Z / 64;
 	c->clflush = 250;
 	c->wbinvd = 2200000;
+	/* Scripted guests (latencies.md H15, "TDCALL served inside the module"): a guest access
+	 * is one cached load or store (estimate 10); a served TDCALL is T = 2,500; SHA-384 at the
+	 * sheet's assumed 10 cycles per byte (RTMR.EXTEND hashes 96 bytes: 3,460, H15 says
+	 * ~3,800); the report MAC is H15's 12,500 placeholder (MR.REPORT ~20,000 in all). */
+	c->guest_op = 10;
+	c->guest_tdcall = 2500;
+	c->guest_sha384_byte = 10;
+	c->guest_report_mac = 12500;
 }

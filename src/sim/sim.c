@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "mce/mce.h"
+#include "guest/guest.h"
 #include "seamcall/seamcall.h"
 
 void tdxsim_config_init(tdxsim_config_t *cfg)
@@ -170,6 +172,13 @@ tdxsim_err_t tdxsim_create(const tdxsim_config_t *cfg, tdxsim_t **out)
 	sim->num_cmrs = cfg->num_ram_ranges;
 	for (uint32_t i = 0; i < cfg->num_ram_ranges; i++)
 		sim->cmrs[i] = cfg->ram[i];
+	/* Scripted guests (guest/) and this platform's TDREPORT key: a fresh one per simulator,
+	 * so a report verifies only where it was made (docs/fidelity.md). */
+	sim->td.guest_ops = &tdxsim_guest_vcpu_ops;
+	if (getentropy(sim->td.report_key, sizeof(sim->td.report_key))) {
+		tdxsim_destroy(sim);
+		return TDXSIM_ERR_NO_MEMORY;
+	}
 	/* Memory integrity (mce/mce.h): needs the memory, the KeyID split and the CMRs. */
 	struct tdxsim_integrity_cfg icfg = {&sim->mem,	   &sim->hkid,	    sim->cmrs,
 					    sim->num_cmrs, sim->cfg.errata, cfg->trap_mode};

@@ -96,6 +96,7 @@ struct tdxsim_vcpu *tdxsim_vcpu_new(struct tdxsim_tds *t, struct tdxsim_td *td, 
 
 static void td_free(struct tdxsim_td *td)
 {
+	tdxsim_u64map_free(&td->shared_map);
 	tdxsim_sept_free(td->sept);
 	tdxsim_td_meas_free(td->meas);
 	free(td);
@@ -107,17 +108,25 @@ void tdxsim_td_delete(struct tdxsim_tds *t, struct tdxsim_td *td)
 	td_free(td);
 }
 
+static void vcpu_free(const struct tdxsim_tds *t, struct tdxsim_vcpu *v)
+{
+	if (v->guest && t->guest_ops)
+		t->guest_ops->free(v->guest);
+	free(v);
+}
+
 void tdxsim_vcpu_delete(struct tdxsim_tds *t, struct tdxsim_vcpu *v)
 {
 	tdxsim_u64map_del(&t->vcpus, v->tdvpr_pa);
 	v->td->num_vcpu_structs--;
-	free(v);
+	vcpu_free(t, v);
 }
 
 void tdxsim_tds_clear(struct tdxsim_tds *t)
 {
 	for (size_t i = 0; i < t->vcpus.cap; i++)
-		free(t->vcpus.slots[i].val);
+		if (t->vcpus.slots[i].val)
+			vcpu_free(t, t->vcpus.slots[i].val);
 	for (size_t i = 0; i < t->tds.cap; i++)
 		if (t->tds.slots[i].val)
 			td_free(t->tds.slots[i].val);
@@ -145,6 +154,8 @@ int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src)
 	}
 	dst->rng = src->rng;
 	dst->entropy_failures = src->entropy_failures;
+	memcpy(dst->report_key, src->report_key, sizeof(dst->report_key));
+	dst->guest_ops = src->guest_ops;
 	for (size_t i = 0; i < src->tds.cap; i++) {
 		const struct tdxsim_td *s = src->tds.slots[i].val;
 		struct tdxsim_td *d;
@@ -157,6 +168,12 @@ int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src)
 		d->num_vcpu_structs = 0; /* counted again as the vCPUs are copied */
 		d->sept = NULL;
 		d->meas = NULL;
+		d->shared_map = (struct tdxsim_u64map){0};
+		for (size_t j = 0; j < s->shared_map.cap; j++)
+			if (s->shared_map.slots[j].val &&
+			    tdxsim_u64map_put(&d->shared_map, s->shared_map.slots[j].key,
+					      s->shared_map.slots[j].val))
+				goto fail;
 		if ((s->sept && !(d->sept = tdxsim_sept_dup(s->sept))) ||
 		    (s->meas && !(d->meas = tdxsim_td_meas_dup(s->meas))))
 			goto fail;
@@ -171,6 +188,9 @@ int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src)
 		struct tdxsim_td *td = d->td;
 		*d = *s;
 		d->td = td;
+		d->guest = NULL;
+		if (s->guest && (!dst->guest_ops || !(d->guest = dst->guest_ops->dup(s->guest))))
+			goto fail;
 	}
 	return 0;
 fail:
@@ -206,13 +226,21 @@ static uint64_t td_hash(const struct tdxsim_td *td)
 	h = tdxsim_hash_u64(h, td->meas ? tdxsim_td_meas_bytes(td->meas) + 1 : 0);
 	if (td->sept)
 		h = tdxsim_sept_hash(td->sept, h);
-	return h;
+	uint64_t shared = 0; /* order-independent, like the registry */
+	for (size_t i = 0; i < td->shared_map.cap; i++)
+		if (td->shared_map.slots[i].val)
+			shared += tdxsim_hash_u64(
+				tdxsim_hash_u64(TDXSIM_HASH_SEED, td->shared_map.slots[i].key),
+				(uint64_t)(uintptr_t)td->shared_map.slots[i].val);
+	return tdxsim_hash_u64(h, shared);
 }
 
-static uint64_t vcpu_hash(const struct tdxsim_vcpu *v)
+static uint64_t vcpu_hash(const struct tdxsim_tds *t, const struct tdxsim_vcpu *v)
 {
 	uint64_t h = tdxsim_hash_u64(TDXSIM_HASH_SEED, v->tdvpr_pa);
 	h = tdxsim_hash_u64(h, v->td->tdr_pa);
+	if (v->guest && t->guest_ops)
+		h = t->guest_ops->hash(v->guest, h);
 	/* Every field after the td pointer is plain data. */
 	const uint8_t *start = (const uint8_t *)&v->num_pages;
 	return hash_bytes(h, start, sizeof(*v) - (size_t)(start - (const uint8_t *)v));
@@ -226,7 +254,7 @@ uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h)
 			sum += td_hash(t->tds.slots[i].val);
 	for (size_t i = 0; i < t->vcpus.cap; i++)
 		if (t->vcpus.slots[i].val)
-			sum += vcpu_hash(t->vcpus.slots[i].val);
+			sum += vcpu_hash(t, t->vcpus.slots[i].val);
 	h = tdxsim_hash_u64(h, sum);
 	for (uint32_t k = 0; k < t->num_keyids; k++)
 		if (t->wbinvd_bitmap[k])

@@ -85,6 +85,15 @@ enum tdxsim_vcpu_state {
 
 struct tdxsim_sept;    /* sept/sept.h: the TD's secure EPT */
 struct tdxsim_td_meas; /* td/measure.h: MRTD hash state and RTMRs */
+struct tdxsim_guest;   /* guest/guest.h: a vCPU's scripted program */
+
+/* How td.c copies, frees and hashes a vCPU's guest program without depending on guest/ (the
+ * folder above): the simulator installs guest/'s table in struct tdxsim_tds.guest_ops. */
+struct tdxsim_vcpu_ext_ops {
+	struct tdxsim_guest *(*dup)(const struct tdxsim_guest *g);
+	void (*free)(struct tdxsim_guest *g);
+	uint64_t (*hash)(const struct tdxsim_guest *g, uint64_t h);
+};
 
 /* TDCS fields (td-build.md 1.1 page map, 3.4, 3.5). Valid once num_tdcx >= 6. */
 struct tdxsim_tdcs {
@@ -136,12 +145,16 @@ struct tdxsim_td {
 	struct tdxsim_sept *sept;    /* created with the SEPT root page (MNG.ADDCX index 3) */
 	struct tdxsim_td_meas *meas; /* created by MNG.INIT */
 	uint32_t num_vcpu_structs;   /* vCPUs (TDVPRs) not yet reclaimed */
+	/* The host's EPT for shared GPAs (tdxsim_guest_map_shared, guest/): shared GFN (shared
+	 * bit stripped) -> (HPA | 1), an integer kept in the pointer slot (never NULL). */
+	struct tdxsim_u64map shared_map;
 };
 
 /* One vCPU (TDVPS, td-build.md 3.6-3.10). */
 struct tdxsim_vcpu {
 	uint64_t tdvpr_pa;
 	struct tdxsim_td *td;
+	struct tdxsim_guest *guest;		  /* guest/: the program, NULL until tdxsim_guest_load() */
 	uint32_t num_pages;			  /* NUM_TDVPS_PAGES, the TDVPR included */
 	uint64_t page_pa[TDXSIM_MAX_TDVPS_PAGES]; /* without KeyID bits */
 	uint32_t state;				  /* enum tdxsim_vcpu_state */
@@ -186,6 +199,10 @@ struct tdxsim_tds {
 	 * how many of the next draws fail (tdxsim_fail_entropy(): TDX_RND_NO_ENTROPY paths). */
 	uint64_t rng;
 	uint32_t entropy_failures;
+	/* The CPU's key for TDREPORT MACs (guest/report.c, docs/fidelity.md): drawn per simulator
+	 * at creation, copied by snapshots. */
+	uint8_t report_key[48];
+	const struct tdxsim_vcpu_ext_ops *guest_ops; /* NULL: vCPUs have no guest programs */
 };
 
 /* One 64-bit draw for the module; false when the draw fails (no entropy). */

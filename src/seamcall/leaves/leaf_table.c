@@ -38,6 +38,7 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MNG_INIT, 0, tdxsim_tdh_mng_init},
 	{TDXSIM_TDH_MNG_RD, 0, tdxsim_tdh_mng_rd},
 	{TDXSIM_TDH_MNG_WR, 0, tdxsim_tdh_mng_wr},
+	{TDXSIM_TDH_VP_ENTER, 0, tdxsim_tdh_vp_enter},
 	/* Private memory and measurement (td-build.md 3.11-3.14, 3.20; td-runtime.md 2). */
 	{TDXSIM_TDH_MEM_SEPT_ADD, 0, tdxsim_tdh_mem_sept_add},
 	{TDXSIM_TDH_MEM_PAGE_ADD, 0, tdxsim_tdh_mem_page_add},

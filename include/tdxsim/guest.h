@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file guest.h
+ * @brief Scripted guests: what a TD's vCPU runs when the host calls TDH.VP.ENTER.
+ *
+ * A guest program is data: an array of operations (tdxsim_guest_op_t) given to one vCPU with
+ * tdxsim_guest_load(). TDH.VP.ENTER runs the program from where it stopped until the next
+ * event that exits to the host (an EPT violation, a TDG.VP.VMCALL, HLT, a fatal operation) and
+ * reports it in the registers exactly as the module does (td-runtime.md 3.3, 3.4); the next
+ * TDH.VP.ENTER resumes. Guest TDCALLs served inside the module (TDG.MR.RTMR.EXTEND,
+ * TDG.MR.REPORT, TDG.VP.INFO) do not exit: their status and outputs are recorded per
+ * operation and read back with tdxsim_guest_result(). docs/guest.md describes the format and
+ * what each operation does; docs/fidelity.md what is assumed.
+ *
+ * Guest memory: a private GPA (shared bit clear) goes through the TD's secure EPT and the TD's
+ * KeyID, so the memory-integrity model applies (the host reading those lines through a shared
+ * KeyID sees zeros). A shared GPA goes through the host's own EPT, which tests fill with
+ * tdxsim_guest_map_shared() (what the VMM's EPT would map), with KeyID 0: the host sees
+ * what the guest writes there.
+ *
+ * Thread safety: as tdxsim.h (every function takes the simulator lock).
+ */
+#ifndef TDXSIM_GUEST_H
+#define TDXSIM_GUEST_H
+
+#include "tdxsim/tdxsim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Guest operations (docs/guest.md has one section per kind). */
+typedef enum {
+	/** Load @c size bytes (1, 2, 4 or 8, naturally aligned) at @c gpa; the value is the
+	 *  result's out[0]. */
+	TDXSIM_GOP_READ = 1,
+	/** Store the low @c size bytes of @c value at @c gpa (1, 2, 4 or 8, naturally aligned). */
+	TDXSIM_GOP_WRITE = 2,
+	/** TDG.VP.VMCALL (TDCALL leaf 0) with control @c value (0 means Linux's mask 0xFFCC) and
+	 *  R10-R15 = @c args: a TD exit with reason 77; the host's R10-R15 on the next
+	 *  TDH.VP.ENTER become the result's out[0..5]. */
+	TDXSIM_GOP_VMCALL = 3,
+	/** TDG.VP.VMCALL<MapGPA> (R10 = 0, R11 = 0x10001, R12 = @c gpa, R13 = @c size), with the
+	 *  Linux guest's retry: a host answer R10 = 1 (RETRY) with R11 in [start, end) re-issues
+	 *  from R11. */
+	TDXSIM_GOP_MAP_GPA = 4,
+	/** TDG.MR.RTMR.EXTEND (leaf 2): RCX = @c gpa (48 bytes of data), RDX = @c value (index). */
+	TDXSIM_GOP_RTMR_EXTEND = 5,
+	/** TDG.MR.REPORT (leaf 4): RCX = @c gpa (1024-byte TDREPORT), RDX = @c args[0]
+	 *  (64-byte REPORTDATA), R8 = @c args[1] (sub-type). */
+	TDXSIM_GOP_REPORT = 6,
+	/** TDG.VP.INFO (leaf 1): the result's out[0..5] = RCX, RDX, R8, R9, R10, R11. */
+	TDXSIM_GOP_VP_INFO = 7,
+	/** HLT as a Linux TD halts: TDG.VP.VMCALL<Instruction.HLT> (R11 = 12, R12 = @c value,
+	 *  "interrupts blocked"). */
+	TDXSIM_GOP_HLT = 8,
+	/** A guest action the module treats as fatal to the TD (a CR0 write that clears a bit
+	 *  TDX fixes to 1): TD exit TDX_NON_RECOVERABLE_TD, the TD becomes FATAL. */
+	TDXSIM_GOP_ILLEGAL = 9,
+	/** A triple fault: TD exit TDX_NON_RECOVERABLE_VCPU, the vCPU becomes DISABLED. */
+	TDXSIM_GOP_TRIPLE_FAULT = 10,
+	/** Any TDCALL by number (@c value = RAX), RCX/RDX/R8 = @c gpa, @c args[0], @c args[1]:
+	 *  for leaves tdxsim does not serve, the status is TDX_OPERAND_INVALID|RAX as the module
+	 *  answers unknown leaves. */
+	TDXSIM_GOP_TDCALL = 11,
+	/** TDG.MEM.PAGE.ACCEPT (leaf 6): RCX = @c gpa | @c value (level: 0 4K, 1 2M). Refusals
+	 *  are statuses; a page the host has not AUGed exits to the host (EPT violation, RDX type
+	 *  1) and the accept runs again after the next TDH.VP.ENTER. */
+	TDXSIM_GOP_ACCEPT = 12,
+} tdxsim_guest_op_kind_t;
+
+/** One guest operation. Fields a kind does not use are ignored. */
+typedef struct {
+	tdxsim_guest_op_kind_t kind;
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t value;
+	uint64_t args[6];
+} tdxsim_guest_op_t;
+
+/** What happened to one operation. */
+typedef struct {
+	/** 0 not run yet; 1 done; 2 done with a #VE injected instead (a PENDING private page
+	 *  touched while the TD has SEPT_VE_DISABLE clear: the op is skipped). */
+	uint32_t state;
+	uint64_t status; /**< the TDCALL's RAX as the guest saw it (0 for memory accesses) */
+	uint64_t out[6]; /**< per kind (above) */
+} tdxsim_guest_result_t;
+
+#define TDXSIM_GUEST_NOT_RUN   0u
+#define TDXSIM_GUEST_DONE      1u
+#define TDXSIM_GUEST_VE	       2u
+#define TDXSIM_GUEST_MAX_OPS   65536u
+#define TDXSIM_TDREPORT_SIZE   1024u
+#define TDXSIM_TDVMCALL_MAPGPA UINT64_C(0x10001)
+#define TDXSIM_TDVMCALL_HLT    UINT64_C(12)
+
+/**
+ * Gives the vCPU whose TDVPR page is at @p tdvpr_pa the program @p ops (copied) and starts it
+ * at its first operation; earlier results are dropped. A vCPU without a program runs an
+ * endless HLT (every TDH.VP.ENTER exits with TDVMCALL<HLT>), as does one past its last op.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no such vCPU, @p n over TDXSIM_GUEST_MAX_OPS,
+ *         an unknown kind), TDXSIM_ERR_NO_MEMORY
+ */
+TDXSIM_API tdxsim_err_t tdxsim_guest_load(tdxsim_t *sim, uint64_t tdvpr_pa, const tdxsim_guest_op_t *ops,
+					  size_t n);
+
+/**
+ * The result of operation @p index of the vCPU's program, and in @p pc (may be NULL) the index
+ * of the next operation it will run.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU, no program, index out of range)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_guest_result(const tdxsim_t *sim, uint64_t tdvpr_pa, size_t index,
+					    tdxsim_guest_result_t *out, size_t *pc);
+
+/**
+ * The host's EPT for the shared GPAs of the TD whose TDR is at @p tdr_pa: maps the 4 KiB pages
+ * of [@p gpa, @p gpa + @p size) (shared bit ignored) to host physical memory from @p hpa (KeyID
+ * bits 0, simulated RAM). Replaces earlier mappings. A shared access to an unmapped GPA is an
+ * EPT-violation TD exit. @p hpa = TDXSIM_GUEST_UNMAP removes mappings.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no TD, unaligned, outside RAM), TDXSIM_ERR_NO_MEMORY
+ */
+TDXSIM_API tdxsim_err_t tdxsim_guest_map_shared(tdxsim_t *sim, uint64_t tdr_pa, uint64_t gpa, uint64_t hpa,
+						uint64_t size);
+#define TDXSIM_GUEST_UNMAP (~UINT64_C(0))
+
+/**
+ * Checks a TDREPORT (1024 bytes, as TDG.MR.REPORT wrote it) the way a quoting enclave would:
+ * REPORTTYPE is TDX, TEE_TCB_INFO_HASH and TEE_INFO_HASH match the report's own TEE_TCB_INFO
+ * and TDINFO, and the MAC verifies with this simulator's report key (an HMAC-SHA-384, not
+ * Intel's: docs/fidelity.md). A report from another simulator does not verify.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (NULL), TDXSIM_ERR_STATE (does not verify)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_report_verify(const tdxsim_t *sim, const void *tdreport);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* A vCPU's guest program: storage, copies and the state hash (guest.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "guest/guest.h"
+
+struct tdxsim_guest *tdxsim_guest_new(const tdxsim_guest_op_t *ops, size_t n)
+{
+	struct tdxsim_guest *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->n = n;
+	/* calloc(0) may return NULL: keep one slot so NULL always means "out of memory". */
+	g->ops = calloc(n ? n : 1, sizeof(*g->ops));
+	g->results = calloc(n ? n : 1, sizeof(*g->results));
+	if (!g->ops || !g->results) {
+		tdxsim_guest_free(g);
+		return NULL;
+	}
+	if (n)
+		memcpy(g->ops, ops, n * sizeof(*ops));
+	return g;
+}
+
+void tdxsim_guest_free(struct tdxsim_guest *g)
+{
+	if (!g)
+		return;
+	free(g->ops);
+	free(g->results);
+	free(g);
+}
+
+struct tdxsim_guest *tdxsim_guest_dup(const struct tdxsim_guest *g)
+{
+	struct tdxsim_guest *d = tdxsim_guest_new(g->ops, g->n);
+	if (!d)
+		return NULL;
+	tdxsim_guest_op_t *ops = d->ops;
+	tdxsim_guest_result_t *results = d->results;
+	*d = *g;
+	d->ops = ops;
+	d->results = results;
+	if (g->n)
+		memcpy(d->results, g->results, g->n * sizeof(*g->results));
+	return d;
+}
+
+static uint64_t hash_words(uint64_t h, const uint64_t *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = tdxsim_hash_u64(h, w[i]);
+	return h;
+}
+
+/* Field by field: the public structs may have padding that calloc'ed and copied memory does
+ * not keep equal across snapshots. */
+uint64_t tdxsim_guest_hash(const struct tdxsim_guest *g, uint64_t h)
+{
+	h = tdxsim_hash_u64(h, g->n);
+	h = tdxsim_hash_u64(h, g->pc);
+	h = tdxsim_hash_u64(h, g->vmcall_pending);
+	h = tdxsim_hash_u64(h, g->vmcall_mask);
+	h = tdxsim_hash_u64(h, g->mapgpa_start);
+	h = tdxsim_hash_u64(h, g->mapgpa_stalls);
+	for (size_t i = 0; i < g->n; i++) {
+		const tdxsim_guest_op_t *o = &g->ops[i];
+		const tdxsim_guest_result_t *r = &g->results[i];
+		h = tdxsim_hash_u64(h, o->kind);
+		h = tdxsim_hash_u64(h, o->gpa);
+		h = tdxsim_hash_u64(h, o->size);
+		h = tdxsim_hash_u64(h, o->value);
+		h = hash_words(h, o->args, 6);
+		h = tdxsim_hash_u64(h, r->state);
+		h = tdxsim_hash_u64(h, r->status);
+		h = hash_words(h, r->out, 6);
+	}
+	return h;
+}
+
+const struct tdxsim_vcpu_ext_ops tdxsim_guest_vcpu_ops = {
+	.dup = tdxsim_guest_dup,
+	.free = tdxsim_guest_free,
+	.hash = tdxsim_guest_hash,
+};

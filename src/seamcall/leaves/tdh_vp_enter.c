@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TDH.VP.ENTER (leaf 0): enters the vCPU whose TDVPR is in RCX and runs its scripted guest
+ * (guest/) until the next TD exit (td-runtime.md 3). Checks in the order of 3.2; then the
+ * guest runs and the exit is reported as 3.3/3.4 say.
+ * Locks: TDVPR (shared) -> implicit TDR (shared) -> TDCS op state (shared, released before
+ * the guest runs) -> TD epoch (shared; REFCOUNT of the current epoch held while the guest runs).
+ *
+ * Not modelled (docs/fidelity.md): rows 11 (IA32_TSC_ADJUST cannot change in tdxsim) and 12
+ * (TSC rollback: tdxsim's per-LP virtual TSCs are not one clock), row 13 (MONITOR/MWAIT),
+ * the zero-step filter (rows 15-16, 3.5) and the interrupt single-stepping filter.
+ */
+#include <string.h>
+
+#include "guest/guest.h"
+#include "seamcall/vcpu.h"
+#include "td/td_params.h"
+
+#define RCX_HINT_HOST_RECOVERABLE (UINT64_C(1) << 52)
+#define RCX_RESUME_L1		  (UINT64_C(1) << 53)
+#define RCX_RESERVED		  (UINT64_C(0xFFF) | ~((UINT64_C(1) << 54) - 1))
+#define RCX_TDVPR_MASK		  UINT64_C(0x000FFFFFFFFFF000)
+#define MISC_ENABLE_LIMIT_CPUID	  (UINT64_C(1) << 22)
+#define ENTER_OPS                                                             \
+	(TDXSIM_OPS(TDXSIM_OP_RUNNABLE) | TDXSIM_OPS(TDXSIM_OP_LIVE_EXPORT) | \
+	 TDXSIM_OPS(TDXSIM_OP_LIVE_IMPORT))
+
+/* TEE_TCB_INFO as the CPU's report instruction would fill it (td-runtime.md 4.4): VALID names
+ * the populated fields (bit i = field at offset 8i: TEE_TCB_SVN at 8, MRSEAM at 24);
+ * MRSIGNERSEAM and ATTRIBUTES are zero for an Intel-signed module [I]. */
+static void tee_tcb_info(const struct tdxsim *sim, uint8_t out[239])
+{
+	memset(out, 0, 239);
+	uint64_t valid = (UINT64_C(1) << 1) | (UINT64_C(1) << 3);
+	for (unsigned i = 0; i < 8; i++)
+		out[i] = (uint8_t)(valid >> (8 * i));
+	uint16_t svn = sim->mod.profile->seam_svn; /* TEE_TCB_SVN bytes 0-1: minor, major [I] */
+	out[8] = (uint8_t)svn;
+	out[9] = (uint8_t)(svn >> 8);
+	memcpy(out + 24, sim->ldr.seamextend.mrseam, 48);
+}
+
+uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
+{
+	struct tdxsim *sim = c->sim;
+	tdxsim_regs_t *r = c->regs;
+	struct tdxsim_vcpu *v;
+	uint64_t st, rcx = r->rcx;
+
+	if (sim->cpu.msr_misc_enable & MISC_ENABLE_LIMIT_CPUID)
+		return TDXSIM_TDX_LIMIT_CPUID_MAXVAL_SET;
+	if (rcx & RCX_RESERVED)
+		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
+	if ((st = tdxsim_p4k_tdvpr(c, rcx & RCX_TDVPR_MASK, TDXSIM_OPERAND_RCX, TDXSIM_LOCK_SHARED, &v)))
+		return st;
+	struct tdxsim_td *td = v->td;
+	if ((st = tdxsim_implicit_tdr(c, td, TDXSIM_LOCK_SHARED)))
+		return st;
+	if ((st = tdxsim_td_state(c, td, ENTER_OPS, TDXSIM_LOCK_SHARED)))
+		return st;
+	if (!tdxsim_vcpu_pages_ok(v))
+		return TDXSIM_TDX_TDCX_NUM_INCORRECT;
+	if (v->state != TDXSIM_VCPU_READY)
+		return TDXSIM_TDX_VCPU_STATE_INCORRECT;
+	/* From here a failure leaves the vCPU associated with this LP, as on hardware. */
+	if ((st = tdxsim_vcpu_associate(c, v)))
+		return st;
+	/* Bit 52 needs a last exit that was an "async trap" (a host-priority timeout, which
+	 * tdxsim never produces); bit 53 needs an L2 vCPU (none here). */
+	if (rcx & (RCX_HINT_HOST_RECOVERABLE | RCX_RESUME_L1))
+		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
+	if ((st = tdxsim_td_lock(c, TDXSIM_RES_TD_EPOCH, td->tdr_pa, 0, &td->epoch_lock, TDXSIM_LOCK_SHARED,
+				 TDXSIM_OPERAND_TD_EPOCH)))
+		return st;
+
+	/* The guest runs with REFCOUNT[epoch] raised; every exit lowers it again, so within one
+	 * call it is only visible to the guest's own TDCALLs (none reads it). */
+	v->vcpu_epoch = td->tdcs.td_epoch;
+	struct tdxsim_report_cpu rep = {.key = sim->td.report_key};
+	tee_tcb_info(sim, rep.tee_tcb_info);
+	const tdxsim_costs_t *k = &sim->cfg.costs;
+	struct tdxsim_guest_env env = {
+		.integrity = sim->integrity,
+		.mem = &sim->mem,
+		.td = td,
+		.v = v,
+		.report = &rep,
+		.cost_op = k->guest_op,
+		.cost_tdcall = k->guest_tdcall,
+		.cost_sha384_byte = k->guest_sha384_byte,
+		.cost_report_mac = k->guest_report_mac,
+		.cost_zero_4k = 64 * k->movdir64b,
+	};
+	tdxsim_regs_t in = *r, out;
+	st = tdxsim_guest_run(&env, &in, &out);
+	if (st == TDXSIM_STATUS_NO_MEMORY)
+		return st;
+	*r = out;
+	c->extra_cycles += env.cycles;
+	v->last_exit_tsc = sim->cpu.lps[c->lp].tsc;
+	return st;
+}
