@@ -131,6 +131,10 @@ static void vp_enter__check_after_association__vcpu_associated(void **state)
 		assert_status(st, epoch ? 0x80000200000000A9 : 0xC000010000000001);
 		assert_listed_and_changed(w.fx.sim, TDXSIM_TDH_VP_ENTER, st, h);
 		tdfx_world_destroy(&w);
+	}
+	(void)state;
+}
+
 /* Rows 4-7: the vCPU leaves (td-build.md 3.8, 3.9). A vCPU flushed from its LP, so that a
  * VP.RD/WR associates it again before failing on the field. */
 static void build_flushed_vcpu(struct fx *fx, struct tdfx_td *td, struct tdfx_vcpu *vp)
