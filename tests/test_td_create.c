@@ -9,25 +9,6 @@
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
 
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	tdxsim_config_t cfg;
-	tdxsim_config_init(&cfg);
-	cfg.num_packages = 2;
-	cfg.lps_per_package = 2;
-	fx_create(fx, &cfg, FX_INITIALIZED);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 /* ---- TDH.MNG.CREATE (td-build.md 3.1) ---- */
 
 enum create_case {
@@ -255,11 +236,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(create_rules),
-		cmocka_unit_test_setup_teardown(create__success__tdr_owned_kot_assigned, setup, teardown),
-		cmocka_unit_test_setup_teardown(create__no_entropy__page_zeroed_but_free, setup, teardown),
-		cmocka_unit_test_setup_teardown(key_config__per_package__keys_configured_after_last, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(addcx__order_of_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(create__success__tdr_owned_kot_assigned, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(create__no_entropy__page_zeroed_but_free, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(key_config__per_package__keys_configured_after_last,
+						tdfx_setup_2x2, tdfx_teardown),
+		cmocka_unit_test_setup_teardown(addcx__order_of_checks, tdfx_setup_2x2, tdfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

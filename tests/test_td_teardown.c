@@ -10,25 +10,6 @@
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
 
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	tdxsim_config_t cfg;
-	tdxsim_config_init(&cfg);
-	cfg.num_packages = 2;
-	cfg.lps_per_package = 2;
-	fx_create(fx, &cfg, FX_INITIALIZED);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 static void assert_unchanged(struct fx *fx, uint64_t before)
 {
 	assert_int_equal(tdxsim_state_hash(fx->sim), before);
@@ -256,16 +237,18 @@ static void tds_copy__independent_and_equal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(vpflushdone__rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(cache_wb__start_resume_and_per_package_bits, setup, teardown),
-		cmocka_unit_test_setup_teardown(cache_wb__new_start_discards_interrupted_run, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(reclaim__rules_and_outputs, setup, teardown),
-		cmocka_unit_test_setup_teardown(teardown__pamt_back_to_post_init_and_keyid_reusable, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(vpflushdone__rules, tdfx_setup_2x2, tdfx_teardown),
+		cmocka_unit_test_setup_teardown(cache_wb__start_resume_and_per_package_bits, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(cache_wb__new_start_discards_interrupted_run, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(reclaim__rules_and_outputs, tdfx_setup_2x2, tdfx_teardown),
+		cmocka_unit_test_setup_teardown(teardown__pamt_back_to_post_init_and_keyid_reusable,
+						tdfx_setup_2x2, tdfx_teardown),
 		cmocka_unit_test_setup_teardown(reclaimed_page__partial_write_without_reset__machine_check,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(tds_copy__independent_and_equal, setup, teardown),
+						tdfx_setup_2x2, tdfx_teardown),
+		cmocka_unit_test_setup_teardown(tds_copy__independent_and_equal, tdfx_setup_2x2,
+						tdfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,25 +12,6 @@
 
 #define V1 (1u << 16)
 
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	tdxsim_config_t cfg;
-	tdxsim_config_init(&cfg);
-	cfg.num_packages = 2;
-	cfg.lps_per_package = 2;
-	fx_create(fx, &cfg, FX_INITIALIZED);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 /* ---- TDH.VP.CREATE (3.6) ---- */
 
 enum create_case {
@@ -407,15 +388,17 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(vp_create_rules),
 		cmocka_unit_test_setup_teardown(vp_create__success__tdvpr_owned_by_tdr_zeroed_with_hkid,
-						setup, teardown),
+						tdfx_setup_2x2, tdfx_teardown),
 		cmocka_unit_test(vp_addcx_rules),
-		cmocka_unit_test_setup_teardown(vp_addcx__pages_filled_by_index__l2_bitmaps_all_ones, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(vp_addcx__pages_filled_by_index__l2_bitmaps_all_ones,
+						tdfx_setup_2x2, tdfx_teardown),
 		cmocka_unit_test(vp_init_rules),
-		cmocka_unit_test_setup_teardown(vp_init__v0_with_tdr_held_shared__succeeds, setup, teardown),
-		cmocka_unit_test_setup_teardown(vp_init__duplicate_x2apic__index_consumed, setup, teardown),
-		cmocka_unit_test_setup_teardown(vp_init__success__counts_index_and_association, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(vp_init__v0_with_tdr_held_shared__succeeds, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(vp_init__duplicate_x2apic__index_consumed, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(vp_init__success__counts_index_and_association,
+						tdfx_setup_2x2, tdfx_teardown),
 		cmocka_unit_test(vp_init__v1_on_tdx_1_0__operand_invalid_rax),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,25 +32,6 @@
 #define F_XFAM		0x200000000000000CULL
 #define F_PAGE_PA(i)	(0x2000000000000010ULL + (i))
 
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	tdxsim_config_t cfg;
-	tdxsim_config_init(&cfg);
-	cfg.num_packages = 2;
-	cfg.lps_per_package = 2;
-	fx_create(fx, &cfg, FX_INITIALIZED);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_destroy(*state);
-	free(*state);
-	return 0;
-}
-
 static uint64_t vp_wr(struct fx *fx, uint32_t lp, uint64_t tdvpr, uint64_t field, uint64_t value,
 		      uint64_t mask, uint64_t *old)
 {
@@ -500,13 +481,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(vp_rd_rules),
 		cmocka_unit_test(vp_wr_rules),
-		cmocka_unit_test_setup_teardown(vp_rd_wr__kvm_fields__module_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(vp_rd_v1__walk__module_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(vp_rd_wr__kvm_fields__module_values, tdfx_setup_2x2,
+						tdfx_teardown),
+		cmocka_unit_test_setup_teardown(vp_rd_v1__walk__module_order, tdfx_setup_2x2, tdfx_teardown),
 		cmocka_unit_test(vp_flush_rules),
-		cmocka_unit_test_setup_teardown(association__follows_the_lp_that_last_used_the_vcpu, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(teardown__vcpus_flushed_then_pages_reclaimed, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(association__follows_the_lp_that_last_used_the_vcpu,
+						tdfx_setup_2x2, tdfx_teardown),
+		cmocka_unit_test_setup_teardown(teardown__vcpus_flushed_then_pages_reclaimed, tdfx_setup_2x2,
+						tdfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

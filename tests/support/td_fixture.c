@@ -1,8 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "td_fixture.h"
 #include "tdxsim/memory.h"
+
+int tdfx_setup_2x2(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	tdxsim_config_t cfg;
+	tdxsim_config_init(&cfg);
+	cfg.num_packages = 2;
+	cfg.lps_per_package = 2;
+	fx_create(fx, &cfg, FX_INITIALIZED);
+	*state = fx;
+	return 0;
+}
+
+int tdfx_teardown(void **state)
+{
+	fx_destroy(*state);
+	free(*state);
+	return 0;
+}
 
 uint64_t tdfx_page(struct fx *fx)
 {

@@ -20,6 +20,11 @@ struct tdfx_td {
 	unsigned num_tdcs;
 };
 
+/* cmocka setup/teardown: a simulator of 2 packages x 2 LPs brought to FX_INITIALIZED in
+ * *state (a struct fx *), so key configuration and cache write-back run per package. */
+int tdfx_setup_2x2(void **state);
+int tdfx_teardown(void **state);
+
 /* A free 4 KiB page of RAM inside a TDMR (asserts). */
 uint64_t tdfx_page(struct fx *fx);
 /* The first private KeyID that is neither the global one nor in use (KOT FREE). */
