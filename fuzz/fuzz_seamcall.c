@@ -275,10 +275,10 @@ static void op_td(struct ctx *c, struct input *in)
 		return;
 	uint8_t flip = byte(in);
 	memset(p, 0, 1024);
-	p[8] = 3;		   /* XFAM x87, SSE */
-	p[16] = 2;		   /* MAX_VCPUS */
-	p[24] = 6 | 3 << 3;	   /* EPTP: WB, 4 levels */
-	p[40] = 88;		   /* TSC_FREQUENCY in 25 MHz */
+	p[8] = 3;	    /* XFAM x87, SSE */
+	p[16] = 2;	    /* MAX_VCPUS */
+	p[24] = 6 | 3 << 3; /* EPTP: WB, 4 levels */
+	p[40] = 88;	    /* TSC_FREQUENCY in 25 MHz */
 	if (flip & 0x80)
 		p[flip & 0x3F] ^= (uint8_t)(1u << (flip >> 4 & 7));
 	r = (tdxsim_regs_t){.rcx = tdr, .rdx = params};
@@ -447,7 +447,7 @@ static const tdxsim_module_profile_t profiles[4] = {TDXSIM_MODULE_1_5_05, TDXSIM
 struct platform {
 	tdxsim_t *sim;
 	tdxsim_snapshot_t *snap;
-	struct lc_host lc; /* the host's view at the snapshot */
+	struct lc_host lc;	   /* the host's view at the snapshot */
 	uint64_t pool[POOL_PAGES]; /* free pages for TDs, allocated before the snapshot */
 	unsigned pool_len;
 	bool failed;
@@ -532,7 +532,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("TDXSIM_FUZZ_VERBOSE")) {
 		tdxsim_pamt_stats_t st;
 		tdxsim_pamt_stats(c.sim, &st);
-		fprintf(stderr, "final state %d, %u TDMR(s), %llu bytes initialized, %u TD(s), %u vCPU(s) made\n",
+		fprintf(stderr,
+			"final state %d, %u TDMR(s), %llu bytes initialized, %u TD(s), %u vCPU(s) made\n",
 			tdxsim_module_state(c.sim), st.num_tdmrs, (unsigned long long)st.initialized_bytes,
 			tdxsim_td_count(c.sim), c.num_tdvpr);
 	}

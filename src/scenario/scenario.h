@@ -14,8 +14,8 @@
  * Files: util.c (arena, buffers), names.c (constant tables), expr.c and expr_sym.c
  * (expressions, parser.h), load.c (document), load_platform.c, load_steps.c (step table),
  * load_kinds.c and load_lifecycle.c (per-kind values), load_expect.c; the runner and outputs
- * (run.h): run.c, run_trace.c (the call observer and the trace's timeline), run_steps.c, run_platform.c, run_lifecycle.c,
- * check.c (expectations), eval.c, report.c, trace.c, map.c; help.c (the format reference).
+ * (run.h): run.c, run_trace.c (the call observer and the trace's timeline), run_steps.c, run_platform.c,
+ * run_lifecycle.c, check.c (expectations), eval.c, report.c, trace.c, map.c; help.c (the format reference).
  */
 #ifndef TDXSIM_SCENARIO_INTERNAL_H
 #define TDXSIM_SCENARIO_INTERNAL_H
