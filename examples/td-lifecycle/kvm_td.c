@@ -245,6 +245,8 @@ static int sept_populate(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa)
 	for (unsigned level = 3; level >= 1; level--) {
 		uint64_t align = UINT64_C(1) << (12 + 9 * level);
 		uint64_t page = alloc_page(k);
+		if (!page || td->num_sept == KVM_TD_MAX_SEPT_PAGES)
+			return fail(k, "allocating a secure-EPT page", TDXSIM_STATUS_NO_MEMORY);
 		tdxsim_regs_t r = {.rcx = (gpa & ~(align - 1)) | level, .rdx = td->tdr, .r8 = page};
 		uint64_t st = sc(k, 0, TDH_MEM_SEPT_ADD, &r);
 		if (st == TDX_SUCCESS) {
@@ -261,9 +263,11 @@ static int sept_populate(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa)
 int kvm_td_add_image(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, const uint8_t *image, uint64_t len)
 {
 	uint64_t src = alloc_page(k);
-	uint8_t *src_va = tdxsim_phys_to_virt(k->sim, src, PAGE_SIZE);
+	uint8_t *src_va = src ? tdxsim_phys_to_virt(k->sim, src, PAGE_SIZE) : NULL;
 	uint64_t st;
 
+	if (!src_va)
+		return fail(k, "allocating the source page", TDXSIM_STATUS_NO_MEMORY);
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t page_gpa = gpa + off, hpa = alloc_page(k);
 		if (!hpa || td->num_pages == KVM_TD_MAX_PAGES)

@@ -19,7 +19,7 @@
 
 #define KVM_TD_MAX_VCPUS      4
 #define KVM_TD_MAX_PAGES      65536
-#define KVM_TD_MAX_SEPT_PAGES 16
+#define KVM_TD_MAX_SEPT_PAGES 256 /* up to a 510 MiB image: a PT page per 2 MiB, a PD, a PDPT */
 
 /* What the module told the host at load time (TDH.SYS.RD), as KVM's tdx_sysinfo keeps it. */
 struct kvm_tdx_caps {
