@@ -135,3 +135,21 @@ int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *
 	}
 	return 0;
 }
+
+uint64_t tdxsim_sept_locate(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t info, unsigned min,
+			    unsigned max, tdxsim_lock_mode_t tree_mode, struct tdxsim_septe_ref *ref)
+{
+	uint64_t st;
+
+	if (!tdxsim_page_info_ok(info, min, max))
+		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
+	uint64_t gpa = tdxsim_page_info_gpa(info);
+	if (!tdxsim_private_gpa_ok(td, gpa))
+		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
+	if ((st = tdxsim_sept_tree_lock(c, td, tree_mode)))
+		return st;
+	if ((st = tdxsim_sept_walk_to(c, td, gpa, tdxsim_page_info_level(info),
+				      TDXSIM_TDX_EPT_WALK_FAILED | TDXSIM_OPERAND_RCX, ref)))
+		return st;
+	return tdxsim_septe_lock(c, td, ref, info);
+}

@@ -66,6 +66,16 @@ uint64_t tdxsim_sept_walk_to(struct tdxsim_call *c, struct tdxsim_td *td, uint64
 uint64_t tdxsim_septe_lock(struct tdxsim_call *c, struct tdxsim_td *td, const struct tdxsim_septe_ref *ref,
 			   uint64_t info);
 
+/*
+ * The sequence every secure-EPT leaf starts with, as the module's lock-check-and-walk helper
+ * does it (td-runtime.md 1.1, 1.5): the page-info operand (reserved bits, level in [@min,
+ * @max], alignment) and a private GPA, else OPERAND_INVALID|RCX; the tree lock in @tree_mode;
+ * the walk to the requested level (EPT_WALK_FAILED|RCX + ext); the entry lock. On success
+ * *ref is the locked entry at that level (ref->level).
+ */
+uint64_t tdxsim_sept_locate(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t info, unsigned min,
+			    unsigned max, tdxsim_lock_mode_t tree_mode, struct tdxsim_septe_ref *ref);
+
 /* Whether the state needs TLB tracking before it may be removed (td-runtime.md 1.3 column). */
 bool tdxsim_sept_state_tracked(unsigned code);
 /* NL_BLOCKED, BLOCKED, PENDING_BLOCKED. */

@@ -42,19 +42,9 @@ uint64_t tdxsim_tdh_mem_page_remove(struct tdxsim_call *c)
 			   TDXSIM_OPS(8) | TDXSIM_OPS(9) | TDXSIM_OPS(10);
 	if ((st = tdxsim_td_state(c, td, allowed, TDXSIM_LOCK_SHARED)))
 		return st;
-	if (!tdxsim_page_info_ok(info, 0, 2))
-		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	uint64_t gpa = tdxsim_page_info_gpa(info);
-	unsigned level = tdxsim_page_info_level(info);
-	if (!tdxsim_private_gpa_ok(td, gpa))
-		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	if ((st = tdxsim_sept_tree_lock(c, td, TDXSIM_LOCK_SHARED)))
+	if ((st = tdxsim_sept_locate(c, td, info, 0, 2, TDXSIM_LOCK_SHARED, &ref)))
 		return st;
-	if ((st = tdxsim_sept_walk_to(c, td, gpa, level, TDXSIM_TDX_EPT_WALK_FAILED | TDXSIM_OPERAND_RCX,
-				      &ref)))
-		return st;
-	if ((st = tdxsim_septe_lock(c, td, &ref, info)))
-		return st;
+	unsigned level = ref.level;
 	uint64_t e = *ref.e;
 	unsigned state = tdxsim_septe_state(e);
 	if (!tdxsim_septe_is_leaf(e) || !removable(state)) {

@@ -33,19 +33,9 @@ static uint64_t sept_add(struct tdxsim_call *c, uint64_t pa[4], uint64_t info, u
 			   TDXSIM_OPS(TDXSIM_OP_LIVE_IMPORT);
 	if ((st = tdxsim_td_state(c, td, allowed, TDXSIM_LOCK_SHARED)))
 		return st;
-	if (!tdxsim_page_info_ok(info, 1, tdxsim_td_sept_top(td)))
-		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	uint64_t gpa = tdxsim_page_info_gpa(info);
-	unsigned level = tdxsim_page_info_level(info);
-	if (!tdxsim_private_gpa_ok(td, gpa))
-		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	if ((st = tdxsim_sept_tree_lock(c, td, TDXSIM_LOCK_SHARED)))
+	if ((st = tdxsim_sept_locate(c, td, info, 1, tdxsim_td_sept_top(td), TDXSIM_LOCK_SHARED, &ref)))
 		return st;
-	if ((st = tdxsim_sept_walk_to(c, td, gpa, level, TDXSIM_TDX_EPT_WALK_FAILED | TDXSIM_OPERAND_RCX,
-				      &ref)))
-		return st;
-	if ((st = tdxsim_septe_lock(c, td, &ref, info)))
-		return st;
+	unsigned level = ref.level;
 	unsigned state = tdxsim_septe_state(*ref.e);
 	if (state != TDXSIM_SEPT_FREE && state != TDXSIM_SEPT_NL_MAPPED) {
 		tdxsim_set_ext(c, *ref.e, level);

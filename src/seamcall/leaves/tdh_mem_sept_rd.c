@@ -28,19 +28,9 @@ uint64_t tdxsim_tdh_mem_sept_rd(struct tdxsim_call *c)
 		return st;
 	if (read_l2 && !(td->tdcs.attributes & 1)) /* ATTRIBUTES.DEBUG */
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RDX;
-	if (!tdxsim_page_info_ok(info, 0, tdxsim_td_sept_top(td)))
-		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	uint64_t gpa = tdxsim_page_info_gpa(info);
-	unsigned level = tdxsim_page_info_level(info);
-	if (!tdxsim_private_gpa_ok(td, gpa))
-		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
-	if ((st = tdxsim_sept_tree_lock(c, td, TDXSIM_LOCK_SHARED)))
+	if ((st = tdxsim_sept_locate(c, td, info, 0, tdxsim_td_sept_top(td), TDXSIM_LOCK_SHARED, &ref)))
 		return st;
-	if ((st = tdxsim_sept_walk_to(c, td, gpa, level, TDXSIM_TDX_EPT_WALK_FAILED | TDXSIM_OPERAND_RCX,
-				      &ref)))
-		return st;
-	if ((st = tdxsim_septe_lock(c, td, &ref, info)))
-		return st;
+	unsigned level = ref.level;
 	if (read_l2)
 		r->r8 = 0;
 	tdxsim_set_ext(c, *ref.e, level);
