@@ -87,6 +87,13 @@ bool tdxsim_sept_state_any_blocked(unsigned code)
 	       code == TDXSIM_SEPT_PENDING_BLOCKED;
 }
 
+bool tdxsim_sept_needs_tracking(const struct tdxsim_td *td, unsigned code)
+{
+	uint32_t op = td->tdcs.op_state;
+	return tdxsim_sept_state_tracked(code) &&
+	       (op == TDXSIM_OP_RUNNABLE || op == TDXSIM_OP_LIVE_EXPORT || op == TDXSIM_OP_LIVE_IMPORT);
+}
+
 bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch)
 {
 	uint64_t epoch = td->tdcs.td_epoch;

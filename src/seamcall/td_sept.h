@@ -80,6 +80,9 @@ uint64_t tdxsim_sept_locate(struct tdxsim_call *c, struct tdxsim_td *td, uint64_
 bool tdxsim_sept_state_tracked(unsigned code);
 /* NL_BLOCKED, BLOCKED, PENDING_BLOCKED. */
 bool tdxsim_sept_state_any_blocked(unsigned code);
+/* Whether the tracking check applies (td-runtime.md 2 "tracking check"): an entry in a state
+ * that needs TLB tracking, in op state RUNNABLE, LIVE_EXPORT or LIVE_IMPORT. */
+bool tdxsim_sept_needs_tracking(const struct tdxsim_td *td, unsigned code);
 /* Whether BEPOCH @bepoch is tracked in @td (td-runtime.md 2.4): older than TD_EPOCH - 1, or
  * equal to it with that epoch's REFCOUNT drained. */
 bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch);

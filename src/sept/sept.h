@@ -37,6 +37,7 @@
 /* Entry bits. */
 #define TDXSIM_SEPTE_RWX      UINT64_C(0x7)
 #define TDXSIM_SEPTE_MT_WB    (UINT64_C(6) << 3)
+#define TDXSIM_SEPTE_MT_MASK  (UINT64_C(7) << 3)
 #define TDXSIM_SEPTE_IPAT     (UINT64_C(1) << 6)
 #define TDXSIM_SEPTE_PS	      (UINT64_C(1) << 7)
 #define TDXSIM_SEPTE_D	      (UINT64_C(1) << 9)
