@@ -467,7 +467,7 @@ static void guest_api__bad_arguments__invalid_arg(void **state)
 	const tdxsim_guest_op_t ok = {.kind = TDXSIM_GOP_HLT};
 	const tdxsim_guest_op_t bad[] = {
 		{.kind = 0},
-		{.kind = TDXSIM_GOP_ACCEPT + 1},
+		{.kind = TDXSIM_GOP_CLI + 1},
 		{.kind = TDXSIM_GOP_READ, .size = 3},
 		{.kind = TDXSIM_GOP_WRITE, .gpa = 4, .size = 8},
 		{.kind = TDXSIM_GOP_MAP_GPA, .size = 0},

@@ -52,7 +52,9 @@ typedef enum {
 	/** TDG.VP.INFO (leaf 1): the result's out[0..5] = RCX, RDX, R8, R9, R10, R11. */
 	TDXSIM_GOP_VP_INFO = 7,
 	/** HLT as a Linux TD halts: TDG.VP.VMCALL<Instruction.HLT> (R11 = 12, R12 = @c value,
-	 *  "interrupts blocked"). */
+	 *  "interrupts blocked"). When the host's next TDH.VP.ENTER completes it, the guest's
+	 *  RFLAGS.IF becomes 1 for @c value 0 (Linux's safe halt: interrupts on as it returns) and
+	 *  0 otherwise; a pending interrupt is then delivered before the next op. */
 	TDXSIM_GOP_HLT = 8,
 	/** A guest action the module treats as fatal to the TD (a CR0 write that clears a bit
 	 *  TDX fixes to 1): TD exit TDX_NON_RECOVERABLE_TD, the TD becomes FATAL. */
@@ -67,6 +69,18 @@ typedef enum {
 	 *  are statuses; a page the host has not AUGed exits to the host (EPT violation, RDX type
 	 *  1) and the accept runs again after the next TDH.VP.ENTER. */
 	TDXSIM_GOP_ACCEPT = 12,
+	/** Write the task priority (x2APIC TPR, CR8 << 4) with @c value (0-255): TPR
+	 *  virtualization, then a now-deliverable interrupt is taken before the next op. The
+	 *  result's out[0] = PPR after the write. */
+	TDXSIM_GOP_SET_TPR = 13,
+	/** End of interrupt (x2APIC EOI write): EOI virtualization clears the highest in-service
+	 *  vector (SVI). out[0] = that vector (0: none was in service), out[1] = PPR after. */
+	TDXSIM_GOP_EOI = 14,
+	/** STI: RFLAGS.IF = 1. The STI shadow holds interrupts off until after the next op, so
+	 *  STI then TDXSIM_GOP_HLT with @c value 0 is Linux's "sti; tdcall" safe halt. */
+	TDXSIM_GOP_STI = 15,
+	/** CLI: RFLAGS.IF = 0; pending interrupts wait (TDH.VP.RD still shows them). */
+	TDXSIM_GOP_CLI = 16,
 } tdxsim_guest_op_kind_t;
 
 /** One guest operation. Fields a kind does not use are ignored. */
@@ -132,6 +146,52 @@ TDXSIM_API tdxsim_err_t tdxsim_guest_map_shared(tdxsim_t *sim, uint64_t tdr_pa, 
  * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (NULL), TDXSIM_ERR_STATE (does not verify)
  */
 TDXSIM_API tdxsim_err_t tdxsim_report_verify(const tdxsim_t *sim, const void *tdreport);
+
+/**
+ * Posts interrupt @p vector (16-255) to the vCPU whose TDVPR is at @p tdvpr_pa as KVM does for
+ * a TD: sets the vector's PIR bit and ON in the posted-interrupt descriptor at the vCPU's TD
+ * VMCS PID_ADDRESS (host memory, written through the memory-integrity model with that
+ * address's KeyID). The host must have enabled posted interrupts with TDH.VP.WR
+ * (POSTED_INT_VECTOR, PID_ADDRESS, then PIN_BASED_CONTROLS bit 7), as KVM's vCPU setup does.
+ * A host may as well write the descriptor itself. At the next TDH.VP.ENTER the CPU processes
+ * a descriptor with ON set (KVM sends itself the notification vector before entering when ON
+ * is set): PIR moves into the virtual APIC's IRR and RVI; the guest takes the interrupt at the
+ * first instruction boundary with RFLAGS.IF = 1 and RVI[7:4] > PPR[7:4]
+ * (tdxsim_guest_interrupts() lists deliveries). Until then TDH.VP.RD of VCPU_STATE_DETAILS
+ * (0x9120000300000100) bit 0 shows RVI[7:4] > PPR[7:4]. docs/guest.md.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU, vector < 16 or > 255), TDXSIM_ERR_STATE
+ *         (posted interrupts not enabled, or the descriptor is not in simulated RAM)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_guest_post_interrupt(tdxsim_t *sim, uint64_t tdvpr_pa, uint32_t vector);
+
+/** One interrupt the guest took: its vector and the index of the op it ran before
+ *  (the program's length when taken after the last op, in the idle HLT). */
+typedef struct {
+	uint32_t vector;
+	uint32_t pc;
+} tdxsim_guest_interrupt_t;
+#define TDXSIM_GUEST_MAX_INTERRUPT_LOG 64u
+
+/**
+ * The interrupts the vCPU's current program took, oldest first: up to @p max into @p out (may
+ * be NULL when @p max is 0), and in @p n the number taken since tdxsim_guest_load() (only the
+ * first TDXSIM_GUEST_MAX_INTERRUPT_LOG are kept).
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU, no program, NULL @p n)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_guest_interrupts(const tdxsim_t *sim, uint64_t tdvpr_pa,
+						tdxsim_guest_interrupt_t *out, size_t max, size_t *n);
+
+/** The vCPU's virtual APIC and interrupt flag (apic state the module keeps in the TDVPS). */
+typedef struct {
+	uint32_t irr[8], isr[8]; /**< vector v = bit v % 32 of word v / 32 */
+	uint8_t tpr, ppr;	 /**< vAPIC TPR and PPR */
+	uint8_t rvi, svi;	 /**< TD VMCS guest interrupt status */
+	bool guest_if;		 /**< guest RFLAGS.IF */
+} tdxsim_guest_apic_t;
+
+/** Reads the virtual APIC of the vCPU whose TDVPR is at @p tdvpr_pa.
+ *  @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU, NULL @p out) */
+TDXSIM_API tdxsim_err_t tdxsim_guest_apic(const tdxsim_t *sim, uint64_t tdvpr_pa, tdxsim_guest_apic_t *out);
 
 #ifdef __cplusplus
 }

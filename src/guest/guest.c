@@ -65,6 +65,10 @@ uint64_t tdxsim_guest_hash(const struct tdxsim_guest *g, uint64_t h)
 	h = tdxsim_hash_u64(h, g->vmcall_mask);
 	h = tdxsim_hash_u64(h, g->mapgpa_start);
 	h = tdxsim_hash_u64(h, g->mapgpa_stalls);
+	h = tdxsim_hash_u64(h, g->sti_shadow);
+	h = tdxsim_hash_u64(h, g->n_interrupts);
+	for (uint32_t i = 0; i < g->n_interrupts && i < TDXSIM_GUEST_MAX_INTERRUPT_LOG; i++)
+		h = tdxsim_hash_u64(h, (uint64_t)g->interrupts[i].vector << 32 | g->interrupts[i].pc);
 	for (size_t i = 0; i < g->n; i++) {
 		const tdxsim_guest_op_t *o = &g->ops[i];
 		const tdxsim_guest_result_t *r = &g->results[i];

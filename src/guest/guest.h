@@ -38,6 +38,9 @@ struct tdxsim_guest {
 	uint64_t vmcall_mask;  /* its GPR select (RCX of the TDCALL) */
 	uint64_t mapgpa_start; /* MapGPA: where the current attempt starts (retries move it) */
 	uint32_t mapgpa_stalls;
+	bool sti_shadow;       /* the last op was an STI with IF 0 before: the next boundary is blocked */
+	uint32_t n_interrupts; /* interrupts taken (guest.h tdxsim_guest_interrupts) */
+	tdxsim_guest_interrupt_t interrupts[TDXSIM_GUEST_MAX_INTERRUPT_LOG];
 };
 
 /* The ops td.c uses for struct tdxsim_vcpu's guest pointer. */

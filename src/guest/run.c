@@ -7,6 +7,7 @@
 
 #include "tdxsim/abi.h"
 
+#include "guest/apic.h"
 #include "guest/run.h"
 #include "mce/mce.h"
 #include "mem/mem.h"
@@ -221,14 +222,73 @@ static bool vmcall_resume(struct tdxsim_guest_run *r, const tdxsim_regs_t *in)
 	}
 	g->mapgpa_start = 0;
 	g->mapgpa_stalls = 0;
+	/* HLT returns with interrupts on when R12 said so (Linux's "sti; tdcall"), else off. */
+	if (op->kind == TDXSIM_GOP_HLT)
+		r->env->v->guest_if = op->value == 0;
 	res->state = TDXSIM_GUEST_DONE;
 	res->status = 0;
 	return false;
 }
 
+/* The interrupt ops (apic.h): TPR and EOI virtualization, STI and CLI. */
+static enum tdxsim_step op_apic(struct tdxsim_guest_run *r, const tdxsim_guest_op_t *op)
+{
+	struct tdxsim_vcpu *v = r->env->v;
+	tdxsim_guest_result_t *res = &r->g->results[r->g->pc];
+	r->env->cycles += r->env->cost_op;
+	tdxsim_guest_done(r, 0);
+	switch (op->kind) {
+	case TDXSIM_GOP_SET_TPR:
+		v->vapic_tpr = (uint8_t)op->value;
+		res->out[0] = tdxsim_vapic_ppr(v);
+		break;
+	case TDXSIM_GOP_EOI:
+		res->out[0] = tdxsim_vapic_eoi(v);
+		res->out[1] = tdxsim_vapic_ppr(v);
+		break;
+	case TDXSIM_GOP_STI:
+		/* STI blocks interrupts until after the next instruction only when IF was 0. */
+		r->g->sti_shadow = !v->guest_if;
+		v->guest_if = 1;
+		break;
+	default:
+		v->guest_if = 0;
+		break;
+	}
+	return TDXSIM_STEP_DONE;
+}
+
+/*
+ * An instruction boundary: the guest takes every deliverable virtual interrupt (apic.h), each
+ * one logged with the op it preempts, unless an STI shadow blocks this boundary.
+ */
+static void take_interrupts(struct tdxsim_guest_run *r)
+{
+	struct tdxsim_guest *g = r->g;
+	if (g && g->sti_shadow) {
+		g->sti_shadow = false;
+		return;
+	}
+	unsigned vector;
+	while ((vector = tdxsim_vapic_deliver(r->env->v))) {
+		r->env->cycles += r->env->cost_op;
+		if (!g)
+			continue;
+		if (g->n_interrupts < TDXSIM_GUEST_MAX_INTERRUPT_LOG)
+			g->interrupts[g->n_interrupts] =
+				(tdxsim_guest_interrupt_t){.vector = vector, .pc = (uint32_t)g->pc};
+		g->n_interrupts++;
+	}
+}
+
 static enum tdxsim_step step_op(struct tdxsim_guest_run *r, const tdxsim_guest_op_t *op)
 {
 	switch (op->kind) {
+	case TDXSIM_GOP_SET_TPR:
+	case TDXSIM_GOP_EOI:
+	case TDXSIM_GOP_STI:
+	case TDXSIM_GOP_CLI:
+		return op_apic(r, op);
 	case TDXSIM_GOP_READ:
 	case TDXSIM_GOP_WRITE:
 		return op_memory(r, op);
@@ -268,6 +328,7 @@ uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in,
 		g->pc++;
 	}
 	while (g && g->pc < g->n) {
+		take_interrupts(&r);
 		enum tdxsim_step s = step_op(&r, &g->ops[g->pc]);
 		if (s == TDXSIM_STEP_NOMEM)
 			return TDXSIM_STATUS_NO_MEMORY;
@@ -281,7 +342,12 @@ uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in,
 		}
 		g->pc++;
 	}
-	/* Past the program (or none): the guest idles in HLT, every entry exits again. */
+	/* Past the program (or none): the guest idles in "sti; hlt" (R12 = 0), taking what
+	 * interrupts are deliverable at each entry; every entry exits again. */
+	env->v->guest_if = 1;
+	if (g)
+		g->sti_shadow = false;
+	take_interrupts(&r);
 	memset(out, 0, sizeof(*out));
 	out->rcx = LINUX_VMCALL_MASK;
 	out->r11 = TDXSIM_TDVMCALL_HLT;

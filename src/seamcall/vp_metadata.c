@@ -7,6 +7,7 @@
  * answers were checked against the module oracle.
  */
 #include "core/util.h"
+#include "guest/apic.h"
 #include "seamcall/vcpu.h"
 
 /* Field id layout (tdx-module-abi.md 4.1). */
@@ -150,14 +151,15 @@ static uint64_t element(const struct tdxsim *sim, const struct tdxsim_vcpu *v, i
 		return v->pend_nmi;
 	case F_XFAM:
 		return v->xfam;
+	case F_VCPU_STATE_DETAILS:
+		return tdxsim_vapic_vmxip(v); /* bit 0 VMXIP, td-runtime.md 3.6 */
 	case F_TDVPS_PAGE_PA: {
 		uint32_t i = code - MD_CODE(rows[F_TDVPS_PAGE_PA].id);
 		return i < v->num_pages ? tdxsim_vcpu_keyed_pa(sim, td, v->page_pa[i]) : 0;
 	}
 	default:
-		/* VM-function controls, PLE gap/window: never written for a TD; VCPU_STATE_DETAILS:
-		 * bit 0 is RVI[7:4] > PPR[7:4], and both stay 0 until a guest runs. Every other
-		 * row has a zero host read mask and is refused before its value matters. */
+		/* VM-function controls, PLE gap/window: never written for a TD. Every other row
+		 * has a zero host read mask and is refused before its value matters. */
 		return 0;
 	}
 }

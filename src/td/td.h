@@ -174,7 +174,25 @@ struct tdxsim_vcpu {
 	uint64_t vmcs_tsc_offset, vmcs_tsc_multiplier, vmcs_eptp;
 	/* Set by the guest (TDG.VP.WR, part 2); readable by the host. */
 	uint8_t cpuid_supervisor_ve, cpuid_user_ve;
+	/* Virtual APIC (guest/apic.h, td-runtime.md 3.6): the vAPIC page's TPR and the TD VMCS
+	 * guest interrupt status (RVI, SVI); the guest's RFLAGS.IF (0 after VP.INIT, RFLAGS 0x2). */
+	uint8_t vapic_tpr, rvi, svi, guest_if;
+	/* TDVPS HP_LOCK_BUSY (td-runtime.md 5.5) and the kind of the last TD exit (3.3), whose
+	 * "async trap" allows RCX bit 52 on the next VP.ENTER. */
+	uint8_t hp_lock_busy, last_td_exit;
+	/* vAPIC IRR and ISR: vector n is bit n % 32 of word n / 32. */
+	uint32_t vapic_irr[8], vapic_isr[8];
+	/* Zero-step mitigation (td-runtime.md 3.5): TDVPS LAST_EPF_GPA_LIST, its fill count and
+	 * POSSIBLY_EPF_STEPPING. */
+	uint32_t last_epf_gpa_list_idx, possibly_epf_stepping;
+	uint64_t last_epf_gpa_list[32];
+	uint64_t hp_lock_busy_start; /* TSC of the first host-priority refusal (5.5) */
 };
+
+/* TDVPS LAST_TD_EXIT values tdxsim distinguishes (td-runtime.md 3.3). */
+#define TDXSIM_LAST_EXIT_ASYNC_FAULT 0
+#define TDXSIM_LAST_EXIT_ASYNC_TRAP  1
+#define TDXSIM_LAST_EXIT_TDVMCALL    2
 
 /* Per-package cache write-back state of TDH.PHYMEM.CACHE.WB (td-build.md 3.16). */
 #define TDXSIM_WBT_MAX_PACKAGES 8

@@ -12,7 +12,9 @@
  */
 #include <string.h>
 
+#include "guest/apic.h"
 #include "guest/guest.h"
+#include "mce/mce.h"
 #include "seamcall/vcpu.h"
 #include "td/td_params.h"
 
@@ -91,6 +93,11 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 		.cost_report_mac = k->guest_report_mac,
 		.cost_zero_4k = 64 * k->movdir64b,
 	};
+	/* Posted interrupts the host left in the descriptor are taken right after VM entry. */
+	if ((v->vmcs_pin_based & TDXSIM_PIN_POSTED) &&
+	    tdxsim_vapic_post_process(sim->integrity, tdxsim_hkid_module_strip(&sim->hkid, v->vmcs_pid_addr),
+				      tdxsim_hkid_module_of_pa(&sim->hkid, v->vmcs_pid_addr), v))
+		return TDXSIM_STATUS_NO_MEMORY;
 	tdxsim_regs_t in = *r, out;
 	st = tdxsim_guest_run(&env, &in, &out);
 	if (st == TDXSIM_STATUS_NO_MEMORY)
