@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #include "lock/lock.h"
-#include "sim/sim.h"
+#include "seamldr/seamldr.h"
+#include "state/state.h"
 
 /* What a handler gets. It writes outputs into regs and may add to extra_cycles. */
 struct tdxsim_call {

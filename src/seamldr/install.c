@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "sim/sim.h"
+#include "seamldr/seamldr.h"
 
 #define PAGE 4096u
 

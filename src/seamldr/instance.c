@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "mce/mce.h"
-#include "sim/sim.h"
+#include "seamldr/seamldr.h"
 
 /*
  * TDX memory goes back to the host: the PAMT store and the KOT forget everything, and the

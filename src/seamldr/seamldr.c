@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "sim/sim.h"
+#include "seamldr/seamldr.h"
 
 /* The loader's own version: the 2021 loader's proj_defs.mk defaults (major 1, minor 0,
  * build 0, [PS21]); the update number and the build date are invented. */

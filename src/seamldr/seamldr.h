@@ -14,8 +14,8 @@
  *    the last one (bitcount == every LP of the platform, offline ones included) does the work.
  *  - The number of TD-preserving updates left (SEAMDB room).
  *
- * Layering: this folder sits below seamcall and above everything else; it changes the whole
- * simulator (module instance, PAMT store, KOT) and so sees struct tdxsim (sim/sim.h).
+ * Layering: this folder sits below seamcall and sim, above state; it changes the whole
+ * simulator (module instance, PAMT store, KOT) and so sees struct tdxsim (state/state.h).
  * Locking: every function runs with the simulator lock held.
  */
 #ifndef TDXSIM_SEAMLDR_H
@@ -26,20 +26,12 @@
 
 #include "tdxsim/seamldr.h"
 
+#include "state/state.h"
+
 struct tdxsim;
 struct tdxsim_profile;
 
-struct tdxsim_seamldr {
-	bool present;			    /* the BIOS enabled TDX: the NP-SEAMLDR left a P-SEAMLDR */
-	bool gone_by_loader;		    /* the module state is MODULE_GONE because of INSTALL */
-	struct tdxsim_seam_info seamextend; /* valid, SVN, MRSEAM of the installed module */
-	uint32_t initial_updates, remaining_updates;
-	bool key_dirty; /* [PS23] KEY_DIRTY/CACHE_DIRTY: set by each install, cleared by CLEANUP (absent) */
-	/* INSTALL session */
-	uint32_t num_lps, lps_in_update;
-	uint8_t *update_bitmap;
-	int saved_state; /* tdxsim_module_state_t at the session's first INSTALL */
-};
+/* Its state, struct tdxsim_seamldr, is a member of struct tdxsim (state/state.h). */
 
 /* 0, or -1 when out of memory. */
 int tdxsim_seamldr_init(struct tdxsim_seamldr *l, uint32_t num_lps, uint32_t updates);
@@ -81,6 +73,8 @@ void tdxsim_module_instance_load(struct tdxsim *sim, const struct tdxsim_profile
 				 const struct tdxsim_sigstruct *sig, bool keep_handoff);
 void tdxsim_module_instance_reset(struct tdxsim *sim);
 void tdxsim_module_drop_handoff(struct tdxsim *sim);
+/* Every LP back to "TDH.SYS.LP.INIT not done" (seamldr/instance.c). */
+void tdxsim_module_forget_lps(struct tdxsim_module *m, uint32_t num_lps);
 
 /* Image helpers (blob.c): the descriptor page of @p, and SHA-384 over pages. */
 void tdxsim_descriptor_fill(struct tdxsim_module_descriptor *d, const struct tdxsim_profile *p);
