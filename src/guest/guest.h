@@ -66,7 +66,10 @@ struct tdxsim_guest_env {
 	const struct tdxsim_mem *mem;
 	struct tdxsim_td *td;
 	struct tdxsim_vcpu *v;
-	const struct tdxsim_report_cpu *report;
+	/* Fills the CPU's report inputs; called only by TDG.MR.REPORT, so that an entry does not
+	 * build them (a VP.ENTER round trip is a hot path: bench/bench_td_run). */
+	void (*report_cpu)(const void *ctx, struct tdxsim_report_cpu *out);
+	const void *report_ctx;
 	uint64_t cycles; /* virtual cycles of what the guest did (docs/cycles.md), added by the run */
 	/* Costs (docs/cycles.md): a guest memory op, a TDCALL served in the module, SHA-384 per
 	 * byte, the report instruction's MAC, zeroing 4 KiB with MOVDIR64B (ACCEPT). */

@@ -78,7 +78,9 @@ enum tdxsim_step tdxsim_guest_report(struct tdxsim_guest_run *r, uint64_t report
 		tdxsim_guest_done(r, TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_R8);
 		return TDXSIM_STEP_DONE;
 	}
-	if (tdxsim_report_build(r->env->td, r->env->report, reportdata, report))
+	struct tdxsim_report_cpu cpu;
+	r->env->report_cpu(r->env->report_ctx, &cpu);
+	if (tdxsim_report_build(r->env->td, &cpu, reportdata, report))
 		return tdxsim_guest_fatal_exit(r, TDXSIM_TDX_NON_RECOVERABLE_TD_CORRUPTED_MD, 0);
 	r->env->cycles += 512 * r->env->cost_sha384_byte + r->env->cost_report_mac;
 	/* The 1024 bytes span one 4K page (1024-aligned): one translation covers them. */

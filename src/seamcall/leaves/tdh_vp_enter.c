@@ -27,12 +27,16 @@
 	(TDXSIM_OPS(TDXSIM_OP_RUNNABLE) | TDXSIM_OPS(TDXSIM_OP_LIVE_EXPORT) | \
 	 TDXSIM_OPS(TDXSIM_OP_LIVE_IMPORT))
 
-/* TEE_TCB_INFO as the CPU's report instruction would fill it (td-runtime.md 4.4): VALID names
- * the populated fields (bit i = field at offset 8i: TEE_TCB_SVN at 8, MRSEAM at 24);
- * MRSIGNERSEAM and ATTRIBUTES are zero for an Intel-signed module [I]. */
-static void tee_tcb_info(const struct tdxsim *sim, uint8_t out[239])
+/* The CPU report instruction's inputs: the MAC key, and TEE_TCB_INFO as it would fill it
+ * (td-runtime.md 4.4): VALID names the populated fields (bit i = field at offset 8i:
+ * TEE_TCB_SVN at 8, MRSEAM at 24); MRSIGNERSEAM and ATTRIBUTES are zero for an Intel-signed
+ * module [I]. Built only when the guest asks for a TDREPORT. */
+static void report_cpu(const void *ctx, struct tdxsim_report_cpu *rep)
 {
-	memset(out, 0, 239);
+	const struct tdxsim *sim = ctx;
+	uint8_t *out = rep->tee_tcb_info;
+	memset(rep, 0, sizeof(*rep));
+	rep->key = sim->td.report_key;
 	uint64_t valid = (UINT64_C(1) << 1) | (UINT64_C(1) << 3);
 	for (unsigned i = 0; i < 8; i++)
 		out[i] = (uint8_t)(valid >> (8 * i));
@@ -78,15 +82,14 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 	/* The guest runs with REFCOUNT[epoch] raised; every exit lowers it again, so within one
 	 * call it is only visible to the guest's own TDCALLs (none reads it). */
 	v->vcpu_epoch = td->tdcs.td_epoch;
-	struct tdxsim_report_cpu rep = {.key = sim->td.report_key};
-	tee_tcb_info(sim, rep.tee_tcb_info);
 	const tdxsim_costs_t *k = &sim->cfg.costs;
 	struct tdxsim_guest_env env = {
 		.integrity = sim->integrity,
 		.mem = &sim->mem,
 		.td = td,
 		.v = v,
-		.report = &rep,
+		.report_cpu = report_cpu,
+		.report_ctx = sim,
 		.cost_op = k->guest_op,
 		.cost_tdcall = k->guest_tdcall,
 		.cost_sha384_byte = k->guest_sha384_byte,
