@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A vCPU's guest program: storage, copies and the state hash (guest.h). */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +84,41 @@ uint64_t tdxsim_guest_hash(const struct tdxsim_guest *g, uint64_t h)
 		h = hash_words(h, r->out, 6);
 	}
 	return h;
+}
+
+static bool tdvmcall_kind(const tdxsim_guest_op_t *op)
+{
+	return op->kind == TDXSIM_GOP_VMCALL || op->kind == TDXSIM_GOP_MAP_GPA ||
+	       op->kind == TDXSIM_GOP_HLT || (op->kind == TDXSIM_GOP_TDCALL && op->value == 0);
+}
+
+int tdxsim_guest_check(const struct tdxsim_guest *g, char *msg, size_t len)
+{
+	if (g->pc > g->n) {
+		snprintf(msg, len, "pc %zu past its %zu ops", g->pc, g->n);
+		return -1;
+	}
+	const tdxsim_guest_op_t *op = g->pc < g->n ? &g->ops[g->pc] : NULL;
+	if (g->vmcall_pending && (!op || !tdvmcall_kind(op))) {
+		snprintf(msg, len, "vmcall_pending at pc %zu, which is no TDVMCALL op", g->pc);
+		return -1;
+	}
+	if (g->mapgpa_start && (!g->vmcall_pending || op->kind != TDXSIM_GOP_MAP_GPA ||
+				g->mapgpa_start < op->gpa || g->mapgpa_start - op->gpa >= op->size)) {
+		snprintf(msg, len, "MapGPA retry point %#" PRIx64 " without a pending MapGPA of that range",
+			 g->mapgpa_start);
+		return -1;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		bool done =
+			g->results[i].state == TDXSIM_GUEST_DONE || g->results[i].state == TDXSIM_GUEST_VE;
+		if (i < g->pc ? !done : g->results[i].state != TDXSIM_GUEST_NOT_RUN) {
+			snprintf(msg, len, "result %zu in state %u with pc %zu", i, g->results[i].state,
+				 g->pc);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 const struct tdxsim_vcpu_ext_ops tdxsim_guest_vcpu_ops = {

@@ -13,8 +13,9 @@
  * completes it); an op that meets an EPT violation is run again after the host's next
  * VP.ENTER (pc unchanged), as the faulting instruction would be.
  *
- * Invariants: pc <= n; results has n entries; vmcall_pending only while pc < n and ops[pc]
- * is a TDVMCALL kind.
+ * Invariants (tdxsim_guest_check, run by tdxsim_check_invariants): pc <= n; results has n
+ * entries; vmcall_pending only while pc < n and ops[pc] is a TDVMCALL kind (VMCALL, MAP_GPA,
+ * HLT, or TDCALL leaf 0).
  */
 #ifndef TDXSIM_GUEST_GUEST_H
 #define TDXSIM_GUEST_GUEST_H
@@ -51,6 +52,10 @@ struct tdxsim_guest *tdxsim_guest_new(const tdxsim_guest_op_t *ops, size_t n);
 void tdxsim_guest_free(struct tdxsim_guest *g);
 struct tdxsim_guest *tdxsim_guest_dup(const struct tdxsim_guest *g);
 uint64_t tdxsim_guest_hash(const struct tdxsim_guest *g, uint64_t h);
+/* The invariants above, and what they imply for the results: ops before pc have completed
+ * (DONE or VE), ops from pc on have not run; a MapGPA retry point (mapgpa_start) exists only
+ * while that MapGPA waits for the host and lies in its range. 0, or -1 with a message. */
+int tdxsim_guest_check(const struct tdxsim_guest *g, char *msg, size_t len);
 
 /* The TDREPORT parts the CPU's report instruction supplies (td-runtime.md 4.4). */
 struct tdxsim_report_cpu {

@@ -2,8 +2,10 @@
 /* Shared TD check sequences and page bookkeeping (td_common.h; td-build.md 1.2, 1.3). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/util.h"
+#include "guest/guest.h"
 #include "mce/mce.h"
 #include "seamcall/td_common.h"
 #include "seamcall/td_sept.h"
@@ -151,91 +153,143 @@ void tdxsim_td_drop_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t p
 		td->chldcnt -= UINT64_C(1) << (9 * level);
 }
 
-/* Invariants tying TDs to the PAMT and the KOT (td/td.h). */
+/* Invariants tying TDs to the PAMT and the KOT (td/td.h), and their secure EPTs and guests
+ * (td_sept.h, guest/guest.h). One pass over the PAMT's owned pages counts, per TD, every child
+ * page (CHLDCNT), its PT_REG 4K units and its PT_EPT pages. */
+struct owned {
+	uint64_t tdr, units, reg_units, ept_pages;
+};
 struct owned_count {
-	const struct tdxsim_tds *tds;
-	uint64_t tdr;
-	uint64_t units;
+	struct owned *td; /* sorted by tdr */
+	size_t n;
 	int bad;
 	char *msg;
 	size_t len;
 };
+
+static int by_tdr(const void *a, const void *b)
+{
+	const struct owned *x = a, *y = b;
+	return x->tdr < y->tdr ? -1 : x->tdr > y->tdr;
+}
 
 static void count_owned(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
 {
 	struct owned_count *oc = user;
 	if (type == TDXSIM_PT_TDR || type == TDXSIM_PT_RSVD || type == TDXSIM_PT_NDA)
 		return;
-	if (!oc->tdr) {
-		/* First pass: every owned child page belongs to a live TDR. */
-		if (!tdxsim_td_find(oc->tds, owner) && !oc->bad) {
-			oc->bad = 1;
+	struct owned key = {.tdr = owner};
+	struct owned *o = bsearch(&key, oc->td, oc->n, sizeof(key), by_tdr);
+	if (!o) {
+		/* Every owned child page belongs to a live TDR. */
+		if (!oc->bad)
 			snprintf(oc->msg, oc->len,
 				 "td: page %#" PRIx64 " (type %u) owned by %#" PRIx64 ", which is no TDR", pa,
 				 type, owner);
-		}
+		oc->bad = 1;
 		return;
 	}
-	if (owner == oc->tdr)
-		oc->units += UINT64_C(1) << (9 * level);
+	uint64_t units = UINT64_C(1) << (9 * level);
+	o->units += units;
+	if (type == TDXSIM_PT_REG)
+		o->reg_units += units;
+	if (type == TDXSIM_PT_EPT)
+		o->ept_pages++;
+}
+
+/* Guest programs (guest/guest.h invariants). */
+static int check_guests(const struct tdxsim_tds *t, char *msg, size_t len)
+{
+	for (size_t i = 0; i < t->vcpus.cap; i++) {
+		const struct tdxsim_vcpu *v = t->vcpus.slots[i].val;
+		char why[160];
+		if (!v || !v->guest || !tdxsim_guest_check(v->guest, why, sizeof(why)))
+			continue;
+		snprintf(msg, len, "vcpu %#" PRIx64 ": guest %s", v->tdvpr_pa, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, const struct owned *o, char *msg,
+		    size_t len)
+{
+	const struct tdxsim_tds *t = &sim->td;
+	struct tdxsim_pamt_leaf l;
+	if (tdxsim_pamt_walk(sim->pamt, td->tdr_pa, &l) != TDXSIM_PAMT_OK || l.type != TDXSIM_PT_TDR ||
+	    l.level != TDXSIM_PS_4K) {
+		snprintf(msg, len, "td %#" PRIx64 ": TDR page is not PT_TDR in the PAMT", td->tdr_pa);
+		return -1;
+	}
+	if (o->units != td->chldcnt) {
+		snprintf(msg, len,
+			 "td %#" PRIx64 ": CHLDCNT %" PRIu64 " but the PAMT has %" PRIu64
+			 " pages owned by it",
+			 td->tdr_pa, td->chldcnt, o->units);
+		return -1;
+	}
+	if (tdxsim_td_sept_check_pamt(sim, td, msg, len))
+		return -1;
+	if (td->hkid == sim->mod.global_hkid && td->lifecycle != TDXSIM_TD_TEARDOWN) {
+		snprintf(msg, len, "td %#" PRIx64 ": has the global KeyID %u", td->tdr_pa, td->hkid);
+		return -1;
+	}
+	uint8_t want = td->lifecycle <= TDXSIM_TD_KEYS_CONFIGURED ? TDXSIM_HKID_ASSIGNED
+		       : td->lifecycle == TDXSIM_TD_BLOCKED	  ? TDXSIM_HKID_FLUSHED
+								  : 0xFF;
+	if (want != 0xFF && sim->hkid.kot[td->hkid] != want) {
+		snprintf(msg, len, "td %#" PRIx64 ": lifecycle %u but KOT[%u] = %u", td->tdr_pa,
+			 td->lifecycle, td->hkid, sim->hkid.kot[td->hkid]);
+		return -1;
+	}
+	for (size_t j = 0; j < t->tds.cap; j++) {
+		const struct tdxsim_td *x = t->tds.slots[j].val;
+		if (x && x != td && x->hkid == td->hkid && x->lifecycle != TDXSIM_TD_TEARDOWN &&
+		    td->lifecycle != TDXSIM_TD_TEARDOWN) {
+			snprintf(msg, len, "td: KeyID %u held by TDs %#" PRIx64 " and %#" PRIx64, td->hkid,
+				 td->tdr_pa, x->tdr_pa);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
 {
 	const struct tdxsim_tds *t = &sim->td;
-	struct owned_count oc = {.tds = t, .msg = msg, .len = len};
+	struct owned_count oc = {.msg = msg, .len = len};
+	int bad = 0;
 
-	if (tdxsim_tds_check(t, msg, len))
+	if (tdxsim_tds_check(t, msg, len) || check_guests(t, msg, len))
 		return -1;
 	/* TDs pages exist only while a module has PAMTs; without TDs, nothing more to check. */
 	if (t->tds.n == 0 && t->vcpus.n == 0)
 		return 0;
-	tdxsim_pamt_foreach_owned(sim->pamt, count_owned, &oc);
-	if (oc.bad)
+	oc.td = calloc(t->tds.n ? t->tds.n : 1, sizeof(*oc.td));
+	if (!oc.td) {
+		snprintf(msg, len, "td: out of host memory while checking the TDs");
 		return -1;
-	for (size_t i = 0; i < t->tds.cap; i++) {
-		const struct tdxsim_td *td = t->tds.slots[i].val;
-		struct tdxsim_pamt_leaf l;
-		if (!td)
-			continue;
-		if (tdxsim_pamt_walk(sim->pamt, td->tdr_pa, &l) != TDXSIM_PAMT_OK ||
-		    l.type != TDXSIM_PT_TDR || l.level != TDXSIM_PS_4K) {
-			snprintf(msg, len, "td %#" PRIx64 ": TDR page is not PT_TDR in the PAMT", td->tdr_pa);
-			return -1;
-		}
-		oc.tdr = td->tdr_pa;
-		oc.units = 0;
-		tdxsim_pamt_foreach_owned(sim->pamt, count_owned, &oc);
-		if (oc.units != td->chldcnt) {
-			snprintf(msg, len,
-				 "td %#" PRIx64 ": CHLDCNT %" PRIu64 " but the PAMT has %" PRIu64
-				 " pages owned by it",
-				 td->tdr_pa, td->chldcnt, oc.units);
-			return -1;
-		}
-		if (tdxsim_td_sept_check_pamt(sim, td, msg, len))
-			return -1;
-		if (td->hkid == sim->mod.global_hkid && td->lifecycle != TDXSIM_TD_TEARDOWN) {
-			snprintf(msg, len, "td %#" PRIx64 ": has the global KeyID %u", td->tdr_pa, td->hkid);
-			return -1;
-		}
-		uint8_t want = td->lifecycle <= TDXSIM_TD_KEYS_CONFIGURED ? TDXSIM_HKID_ASSIGNED
-			       : td->lifecycle == TDXSIM_TD_BLOCKED	  ? TDXSIM_HKID_FLUSHED
-									  : 0xFF;
-		if (want != 0xFF && sim->hkid.kot[td->hkid] != want) {
-			snprintf(msg, len, "td %#" PRIx64 ": lifecycle %u but KOT[%u] = %u", td->tdr_pa,
-				 td->lifecycle, td->hkid, sim->hkid.kot[td->hkid]);
-			return -1;
-		}
-		for (size_t j = 0; j < t->tds.cap; j++) {
-			const struct tdxsim_td *o = t->tds.slots[j].val;
-			if (o && o != td && o->hkid == td->hkid && o->lifecycle != TDXSIM_TD_TEARDOWN &&
-			    td->lifecycle != TDXSIM_TD_TEARDOWN) {
-				snprintf(msg, len, "td: KeyID %u held by TDs %#" PRIx64 " and %#" PRIx64,
-					 td->hkid, td->tdr_pa, o->tdr_pa);
-				return -1;
-			}
+	}
+	for (size_t i = 0; i < t->tds.cap; i++)
+		if (t->tds.slots[i].val)
+			oc.td[oc.n++].tdr = ((const struct tdxsim_td *)t->tds.slots[i].val)->tdr_pa;
+	qsort(oc.td, oc.n, sizeof(*oc.td), by_tdr);
+	tdxsim_pamt_foreach_owned(sim->pamt, count_owned, &oc);
+	bad = oc.bad ? -1 : tdxsim_td_sept_check_unique(t, msg, len);
+	/* Each TD's own pages first, then the counts, so a page given to the wrong TD is named as
+	 * such rather than as a count that is off. */
+	for (int pass = 0; pass < 2 && !bad; pass++) {
+		for (size_t i = 0; i < t->tds.cap && !bad; i++) {
+			const struct tdxsim_td *td = t->tds.slots[i].val;
+			if (!td)
+				continue;
+			struct owned key = {.tdr = td->tdr_pa};
+			const struct owned *o = bsearch(&key, oc.td, oc.n, sizeof(key), by_tdr);
+			bad = pass == 0
+				      ? check_td(sim, td, o, msg, len)
+				      : tdxsim_td_sept_check_counts(td, o->reg_units, o->ept_pages, msg, len);
 		}
 	}
-	return 0;
+	free(oc.td);
+	return bad;
 }

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Secure-EPT operand checks, walk, ext info and entry locks (td_sept.h; td-runtime.md 1). */
-#include <inttypes.h>
-#include <stdio.h>
-
 #include "core/util.h"
 #include "seamcall/td_sept.h"
 
@@ -103,44 +100,6 @@ bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch)
 	if (bepoch + 1 < epoch)
 		return true;
 	return bepoch + 1 == epoch && td->tdcs.refcount[bepoch & 1] == 0;
-}
-
-static bool owned_as(const struct tdxsim *sim, const struct tdxsim_td *td, uint64_t pa, unsigned level,
-		     uint8_t type)
-{
-	struct tdxsim_pamt_leaf l;
-	return tdxsim_pamt_walk(sim->pamt, pa, &l) == TDXSIM_PAMT_OK && l.type == type && l.level == level &&
-	       l.owner == td->tdr_pa;
-}
-
-int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td, char *msg, size_t len)
-{
-	if (!td->sept || td->lifecycle >= TDXSIM_TD_TEARDOWN)
-		return 0;
-	for (size_t i = 0; i < td->sept->tables.cap; i++) {
-		const struct tdxsim_sept_table *t = td->sept->tables.slots[i].val;
-		if (!t)
-			continue;
-		if (t->pa != td->sept->root_pa && !owned_as(sim, td, t->pa, TDXSIM_PS_4K, TDXSIM_PT_EPT)) {
-			snprintf(msg, len,
-				 "td %#" PRIx64 ": secure-EPT table %#" PRIx64 " is not its PT_EPT page",
-				 td->tdr_pa, t->pa);
-			return -1;
-		}
-		for (unsigned j = 0; j < TDXSIM_SEPT_ENTRIES; j++) {
-			uint64_t e = t->e[j];
-			if (!tdxsim_septe_is_leaf(e))
-				continue;
-			if (!owned_as(sim, td, e & TDXSIM_SEPTE_HPA_MASK, t->level, TDXSIM_PT_REG)) {
-				snprintf(msg, len,
-					 "td %#" PRIx64 ": leaf %#" PRIx64
-					 " (level %u) maps no PT_REG page of it",
-					 td->tdr_pa, e, t->level);
-				return -1;
-			}
-		}
-	}
-	return 0;
 }
 
 uint64_t tdxsim_sept_locate(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t info, unsigned min,

@@ -88,10 +88,18 @@ bool tdxsim_sept_needs_tracking(const struct tdxsim_td *td, unsigned code);
 bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch);
 
 /*
- * Invariant tying a TD's secure EPT to the PAMT, while its pages cannot have been reclaimed
- * (lifecycle before TEARDOWN): every table but the root is a 4K PT_EPT page owned by the TD,
- * every leaf maps a PT_REG page of the leaf's size owned by the TD. 0, or -1 with a message.
+ * Run-time invariants of the secure EPTs against the PAMT (td_sept_check.c), for TDs whose
+ * pages cannot have been reclaimed (lifecycle before TEARDOWN). Each returns 0, or -1 with a
+ * message naming the invariant.
+ * _unique: no host page used by two entries (leaf ranges and table pages), in any TDs.
+ * _pamt: each table is a PT_EPT page of the TD; each leaf maps an aligned PT_REG page owned
+ * by the TD whose PAMT page size is the leaf's level; BEPOCHs not after the TD's epoch.
+ * _counts: the PAMT's PT_REG 4K units (@reg_units) and PT_EPT pages (@ept_pages) owned by the
+ * TD equal what its leaves map and its tables below the root.
  */
+int tdxsim_td_sept_check_unique(const struct tdxsim_tds *t, char *msg, size_t len);
 int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td, char *msg, size_t len);
+int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, uint64_t reg_units, uint64_t ept_pages, char *msg,
+				size_t len);
 
 #endif
