@@ -75,6 +75,9 @@ struct tdxsim_guest_env {
 	 * build them (a VP.ENTER round trip is a hot path: bench/bench_td_run). */
 	void (*report_cpu)(const void *ctx, struct tdxsim_report_cpu *out);
 	const void *report_ctx;
+	struct tdxsim_locks *locks; /* the module's try-locks: guest-side secure-EPT entry locks */
+	uint64_t tsc;		    /* the LP's TSC at entry; guest time adds `cycles` (HP timeout) */
+	bool host_hint;		    /* VP.ENTER RCX bit 52: host-recoverability hint (5.5) */
 	uint64_t cycles; /* virtual cycles of what the guest did (docs/cycles.md), added by the run */
 	/* Costs (docs/cycles.md): a guest memory op, a TDCALL served in the module, SHA-384 per
 	 * byte, the report instruction's MAC, zeroing 4 KiB with MOVDIR64B (ACCEPT). */

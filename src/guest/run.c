@@ -121,9 +121,19 @@ enum tdxsim_step tdxsim_guest_access(struct tdxsim_guest_run *r, uint64_t gpa, b
 	return TDXSIM_STEP_DONE;
 }
 
+/* Ops that are TDCALLs (the others are plain instructions). */
+static bool is_tdcall(tdxsim_guest_op_kind_t k)
+{
+	return k == TDXSIM_GOP_VMCALL || k == TDXSIM_GOP_MAP_GPA || k == TDXSIM_GOP_HLT ||
+	       k == TDXSIM_GOP_RTMR_EXTEND || k == TDXSIM_GOP_REPORT || k == TDXSIM_GOP_VP_INFO ||
+	       k == TDXSIM_GOP_TDCALL || k == TDXSIM_GOP_ACCEPT;
+}
+
 void tdxsim_guest_done(struct tdxsim_guest_run *r, uint64_t status)
 {
 	tdxsim_guest_result_t *res = &r->g->results[r->g->pc];
+	if (is_tdcall(r->g->ops[r->g->pc].kind))
+		r->env->v->hp_lock_busy = 0;
 	res->state = TDXSIM_GUEST_DONE;
 	res->status = status;
 }
@@ -222,6 +232,7 @@ static bool vmcall_resume(struct tdxsim_guest_run *r, const tdxsim_regs_t *in)
 	}
 	g->mapgpa_start = 0;
 	g->mapgpa_stalls = 0;
+	r->env->v->hp_lock_busy = 0;
 	/* HLT returns with interrupts on when R12 said so (Linux's "sti; tdcall"), else off. */
 	if (op->kind == TDXSIM_GOP_HLT)
 		r->env->v->guest_if = op->value == 0;
@@ -321,6 +332,12 @@ uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in,
 	struct tdxsim_guest *g = env->v->guest;
 	struct tdxsim_guest_run r = {.env = env, .g = g, .out = out};
 
+	/* After a trap-like exit (host-priority timeout) the TDCALL that trapped has completed; its
+	 * status bit 60 takes the host's hint, RCX bit 52 of this VP.ENTER (td-runtime.md 3.3). */
+	if (g && env->v->last_td_exit == TDXSIM_LAST_EXIT_ASYNC_TRAP && g->pc > 0) {
+		uint64_t *st = &g->results[g->pc - 1].status;
+		*st = (*st & ~TDXSIM_STATUS_HOST_HINT) | (env->host_hint ? TDXSIM_STATUS_HOST_HINT : 0);
+	}
 	if (g && g->vmcall_pending) {
 		if (vmcall_resume(&r, in))
 			return op_vmcall(&r, &g->ops[g->pc]) == TDXSIM_STEP_EXIT ? r.status

@@ -13,6 +13,7 @@
 #define TDXSIM_EXIT_TDCALL	  77u
 #define TDXSIM_EEQ_ACCEPT	  1u /* RDX types (extended exit qualification, 3.3) */
 #define TDXSIM_EEQ_PENDING_EPT	  6u
+#define TDXSIM_STATUS_HOST_HINT	  (UINT64_C(1) << 60) /* status bit "host recoverability hint" */
 
 /* How an op ended: it completed (pc moves on), the vCPU exits (out/status are set), or the
  * host ran out of memory. */
@@ -49,7 +50,9 @@ enum tdxsim_step tdxsim_guest_ept_exit(struct tdxsim_guest_run *r, uint64_t gpa,
 enum tdxsim_step tdxsim_guest_access(struct tdxsim_guest_run *r, uint64_t gpa, bool write, void *buf,
 				     size_t len, bool private_only, enum tdxsim_xlate *x);
 
-/* The current op completed with @status as the guest's RAX. */
+/* The current op completed with @status as the guest's RAX. A TDCALL that completes clears
+ * the vCPU's host-priority busy tracking (td-runtime.md 5.5); tdcall.c sets it again for a
+ * host-priority refusal. */
 void tdxsim_guest_done(struct tdxsim_guest_run *r, uint64_t status);
 
 /* Non-recoverable exits: @status | @reason in RAX; the TD becomes FATAL, or for

@@ -5,6 +5,8 @@
  * status in the op's result (the guest's RAX) unless a GPA it needs is not mapped: then it
  * exits like a guest access and runs again after the next VP.ENTER.
  */
+#include <string.h>
+
 #include "guest/run.h"
 #include "mce/mce.h"
 #include "sept/sept.h"
@@ -119,10 +121,39 @@ static enum tdxsim_step accept_exit(struct tdxsim_guest_run *r, uint64_t gpa, un
 }
 
 /*
+ * A guest TDCALL refused by a host-priority flag (td-runtime.md 5.5, [M155]
+ * tdx_td_dispatcher.c): the guest sees TDX_OPERAND_BUSY with the same operand; the first such
+ * refusal starts the vCPU's clock, and one at least HP_LOCK_TIMEOUT TSC ticks later makes a
+ * trap-like TD exit TDX_HOST_PRIORITY_BUSY_TIMEOUT (the TDCALL completed: the guest's RAX holds
+ * the busy status and it moves on after the next VP.ENTER).
+ */
+static enum tdxsim_step host_priority_refusal(struct tdxsim_guest_run *r, uint64_t operand)
+{
+	struct tdxsim_vcpu *v = r->env->v;
+	uint64_t now = r->env->tsc + r->env->cycles;
+	bool busy = v->hp_lock_busy;
+	tdxsim_guest_done(r, TDXSIM_TDX_OPERAND_BUSY | operand); /* clears the tracking */
+	v->hp_lock_busy = 1;
+	if (!busy) {
+		v->hp_lock_busy_start = now;
+		return TDXSIM_STEP_DONE;
+	}
+	if (now - v->hp_lock_busy_start < r->env->td->tdcs.hp_lock_timeout)
+		return TDXSIM_STEP_DONE;
+	v->hp_lock_busy = 0;
+	memset(r->out, 0, sizeof(*r->out));
+	r->status = TDXSIM_TDX_HOST_PRIORITY_BUSY_TIMEOUT;
+	return TDXSIM_STEP_EXIT;
+}
+
+/*
  * TDG.MEM.PAGE.ACCEPT (td-runtime.md 4.1) at 4K or 2M. The walk takes no tree lock; the entry
- * lock is the guest's own and cannot be contended in tdxsim (no SEAMCALL runs while the guest
- * does). A 2M accept zeroes its 512 chunks in one go: no guest-side interrupt is ever pending,
- * so the interrupted-and-resumed path (the counter in HPA bits 20:12) does not occur.
+ * lock is taken on the guest side once the walk reached the requested level ([M155]
+ * tdg_mem_page_accept.c): held by another LP (tdxsim_contend() on TDXSIM_RES_SEPT_ENTRY, key2 =
+ * GPA | level) => OPERAND_BUSY|RCX; free but flagged by a host that failed on it (5.5) =>
+ * OPERAND_BUSY_HOST_PRIORITY, which the guest sees as OPERAND_BUSY|RCX. A 2M accept zeroes its
+ * 512 chunks in one go: no physical interrupt is ever pending during a guest run, so the
+ * interrupted-and-resumed path (the counter in HPA bits 20:12) does not occur.
  */
 enum tdxsim_step tdxsim_guest_accept(struct tdxsim_guest_run *r, uint64_t info)
 {
@@ -139,7 +170,8 @@ enum tdxsim_step tdxsim_guest_accept(struct tdxsim_guest_run *r, uint64_t info)
 		return TDXSIM_STEP_DONE;
 	}
 	unsigned reached;
-	uint64_t *e = tdxsim_sept_walk(td->sept, gpa, level, &reached, NULL);
+	struct tdxsim_sept_table *t = NULL;
+	uint64_t *e = tdxsim_sept_walk(td->sept, gpa, level, &reached, &t);
 	unsigned st = tdxsim_septe_state(*e);
 	if (reached != level) {
 		if (tdxsim_septe_is_leaf(*e) && guest_accessible(st)) {
@@ -148,6 +180,17 @@ enum tdxsim_step tdxsim_guest_accept(struct tdxsim_guest_run *r, uint64_t info)
 		}
 		return accept_exit(r, gpa, level, *e, reached);
 	}
+	/* The entry lock, guest side; released before the op ends (nothing else runs meanwhile). */
+	struct tdxsim_held held = {0};
+	unsigned idx = (unsigned)(e - t->e);
+	if (!tdxsim_lock_acquire(r->env->locks, &held, TDXSIM_RES_SEPT_ENTRY, td->tdr_pa, gpa | level,
+				 &t->lock[idx], TDXSIM_LOCK_EXCLUSIVE)) {
+		tdxsim_guest_done(r, TDXSIM_TDX_OPERAND_BUSY | TDXSIM_OPERAND_RCX);
+		return TDXSIM_STEP_DONE;
+	}
+	tdxsim_lock_release_all(&held);
+	if (t->hp[idx])
+		return host_priority_refusal(r, TDXSIM_OPERAND_RCX);
 	if (!tdxsim_septe_is_leaf(*e) && st != TDXSIM_SEPT_FREE && st != TDXSIM_SEPT_REMOVED) {
 		tdxsim_guest_done(r, TDXSIM_TDX_PAGE_SIZE_MISMATCH | level);
 		return TDXSIM_STEP_DONE;

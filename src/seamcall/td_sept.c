@@ -59,9 +59,12 @@ uint64_t tdxsim_septe_lock(struct tdxsim_call *c, struct tdxsim_td *td, const st
 {
 	if (!tdxsim_lock_acquire(&c->sim->td.locks, &c->held, TDXSIM_RES_SEPT_ENTRY, td->tdr_pa, info,
 				 &ref->table->lock[ref->index], TDXSIM_LOCK_EXCLUSIVE)) {
+		/* A failed host attempt asks for priority over the guest (td-runtime.md 5.5). */
+		ref->table->hp[ref->index] = 1;
 		tdxsim_set_ext(c, *ref->e, ref->level);
 		return TDXSIM_TDX_OPERAND_BUSY | TDXSIM_OPERAND_RCX;
 	}
+	ref->table->hp[ref->index] = 0;
 	return 0;
 }
 

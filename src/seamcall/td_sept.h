@@ -60,8 +60,8 @@ uint64_t tdxsim_sept_walk_to(struct tdxsim_call *c, struct tdxsim_td *td, uint64
 /*
  * The entry's host-side lock (sept_lock_acquire_host). Busy (another LP, or tdxsim_contend()
  * on TDXSIM_RES_SEPT_ENTRY with key = TDR PA, key2 = @info) => OPERAND_BUSY|RCX with the ext
- * of the entry as the walk read it. The TDHP bit the module sets on a failed host attempt is
- * not modelled: it only matters to guest TDCALLs (docs/fidelity.md).
+ * of the entry as the walk read it, and the entry's host-priority flag (TDHP) set, so guest
+ * ACCEPTs fail until a host acquisition succeeds and clears it (td-runtime.md 5.5).
  */
 uint64_t tdxsim_septe_lock(struct tdxsim_call *c, struct tdxsim_td *td, const struct tdxsim_septe_ref *ref,
 			   uint64_t info);

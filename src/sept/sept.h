@@ -107,6 +107,11 @@ struct tdxsim_sept_table {
 	/* The entries' host-side locks (TDEL, bit 11 on hardware; td-runtime.md 5.1), kept
 	 * beside the entries so a held lock never shows in an entry's value. Free between calls. */
 	struct tdxsim_lock lock[TDXSIM_SEPT_ENTRIES];
+	/* The entries' host-priority flags (TDHP, bit 52 on hardware; td-runtime.md 5.1, 5.5): set
+	 * by a host attempt that finds the entry locked, cleared by a host acquisition; a guest
+	 * acquisition (TDG.MEM.PAGE.ACCEPT) fails while it is set. Lock state like TDEL, so it is
+	 * kept beside the entry and not in the state hash. */
+	uint8_t hp[TDXSIM_SEPT_ENTRIES];
 };
 
 /* A secure EPT whose root table (every entry FREE) lives at @root_pa; NULL if out of memory. */

@@ -71,9 +71,10 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 	/* From here a failure leaves the vCPU associated with this LP, as on hardware. */
 	if ((st = tdxsim_vcpu_associate(c, v)))
 		return st;
-	/* Bit 52 needs a last exit that was an "async trap" (a host-priority timeout, which
-	 * tdxsim never produces); bit 53 needs an L2 vCPU (none here). */
-	if (rcx & (RCX_HINT_HOST_RECOVERABLE | RCX_RESUME_L1))
+	/* Bit 52 needs a last exit that was an "async trap" (a host-priority timeout); bit 53
+	 * needs an L2 vCPU (none here). */
+	if (((rcx & RCX_HINT_HOST_RECOVERABLE) && v->last_td_exit != TDXSIM_LAST_EXIT_ASYNC_TRAP) ||
+	    (rcx & RCX_RESUME_L1))
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 	if ((st = tdxsim_td_lock(c, TDXSIM_RES_TD_EPOCH, td->tdr_pa, 0, &td->epoch_lock, TDXSIM_LOCK_SHARED,
 				 TDXSIM_OPERAND_TD_EPOCH)))
@@ -90,6 +91,9 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 		.v = v,
 		.report_cpu = report_cpu,
 		.report_ctx = sim,
+		.locks = &sim->td.locks,
+		.tsc = sim->cpu.lps[c->lp].tsc,
+		.host_hint = (rcx & RCX_HINT_HOST_RECOVERABLE) != 0,
 		.cost_op = k->guest_op,
 		.cost_tdcall = k->guest_tdcall,
 		.cost_sha384_byte = k->guest_sha384_byte,
@@ -107,6 +111,13 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 		return st;
 	*r = out;
 	c->extra_cycles += env.cycles;
+	/* TDVPS LAST_TD_EXIT (td-runtime.md 3.3): what the next VP.ENTER may resume from. */
+	if (st == TDXSIM_TDX_HOST_PRIORITY_BUSY_TIMEOUT)
+		v->last_td_exit = TDXSIM_LAST_EXIT_ASYNC_TRAP;
+	else if (st == (TDXSIM_TDX_SUCCESS | 77))
+		v->last_td_exit = TDXSIM_LAST_EXIT_TDVMCALL;
+	else
+		v->last_td_exit = TDXSIM_LAST_EXIT_ASYNC_FAULT;
 	v->last_exit_tsc = sim->cpu.lps[c->lp].tsc;
 	return st;
 }
