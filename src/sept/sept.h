@@ -89,6 +89,23 @@ static inline bool tdxsim_septe_is_leaf(uint64_t e)
 {
 	return (e & TDXSIM_SEPTE_PS) != 0;
 }
+/* The entry with its block undone (the module's sept_unblock; td-runtime.md 2.3): NL_BLOCKED
+ * -> NL_MAPPED (RWX, MT 0), BLOCKED -> MAPPED (RWX, MT WB), PENDING_BLOCKED -> PENDING (RWX
+ * stays 0); any other state unchanged. */
+static inline uint64_t tdxsim_septe_unblocked(uint64_t e)
+{
+	switch (tdxsim_septe_state(e)) {
+	case TDXSIM_SEPT_NL_BLOCKED:
+		return (e & ~(TDXSIM_SEPTE_TDB | TDXSIM_SEPTE_MT_MASK)) | TDXSIM_SEPTE_RWX;
+	case TDXSIM_SEPT_BLOCKED:
+		return (e & ~(TDXSIM_SEPTE_TDB | TDXSIM_SEPTE_MT_MASK)) | TDXSIM_SEPTE_MT_WB |
+		       TDXSIM_SEPTE_RWX;
+	case TDXSIM_SEPT_PENDING_BLOCKED:
+		return e & ~TDXSIM_SEPTE_TDB;
+	default:
+		return e;
+	}
+}
 /* Public state number (RDX bits 15:8); 0xFF for a code that is no state. */
 unsigned tdxsim_sept_arch_state(unsigned code);
 /* Extended error info (td-runtime.md 1.4): RCX and RDX values for entry @e at @level. */

@@ -48,11 +48,6 @@ uint64_t tdxsim_tdh_mem_range_unblock(struct tdxsim_call *c)
 	}
 
 	/* Effects: TDB cleared; RWX back (and MT = WB for a leaf) unless the page is pending. */
-	uint64_t v = e & ~TDXSIM_SEPTE_TDB;
-	if (state == TDXSIM_SEPT_NL_BLOCKED)
-		v = (v & ~TDXSIM_SEPTE_MT_MASK) | TDXSIM_SEPTE_RWX;
-	else if (state == TDXSIM_SEPT_BLOCKED)
-		v = (v & ~TDXSIM_SEPTE_MT_MASK) | TDXSIM_SEPTE_MT_WB | TDXSIM_SEPTE_RWX;
-	*ref.e = v;
+	*ref.e = tdxsim_septe_unblocked(e);
 	return TDXSIM_TDX_SUCCESS;
 }
