@@ -63,6 +63,9 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->leaf[TDXSIM_TDH_MEM_SEPT_REMOVE] = S + 1500;	  /* + a scan of the 512 child entries */
 	/* RELOCATE: two PAMT entries and a walk; its copy adds 64 MOVDIR64B lines. */
 	c->leaf[TDXSIM_TDH_MEM_PAGE_RELOCATE] = S + 1000;
+	/* MEM.RD/WR: a walk and one 8-byte access (latencies.md "Trivial leaf" plus the walk). */
+	c->leaf[TDXSIM_TDH_MEM_RD] = S + 500;
+	c->leaf[TDXSIM_TDH_MEM_WR] = S + 500;
 	c->leaf[TDXSIM_TDH_PHYMEM_PAGE_RECLAIM] = S + 500;
 	c->leaf[TDXSIM_TDH_PHYMEM_PAGE_WBINVD] = 5000;
 	/* CACHE.WB: the LLC write-back estimate (2,200,000, latencies H13) split over the

@@ -53,6 +53,8 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MEM_RANGE_UNBLOCK, 0, tdxsim_tdh_mem_range_unblock},
 	{TDXSIM_TDH_MEM_SEPT_REMOVE, 0, tdxsim_tdh_mem_sept_remove},
 	{TDXSIM_TDH_MEM_PAGE_RELOCATE, 0, tdxsim_tdh_mem_page_relocate},
+	{TDXSIM_TDH_MEM_RD, 0, tdxsim_tdh_mem_rd},
+	{TDXSIM_TDH_MEM_WR, 0, tdxsim_tdh_mem_wr},
 	/* vCPUs (td-build.md 3.6-3.10). */
 	{TDXSIM_TDH_VP_CREATE, 0, tdxsim_tdh_vp_create},
 	{TDXSIM_TDH_VP_ADDCX, 0, tdxsim_tdh_vp_addcx},
