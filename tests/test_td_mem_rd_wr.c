@@ -225,17 +225,30 @@ static void rd_wr__initialized__allowed(void **state)
 }
 
 /* The host wrote into the TD's page through KeyID 0 (the line is no longer the TD's): the
- * module's read through the TD's KeyID fails its integrity check, a machine check in SEAM
- * mode, which tdxsim answers with TDXSIM_STATUS_NOT_EMULATED rather than a made-up status. */
-static void rd__line_the_host_overwrote__machine_check_not_emulated(void **state)
+ * module's read through the TD's KeyID would fail its integrity check, a machine check in
+ * SEAM mode, which tdxsim answers with TDXSIM_STATUS_NOT_EMULATED rather than a made-up
+ * status, before anything changes (the line's state and the state hash as before). */
+static void rd_wr__line_the_host_overwrote__machine_check_not_emulated(void **state)
 {
 	struct tdmw *w = *state;
-	uint8_t junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-	assert_int_equal(tdxsim_mem_write(w->fx.sim, 0, w->mapped + 0x80, junk, sizeof(junk)), TDXSIM_OK);
-	tdxsim_regs_t r = {.rcx = GPA + 0x80, .rdx = w->td.tdr};
-	assert_status(tdfx_call(&w->fx, 0, RD, &r), TDXSIM_STATUS_NOT_EMULATED);
-	assert_int_equal(r.r8, 0);
+	uint8_t junk[64] = {1, 2, 3, 4, 5, 6, 7, 8};
+	tdxsim_line_info_t li0, li;
+	assert_int_equal(tdxsim_movdir64b(w->fx.sim, 0, w->mapped + 0x80, junk),
+			 TDXSIM_OK); /* line now shared */
+	uint64_t before = tdxsim_state_hash(w->fx.sim);
+	assert_int_equal(tdxsim_mem_line_info(w->fx.sim, w->mapped + 0x80, &li0), TDXSIM_OK);
+	assert_int_equal(li0.owner_keyid, 0);
+	assert_false(li0.poisoned);
+	for (int i = 0; i < 2; i++) {
+		tdxsim_regs_t r = {.rcx = GPA + 0x88, .rdx = w->td.tdr, .r8 = 9};
+		assert_status(tdfx_call(&w->fx, 0, i ? WR : RD, &r), TDXSIM_STATUS_NOT_EMULATED);
+		assert_int_equal(r.r8, 0);
+	}
+	assert_int_equal(tdxsim_state_hash(w->fx.sim), before);
+	assert_int_equal(tdxsim_mem_line_info(w->fx.sim, w->mapped + 0x80, &li), TDXSIM_OK);
+	assert_memory_equal(&li, &li0, sizeof(li));
 	/* Other lines of the page are intact. */
+	tdxsim_regs_t r;
 	tdmw_ok(w, RD, GPA + 0x40, w->td.tdr, 0, &r);
 	assert_int_equal(r.r8, image_u64(0x40));
 }
@@ -251,7 +264,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(rd_wr__initialized__allowed, setup_debug_initialized,
 						teardown),
-		cmocka_unit_test_setup_teardown(rd__line_the_host_overwrote__machine_check_not_emulated,
+		cmocka_unit_test_setup_teardown(rd_wr__line_the_host_overwrote__machine_check_not_emulated,
 						setup_debug, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,6 +258,37 @@ static void relocate__vcpu_reads_same_data_after(void **state)
 	tdfx_assert_invariants(&w->fx);
 }
 
+/* A line of the old page the host overwrote through KeyID 0: the copy through the TD's KeyID
+ * would be a machine check in SEAM mode; tdxsim answers TDXSIM_STATUS_NOT_EMULATED with
+ * nothing changed (the line's state and the state hash as before). A PENDING page is not copied, so the
+ * same scribble does not stop its move. */
+static void relocate__old_page_line_overwritten__machine_check_not_emulated(void **state)
+{
+	struct tdmw *w = *state;
+	uint8_t junk[64] = {1, 2, 3, 4, 5, 6, 7, 8};
+	tdxsim_line_info_t li0, li;
+	tdmw_ok(w, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA, w->td.tdr, 0, NULL);
+	tdmw_ok(w, TDXSIM_TDH_MEM_TRACK, w->td.tdr, 0, 0, NULL);
+	assert_int_equal(tdxsim_movdir64b(w->fx.sim, 0, w->mapped + 0xFC0, junk),
+			 TDXSIM_OK); /* line now shared */
+	uint64_t before = tdxsim_state_hash(w->fx.sim);
+	assert_int_equal(tdxsim_mem_line_info(w->fx.sim, w->mapped + 0xFC0, &li0), TDXSIM_OK);
+	assert_int_equal(li0.owner_keyid, 0);
+	assert_false(li0.poisoned);
+	tdxsim_regs_t r = {.rcx = GPA, .rdx = w->td.tdr, .r8 = tdfx_page(&w->fx)};
+	assert_status(tdfx_call(&w->fx, 0, LEAF, &r), TDXSIM_STATUS_NOT_EMULATED);
+	assert_int_equal(tdxsim_state_hash(w->fx.sim), before);
+	assert_int_equal(tdxsim_mem_line_info(w->fx.sim, w->mapped + 0xFC0, &li), TDXSIM_OK);
+	assert_memory_equal(&li, &li0, sizeof(li));
+	uint64_t page = tdfx_page(&w->fx);
+	tdmw_ok(w, TDXSIM_TDH_MEM_PAGE_AUG, GPA + 0x1000, w->td.tdr, page, NULL);
+	assert_int_equal(tdxsim_mem_write(w->fx.sim, 0, page, junk, sizeof(junk)), TDXSIM_OK);
+	tdmw_ok(w, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA + 0x1000, w->td.tdr, 0, NULL);
+	tdmw_ok(w, TDXSIM_TDH_MEM_TRACK, w->td.tdr, 0, 0, NULL);
+	tdmw_ok(w, LEAF, GPA + 0x1000, w->td.tdr, tdfx_page(&w->fx), NULL);
+	tdfx_assert_invariants(&w->fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +302,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(relocate__vcpu_reads_same_data_after, setup_runnable,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			relocate__old_page_line_overwritten__machine_check_not_emulated, setup_runnable,
+			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,17 @@ void tdxsim_td_drop_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t p
 		td->chldcnt -= UINT64_C(1) << (9 * level);
 }
 
+bool tdxsim_td_lines_readable(struct tdxsim_call *c, uint64_t pa, uint64_t len, uint32_t keyid)
+{
+	for (uint64_t line = tdxsim_align_down(pa, 64); line < pa + len; line += 64) {
+		tdxsim_line_info_t li;
+		tdxsim_mce_line_info(c->sim->integrity, line, &li);
+		if (li.poisoned || li.owner_keyid != keyid)
+			return false;
+	}
+	return true;
+}
+
 /* Invariants tying TDs to the PAMT and the KOT (td/td.h), and their secure EPTs and guests
  * (td_sept.h, guest/guest.h). One pass over the PAMT's owned pages counts, per TD, every child
  * page (CHLDCNT), its PT_REG 4K units and its PT_EPT pages. */

@@ -79,6 +79,14 @@ uint64_t tdxsim_td_take_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64
  * unless it is the TDR. Memory contents are untouched (the host must clear them). */
 void tdxsim_td_drop_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t pa, unsigned level);
 
+/*
+ * Whether the module can read [@pa, @pa + @len) through @keyid: every line owned by @keyid and
+ * not poisoned. Otherwise the read would consume poison in SEAM mode, a machine check tdxsim
+ * does not emulate: leaves check this first and answer TDXSIM_STATUS_NOT_EMULATED with nothing
+ * changed (docs/fidelity.md). No side effect.
+ */
+bool tdxsim_td_lines_readable(struct tdxsim_call *c, uint64_t pa, uint64_t len, uint32_t keyid);
+
 /* The invariants that tie TDs to the PAMT and the KOT (td/td.h), for tdxsim_check_invariants. */
 int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len);
 

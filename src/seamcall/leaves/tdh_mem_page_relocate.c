@@ -63,17 +63,15 @@ uint64_t tdxsim_tdh_mem_page_relocate(struct tdxsim_call *c)
 	if ((st = tdxsim_p4k(c, target, TDXSIM_OPERAND_R8, TDXSIM_PT_NDA, TDXSIM_LOCK_EXCLUSIVE, NULL)))
 		return st;
 
-	/* Effects. The read can only fail on a poisoned line (a host write into the TD's page),
-	 * a machine check in SEAM mode that tdxsim does not emulate (docs/fidelity.md). */
+	/* A line of the old page the TD's KeyID does not own (the host wrote into it) would be a
+	 * machine check in SEAM mode on the copy: not emulated (docs/fidelity.md). */
 	bool copy = !(e & TDXSIM_SEPTE_TDP);
-	if (copy) {
-		tdxsim_err_t err =
-			tdxsim_mce_read(sim->integrity, source, td->hkid, page, sizeof(page), &mce_pa);
-		if (err == TDXSIM_ERR_MCE)
-			return TDXSIM_STATUS_NOT_EMULATED;
-		if (err)
-			return TDXSIM_STATUS_NO_MEMORY;
-	}
+	if (copy && !tdxsim_td_lines_readable(c, source, TDXSIM_4K, td->hkid))
+		return TDXSIM_STATUS_NOT_EMULATED;
+
+	/* Effects. */
+	if (copy && tdxsim_mce_read(sim->integrity, source, td->hkid, page, sizeof(page), &mce_pa))
+		return TDXSIM_STATUS_NO_MEMORY;
 	if ((st = tdxsim_td_take_page(c, td, target, TDXSIM_PS_4K, TDXSIM_PT_REG)))
 		return st;
 	if (copy && tdxsim_mce_write(sim->integrity, target, td->hkid, page, sizeof(page))) {

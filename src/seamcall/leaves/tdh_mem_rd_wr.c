@@ -80,14 +80,15 @@ static uint64_t mem_rd_wr(struct tdxsim_call *c, bool write)
 		return TDXSIM_TDX_EPT_ENTRY_STATE_INCORRECT | TDXSIM_OPERAND_RCX;
 	}
 
-	/* The access, as the TD would make it. Reading a line the TD's KeyID does not own
-	 * (the host wrote into the page) consumes poison in SEAM mode, a machine check tdxsim
-	 * does not emulate (docs/fidelity.md). A partial write merges into an owned line. */
+	/* The access, as the TD would make it. A line the TD's KeyID does not own (the host
+	 * wrote into the page) would consume poison in SEAM mode, a machine check tdxsim does not
+	 * emulate (docs/fidelity.md): refused before anything changes. A partial write merges
+	 * into the owned line. */
 	uint64_t hpa = (*ref.e & TDXSIM_SEPTE_HPA_MASK & ~(leaf_size - 1)) | (gpa & (leaf_size - 1));
-	tdxsim_err_t err = tdxsim_mce_read(sim->integrity, hpa, td->hkid, &old, sizeof(old), &mce_pa);
-	if (err == TDXSIM_ERR_MCE)
+	if (!tdxsim_td_lines_readable(c, hpa, sizeof(old), td->hkid))
 		return TDXSIM_STATUS_NOT_EMULATED;
-	if (err || (write && tdxsim_mce_write(sim->integrity, hpa, td->hkid, &data, sizeof(data))))
+	if (tdxsim_mce_read(sim->integrity, hpa, td->hkid, &old, sizeof(old), &mce_pa) ||
+	    (write && tdxsim_mce_write(sim->integrity, hpa, td->hkid, &data, sizeof(data))))
 		return TDXSIM_STATUS_NO_MEMORY;
 	r->r8 = old;
 	return TDXSIM_TDX_SUCCESS;
