@@ -33,6 +33,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of the whole process (user + system: page faults count), which a busy machine
+ * disturbs far less than wall time. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -49,9 +58,9 @@ static void min_median(const double *in, int n, double *min, double *median)
 }
 
 /* The floor: one copy of the image and SHA-384 of exactly the measured bytes. */
-static double floor_run(const uint8_t *image, uint8_t *copy, uint64_t len, uint64_t gpa)
+static double floor_run(const uint8_t *image, uint8_t *copy, uint64_t len, uint64_t gpa, double *cpu)
 {
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t md[48];
 	unsigned n;
@@ -72,39 +81,43 @@ static double floor_run(const uint8_t *image, uint8_t *copy, uint64_t len, uint6
 	}
 	EVP_DigestFinal_ex(ctx, md, &n);
 	EVP_MD_CTX_free(ctx);
+	*cpu = cpu_s() - c0;
 	return now_s() - t0;
 }
 
 /* One TD built with @len bytes of image; returns the build time, or -1. */
-static double build_run(struct kvm_tdx *k, const uint8_t *image, uint64_t len, uint64_t gpa)
+static double build_run(struct kvm_tdx *k, const uint8_t *image, uint64_t len, uint64_t gpa, double *cpu)
 {
 	static struct kvm_td td;
 	if (kvm_td_create(k, &td, 1) || kvm_td_vcpu_create(k, &td, 0))
 		return -1;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	if (kvm_td_add_image(k, &td, gpa, image, len) || kvm_td_finalize(k, &td))
 		return -1;
 	double t = now_s() - t0;
+	*cpu = cpu_s() - c0;
 	return kvm_td_destroy(k, &td) ? -1 : t;
 }
 
-static double lifecycle_run(struct kvm_tdx *k, unsigned n)
+static double lifecycle_run(struct kvm_tdx *k, unsigned n, double *cpu)
 {
 	static struct kvm_td td;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	for (unsigned i = 0; i < n; i++)
 		if (kvm_td_create(k, &td, 1) || kvm_td_vcpu_create(k, &td, 0) || kvm_td_destroy(k, &td))
 			return -1;
+	*cpu = cpu_s() - c0;
 	return now_s() - t0;
 }
 
-static double sys_rd_run(tdxsim_t *sim, unsigned n)
+static double sys_rd_run(tdxsim_t *sim, unsigned n, double *cpu)
 {
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	for (unsigned i = 0; i < n; i++) {
 		tdxsim_regs_t r = {.rdx = UINT64_C(0x9800000100000100)};
 		tdxsim_seamcall(sim, 0, TDXSIM_TDH_SYS_RD, &r);
 	}
+	*cpu = cpu_s() - c0;
 	return now_s() - t0;
 }
 
@@ -140,31 +153,34 @@ int main(int argc, char **argv)
 
 	printf("TD build (SEPT.ADD + PAGE.ADD + 16 x MR.EXTEND per 4 KiB + FINALIZE), %d repetitions\n",
 	       reps);
-	printf("%10s %12s %12s %12s %12s %8s %8s\n", "image", "build min", "build med", "floor min",
-	       "floor med", "x min", "x med");
+	printf("%10s %12s %12s %12s %12s %8s %8s %8s %8s\n", "image", "build min", "build med", "floor min",
+	       "floor med", "x min", "x med", "cpu min", "cpu med");
 	for (uint64_t len = UINT64_C(2) << 20; len <= max_len; len *= 2) {
-		double b[MAX_REPS], f[MAX_REPS], bmin, bmed, fmin, fmed;
+		double b[MAX_REPS], f[MAX_REPS], bc[MAX_REPS], fc[MAX_REPS], bmin, bmed, fmin, fmed;
+		double bcmin, bcmed, fcmin, fcmed;
 		/* A fresh GPA range per size keeps one SEPT path per 2 MiB, as KVM would have. */
 		uint64_t gpa = UINT64_C(1) << 32;
 		for (int r = 0; r < reps; r++) {
-			f[r] = floor_run(image, copy, len, gpa);
-			if ((b[r] = build_run(&k, image, len, gpa)) < 0) {
+			f[r] = floor_run(image, copy, len, gpa, &fc[r]);
+			if ((b[r] = build_run(&k, image, len, gpa, &bc[r])) < 0) {
 				fprintf(stderr, "bench_td: build failed at %s\n", k.last_step);
 				return 1;
 			}
 		}
 		min_median(b, reps, &bmin, &bmed);
 		min_median(f, reps, &fmin, &fmed);
-		printf("%7llu MiB %10.2f ms %10.2f ms %10.2f ms %10.2f ms %7.2fx %7.2fx\n",
+		min_median(bc, reps, &bcmin, &bcmed);
+		min_median(fc, reps, &fcmin, &fcmed);
+		printf("%7llu MiB %10.2f ms %10.2f ms %10.2f ms %10.2f ms %7.2fx %7.2fx %7.2fx %7.2fx\n",
 		       (unsigned long long)(len >> 20), bmin * 1e3, bmed * 1e3, fmin * 1e3, fmed * 1e3,
-		       bmin / fmin, bmed / fmed);
+		       bmin / fmin, bmed / fmed, bcmin / fcmin, bcmed / fcmed);
 	}
 
 	enum { N = 200 };
-	double l[MAX_REPS], s[MAX_REPS], lmin, lmed, smin, smed;
+	double l[MAX_REPS], s[MAX_REPS], lc[MAX_REPS], sc[MAX_REPS], lmin, lmed, smin, smed, lcmin, lcmed;
 	for (int r = 0; r < reps; r++) {
-		s[r] = sys_rd_run(sim, N);
-		if ((l[r] = lifecycle_run(&k, N)) < 0) {
+		s[r] = sys_rd_run(sim, N, &sc[r]);
+		if ((l[r] = lifecycle_run(&k, N, &lc[r])) < 0) {
 			fprintf(stderr, "bench_td: lifecycle failed at %s\n", k.last_step);
 			return 1;
 		}
@@ -176,6 +192,10 @@ int main(int argc, char **argv)
 	       N / lmed, lmed / N * 1e6);
 	printf("  TDH.SYS.RD    : %10.0f /s (min time) %10.0f /s (median)  baseline, same run\n", N / smin,
 	       N / smed);
+	min_median(lc, reps, &lcmin, &lcmed);
+	min_median(sc, reps, &smin, &smed);
+	printf("  CPU time: create+destroy %.1f / %.1f us each (min / median), TDH.SYS.RD %.1f / %.1f ns\n",
+	       lcmin / N * 1e6, lcmed / N * 1e6, smin / N * 1e9, smed / N * 1e9);
 	tdxsim_destroy(sim);
 	free(image);
 	free(copy);

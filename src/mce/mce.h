@@ -92,6 +92,15 @@ tdxsim_err_t tdxsim_mce_read(struct tdxsim_integrity *in, uint64_t pa, uint32_t 
 			     uint64_t *mce_pa);
 tdxsim_err_t tdxsim_mce_write(struct tdxsim_integrity *in, uint64_t pa, uint32_t keyid, const void *buf,
 			      size_t len);
+/*
+ * tdxsim_mce_read() of the 4 KiB page @src through @src_keyid, then, if it read without a
+ * machine check, tdxsim_mce_write() of what it read to the page @dst through @dst_keyid, under
+ * one lock and without an intermediate buffer when the source is plain shared memory (the
+ * module's page copy of TDH.MEM.PAGE.ADD). Same returns as the two calls; on
+ * TDXSIM_ERR_MCE nothing was written.
+ */
+tdxsim_err_t tdxsim_mce_copy_page(struct tdxsim_integrity *in, uint64_t dst, uint32_t dst_keyid, uint64_t src,
+				  uint32_t src_keyid, uint64_t *mce_pa);
 
 /*
  * What the module or a TD does when it writes whole lines with a private KeyID (page

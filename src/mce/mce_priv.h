@@ -107,9 +107,15 @@ struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn
 /* Line states of @pfn from its record or the ranges; returns false if the page is entirely
  * shared and unpoisoned (then @out is not written). */
 bool tdxsim_mce_view(const struct tdxsim_integrity *in, uint64_t pfn, uint16_t out[TDXSIM_LINES_PER_PAGE]);
+/* Line states of @pfn as the ranges alone describe them (for a page without a record).
+ * Returns whether any line is owned. */
+bool tdxsim_mce_lines_from_ranges(const struct tdxsim_integrity *in, uint64_t pfn,
+				  uint16_t out[TDXSIM_LINES_PER_PAGE]);
 /* Recounts a record after its lines changed; frees the plaintext when nothing is owned and the
  * record itself when the page is back to plain shared memory. Returns the record or NULL. */
 struct tdxsim_mce_page *tdxsim_mce_settle(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg);
+/* tdxsim_mce_settle() for a caller that kept @pg->owned and @pg->poisoned up to date. */
+struct tdxsim_mce_page *tdxsim_mce_settle_counted(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg);
 /* Sets the lines [base, end) (line-aligned) of the range records to @keyid (0 removes them).
  * Returns 0, or -1 when out of memory with nothing changed. @hint, if not NULL, is a range
  * index guessed to be the first one ending at or after @base (checked, so any value is

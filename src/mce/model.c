@@ -49,14 +49,16 @@ static tdxsim_err_t read_page(struct tdxsim_integrity *in, uint64_t pa, uint32_t
 			      uint8_t *dst, size_t n, uint64_t *mce_pa)
 {
 	uint64_t pfn = pa / TDXSIM_4K;
-	uint16_t lines[TDXSIM_LINES_PER_PAGE];
-	bool tracked = tdxsim_mce_view(in, pfn, lines);
+	uint16_t view[TDXSIM_LINES_PER_PAGE];
+	const struct tdxsim_mce_page *pg = tdxsim_mce_find(in, pfn);
+	/* A record is authoritative (mce.h): read its lines in place, without a copy. */
+	bool tracked = pg || tdxsim_mce_lines_from_ranges(in, pfn, view);
+	const uint16_t *lines = pg ? pg->line : view;
 
 	if (!tracked && !priv) {
 		memcpy(dst, ram(in, pa, n), n);
 		return TDXSIM_OK;
 	}
-	const struct tdxsim_mce_page *pg = tdxsim_mce_find(in, pfn);
 	if (tracked)
 		tdxsim_mce_trap_open(in, pfn);
 	tdxsim_err_t err = TDXSIM_OK;
@@ -139,10 +141,19 @@ static int write_line(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, u
 			if (!p)
 				return -1;
 			memcpy(p + l * TDXSIM_LINE, src, TDXSIM_LINE);
-			memset(r, 0, TDXSIM_LINE); /* what a shared KeyID would now read */
+			/* The RAM bytes of a TD-owned line are never read by the model (mce.h); only
+			 * trap mode's plain-pointer loads must see the zeros a shared KeyID reads.
+			 * Not writing them also spares a fresh page its first-touch fault. */
+			if (in->trap)
+				memset(r, 0, TDXSIM_LINE);
 			pg->line[l] = (uint16_t)keyid;
 		} else {
-			memcpy(r, src, TDXSIM_LINE);
+			/* A host clearing a page it took back from a TD writes zeros over RAM that
+			 * was never touched (mce.h: owned lines' RAM bytes are not written outside
+			 * trap mode): comparing first only maps the zero page instead of allocating
+			 * one that tdxsim_phys_free() then discards. */
+			if (!tdxsim_line_owned(s) || memcmp(r, src, TDXSIM_LINE))
+				memcpy(r, src, TDXSIM_LINE);
 			tdxsim_mce_drop_plaintext(pg, l);
 			pg->line[l] = 0;
 		}
@@ -179,32 +190,64 @@ static int write_line(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, u
 	return 0;
 }
 
+/* A whole page written through private KeyID @keyid: every line is a full-line write (poison
+ * gone, owner = @keyid, plaintext replaced), done at once rather than line by line. */
+static void write_page_private(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, uint32_t keyid,
+			       const uint8_t *src)
+{
+	in->stats.lines_cleared += pg->poisoned;
+	memcpy(pg->priv, src, TDXSIM_4K);
+	if (in->trap) /* as in write_line: only plain-pointer loads read these bytes */
+		memset(ram(in, pg->pfn * TDXSIM_4K, TDXSIM_4K), 0, TDXSIM_4K);
+	for (unsigned l = 0; l < TDXSIM_LINES_PER_PAGE; l++)
+		pg->line[l] = (uint16_t)keyid;
+	pg->owned = TDXSIM_LINES_PER_PAGE;
+	pg->poisoned = 0;
+}
+
 static tdxsim_err_t write_page(struct tdxsim_integrity *in, uint64_t pa, uint32_t keyid, bool priv,
 			       const uint8_t *src, size_t n)
 {
 	uint64_t pfn = pa / TDXSIM_4K;
-	uint16_t lines[TDXSIM_LINES_PER_PAGE];
-	bool tracked = tdxsim_mce_view(in, pfn, lines);
+	struct tdxsim_mce_page *pg = tdxsim_mce_find(in, pfn);
 
-	if (!tracked && !priv) {
-		memcpy(ram(in, pa, n), src, n);
-		return TDXSIM_OK;
+	if (!pg && !priv) {
+		uint16_t lines[TDXSIM_LINES_PER_PAGE];
+		if (!tdxsim_mce_lines_from_ranges(in, pfn, lines)) {
+			memcpy(ram(in, pa, n), src, n);
+			return TDXSIM_OK;
+		}
 	}
-	struct tdxsim_mce_page *pg = tdxsim_mce_get(in, pfn);
-	if (!pg)
+	if (!pg && !(pg = tdxsim_mce_get(in, pfn)))
 		return TDXSIM_ERR_NO_MEMORY;
 	tdxsim_mce_trap_open(in, pfn);
+	if (priv && n == TDXSIM_4K) {
+		/* Every plaintext byte is overwritten: no need to zero a new buffer first. */
+		if (!pg->priv && !(pg->priv = malloc(TDXSIM_4K))) {
+			tdxsim_mce_settle(in, pg);
+			tdxsim_mce_trap_protect(in, pfn * TDXSIM_4K, (pfn + 1) * TDXSIM_4K);
+			return TDXSIM_ERR_NO_MEMORY;
+		}
+		write_page_private(in, pg, keyid, src);
+		tdxsim_mce_trap_protect(in, pfn * TDXSIM_4K, (pfn + 1) * TDXSIM_4K);
+		return TDXSIM_OK;
+	}
 	tdxsim_err_t err = TDXSIM_OK;
 	while (n && !err) {
 		unsigned l = (pa % TDXSIM_4K) / TDXSIM_LINE, lo = pa % TDXSIM_LINE;
 		size_t m = TDXSIM_LINE - lo < n ? TDXSIM_LINE - lo : n;
+		uint16_t was = pg->line[l];
 		if (write_line(in, pg, l, lo, m, src, keyid, priv))
 			err = TDXSIM_ERR_NO_MEMORY;
+		/* Counters follow each line, so settling need not recount the page (a host that
+		 * clears a page with 64 MOVDIR64B would otherwise recount it 64 times). */
+		pg->owned += tdxsim_line_owned(pg->line[l]) - tdxsim_line_owned(was);
+		pg->poisoned += tdxsim_line_poisoned(pg->line[l]) - tdxsim_line_poisoned(was);
 		pa += m;
 		src += m;
 		n -= m;
 	}
-	tdxsim_mce_settle(in, pg);
+	tdxsim_mce_settle_counted(in, pg);
 	tdxsim_mce_trap_protect(in, pfn * TDXSIM_4K, (pfn + 1) * TDXSIM_4K);
 	return err;
 }
@@ -225,6 +268,31 @@ tdxsim_err_t tdxsim_mce_write(struct tdxsim_integrity *in, uint64_t pa, uint32_t
 		src += n;
 		len -= n;
 	}
+	UNLOCK(in);
+	return err;
+}
+
+/* mce.h */
+tdxsim_err_t tdxsim_mce_copy_page(struct tdxsim_integrity *in, uint64_t dst, uint32_t dst_keyid, uint64_t src,
+				  uint32_t src_keyid, uint64_t *mce_pa)
+{
+	bool src_priv = tdxsim_hkid_is_private(in->hkid, src_keyid);
+	bool dst_priv = tdxsim_hkid_is_private(in->hkid, dst_keyid);
+	uint16_t lines[TDXSIM_LINES_PER_PAGE];
+	uint8_t buf[TDXSIM_4K];
+	const uint8_t *from = buf;
+	tdxsim_err_t err = TDXSIM_OK;
+
+	tdxsim_mce_trap_rearm(in);
+	LOCK(in);
+	/* Plain shared memory reads as its RAM bytes: copy from there directly. */
+	if (!src_priv && !tdxsim_mce_find(in, src / TDXSIM_4K) &&
+	    !tdxsim_mce_lines_from_ranges(in, src / TDXSIM_4K, lines) && src / TDXSIM_4K != dst / TDXSIM_4K)
+		from = ram(in, src, TDXSIM_4K);
+	else
+		err = read_page(in, src, src_keyid, src_priv, buf, TDXSIM_4K, mce_pa);
+	if (!err)
+		err = write_page(in, dst, dst_keyid, dst_priv, from, TDXSIM_4K);
 	UNLOCK(in);
 	return err;
 }

@@ -255,8 +255,9 @@ bool tdxsim_mce_ranges_overlap(const struct tdxsim_integrity *in, uint64_t base,
 	return k < in->num_ranges && in->ranges[k].base < end;
 }
 
-/* Line states of @pfn as the ranges alone describe them. Returns whether any line is owned. */
-static bool lines_from_ranges(const struct tdxsim_integrity *in, uint64_t pfn, uint16_t *out)
+/* mce_priv.h */
+bool tdxsim_mce_lines_from_ranges(const struct tdxsim_integrity *in, uint64_t pfn,
+				  uint16_t out[TDXSIM_LINES_PER_PAGE])
 {
 	uint64_t base = pfn * TDXSIM_4K, end = base + TDXSIM_4K;
 	bool any = false;
@@ -279,7 +280,7 @@ bool tdxsim_mce_view(const struct tdxsim_integrity *in, uint64_t pfn, uint16_t o
 		memcpy(out, pg->line, sizeof(pg->line));
 		return true;
 	}
-	return lines_from_ranges(in, pfn, out);
+	return tdxsim_mce_lines_from_ranges(in, pfn, out);
 }
 
 static void recount(struct tdxsim_mce_page *pg)
@@ -302,7 +303,7 @@ struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn
 	if (!pg)
 		return NULL;
 	pg->pfn = pfn;
-	lines_from_ranges(in, pfn, pg->line);
+	tdxsim_mce_lines_from_ranges(in, pfn, pg->line);
 	recount(pg);
 	place(in, pg);
 	in->count++;
@@ -313,6 +314,11 @@ struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn
 struct tdxsim_mce_page *tdxsim_mce_settle(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
 {
 	recount(pg);
+	return tdxsim_mce_settle_counted(in, pg);
+}
+
+struct tdxsim_mce_page *tdxsim_mce_settle_counted(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
+{
 	if (pg->owned == 0 && pg->priv) {
 		free(pg->priv);
 		pg->priv = NULL;

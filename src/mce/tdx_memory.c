@@ -85,7 +85,9 @@ static int pamt_mark(struct tdxsim_integrity *in, struct tdxsim_pamt_layout *t, 
  * the rest pending for the next caller (the lines read as shared until then). */
 static void catch_up(struct tdxsim_integrity *in)
 {
-	if (!atomic_exchange_explicit(&in->pamt_pending, false, memory_order_acq_rel))
+	/* A plain load first: the exchange is a locked instruction on every model access. */
+	if (!atomic_load_explicit(&in->pamt_pending, memory_order_acquire) ||
+	    !atomic_exchange_explicit(&in->pamt_pending, false, memory_order_acq_rel))
 		return;
 	for (unsigned i = 0; i < in->num_pamts; i++) {
 		struct tdxsim_pamt_layout *t = &in->pamts[i];

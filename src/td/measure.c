@@ -53,10 +53,11 @@ int tdxsim_td_meas_final(struct tdxsim_td_meas *m, uint8_t out[48])
 int tdxsim_td_meas_block(struct tdxsim_td_meas *m, const char *name, uint64_t gpa)
 {
 	uint8_t block[128] = {0};
-	size_t len = strlen(name);
-	if (len > 16)
+	size_t len = 0;
+	for (; len < 16 && name[len]; len++) /* copied as it is scanned: no strlen per call */
+		block[len] = (uint8_t)name[len];
+	if (name[len])
 		return -1;
-	memcpy(block, name, len);
 	for (unsigned i = 0; i < 8; i++)
 		block[16 + i] = (uint8_t)(gpa >> (8 * i));
 	return tdxsim_td_meas_update(m, block, sizeof(block));

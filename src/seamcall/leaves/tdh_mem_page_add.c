@@ -23,7 +23,6 @@ uint64_t tdxsim_tdh_mem_page_add(struct tdxsim_call *c)
 	struct tdxsim_td *td;
 	struct tdxsim_septe_ref ref;
 	uint64_t st, mce_pa;
-	uint8_t page[TDXSIM_4K];
 
 	r->rcx = 0;
 	r->rdx = 0;
@@ -52,11 +51,11 @@ uint64_t tdxsim_tdh_mem_page_add(struct tdxsim_call *c)
 	 * zeros through a shared KeyID), written whole lines through the TD's KeyID, so the
 	 * target's lines become the TD's (mce/mce.h). */
 	tdxsim_err_t err =
-		tdxsim_mce_read(sim->integrity, tdxsim_hkid_strip(&sim->hkid, source),
-				tdxsim_hkid_of_pa(&sim->hkid, source), page, sizeof(page), &mce_pa);
+		tdxsim_mce_copy_page(sim->integrity, target, td->hkid, tdxsim_hkid_strip(&sim->hkid, source),
+				     tdxsim_hkid_of_pa(&sim->hkid, source), &mce_pa);
 	if (err == TDXSIM_ERR_MCE)
 		return TDXSIM_STATUS_NOT_EMULATED; /* poison consumed in SEAM mode: docs/fidelity.md */
-	if (err || tdxsim_mce_write(sim->integrity, target, td->hkid, page, sizeof(page)))
+	if (err)
 		return TDXSIM_STATUS_NO_MEMORY;
 	if ((st = tdxsim_td_take_page(c, td, target, TDXSIM_PS_4K, TDXSIM_PT_REG)))
 		return st;
