@@ -2,14 +2,19 @@
 /*
  * TD-scope metadata (td-build.md 3.5). The table lists the module's TDR/TDCS fields in its
  * lookup order with the ids, element counts and host masks of the 1.5.05 module [M155]
- * auto_gen/tdr_tdcs_fields_lookup.c (facts only). Left out, so answered as unknown ids: the
- * virtual VMX MSRs (class 0x16), the migration keys, MSR bitmaps and secure-EPT roots, which
- * only debug TDs can read (docs/fidelity.md).
+ * auto_gen/tdr_tdcs_fields_lookup.c (facts only): all 85 entries, so a production TD answers
+ * FIELD_NOT_READABLE for the debug-only ones (virtual VMX MSRs, migration keys, MSR bitmaps,
+ * secure-EPT roots) as the module does, and a debug TD (ATTRIBUTES.DEBUG) reads them with the
+ * debug masks. The L2 secure-EPT roots exist only for the TD's L2 VMs (metadata_td.c
+ * md_td_get_element). Values tdxsim does not model (virtual VMX controls derived from the
+ * platform's VMX capabilities, IA32_ARCH_CAPABILITIES, the MSR bitmaps) answer
+ * TDXSIM_STATUS_NOT_EMULATED to a debug TD rather than a made-up value (docs/fidelity.md).
  */
 #include <string.h>
 
 #include "td/cpuid_config.h"
 #include "td/td_fields.h"
+#include "sept/sept.h"
 #include "td/td_params.h"
 #include "tdxsim/abi_constants.h"
 
@@ -56,7 +61,29 @@ enum kind {
 	K_RTMR,
 	K_CPUID_VALUES,
 	K_X2APIC_IDS,
+	K_VMX_BASIC,
+	K_VMX_MISC,
+	K_VMX_CR0_FIXED0,
+	K_VMX_CR0_FIXED1,
+	K_MIG_ENC_KEY,
+	K_SEPT_ROOT,
+	K_L2_SEPT_ROOT,
+	K_UNMODELED, /* debug-readable, value not modeled: TDXSIM_STATUS_NOT_EMULATED */
 };
+
+/*
+ * The virtual VMX capability MSRs MNG.INIT computes from constants alone ([M155]
+ * common/helpers/virt_msr_helpers.h; values oracle-checked): IA32_VMX_BASIC with bits 54 (INS/OUTS
+ * exit information), 55 (TRUE controls) and 56 (entry without error code); IA32_VMX_MISC with
+ * bit 5 (LMA store), 6-7 (HLT and shutdown activity), 14 (PT in VMX), 18 (4 CR3 targets), 29
+ * (VMWRITE to any field) and 30 (zero-length injection); CR0 fixed bits from the L2 guest CR0
+ * initial value (NE) and its variable bits (PE, MP, EM, TS, ET, NE, WP, AM, PG).
+ */
+#define VIRT_VMX_BASIC	     UINT64_C(0x01C0000000000000)
+#define VIRT_VMX_MISC	     UINT64_C(0x600440E0)
+#define VIRT_VMX_CR0_FIXED0  UINT64_C(0x20)
+#define VIRT_VMX_CR0_FIXED1  UINT64_C(0x8005003F)
+#define L2_SEPT_ROOT_CLASS_1 0x25u /* L2 VM n's root: class 0x25 + 4 * (n - 1) */
 
 #define ALL	      UINT64_C(0xFFFFFFFFFFFFFFFF)
 #define M8	      UINT64_C(0xFF)
@@ -109,12 +136,33 @@ const struct tdxsim_td_field tdxsim_td_fields[] = {
 	{"MROWNERCONFIG", 0x1310000300000020, 1, 6, ALL, 0, ALL, 0, K_MROWNERCONFIG},
 	{"RTMR", 0x1310000300000040, 4, 6, 0, 0, ALL, 0, K_RTMR},
 	{"CPUID_VALUES", CPUID_BASE_ID, 80, 2, ALL, 0, ALL, 0, K_CPUID_VALUES},
+	{"VIRTUAL_IA32_ARCH_CAPABILITIES", 0x961000030000010A, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_BASIC", 0x9610000300000480, 1, 1, 0, 0, ALL, 0, K_VMX_BASIC},
+	{"VIRTUAL_IA32_VMX_MISC", 0x9610000300000485, 1, 1, 0, 0, ALL, 0, K_VMX_MISC},
+	{"VIRTUAL_IA32_VMX_CR0_FIXED0", 0x9610000300000486, 1, 1, 0, 0, ALL, 0, K_VMX_CR0_FIXED0},
+	{"VIRTUAL_IA32_VMX_CR0_FIXED1", 0x9610000300000487, 1, 1, 0, 0, ALL, 0, K_VMX_CR0_FIXED1},
+	{"VIRTUAL_IA32_VMX_CR4_FIXED0", 0x9610000300000488, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_CR4_FIXED1", 0x9610000300000489, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_PROCBASED_CTLS2", 0x961000030000048B, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_EPT_VPID_CAP", 0x961000030000048C, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_TRUE_PINBASED_CTLS", 0x961000030000048D, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_TRUE_PROCBASED_CTLS", 0x961000030000048E, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_TRUE_EXIT_CTLS", 0x961000030000048F, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_TRUE_ENTRY_CTLS", 0x9610000300000490, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_VMFUNC", 0x9610000300000491, 1, 1, 0, 0, ALL, 0, K_ZERO},
+	{"VIRTUAL_IA32_VMX_PROCBASED_CTLS3", 0x9610000300000492, 1, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"VIRTUAL_IA32_VMX_EXIT_CTLS2", 0x9610000300000493, 1, 1, 0, 0, ALL, 0, K_ZERO},
 	{"MIG_DEC_KEY_SET", 0x9810000000000001, 1, 1, M8, 0, M8, 0, K_ZERO},
 	{"EXPORT_COUNT", 0x9810000200000002, 1, 1, M32, 0, M32, 0, K_ZERO},
 	{"IMPORT_COUNT", 0x9810000200000003, 1, 1, M32, 0, M32, 0, K_ZERO},
 	{"MIG_EPOCH", 0x9810000200000004, 1, 1, M32, 0, M32, 0, K_ZERO},
 	{"BW_EPOCH", 0x9810000300000005, 1, 1, ALL, 0, ALL, 0, K_ZERO},
 	{"TOTAL_MB_COUNT", 0x9810000300000006, 1, 1, ALL, 0, ALL, 0, K_ZERO},
+	/* Migration keys: the decryption and working keys stay 0 without a migration session. */
+	{"MIG_DEC_KEY", 0x9810000300000010, 1, 4, 0, 0, ALL, 0, K_ZERO},
+	{"MIG_DEC_WORKING_KEY", 0x9810000300000014, 1, 4, 0, 0, ALL, 0, K_ZERO},
+	{"MIG_ENC_KEY", 0x9810000300000018, 1, 4, 0, 0, ALL, 0, K_MIG_ENC_KEY},
+	{"MIG_ENC_WORKING_KEY", 0x981000030000001C, 1, 4, 0, 0, ALL, 0, K_ZERO},
 	{"MIG_VERSION", 0x9810000100000020, 1, 1, M16, 0, M16, 0, K_ZERO},
 	{"MIG_WORKING_VERSION", 0x9810000100000021, 1, 1, M16, 0, M16, 0, K_ZERO},
 	{"DIRTY_COUNT", 0x9810000300000030, 1, 1, ALL, 0, ALL, 0, K_ZERO},
@@ -127,6 +175,12 @@ const struct tdxsim_td_field tdxsim_td_fields[] = {
 	{"SERVTD_BINDINGS_TABLE", 0x9910000300000080, 1, 16, ALL, 0, ALL, 0, K_ZERO},
 	{"MIGSC_LINKS", 0x9A10000300000000, 512, 1, ALL, 0, ALL, 0, K_ZERO},
 	{"X2APIC_IDS", 0x9C10000200000000, 576, 1, M32, 0, M32, 0, K_X2APIC_IDS},
+	{"MSR_BITMAPS", 0x2010000300000000, 512, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"SEPT_ROOT", 0x2110000300000000, 512, 1, 0, 0, ALL, 0, K_SEPT_ROOT},
+	/* An L2 VM's root page is filled with the L2 FREE entry, 0 (MNG.ADDCX; oracle-checked). */
+	{"L2_SEPT_ROOT_1", 0x2510000300000000, 512, 1, 0, 0, ALL, 0, K_L2_SEPT_ROOT},
+	{"L2_SEPT_ROOT_2", 0x2910000300000000, 512, 1, 0, 0, ALL, 0, K_L2_SEPT_ROOT},
+	{"L2_SEPT_ROOT_3", 0x2D10000300000000, 512, 1, 0, 0, ALL, 0, K_L2_SEPT_ROOT},
 };
 const unsigned tdxsim_num_td_fields = sizeof(tdxsim_td_fields) / sizeof(tdxsim_td_fields[0]);
 
@@ -155,6 +209,14 @@ static bool cpuid_readable(const struct tdxsim_md_td_ctx *c, int lookup)
 	return !tdxsim_cpuid_table[lookup].faulting && c->td->tdcs.cpuid_valid[lookup];
 }
 
+/* An L2 VM's secure-EPT root exists only when the TD has that VM: otherwise the module answers
+ * FIELD_ID_INCORRECT, before any mask is looked at, and iteration skips it. */
+static bool l2_hidden(const struct tdxsim_md_td_ctx *c, const struct tdxsim_td_field *f)
+{
+	return f->kind == K_L2_SEPT_ROOT &&
+	       c->td->tdcs.num_l2_vms < (CLASS(f->id) - L2_SEPT_ROOT_CLASS_1) / 4 + 1;
+}
+
 uint64_t tdxsim_md_td_find(const struct tdxsim_md_td_ctx *c, uint64_t id, const struct tdxsim_td_field **f,
 			   uint32_t *elem)
 {
@@ -179,6 +241,8 @@ uint64_t tdxsim_md_td_find(const struct tdxsim_md_td_ctx *c, uint64_t id, const 
 		}
 		uint32_t base = FIELD_CODE(t->id), n = (uint32_t)t->num_fields * t->num_elem;
 		if (code >= base && code < base + n) {
+			if (l2_hidden(c, t))
+				return TDXSIM_TDX_METADATA_FIELD_ID_INCORRECT;
 			*f = t;
 			*elem = code - base;
 			return 0;
@@ -286,6 +350,24 @@ uint64_t tdxsim_md_td_get(const struct tdxsim_md_td_ctx *c, const struct tdxsim_
 	}
 	case K_X2APIC_IDS:
 		return s->x2apic_ids[elem];
+	case K_VMX_BASIC:
+		return VIRT_VMX_BASIC;
+	case K_VMX_MISC:
+		return VIRT_VMX_MISC;
+	case K_VMX_CR0_FIXED0:
+		return VIRT_VMX_CR0_FIXED0;
+	case K_VMX_CR0_FIXED1:
+		return VIRT_VMX_CR0_FIXED1;
+	case K_MIG_ENC_KEY:
+		return bytes64(s->mig_enc_key, elem);
+	case K_SEPT_ROOT: {
+		const struct tdxsim_sept_table *t =
+			td->sept ? tdxsim_sept_table_get(td->sept, td->sept->root_pa) : NULL;
+		return t ? t->e[elem] : TDXSIM_SEPTE_FREE_VALUE;
+	}
+	case K_L2_SEPT_ROOT:
+	case K_UNMODELED:
+		return 0;
 	}
 	return 0;
 }
@@ -335,11 +417,16 @@ uint64_t tdxsim_md_td_write(const struct tdxsim_md_td_ctx *c, const struct tdxsi
 	return 0;
 }
 
+bool tdxsim_md_td_modeled(const struct tdxsim_td_field *f)
+{
+	return f->kind != K_UNMODELED;
+}
+
 static bool accessible(const struct tdxsim_md_td_ctx *c, const struct tdxsim_td_field *f)
 {
 	uint64_t rd, wr;
 	tdxsim_md_td_masks(c, f, &rd, &wr);
-	return rd != 0;
+	return rd != 0 && !l2_hidden(c, f);
 }
 
 /* The first readable element at or after table entry @i; TDXSIM_MD_NONE if none. */

@@ -65,6 +65,10 @@ uint64_t tdxsim_md_td_write(const struct tdxsim_md_td_ctx *c, const struct tdxsi
 uint64_t tdxsim_md_td_next(const struct tdxsim_md_td_ctx *c, uint64_t id, const struct tdxsim_td_field *f,
 			   uint32_t elem);
 
+/* Whether tdxsim models the value of @f's elements; a debug TD reading one it does not gets
+ * TDXSIM_STATUS_NOT_EMULATED (td_fields.c lists them). */
+bool tdxsim_md_td_modeled(const struct tdxsim_td_field *f);
+
 /* The entry named @name ("TSC_OFFSET", "MRTD"...; scenario files name fields this way), or NULL. */
 const struct tdxsim_td_field *tdxsim_td_field_by_name(const char *name);
 

@@ -46,6 +46,8 @@ uint64_t tdxsim_tdh_mng_rd(struct tdxsim_call *c)
 	tdxsim_md_td_masks(&ctx, f, &rd, &wr);
 	if (!rd)
 		return TDXSIM_TDX_METADATA_FIELD_NOT_READABLE;
+	if (!tdxsim_md_td_modeled(f))
+		return TDXSIM_STATUS_NOT_EMULATED; /* debug-only value not modeled: docs/fidelity.md */
 	uint64_t value = tdxsim_md_td_get(&ctx, f, elem) & rd;
 	if (c->version > 0)
 		r->rdx = tdxsim_md_td_next(&ctx, id, f, elem);
