@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "guest/apic.h"
 #include "seamcall/vcpu.h"
+#include "td/td_params.h"
 
 /* Field id layout (tdx-module-abi.md 4.1). */
 #define MD_CODE(id)	 ((uint32_t)((id)&0xFFFFFF))
@@ -37,7 +38,7 @@
 #define MD_L2_ROWS_PER_VM 3u
 
 enum vp_field {
-#define TDXSIM_VP_FIELD(name, id, nf, rd, wr, attr) F_##name,
+#define TDXSIM_VP_FIELD(name, id, nf, rd, wr, attr, drd, dwr) F_##name,
 #include "seamcall/vp_fields.def"
 #undef TDXSIM_VP_FIELD
 	NUM_VP_FIELDS
@@ -47,17 +48,41 @@ struct vp_row {
 	uint64_t id; /* as stored by the module */
 	uint16_t num_fields;
 	uint8_t attr;
-	uint64_t rd_mask, wr_mask;
+	uint64_t rd_mask, wr_mask; /* production TD */
+	uint64_t dbg_rd, dbg_wr;   /* debug TD (ATTRIBUTES.DEBUG) */
 };
 
 static const struct vp_row rows[NUM_VP_FIELDS] = {
-#define TDXSIM_VP_FIELD(name, id, nf, rd, wr, at) {UINT64_C(id), nf, at, (uint64_t)(rd), (uint64_t)(wr)},
+#define TDXSIM_VP_FIELD(name, id, nf, rd, wr, at, drd, dwr) \
+	{UINT64_C(id), nf, at, (uint64_t)(rd), (uint64_t)(wr), (uint64_t)(drd), (uint64_t)(dwr)},
 #include "seamcall/vp_fields.def"
 #undef TDXSIM_VP_FIELD
 };
 
 /* The VMCS table ends where the first TDVPS row (VAPIC, class 1) starts. */
 #define NUM_VMCS_ROWS ((unsigned)F_VAPIC)
+
+/*
+ * The host masks for this vCPU's TD: a debug TD's open GPRs, DRs, MSRs and most VMCS guest
+ * state ([M155] md_get_rd_wr_mask: the dbg masks when ATTRIBUTES.DEBUG). tdxsim models the
+ * full value of every production-readable row (element() below) and the writes of the
+ * production-writable bits (store()); what only the debug masks open is answered with
+ * TDXSIM_STATUS_NOT_EMULATED instead of a made-up value (docs/fidelity.md).
+ */
+static bool is_debug(const struct tdxsim_vcpu *v)
+{
+	return (v->td->tdcs.attributes & TDXSIM_ATTR_DEBUG) != 0;
+}
+
+static uint64_t rd_mask(const struct tdxsim_vcpu *v, const struct vp_row *r)
+{
+	return is_debug(v) ? r->dbg_rd : r->rd_mask;
+}
+
+static uint64_t wr_mask(const struct tdxsim_vcpu *v, const struct vp_row *r)
+{
+	return is_debug(v) ? r->dbg_wr : r->wr_mask;
+}
 
 static uint64_t size_mask(const struct vp_row *r)
 {
@@ -173,9 +198,12 @@ uint64_t tdxsim_vp_md_read(const struct tdxsim_call *c, const struct tdxsim_vcpu
 	if ((st = lookup(v, field_id, &row)))
 		return st;
 	const struct vp_row *r = &rows[row];
-	if (!r->rd_mask)
+	uint64_t rd = rd_mask(v, r);
+	if (!rd)
 		return TDXSIM_TDX_METADATA_FIELD_NOT_READABLE;
-	*value = element(c->sim, v, row, MD_CODE(field_id)) & size_mask(r) & r->rd_mask;
+	if (!r->rd_mask)
+		return TDXSIM_STATUS_NOT_EMULATED; /* readable by a debug host only: value not modeled */
+	*value = element(c->sim, v, row, MD_CODE(field_id)) & size_mask(r) & rd;
 	return 0;
 }
 
@@ -252,17 +280,21 @@ uint64_t tdxsim_vp_md_write(const struct tdxsim_call *c, struct tdxsim_vcpu *v, 
 	if ((st = lookup(v, field_id, &row)))
 		return st;
 	const struct vp_row *r = &rows[row];
-	uint64_t wr = r->wr_mask & mask;
+	uint64_t allowed = wr_mask(v, r), wr = allowed & mask;
 	if (!wr)
 		return TDXSIM_TDX_METADATA_FIELD_NOT_WRITABLE;
+	/* Bits only a debug host may write (guest state, the module's checks against the CPU's
+	 * VMX capability MSRs): not modeled. */
+	if (wr & ~r->wr_mask)
+		return TDXSIM_STATUS_NOT_EMULATED;
 	uint64_t cur = element(c->sim, v, row, MD_CODE(field_id)) & size_mask(r);
 	/* A write of the whole element starts from 0; a partial one keeps the other bits. */
 	uint64_t base = wr == size_mask(r) ? 0 : cur;
 	/* An address field still at its initial NULL_PA (-1) keeps none of the -1's bits. */
 	if ((r->attr & (ATTR_HPA | ATTR_GPA)) && base == MD_NA)
-		base &= r->wr_mask;
+		base &= allowed;
 	/* Bits the caller asks to write but the field does not allow must not change. */
-	uint64_t forbidden = mask & ~r->wr_mask;
+	uint64_t forbidden = mask & ~allowed;
 	if ((base & forbidden) != (value & forbidden))
 		return TDXSIM_TDX_METADATA_FIELD_VALUE_NOT_VALID;
 	uint64_t nv = (base & ~wr) | (value & wr);
@@ -272,7 +304,7 @@ uint64_t tdxsim_vp_md_write(const struct tdxsim_call *c, struct tdxsim_vcpu *v, 
 	if ((st = vmcs_special(v, row, nv)))
 		return st;
 	store(v, row, nv);
-	*old = cur & r->rd_mask;
+	*old = cur & rd_mask(v, r);
 	return 0;
 }
 
@@ -300,7 +332,7 @@ uint64_t tdxsim_vp_md_next(const struct tdxsim_vcpu *v, uint64_t field_id)
 	/* The next row with a host read mask, as the module stores its id. The L2 VMCS parent
 	 * rows would lead into the L2 VMCS table, which tdxsim does not carry (docs/fidelity.md). */
 	for (; i < n; i++)
-		if (rows[i].rd_mask)
+		if (rd_mask(v, &rows[i]))
 			return rows[i].id;
 	return MD_NA;
 }
