@@ -51,6 +51,7 @@ struct kvm_td_run {
 	uint64_t shared_bit;
 	uint64_t shared_hpa; /* the VMM's memory for shared GPAs [gmem.gpa, +size) (or 0) */
 	struct kvm_run_stats stats;
+	uint64_t pi_desc[KVM_TD_MAX_VCPUS];  /* each vCPU's posted-interrupt descriptor (64 bytes) */
 	uint64_t tables[KVM_RUN_MAX_TABLES]; /* other secure-EPT tables known to exist: GPA | level */
 	unsigned num_tables;
 };
@@ -75,6 +76,18 @@ int kvm_vcpu_run(struct kvm_td_run *run, unsigned v, struct kvm_exit *exit, unsi
  * that become shared) and sets *@r10, the TDVMCALL status to answer with. 0, or -1 on a
  * host-side failure. */
 int kvm_run_map_gpa(struct kvm_td_run *run, uint64_t gpa, uint64_t len, uint64_t *r10);
+/* KVM's posted-interrupt setup of vCPU @v (tdx_td_vcpu_init): a descriptor in host memory,
+ * TDH.VP.WR of the notification vector and its address into the TD VMCS, then the pin-based
+ * control's posted-interrupt bit. 0 or -1. */
+int kvm_vcpu_posted_init(struct kvm_td_run *run, unsigned v);
+/* KVM's delivery of @vector to a TD vCPU (posted only): PIR bit and ON in the descriptor. */
+void kvm_vcpu_post_interrupt(struct kvm_td_run *run, unsigned v, uint8_t vector);
+/* Whether ON is set in vCPU @v's descriptor (an interrupt posted since its last entry). */
+bool kvm_vcpu_pi_pending(struct kvm_td_run *run, unsigned v);
+/* After a TDVMCALL<HLT> with interrupts enabled: whether the vCPU has an interrupt to wake for,
+ * as KVM's tdx_protected_apic_has_interrupt() decides (ON in the descriptor, else bit 0 VMXIP
+ * of TDH.VP.RD VCPU_STATE_DETAILS). 1, 0, or -1 on a failed VP.RD. */
+int kvm_vcpu_has_interrupt(struct kvm_td_run *run, unsigned v);
 /* Gives every private page the run mapped back (BLOCK, TRACK, REMOVE at its level, then
  * PHYMEM.PAGE.WBINVD and a MOVDIR64B clear of each 4 KiB) while the KeyID is still assigned,
  * and the guest_memfd to the allocator. Call before kvm_td_destroy(). 0 or -1. */
