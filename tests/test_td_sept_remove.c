@@ -226,10 +226,45 @@ static void sept_remove__path_bottom_up(void **state)
 	assert_int_equal(tdmw_chldcnt(w), c0 - 4);
 }
 
+/* Versions per profile (src/module/profile.c): the 1.5 profiles and "next" pass versions 0-1
+ * to the leaf, which answers a higher one itself (RCX/RDX := 0, R9-R11 := -1, then
+ * OPERAND_INVALID|RAX); TDX 1.0 compares all of RAX, so version 1 is an unknown leaf there,
+ * refused by the dispatcher with every register as it was. */
+static void sept_remove__versions_per_profile(void **state)
+{
+	(void)state;
+	static const struct {
+		tdxsim_module_profile_t module;
+		uint64_t version;
+		bool leaf_ran;
+	} cases[] = {
+		{TDXSIM_MODULE_1_5_06, 2, true},
+		{TDXSIM_MODULE_NEXT, 2, true},
+		{TDXSIM_MODULE_1_0, 1, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tdxsim_config_t cfg;
+		struct fx fx;
+		tdxsim_config_init(&cfg);
+		cfg.module = cases[i].module;
+		fx_create(&fx, &cfg, FX_INITIALIZED);
+		tdxsim_regs_t r = {.rcx = PD_1, .rdx = 0x1000, .r9 = 9, .r10 = 10, .r11 = 11}, out = r;
+		if (cases[i].leaf_ran) {
+			out.rcx = out.rdx = 0;
+			out.r9 = out.r10 = out.r11 = NONE;
+		}
+		assert_status(tdfx_call(&fx, 0, LEAF | V(cases[i].version), &r),
+			      TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX);
+		assert_memory_equal(&r, &out, sizeof(r));
+		fx_destroy(&fx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sept_remove_rules),
+		cmocka_unit_test(sept_remove__versions_per_profile),
 		cmocka_unit_test_setup_teardown(sept_remove__empty_table__back_to_host, setup_runnable,
 						teardown),
 		cmocka_unit_test_setup_teardown(sept_remove__version_1__r9_r11_none, setup_runnable,
