@@ -29,6 +29,16 @@ static bool expected(struct scn_run *r, const struct scn_expr *e, uint64_t *v)
 	return false;
 }
 
+/* A TD exit's RAX: "0x30 (exit reason 48)" when the class is TDX_SUCCESS, else the status. */
+static const char *exit_str(uint64_t st, char *buf, size_t len)
+{
+	if (st >> 32)
+		return tdxsim_scn_status_str(st, buf, len);
+	snprintf(buf, len, "0x%llx (exit reason %llu)", (unsigned long long)st,
+		 (unsigned long long)(st & 0xFFFF));
+	return buf;
+}
+
 static void check_status(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs)
 {
 	const struct scn_expect *ex = &s->ex;
@@ -50,11 +60,26 @@ static void check_status(struct scn_run *r, const struct scn_step *s, const stru
 	default:
 		if (s->kind == SCN_K_BRINGUP)
 			return; /* the bring-up's default is its result, checked below */
+		/* A TD exit of any kind is what VP.ENTER is for: by default only the class must be
+		 * TDX_SUCCESS (bits 63:32 clear; the exit reason is in bits 31:0). */
+		if (s->kind == SCN_K_TD_ENTER) {
+			if (obs->status >> 32)
+				fail(r, pos, "status %s, expected a TD exit (status bits 63:32 clear)",
+				     tdxsim_scn_status_str(obs->status, got, sizeof(got)));
+			return;
+		}
 		break;
 	}
-	if (obs->status != v)
-		fail(r, pos, "status %s, expected %s", tdxsim_scn_status_str(obs->status, got, sizeof(got)),
-		     tdxsim_scn_status_str(v, want, sizeof(want)));
+	if (obs->status == v)
+		return;
+	if (s->kind == SCN_K_TD_ENTER) { /* a TD exit: TDX_SUCCESS with the exit reason in 31:0 */
+		exit_str(obs->status, got, sizeof(got));
+		exit_str(v, want, sizeof(want));
+	} else {
+		tdxsim_scn_status_str(obs->status, got, sizeof(got));
+		tdxsim_scn_status_str(v, want, sizeof(want));
+	}
+	fail(r, pos, "status %s, expected %s", got, want);
 }
 
 static void check_result(struct scn_run *r, const struct scn_step *s, const struct scn_obs *obs)
@@ -184,6 +209,7 @@ void tdxsim_scn_check_expect(struct scn_run *r, const struct scn_step *s, const 
 	if (obs->is_bringup)
 		check_bringup(r, ex);
 	tdxsim_scn_check_td(r, ex);
+	tdxsim_scn_check_guest(r, ex);
 }
 
 void tdxsim_scn_check_cycles(struct scn_run *r, const struct scn_step *s, uint64_t cycles)

@@ -85,7 +85,8 @@ static int td_value(struct scn_run *r, const struct scn_expr *e, uint64_t *out)
 	case SCN_TDF_GPA:
 		if (index_of(r, e->a, td->num_pages, e->field == SCN_TDF_PAGE ? "page" : "gpa", &i))
 			return -1;
-		*out = e->field == SCN_TDF_PAGE ? td->hpa[i] : td->gpa[i];
+		/* The level a td_aug step keeps in the GPA's low bits is not part of the address. */
+		*out = e->field == SCN_TDF_PAGE ? td->hpa[i] : td->gpa[i] & ~UINT64_C(0xFFF);
 		return 0;
 	case SCN_TDF_NUM_PAGES:
 		*out = td->num_pages;

@@ -9,14 +9,17 @@
 
 #include "scenario/scenario.h"
 
-#define K(x)	     (UINT32_C(1) << SCN_K_##x)
-#define ALL_KINDS    ((UINT32_C(1) << SCN_K_COUNT) - 1)
-#define TD_KINDS     (K(TD_CREATE) | K(TD_VCPU) | K(TD_ADD_PAGES) | K(TD_FINALIZE) | K(TD_TEARDOWN))
+#define K(x)	  (UINT64_C(1) << SCN_K_##x)
+#define ALL_KINDS ((UINT64_C(1) << SCN_K_COUNT) - 1)
+#define TD_KINDS                                                                                     \
+	(K(TD_CREATE) | K(TD_VCPU) | K(TD_ADD_PAGES) | K(TD_FINALIZE) | K(TD_TEARDOWN) | K(TD_AUG) | \
+	 K(TD_ENTER))
+#define REG_KINDS    (K(SEAMCALL) | K(TD_ENTER)) /* output registers: a SEAMCALL's, a TD exit's */
 #define RESULT_KINDS (ALL_KINDS & ~(K(SEAMCALL) | K(INIT_TDMRS) | K(POKE) | K(SET) | K(ASSERT) | TD_KINDS))
 
 static const struct {
 	const char *key;
-	uint32_t kinds;
+	uint64_t kinds;
 } expect_keys[] = {
 	{"status", K(SEAMCALL) | K(INIT_TDMRS) | K(BRINGUP) | TD_KINDS},
 	{"value", K(RDMSR) | K(READ)},
@@ -33,23 +36,25 @@ static const struct {
 	{"message", K(BRINGUP)},
 	{"tdmrs", K(BRINGUP)},
 	{"key_retries", K(BRINGUP)},
-	{"rcx", K(SEAMCALL)},
-	{"rdx", K(SEAMCALL)},
-	{"r8", K(SEAMCALL)},
-	{"r9", K(SEAMCALL)},
-	{"r10", K(SEAMCALL)},
-	{"r11", K(SEAMCALL)},
-	{"r12", K(SEAMCALL)},
-	{"r13", K(SEAMCALL)},
-	{"r14", K(SEAMCALL)},
-	{"r15", K(SEAMCALL)},
-	{"rbx", K(SEAMCALL)},
-	{"rdi", K(SEAMCALL)},
-	{"rsi", K(SEAMCALL)},
+	{"rcx", REG_KINDS},
+	{"rdx", REG_KINDS},
+	{"r8", REG_KINDS},
+	{"r9", REG_KINDS},
+	{"r10", REG_KINDS},
+	{"r11", REG_KINDS},
+	{"r12", REG_KINDS},
+	{"r13", REG_KINDS},
+	{"r14", REG_KINDS},
+	{"r15", REG_KINDS},
+	{"rbx", REG_KINDS},
+	{"rdi", REG_KINDS},
+	{"rsi", REG_KINDS},
 	{"eax", K(CPUID)},
 	{"ebx", K(CPUID)},
 	{"ecx", K(CPUID)},
 	{"edx", K(CPUID)},
+	{"guest", ALL_KINDS},
+	{"tdreport", ALL_KINDS},
 };
 
 static int load_status(struct scn_loader *ld, yaml_node_t *n, struct scn_expect *ex)
@@ -213,7 +218,7 @@ int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_s
 	size_t nk = 0;
 	ex->pos = tdxsim_scn_node_pos(map);
 	for (size_t i = 0; i < SCN_COUNT(expect_keys); i++)
-		if (expect_keys[i].kinds & (UINT32_C(1) << s->kind))
+		if (expect_keys[i].kinds & (UINT64_C(1) << s->kind))
 			keys[nk++] = expect_keys[i].key;
 	keys[nk] = NULL;
 	/* A key that exists for other kinds gets a more precise message than "unknown key". */
@@ -224,7 +229,7 @@ int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_s
 			for (size_t i = 0; k && k->type == YAML_SCALAR_NODE && i < SCN_COUNT(expect_keys);
 			     i++)
 				if (!strcmp(expect_keys[i].key, (const char *)k->data.scalar.value) &&
-				    !(expect_keys[i].kinds & (UINT32_C(1) << s->kind)))
+				    !(expect_keys[i].kinds & (UINT64_C(1) << s->kind)))
 					return tdxsim_scn_error(ld, tdxsim_scn_node_pos(k),
 								"expect: '%s' does not apply to a %s step",
 								expect_keys[i].key,
@@ -279,7 +284,7 @@ int tdxsim_scn_load_expect(struct scn_loader *ld, yaml_node_t *map, struct scn_s
 		return -1;
 	if ((n = tdxsim_scn_map_get(ld, map, "rdmd")) && load_pamt(ld, n, ex, true))
 		return -1;
-	if (tdxsim_scn_load_expect_td(ld, map, ex))
+	if (tdxsim_scn_load_expect_td(ld, map, ex) || tdxsim_scn_load_expect_guest(ld, map, s))
 		return -1;
 	if ((n = tdxsim_scn_map_get(ld, map, "in_cmrs")) && load_in_cmrs(ld, n, ex))
 		return -1;

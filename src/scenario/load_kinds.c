@@ -314,9 +314,10 @@ int tdxsim_scn_parse_save(struct scn_loader *ld, struct scn_step *s, yaml_node_t
 						"save: a %s step saves one of: %s",
 						tdxsim_scn_kind_name(s->kind), list);
 		}
-		if (s->kind == SCN_K_SEAMCALL && tdxsim_scn_scalar_is(v, "status")) {
+		bool regs = s->kind == SCN_K_SEAMCALL || s->kind == SCN_K_TD_ENTER;
+		if (regs && tdxsim_scn_scalar_is(v, "status")) {
 			reg = SCN_SAVE_STATUS;
-		} else if (s->kind == SCN_K_SEAMCALL) {
+		} else if (regs) {
 			reg = v->type == YAML_SCALAR_NODE
 				      ? tdxsim_scn_reg_index((const char *)v->data.scalar.value)
 				      : -1;

@@ -62,6 +62,11 @@ static const struct kind_desc kinds[] = {
 	{"td_finalize", SCN_K_TD_FINALIZE, LP_NONE, false, false, none, tdxsim_scn_parse_td},
 	{"td_teardown", SCN_K_TD_TEARDOWN, LP_NONE, false, false, none, tdxsim_scn_parse_td},
 	{"contend", SCN_K_CONTEND, LP_NONE, false, false, none, tdxsim_scn_parse_contend},
+	/* Running TDs: guest programs, the shared map, AUG, VP.ENTER (load_guest.c, run_guest.c). */
+	{"td_guest", SCN_K_TD_GUEST, LP_NONE, false, false, none, tdxsim_scn_parse_guest},
+	{"td_map_shared", SCN_K_TD_MAP_SHARED, LP_NONE, false, true, none, tdxsim_scn_parse_guest},
+	{"td_aug", SCN_K_TD_AUG, LP_KEY_ONE, false, true, none, tdxsim_scn_parse_guest},
+	{"td_enter", SCN_K_TD_ENTER, LP_KEY_ONE, true, true, none, tdxsim_scn_parse_guest},
 };
 
 const char *const *tdxsim_scn_kind_outputs(unsigned kind)
@@ -70,7 +75,11 @@ const char *const *tdxsim_scn_kind_outputs(unsigned kind)
 	/* What a host keeps of an image it was given: where it is, its size, and the page it
 	 * built for P-SEAMLDR.INSTALL (run_lifecycle.c). */
 	static const char *const image[] = {"params", "image", "size", "sigstruct", "module", NULL};
+	/* Where a td_map_shared or td_aug step's host memory is (hpa: auto picks it). */
+	static const char *const hpa[] = {"hpa", NULL};
 	_Static_assert(SCN_COUNT(image) - 1 <= SCN_MAX_OUTS, "outputs");
+	if (kind == SCN_K_TD_MAP_SHARED || kind == SCN_K_TD_AUG)
+		return hpa;
 	return kind == SCN_K_CPUID ? cpuid : kind == SCN_K_PLACE_IMAGE ? image : NULL;
 }
 
@@ -104,7 +113,7 @@ static int no_kind(struct scn_loader *ld, yaml_node_t *map, unsigned index)
 {
 	static const char *const common[] = {"name", "expect", "lp", "repeat", "save", NULL};
 	const char *list[SCN_COUNT(kinds)];
-	char all[320];
+	char all[400];
 	size_t off = 0;
 	for (size_t i = 0; i < SCN_COUNT(kinds); i++) {
 		list[i] = kinds[i].key;

@@ -68,7 +68,7 @@ int tdxsim_scn_names_find(struct scn_loader *ld, struct scn_names *names, const 
 
 /* A TD name: lower-case letters, digits and _, starting with a letter (so that it never
  * shadows a status or leaf name), at most 31 characters; "page" is the page() function. */
-static int td_name(struct scn_loader *ld, yaml_node_t *n, bool define, const char *what, unsigned *out)
+int tdxsim_scn_td_name(struct scn_loader *ld, yaml_node_t *n, bool define, const char *what, unsigned *out)
 {
 	const char *text;
 	size_t len;
@@ -132,14 +132,14 @@ static int parse_create(struct scn_loader *ld, struct scn_td_step *t, yaml_node_
 	yaml_node_t *n;
 	t->keys = t->init = true;
 	if (v->type == YAML_SCALAR_NODE) /* td_create: a */
-		return td_name(ld, v, true, "td_create", &t->td);
+		return tdxsim_scn_td_name(ld, v, true, "td_create", &t->td);
 	if (tdxsim_scn_check_keys(ld, v, keys, "td_create"))
 		return -1;
 	if (!(n = tdxsim_scn_map_get(ld, v, "name")))
 		return ld->failed ? -1
 				  : tdxsim_scn_error(ld, tdxsim_scn_node_pos(v),
 						     "td_create: missing key 'name' (the TD's name)");
-	if (td_name(ld, n, true, "td_create.name", &t->td) ||
+	if (tdxsim_scn_td_name(ld, n, true, "td_create.name", &t->td) ||
 	    auto_key(ld, v, "hkid", "td_create", &t->hkid) ||
 	    auto_key(ld, v, "tdcs", "td_create", &t->tdcs) ||
 	    tdxsim_scn_get_key(ld, v, "max_vcpus", "td_create", false, SCN_NS_VALUE, &t->max_vcpus) ||
@@ -191,7 +191,7 @@ int tdxsim_scn_parse_td(struct scn_loader *ld, struct scn_step *s, yaml_node_t *
 		return parse_create(ld, t, v);
 	/* "td_finalize: a" is short for {td: a}; td_add_pages needs at least a GPA. */
 	if (v->type == YAML_SCALAR_NODE && s->kind != SCN_K_TD_ADD_PAGES)
-		return td_name(ld, v, false, what, &t->td);
+		return tdxsim_scn_td_name(ld, v, false, what, &t->td);
 	if (s->kind == SCN_K_TD_ADD_PAGES && parse_pages(ld, t, v))
 		return -1;
 	if (s->kind == SCN_K_TD_VCPU) {
@@ -222,7 +222,7 @@ int tdxsim_scn_parse_td(struct scn_loader *ld, struct scn_step *s, yaml_node_t *
 			       : tdxsim_scn_error(ld, tdxsim_scn_node_pos(v), "%s: missing key 'td'", what);
 	char w[32];
 	snprintf(w, sizeof(w), "%s.td", what);
-	return td_name(ld, n, false, w, &t->td);
+	return tdxsim_scn_td_name(ld, n, false, w, &t->td);
 }
 
 int tdxsim_scn_parse_contend(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, yaml_node_t *step)
@@ -299,23 +299,23 @@ static int kot_one(struct scn_loader *ld, yaml_node_t *n, void *out)
 	return 0;
 }
 
-static int hex48(struct scn_loader *ld, yaml_node_t *n, uint8_t out[48])
+int tdxsim_scn_hex48(struct scn_loader *ld, yaml_node_t *n, const char *what, uint8_t out[48])
 {
 	const char *t;
 	size_t len;
-	if (tdxsim_scn_get_scalar(ld, n, "expect.td.mrtd", &t, &len))
+	if (tdxsim_scn_get_scalar(ld, n, what, &t, &len))
 		return -1;
 	if (len != 96)
 		return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
-					"expect.td.mrtd: %zu characters, expected 96 hex digits (48 bytes, "
+					"%s: %zu characters, expected 96 hex digits (48 bytes, "
 					"as TDH.MNG.RD returns them, byte 0 first)",
-					len);
+					what, len);
 	for (size_t i = 0; i < 96; i++) {
 		char c = t[i] | 32;
 		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 		if (d < 0)
-			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
-						"expect.td.mrtd: '%c' is not a hex digit", t[i]);
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n), "%s: '%c' is not a hex digit",
+						what, t[i]);
 		out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | d : d << 4);
 	}
 	return 0;
@@ -338,7 +338,7 @@ static int td_one(struct scn_loader *ld, yaml_node_t *n, void *out)
 	if (!(v = tdxsim_scn_map_get(ld, n, "td")))
 		return ld->failed ? -1
 				  : tdxsim_scn_error(ld, t->pos, "expect.td: missing key 'td' (a TD's name)");
-	if (td_name(ld, v, false, "expect.td.td", &t->td))
+	if (tdxsim_scn_td_name(ld, v, false, "expect.td.td", &t->td))
 		return -1;
 	if ((v = tdxsim_scn_map_get(ld, n, "exists"))) {
 		if (tdxsim_scn_get_bool(ld, v, "expect.td.exists", &b))
@@ -371,7 +371,7 @@ static int td_one(struct scn_loader *ld, yaml_node_t *n, void *out)
 	if ((v = tdxsim_scn_map_get(ld, n, "mrtd"))) {
 		t->has_mrtd = true;
 		t->mrtd_pos = tdxsim_scn_node_pos(v);
-		if (hex48(ld, v, t->mrtd))
+		if (tdxsim_scn_hex48(ld, v, "expect.td.mrtd", t->mrtd))
 			return -1;
 	}
 	if (ld->failed)

@@ -18,10 +18,25 @@ struct named {
 
 /* What a scenario may name beyond the library's .def tables (tdxsim_*_by_name()). */
 static const struct named constants[] = {
-	{"PT_NDA", TDXSIM_PT_NDA},     {"PT_RSVD", TDXSIM_PT_RSVD}, {"PT_REG", TDXSIM_PT_REG},
-	{"PT_TDR", TDXSIM_PT_TDR},     {"PT_TDCX", TDXSIM_PT_TDCX}, {"PT_TDVPR", TDXSIM_PT_TDVPR},
-	{"PT_TDVPX", TDXSIM_PT_TDVPX}, {"PT_EPT", TDXSIM_PT_EPT},   {"PS_4K", TDXSIM_PS_4K},
-	{"PS_2M", TDXSIM_PS_2M},       {"PS_1G", TDXSIM_PS_1G},
+	{"PT_NDA", TDXSIM_PT_NDA},
+	{"PT_RSVD", TDXSIM_PT_RSVD},
+	{"PT_REG", TDXSIM_PT_REG},
+	{"PT_TDR", TDXSIM_PT_TDR},
+	{"PT_TDCX", TDXSIM_PT_TDCX},
+	{"PT_TDVPR", TDXSIM_PT_TDVPR},
+	{"PT_TDVPX", TDXSIM_PT_TDVPX},
+	{"PT_EPT", TDXSIM_PT_EPT},
+	{"PS_4K", TDXSIM_PS_4K},
+	{"PS_2M", TDXSIM_PS_2M},
+	{"PS_1G", TDXSIM_PS_1G},
+	/* TD exits: VP.ENTER's RAX bits 31:0 are the VM-exit basic reason (td-runtime.md 3.3), R11
+	 * of a TDVMCALL exit the GHCI sub-function (3.4). */
+	{"EXIT_TRIPLE_FAULT", 2},
+	{"EXIT_CR_ACCESS", 28},
+	{"EXIT_EPT_VIOLATION", 48},
+	{"EXIT_TDCALL", 77},
+	{"TDVMCALL_HLT", 12},
+	{"TDVMCALL_MAP_GPA", 0x10001},
 };
 
 static const struct named seamldr_calls[] = {

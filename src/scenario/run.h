@@ -104,6 +104,11 @@ struct scn_td_vcpu {
 	bool flushed;
 };
 
+/* A range of the host's EPT for shared GPAs (td_map_shared), as the VMM keeps it. */
+struct scn_td_shared {
+	uint64_t gpa, hpa, size; /* gpa without the shared bit */
+};
+
 struct scn_td_run {
 	bool created; /* a td_create step ran MNG.CREATE for it (the addresses below are set) */
 	bool live;    /* ... and its TDR has not been reclaimed since */
@@ -116,9 +121,12 @@ struct scn_td_run {
 	unsigned num_vcpus;
 	uint64_t *sept, *sept_at; /* SEPT pages and the GPA | level each maps */
 	unsigned num_sept, cap_sept;
-	uint64_t *gpa, *hpa; /* private pages */
+	uint64_t *gpa, *hpa; /* private pages; gpa | level (1: a 2 MiB page, td_aug) */
 	uint8_t *gone;	     /* removed or reclaimed already */
 	unsigned num_pages, cap_pages;
+	bool gpaw52; /* TD_PARAMS.CONFIG_FLAGS.GPAW: the shared bit is 51, else 47 */
+	struct scn_td_shared *shared;
+	unsigned num_shared, cap_shared;
 };
 
 /* What KVM reads once from TDH.SYS.RD to build TDs (run_td.c). */
@@ -203,6 +211,12 @@ int tdxsim_scn_page_value(struct scn_run *r, const struct scn_expr *e, uint64_t 
 struct scn_td_run *tdxsim_scn_td_get(struct scn_run *r, unsigned td); /* NULL: out of memory */
 void tdxsim_scn_td_free(struct scn_run *r);
 void tdxsim_scn_check_td(struct scn_run *r, const struct scn_expect *ex);
+/* run_guest.c: td_guest, td_map_shared, td_aug, td_enter. check_guest.c: guest and tdreport
+ * expectations. */
+int tdxsim_scn_exec_guest(struct scn_run *r, const struct scn_step *s, uint32_t lp, struct scn_obs *obs);
+void tdxsim_scn_check_guest(struct scn_run *r, const struct scn_expect *ex);
+/* The TD's shared bit (47, or 51 with GPAW). */
+uint64_t tdxsim_scn_td_shared_bit(const struct scn_td_run *td);
 
 /* map.c: snapshot of the memory map at the end of a run. */
 void tdxsim_scn_map_snapshot(struct scn_run *r);

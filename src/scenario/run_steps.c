@@ -359,6 +359,11 @@ scn_exec_fn tdxsim_scn_executor(unsigned kind)
 		return tdxsim_scn_exec_td;
 	case SCN_K_CONTEND:
 		return tdxsim_scn_exec_contend;
+	case SCN_K_TD_GUEST:
+	case SCN_K_TD_MAP_SHARED:
+	case SCN_K_TD_AUG:
+	case SCN_K_TD_ENTER:
+		return tdxsim_scn_exec_guest;
 	default:
 		return tdxsim_scn_exec_platform;
 	}

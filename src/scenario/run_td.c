@@ -45,6 +45,7 @@ static void td_forget(struct scn_td_run *t)
 	free(t->gpa);
 	free(t->hpa);
 	free(t->gone);
+	free(t->shared);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -193,6 +194,7 @@ static int build_params(struct scn_tdop *o, const struct scn_td_step *t, struct 
 	memcpy(p + 32, &v[SCN_TDP_CONFIG_FLAGS], 8);
 	memcpy(p + 40, &tsc, 2);
 	td->root_level = ((v[SCN_TDP_EPTP] >> 3) & 7) == 4 ? 4 : 3;
+	td->gpaw52 = v[SCN_TDP_CONFIG_FLAGS] & 1; /* CONFIG_FLAGS.GPAW (tdx-module-abi.md 11.6) */
 	return 0;
 }
 

@@ -30,6 +30,12 @@ uint64_t tdxsim_scn_td_alloc(struct scn_tdop *o);
 uint32_t tdxsim_scn_pkg_lp(struct scn_run *r, uint32_t pkg);
 /* td_add_pages (run_td_memory.c). Returns -1 if the step cannot run, else 0. */
 int tdxsim_scn_td_add_pages(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td);
+/* SEPT.ADD of every table on the way to a leaf at @leaf_level (0 4K, 1 2M) for @gpa that the TD
+ * does not have yet, on LP 0 (run_td_memory.c). Returns 0, 1 after a failed SEAMCALL, -1 if the
+ * step cannot run. */
+int tdxsim_scn_td_sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa, unsigned leaf_level);
+/* Records a private page the hypervisor gave the TD (@gpa | level, @hpa); false: out of memory. */
+bool tdxsim_scn_td_record_page(struct scn_td_run *td, uint64_t gpa_level, uint64_t hpa);
 /* td_teardown (run_td_teardown.c). Returns -1 if the step cannot run, else 0. */
 int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td);
 

@@ -42,10 +42,9 @@ static bool reserve(struct scn_td_run *td, bool sept)
 	return ok;
 }
 
-/* SEPT.ADD of every table on the way to @gpa's 4 KiB entry that this TD does not have yet. */
-static int sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa)
+int tdxsim_scn_td_sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa, unsigned leaf_level)
 {
-	for (unsigned level = td->root_level; level >= 1; level--) {
+	for (unsigned level = td->root_level; level >= leaf_level + 1; level--) {
 		uint64_t at = (gpa & ~((UINT64_C(1) << (12 + 9 * level)) - 1)) | level;
 		bool have = false;
 		for (unsigned i = 0; i < td->num_sept && !have; i++)
@@ -74,6 +73,16 @@ static int sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa
 	return 0;
 }
 
+bool tdxsim_scn_td_record_page(struct scn_td_run *td, uint64_t gpa_level, uint64_t hpa)
+{
+	if (!reserve(td, false))
+		return false;
+	td->gpa[td->num_pages] = gpa_level;
+	td->gone[td->num_pages] = 0;
+	td->hpa[td->num_pages++] = hpa;
+	return true;
+}
+
 int tdxsim_scn_td_add_pages(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td)
 {
 	struct scn_run *r = o->r;
@@ -91,7 +100,7 @@ int tdxsim_scn_td_add_pages(struct scn_tdop *o, const struct scn_td_step *t, str
 	unsigned added = 0;
 	int rc = 0;
 	for (uint64_t off = 0; off < size && rc == 0; off += PAGE) {
-		if ((rc = sept_populate(o, td, gpa + off)))
+		if ((rc = tdxsim_scn_td_sept_populate(o, td, gpa + off, 0)))
 			break;
 		for (unsigned i = 0; i < PAGE; i++)
 			buf[i] = (uint8_t)((off + i) * mul + add);

@@ -28,13 +28,18 @@
 static const char *const phase_names[] = {"zap",    "flush",   "flushdone",   "cache_wb",
 					  "freeid", "reclaim", "reclaim_tdr", "done"};
 
-static void clear_free(struct scn_run *r, uint64_t pa, bool free_it)
+static void clear_free_size(struct scn_run *r, uint64_t pa, uint64_t size, bool free_it)
 {
 	static const uint8_t zero[64];
-	for (unsigned off = 0; off < PAGE; off += 64)
+	for (uint64_t off = 0; off < size; off += 64)
 		tdxsim_movdir64b(r->sim, 0, pa + off, zero);
 	if (free_it)
-		tdxsim_phys_free(r->sim, pa, PAGE);
+		tdxsim_phys_free(r->sim, pa, size);
+}
+
+static void clear_free(struct scn_run *r, uint64_t pa, bool free_it)
+{
+	clear_free_size(r, pa, PAGE, free_it);
 }
 
 static int lifecycle(struct scn_run *r, const struct scn_td_run *td)
@@ -69,23 +74,30 @@ static bool zap(struct scn_tdop *o, struct scn_td_run *td)
 	struct scn_run *r = o->r;
 	for (unsigned i = 0; i < td->num_pages; i++) {
 		tdxsim_pamt_info_t pi;
+		/* td_aug keeps a 2 MiB page's level in the GPA's low bits: RCX = GPA | level. */
+		uint64_t size = (uint64_t)PAGE << (9 * (td->gpa[i] & 3));
 		if (td->gone[i])
 			continue;
 		/* Removed by a seamcall step already: only the host's part is left. */
 		if (tdxsim_pamt_query(r->sim, td->hpa[i], &pi) == TDXSIM_OK &&
 		    pi.page_type != TDXSIM_PT_REG) {
-			clear_free(r, td->hpa[i], pi.page_type == TDXSIM_PT_NDA);
+			clear_free_size(r, td->hpa[i], size, pi.page_type == TDXSIM_PT_NDA);
 			td->gone[i] = 1;
 			continue;
 		}
 		tdxsim_regs_t at = {.rcx = td->gpa[i], .rdx = td->tdr}, tdr = {.rcx = td->tdr};
-		tdxsim_regs_t wb = {.rcx = td->hpa[i] | (uint64_t)td->hkid << tdxsim_keyid_shift(r->sim)};
 		if (!call_busy_once(o, TDXSIM_TDH_MEM_RANGE_BLOCK, &at) ||
 		    !call_busy_once(o, TDXSIM_TDH_MEM_TRACK, &tdr) ||
-		    !call_busy_once(o, TDXSIM_TDH_MEM_PAGE_REMOVE, &at) ||
-		    !tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, &wb))
+		    !call_busy_once(o, TDXSIM_TDH_MEM_PAGE_REMOVE, &at))
 			return false;
-		clear_free(r, td->hpa[i], true);
+		/* PAGE.WBINVD takes 4 KiB pages (KVM flushes a huge page 4 KiB at a time). */
+		for (uint64_t off = 0; off < size; off += PAGE) {
+			tdxsim_regs_t wb = {.rcx = (td->hpa[i] + off) |
+						   (uint64_t)td->hkid << tdxsim_keyid_shift(r->sim)};
+			if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, &wb))
+				return false;
+		}
+		clear_free_size(r, td->hpa[i], size, true);
 		td->gone[i] = 1;
 	}
 	return true;

@@ -16,6 +16,7 @@
  * load_kinds.c and load_lifecycle.c (per-kind values), load_expect.c; the runner and outputs
  * (run.h): run.c, run_trace.c (the call observer and the trace's timeline), run_steps.c, run_platform.c,
  * run_lifecycle.c, check.c (expectations), eval.c, report.c, trace.c, map.c; help.c (the format reference).
+ * Running TDs: load_guest.c, load_guest_expect.c, run_guest.c, check_guest.c.
  */
 #ifndef TDXSIM_SCENARIO_INTERNAL_H
 #define TDXSIM_SCENARIO_INTERNAL_H
@@ -262,6 +263,10 @@ enum scn_kind {
 	SCN_K_TD_FINALIZE,
 	SCN_K_TD_TEARDOWN,
 	SCN_K_CONTEND,
+	SCN_K_TD_GUEST, /* running TDs (load_guest.c, run_guest.c) */
+	SCN_K_TD_MAP_SHARED,
+	SCN_K_TD_AUG,
+	SCN_K_TD_ENTER,
 	SCN_K_COUNT
 };
 
@@ -305,6 +310,28 @@ struct scn_td_expect {
 	struct scn_pos mrtd_pos;
 };
 
+/* Guest expectations (load_guest.c, check_guest.c): what tdxsim_guest_result() says of one
+ * operation of a vCPU's program (or its program counter), and what a TDREPORT the guest wrote
+ * holds. td and vcpu default to the step's own for the guest steps. */
+struct scn_guest_expect {
+	struct scn_pos pos;
+	unsigned td;
+	struct scn_expr *vcpu, *op, *pc, *status, *out[6];
+	int8_t state; /* -1 unchecked, else TDXSIM_GUEST_NOT_RUN / DONE / VE */
+};
+
+struct scn_report_expect {
+	struct scn_pos pos;
+	unsigned td;
+	struct scn_expr *gpa;
+	int8_t verifies; /* -1 unchecked */
+	int8_t mrtd;	 /* 0 unchecked, 1 the TD's MRTD (tdxsim_td_query), 2 the bytes below */
+	uint8_t mrtd_v[48];
+	uint8_t rtmr_mask;   /* RTMRs checked: bit i for RTMR[i] */
+	uint8_t rtmr[4][48]; /* what each must be: the extend chain from zero, computed at load */
+	struct scn_pos mrtd_pos, rtmr_pos[4];
+};
+
 struct scn_expect {
 	struct scn_pos pos;
 	uint8_t status_match;
@@ -334,6 +361,10 @@ struct scn_expect {
 	struct scn_td_expect *td;
 	unsigned num_td;
 	struct scn_expr *td_count;
+	struct scn_guest_expect *guest;
+	unsigned num_guest;
+	struct scn_report_expect *report;
+	unsigned num_report;
 };
 
 struct scn_save {
@@ -464,11 +495,34 @@ struct scn_step {
 			int res, mode;
 			struct scn_expr *key, *key2, *count;
 		} contend;
+		struct scn_guest_step {
+			unsigned td;
+			struct scn_expr *vcpu;	  /* td_guest, td_enter: the vCPU's index (NULL: 0) */
+			struct scn_guest_op *ops; /* td_guest */
+			unsigned num_ops;
+			/* td_map_shared, td_aug: the range; hpa NULL with hpa_mode AUTO or UNMAP */
+			struct scn_expr *gpa, *size, *hpa;
+			uint8_t hpa_mode;
+			uint8_t level;		    /* td_aug: 0 4K, 1 2M */
+			struct scn_expr *answer[6]; /* td_enter: the host's R10..R15 */
+			bool aug;		    /* td_enter: AUG at private EPT violations, enter again */
+			struct scn_expr *max_entries;
+		} guest;
 	} u;
 	struct scn_expect ex;
 	struct scn_save *saves;
 	unsigned num_saves;
 };
+
+/* One operation of a guest program (td_guest): a tdxsim_guest_op_t whose fields are
+ * expressions, evaluated when the step runs; shared sets the TD's shared bit in gpa. */
+struct scn_guest_op {
+	uint8_t kind; /* tdxsim_guest_op_kind_t */
+	bool shared;
+	struct scn_pos pos;
+	struct scn_expr *gpa, *size, *value, *args[6];
+};
+enum scn_hpa_mode { SCN_HPA_EXPR, SCN_HPA_AUTO, SCN_HPA_UNMAP };
 
 /* A list of names defined while loading (TDs, named pages). */
 struct scn_names {
@@ -549,6 +603,13 @@ SCN_KIND_PARSER(cpuid);
 SCN_KIND_PARSER(place_image);
 SCN_KIND_PARSER(td); /* every td_* kind (load_td.c) */
 SCN_KIND_PARSER(contend);
+SCN_KIND_PARSER(guest); /* td_guest, td_map_shared, td_aug, td_enter (load_guest.c) */
+/* The guest and tdreport expectations (load_guest.c). */
+int tdxsim_scn_load_expect_guest(struct scn_loader *ld, yaml_node_t *map, struct scn_step *s);
+/* A TD name (load_td.c): defined by td_create (@define), else one defined earlier. */
+int tdxsim_scn_td_name(struct scn_loader *ld, yaml_node_t *n, bool define, const char *what, unsigned *out);
+/* 96 hex digits into 48 bytes, byte 0 first (load_td.c). */
+int tdxsim_scn_hex48(struct scn_loader *ld, yaml_node_t *n, const char *what, uint8_t out[48]);
 /* The TD expectations: kot, td, td_count (load_td.c). */
 int tdxsim_scn_load_expect_td(struct scn_loader *ld, yaml_node_t *map, struct scn_expect *ex);
 /* Finds or (if @define) adds @name in @names; its index or -1 (out of memory, or not found). */
