@@ -209,9 +209,11 @@ static int enter(struct scn_tdop *o, const struct scn_step *s, struct scn_td_run
 			      .r13 = answer[3],
 			      .r14 = answer[4],
 			      .r15 = answer[5]};
+	tdxsim_regs_t in;
 	for (;;) {
 		if (tdxsim_scn_budget(r))
 			return -1;
+		in = regs;
 		st = tdxsim_seamcall(r->sim, lp, TDXSIM_TDH_VP_ENTER, &regs);
 		entries++;
 		bool ept = st == EXIT_EPT_VIOLATION && !(regs.r8 & tdxsim_scn_td_shared_bit(td));
@@ -241,7 +243,7 @@ static int enter(struct scn_tdop *o, const struct scn_step *s, struct scn_td_run
 	const char *sep = "; out ";
 	for (int i = 0; i < SCN_NUM_REGS; i++) {
 		uint64_t x = *tdxsim_scn_reg_ptr(&regs, i);
-		if (x) {
+		if (x != *tdxsim_scn_reg_ptr(&in, i)) { /* a refused entry leaves them as they were */
 			tdxsim_scn_buf_printf(&r->detail, "%s%s=0x%llx", sep, tdxsim_scn_reg_names[i],
 					      (unsigned long long)x);
 			sep = ", ";

@@ -48,6 +48,15 @@ static int lifecycle(struct scn_run *r, const struct scn_td_run *td)
 	return tdxsim_td_query(r->sim, td->tdr, &info) == TDXSIM_OK ? (int)info.lifecycle : -1;
 }
 
+/* A fatal TD refuses the zap leaves (TDX_TD_FATAL, td-runtime.md 2 T5): its private pages are
+ * reclaimed after KEY.FREEID with the other children, as KVM reclaims every page once it has
+ * released the HKID. */
+static bool fatal(struct scn_run *r, const struct scn_td_run *td)
+{
+	tdxsim_td_info_t info = {.size = sizeof(info)};
+	return tdxsim_td_query(r->sim, td->tdr, &info) == TDXSIM_OK && info.fatal;
+}
+
 static uint32_t global_keyid(struct scn_run *r)
 {
 	for (uint32_t k = 1; k < 1u << 15; k++)
@@ -216,7 +225,8 @@ int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, stru
 		bool ok = true;
 		switch (phase) {
 		case SCN_TD_PHASE_ZAP:
-			ok = lc >= 2 || zap(o, td); /* after VPFLUSHDONE pages are reclaimed instead */
+			/* after VPFLUSHDONE (or in a fatal TD) pages are reclaimed instead */
+			ok = lc >= 2 || fatal(r, td) || zap(o, td);
 			break;
 		case SCN_TD_PHASE_FLUSH:
 			ok = lc >= 2 || flush(o, td);
