@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "host_lifecycle.h"
+#include "fuzz_td.h"
 #include "host_tdx.h"
 #include "seamcall/failure_effects.h"
 #include "tdxsim/memory.h"
@@ -42,27 +43,6 @@
 #include "tdxsim/seamldr.h"
 #include "tdxsim/snapshot.h"
 #include "tdxsim/tdxsim.h"
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t byte(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint64_t raw64(struct input *in)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)byte(in) << (8 * i);
-	return v;
-}
 
 struct ctx {
 	tdxsim_t *sim;
@@ -83,9 +63,9 @@ struct ctx {
 #define POOL_PAGES 96
 
 /* A TD-shaped value: a pool page, a live TDR or TDVPR, or a private GPA with a level. */
-static uint64_t td_value(struct ctx *c, struct input *in, uint64_t small)
+static uint64_t td_value(struct ctx *c, struct fz_input *in, uint64_t small)
 {
-	uint8_t b = byte(in);
+	uint8_t b = fz_byte(in);
 	switch (small & 3) {
 	case 0:
 		return c->pool_len ? c->pool[b % c->pool_len] : (uint64_t)b << 12;
@@ -99,17 +79,17 @@ static uint64_t td_value(struct ctx *c, struct input *in, uint64_t small)
 }
 
 /* A register value: mostly something meaningful to the module, sometimes anything at all. */
-static uint64_t value(struct ctx *c, struct input *in)
+static uint64_t value(struct ctx *c, struct fz_input *in)
 {
-	uint8_t sel = byte(in);
+	uint8_t sel = fz_byte(in);
 	const struct host_tdx *h = &c->host;
-	unsigned t = h->num_tdmrs ? byte(in) % h->num_tdmrs : 0;
+	unsigned t = h->num_tdmrs ? fz_byte(in) % h->num_tdmrs : 0;
 	uint64_t small = sel >> 4;
 	switch (sel & 15) {
 	case 0:
 		return small;
 	case 1:
-		return raw64(in);
+		return fz_raw64(in);
 	case 2:
 		return c->host_built ? h->tdmrs[t].base + (small << 22) : small << 30;
 	case 3:
@@ -125,19 +105,19 @@ static uint64_t value(struct ctx *c, struct input *in)
 	case 8:
 		return TDXSIM_MD_MAX_TDMRS + small; /* field ids near real ones */
 	case 9:
-		return (uint64_t)byte(in) << 56 | (uint64_t)(byte(in) & 3) << 32 | byte(in);
+		return (uint64_t)fz_byte(in) << 56 | (uint64_t)(fz_byte(in) & 3) << 32 | fz_byte(in);
 	case 10:
 		return (uint64_t)small << tdxsim_keyid_shift(c->sim);
 	case 11:
 		return UINT64_MAX - small;
 	case 12:
-		return c->blob && (small & 1) ? c->blob + (small >> 1) * 4096 : (uint64_t)byte(in) << 12;
+		return c->blob && (small & 1) ? c->blob + (small >> 1) * 4096 : (uint64_t)fz_byte(in) << 12;
 	case 13:
-		return (uint64_t)(byte(in) & 31) << 30 | (uint64_t)byte(in) << 12;
+		return (uint64_t)(fz_byte(in) & 31) << 30 | (uint64_t)fz_byte(in) << 12;
 	case 14:
 		return td_value(c, in, small);
 	default:
-		return (uint64_t)byte(in) << (byte(in) & 63);
+		return (uint64_t)fz_byte(in) << (fz_byte(in) & 63);
 	}
 }
 
@@ -184,18 +164,18 @@ static void check(struct ctx *c, const char *after)
 
 static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
 
-static void op_seamcall(struct ctx *c, struct input *in)
+static void op_seamcall(struct ctx *c, struct fz_input *in)
 {
-	uint32_t lp = byte(in) % c->lps;
-	uint8_t l = byte(in);
+	uint32_t lp = fz_byte(in) % c->lps;
+	uint8_t l = fz_byte(in);
 	/* Mostly real leaves (0..96), with a version now and then, rarely reserved RAX bits. */
 	uint64_t rax = l & 0x7F;
 	if (l & 0x80)
-		rax |= (uint64_t)(byte(in) & 3) << TDXSIM_VERSION_SHIFT;
+		rax |= (uint64_t)(fz_byte(in) & 3) << TDXSIM_VERSION_SHIFT;
 	if (rax == 0x7F)
-		rax = raw64(in);
+		rax = fz_raw64(in);
 	tdxsim_regs_t r = {0};
-	uint8_t which = byte(in); /* which of rcx, rdx, r8, r9 get a value */
+	uint8_t which = fz_byte(in); /* which of rcx, rdx, r8, r9 get a value */
 	uint64_t *regs[4] = {&r.rcx, &r.rdx, &r.r8, &r.r9};
 	for (int i = 0; i < 4; i++)
 		if (which & (1u << i))
@@ -204,10 +184,10 @@ static void op_seamcall(struct ctx *c, struct input *in)
 }
 
 /* A P-SEAMLDR call: INFO, INSTALL or the leaves it does not emulate, registers as above. */
-static void op_seamldr(struct ctx *c, struct input *in)
+static void op_seamldr(struct ctx *c, struct fz_input *in)
 {
-	uint32_t lp = byte(in) % c->lps;
-	uint64_t rax = TDXSIM_SEAMLDR_BIT | byte(in) % 6;
+	uint32_t lp = fz_byte(in) % c->lps;
+	uint64_t rax = TDXSIM_SEAMLDR_BIT | fz_byte(in) % 6;
 	tdxsim_regs_t r = {.rcx = value(c, in), .rdx = value(c, in)};
 	call(c, lp, rax, &r);
 }
@@ -247,71 +227,48 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 	check(c, "a SEAMCALL");
 }
 
-/* A whole TD as KVM builds it, each step through call() and its oracles; stops at the first
- * refusal (a busy KeyID, a pool page already used...), which is as interesting as success. */
-static void op_td(struct ctx *c, struct input *in)
+static uint64_t td_call(void *ctx, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+{
+	call(ctx, lp, rax, regs);
+	return 0;
+}
+
+/* A whole TD as KVM builds it (fuzz_td.h), each step through call() and its oracles; a
+ * refusal (a busy KeyID, a pool page already used...) is as interesting as success. */
+static void op_td(struct ctx *c, struct fz_input *in)
 {
 	if (c->pool_len < 16)
 		return;
-	uint64_t tdr = c->pool[byte(in) % c->pool_len];
-	uint32_t keyid = c->lc.keyid_first + byte(in) % (c->lc.nr_keyids ? c->lc.nr_keyids : 1);
-	tdxsim_regs_t r = {.rcx = tdr, .rdx = keyid};
-	call(c, 0, TDXSIM_TDH_MNG_CREATE, &r);
-	for (uint32_t lp = 0; lp < c->lps; lp++) {
-		if (lp && tdxsim_lp_package(c->sim, lp) == tdxsim_lp_package(c->sim, lp - 1))
-			continue;
-		r = (tdxsim_regs_t){.rcx = tdr};
-		call(c, lp, TDXSIM_TDH_MNG_KEY_CONFIG, &r);
-	}
-	for (unsigned i = 0; i < 6; i++) {
-		r = (tdxsim_regs_t){.rcx = c->pool[byte(in) % c->pool_len], .rdx = tdr};
-		call(c, 0, TDXSIM_TDH_MNG_ADDCX, &r);
-	}
-	/* TD_PARAMS: the module's fixed bits, two vCPUs, WB 4-level EPT, TSC 2.2 GHz, no CPUID
-	 * feature requested; one byte of the input may flip one bit of it. */
-	uint64_t params = c->pool[byte(in) % c->pool_len];
-	uint8_t *p = tdxsim_phys_to_virt(c->sim, params, 1024);
-	if (!p)
-		return;
-	uint8_t flip = byte(in);
-	memset(p, 0, 1024);
-	p[8] = 3;	    /* XFAM x87, SSE */
-	p[16] = 2;	    /* MAX_VCPUS */
-	p[24] = 6 | 3 << 3; /* EPTP: WB, 4 levels */
-	p[40] = 88;	    /* TSC_FREQUENCY in 25 MHz */
-	if (flip & 0x80)
-		p[flip & 0x3F] ^= (uint8_t)(1u << (flip >> 4 & 7));
-	r = (tdxsim_regs_t){.rcx = tdr, .rdx = params};
-	call(c, 0, TDXSIM_TDH_MNG_INIT, &r);
-	uint64_t tdvpr = c->pool[byte(in) % c->pool_len];
-	uint32_t lp = byte(in) % c->lps;
-	r = (tdxsim_regs_t){.rcx = tdvpr, .rdx = tdr};
-	call(c, lp, TDXSIM_TDH_VP_CREATE, &r);
-	for (unsigned i = 0; i < 5; i++) {
-		r = (tdxsim_regs_t){.rcx = c->pool[byte(in) % c->pool_len], .rdx = tdvpr};
-		call(c, lp, TDXSIM_TDH_VP_ADDCX, &r);
-	}
-	r = (tdxsim_regs_t){.rcx = tdvpr, .r8 = byte(in) & 3};
-	call(c, lp, TDXSIM_TDH_VP_INIT | UINT64_C(1) << TDXSIM_VERSION_SHIFT, &r);
+	struct fz_td_env e = {.sim = c->sim,
+			      .lps = c->lps,
+			      .keyid_first = c->lc.keyid_first,
+			      .nr_keyids = c->lc.nr_keyids,
+			      .pool = c->pool,
+			      .pool_len = c->pool_len,
+			      .call = td_call,
+			      .ctx = c};
+	uint64_t tdr = fz_td_create(&e, in, 0);
+	if (tdr)
+		fz_vcpu_create(&e, in, tdr, NULL);
 }
 
-static void op_bringup(struct ctx *c, struct input *in)
+static void op_bringup(struct ctx *c, struct fz_input *in)
 {
 	/* Once per input: the whole bring-up is by far the dearest op, and inputs that need a
 	 * platform brought up start from one (shape bit 5). */
 	if (c->bringup_done++)
 		return;
-	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(byte(in) % 5),
-				  .key_config_max_tries = 1 + byte(in) % 3};
+	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(fz_byte(in) % 5),
+				  .key_config_max_tries = 1 + fz_byte(in) % 3};
 	host_tdx_init(c->sim, &o, &c->host);
 	c->host_built = c->host.tdmr_array_pa != 0;
 	check(c, "the bring-up");
 }
 
-static void op_platform(struct ctx *c, struct input *in)
+static void op_platform(struct ctx *c, struct fz_input *in)
 {
-	uint8_t k = byte(in);
-	uint32_t lp = byte(in) % c->lps;
+	uint8_t k = fz_byte(in);
+	uint32_t lp = fz_byte(in) % c->lps;
 	tdxsim_module_state_t before = tdxsim_module_state(c->sim);
 	switch (k % 10) {
 	case 0:
@@ -327,9 +284,9 @@ static void op_platform(struct ctx *c, struct input *in)
 		tdxsim_lp_online(c->sim, lp);
 		break;
 	case 4: {
-		uint16_t leaf = byte(in) & 0x7F;
+		uint16_t leaf = fz_byte(in) & 0x7F;
 		c->rdmd_injected |= leaf == TDXSIM_TDH_PHYMEM_PAGE_RDMD;
-		tdxsim_inject_status(c->sim, leaf, byte(in) & 1 ? TDXSIM_ANY_LP : lp, 1 + byte(in) % 4,
+		tdxsim_inject_status(c->sim, leaf, fz_byte(in) & 1 ? TDXSIM_ANY_LP : lp, 1 + fz_byte(in) % 4,
 				     value(c, in));
 		break;
 	}
@@ -338,8 +295,8 @@ static void op_platform(struct ctx *c, struct input *in)
 		c->rdmd_injected = false;
 		break;
 	case 6: {
-		tdxsim_range_t r = {(uint64_t)(8 + byte(in) % 8) << 30, (uint64_t)(1 + byte(in) % 4) << 28,
-				    0};
+		tdxsim_range_t r = {(uint64_t)(8 + fz_byte(in) % 8) << 30,
+				    (uint64_t)(1 + fz_byte(in) % 4) << 28, 0};
 		if (k & 0x10)
 			tdxsim_mem_hot_remove(c->sim, r.base, r.size);
 		else
@@ -349,16 +306,16 @@ static void op_platform(struct ctx *c, struct input *in)
 	case 7:
 		if (k & 0x10)
 			tdxsim_sleep_resume(c->sim);
-		else if (byte(in) == 0x5A) /* rare: it ends TDX for the rest of the input */
+		else if (fz_byte(in) == 0x5A) /* rare: it ends TDX for the rest of the input */
 			tdxsim_sleep_enter(c->sim);
 		break;
 	default: {
 		/* A KeyID-tagged access: 0, a private KeyID or anything. */
-		uint8_t kk = byte(in);
+		uint8_t kk = fz_byte(in);
 		uint64_t keyid = kk & 1 ? c->host.keyid_first + (kk >> 1) % 4 : kk & 2 ? kk >> 2 : 0;
 		uint64_t pa = (value(c, in) & ~UINT64_C(63)) | keyid << tdxsim_keyid_shift(c->sim);
 		uint8_t buf[128] = {0};
-		size_t len = 1 + byte(in) % 128;
+		size_t len = 1 + fz_byte(in) % 128;
 		switch (kk % 5) {
 		case 0:
 			tdxsim_mem_read(c->sim, lp, pa, buf, len);
@@ -385,11 +342,11 @@ static void op_platform(struct ctx *c, struct input *in)
 }
 
 /* Pokes a field of a TDMR_INFO the host wrote, to push TDH.SYS.CONFIG through its rules. */
-static void op_poke(struct ctx *c, struct input *in)
+static void op_poke(struct ctx *c, struct fz_input *in)
 {
 	if (!c->host_built)
 		return;
-	unsigned t = byte(in) % c->host.num_tdmrs, off = (byte(in) % 40) * 8;
+	unsigned t = fz_byte(in) % c->host.num_tdmrs, off = (fz_byte(in) % 40) * 8;
 	uint64_t v = value(c, in);
 	tdxsim_mem_write(c->sim, 0, c->host.tdmr_array_pa + t * 1024 + off, &v, sizeof(v));
 }
@@ -397,14 +354,14 @@ static void op_poke(struct ctx *c, struct input *in)
 /* The lifecycle as Linux drives it (examples/host-lifecycle): place a module image (any
  * profile, handoff versions and SVN nudged by the input), a whole runtime update with the last
  * image, TDH.SYS.DISABLE at shutdown, CPU offline/online callbacks. */
-static void op_lifecycle(struct ctx *c, struct input *in)
+static void op_lifecycle(struct ctx *c, struct fz_input *in)
 {
-	uint8_t k = byte(in);
+	uint8_t k = fz_byte(in);
 	switch (k % 5) {
 	case 0: {
 		tdxsim_blob_opts_t o;
-		tdxsim_blob_opts_init(&o, (tdxsim_module_profile_t)(byte(in) % 4));
-		uint8_t nudge = byte(in);
+		tdxsim_blob_opts_init(&o, (tdxsim_module_profile_t)(fz_byte(in) % 4));
+		uint8_t nudge = fz_byte(in);
 		o.seam_svn += (uint16_t)(nudge & 3) - 1;
 		o.module_hv += (uint16_t)(nudge >> 2 & 1);
 		o.min_update_hv += (uint16_t)(nudge >> 3 & 1);
@@ -426,10 +383,10 @@ static void op_lifecycle(struct ctx *c, struct input *in)
 		lc_shutdown(&c->lc, NULL);
 		break;
 	case 3:
-		lc_cpu_offline(&c->lc, byte(in) % c->lps);
+		lc_cpu_offline(&c->lc, fz_byte(in) % c->lps);
 		break;
 	default:
-		lc_cpu_online(&c->lc, byte(in) % c->lps);
+		lc_cpu_online(&c->lc, fz_byte(in) % c->lps);
 		break;
 	}
 	check(c, "a lifecycle step");
@@ -495,9 +452,9 @@ static struct platform *platform(uint8_t shape)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = {data, size};
+	struct fz_input in = {data, size};
 	struct ctx c = {0};
-	struct platform *p = platform(byte(&in));
+	struct platform *p = platform(fz_byte(&in));
 	if (!p)
 		return 0;
 	if (tdxsim_snapshot_restore(p->sim, p->snap)) {
@@ -513,7 +470,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.pool_len = p->pool_len;
 	check(&c, "the restore");
 	for (int ops = 0; in.left && ops < 96; ops++) {
-		uint8_t op = byte(&in);
+		uint8_t op = fz_byte(&in);
 		if (op < 130)
 			op_seamcall(&c, &in);
 		else if (op < 140)

@@ -169,6 +169,7 @@ bool tdxsim_td_lines_readable(struct tdxsim_call *c, uint64_t pa, uint64_t len, 
  * page (CHLDCNT), its PT_REG 4K units and its PT_EPT pages. */
 struct owned {
 	uint64_t tdr, units, reg_units, ept_pages;
+	struct tdxsim_sept_usage use; /* what its secure EPT uses (check_td) */
 };
 struct owned_count {
 	struct owned *td; /* sorted by tdr */
@@ -222,7 +223,7 @@ static int check_guests(const struct tdxsim_tds *t, char *msg, size_t len)
 	return 0;
 }
 
-static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, const struct owned *o, char *msg,
+static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, struct owned *o, char *msg,
 		    size_t len)
 {
 	const struct tdxsim_tds *t = &sim->td;
@@ -239,7 +240,7 @@ static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, const 
 			 td->tdr_pa, td->chldcnt, o->units);
 		return -1;
 	}
-	if (tdxsim_td_sept_check_pamt(sim, td, msg, len))
+	if (tdxsim_td_sept_check_pamt(sim, td, &o->use, msg, len))
 		return -1;
 	if (td->hkid == sim->mod.global_hkid && td->lifecycle != TDXSIM_TD_TEARDOWN) {
 		snprintf(msg, len, "td %#" PRIx64 ": has the global KeyID %u", td->tdr_pa, td->hkid);
@@ -295,10 +296,10 @@ int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
 			if (!td)
 				continue;
 			struct owned key = {.tdr = td->tdr_pa};
-			const struct owned *o = bsearch(&key, oc.td, oc.n, sizeof(key), by_tdr);
-			bad = pass == 0
-				      ? check_td(sim, td, o, msg, len)
-				      : tdxsim_td_sept_check_counts(td, o->reg_units, o->ept_pages, msg, len);
+			struct owned *o = bsearch(&key, oc.td, oc.n, sizeof(key), by_tdr);
+			bad = pass == 0 ? check_td(sim, td, o, msg, len)
+					: tdxsim_td_sept_check_counts(td, &o->use, o->reg_units, o->ept_pages,
+								      msg, len);
 		}
 	}
 	free(oc.td);

@@ -94,12 +94,18 @@ bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch);
  * _unique: no host page used by two entries (leaf ranges and table pages), in any TDs.
  * _pamt: each table is a PT_EPT page of the TD; each leaf maps an aligned PT_REG page owned
  * by the TD whose PAMT page size is the leaf's level; BEPOCHs not after the TD's epoch.
+ * _pamt also measures what the TD's secure EPT uses (*use, complete when it returns 0).
  * _counts: the PAMT's PT_REG 4K units (@reg_units) and PT_EPT pages (@ept_pages) owned by the
- * TD equal what its leaves map and its tables below the root.
+ * TD equal what its leaves map and its tables below the root (@use).
  */
 int tdxsim_td_sept_check_unique(const struct tdxsim_tds *t, char *msg, size_t len);
-int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td, char *msg, size_t len);
-int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, uint64_t reg_units, uint64_t ept_pages, char *msg,
-				size_t len);
+struct tdxsim_sept_usage {
+	uint64_t leaf_units; /* 4K units the leaves map */
+	uint64_t tables;     /* tables below the root */
+};
+int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td,
+			      struct tdxsim_sept_usage *use, char *msg, size_t len);
+int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, const struct tdxsim_sept_usage *use,
+				uint64_t reg_units, uint64_t ept_pages, char *msg, size_t len);
 
 #endif

@@ -152,6 +152,7 @@ struct pamt_check {
 	const struct tdxsim *sim;
 	char *msg;
 	size_t len;
+	struct tdxsim_sept_usage *use;
 };
 
 static int bepoch_ok(struct pamt_check *pc, const struct tdxsim_td *td, uint64_t gpa, unsigned level,
@@ -174,6 +175,7 @@ static int check_entry(void *user, const struct tdxsim_td *td, uint64_t e, unsig
 	struct tdxsim_pamt_leaf l;
 
 	if (code == TDXSIM_SEPT_NL_MAPPED || code == TDXSIM_SEPT_NL_BLOCKED) {
+		pc->use->tables++;
 		if (tdxsim_pamt_walk(pc->sim->pamt, hpa, &l) != TDXSIM_PAMT_OK || l.type != TDXSIM_PT_EPT ||
 		    l.level != TDXSIM_PS_4K || l.owner != td->tdr_pa) {
 			snprintf(pc->msg, pc->len,
@@ -185,6 +187,7 @@ static int check_entry(void *user, const struct tdxsim_td *td, uint64_t e, unsig
 	}
 	if (!tdxsim_septe_is_leaf(e))
 		return 0;
+	pc->use->leaf_units += UINT64_C(1) << (9 * level);
 	if (hpa & (leaf_size(level) - 1)) {
 		snprintf(pc->msg, pc->len,
 			 "td %#" PRIx64 ": leaf at GPA %#" PRIx64 " (level %u) maps HPA %#" PRIx64
@@ -217,44 +220,35 @@ static int check_entry(void *user, const struct tdxsim_td *td, uint64_t e, unsig
 	return bepoch_ok(pc, td, gpa, level, l.bepoch);
 }
 
-int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td, char *msg, size_t len)
+int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td,
+			      struct tdxsim_sept_usage *use, char *msg, size_t len)
 {
+	*use = (struct tdxsim_sept_usage){0};
 	if (!checked(td))
 		return 0;
-	struct pamt_check pc = {.sim = sim, .msg = msg, .len = len};
+	struct pamt_check pc = {.sim = sim, .msg = msg, .len = len, .use = use};
 	return sept_foreach(td, check_entry, &pc);
 }
 
-int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, uint64_t reg_units, uint64_t ept_pages, char *msg,
-				size_t len)
+int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, const struct tdxsim_sept_usage *use,
+				uint64_t reg_units, uint64_t ept_pages, char *msg, size_t len)
 {
 	if (!checked(td))
 		return 0;
 	/* Only the counts: check_entry() has matched each entry with its own page. */
-	uint64_t leaf_units = 0, tables = 0;
-	for (size_t i = 0; i < td->sept->tables.cap; i++) {
-		const struct tdxsim_sept_table *t = td->sept->tables.slots[i].val;
-		if (!t)
-			continue;
-		if (t->pa != td->sept->root_pa)
-			tables++;
-		for (unsigned j = 0; j < TDXSIM_SEPT_ENTRIES; j++)
-			if (tdxsim_septe_is_leaf(t->e[j]))
-				leaf_units += UINT64_C(1) << (9 * t->level);
-	}
-	if (reg_units != leaf_units) {
+	if (reg_units != use->leaf_units) {
 		snprintf(
 			msg, len,
 			"td %#" PRIx64 ": the PAMT has %" PRIu64 " 4K units of PT_REG pages owned by it, its "
 			"secure-EPT leaves map %" PRIu64 " (a page no leaf maps, or a leaf without its page)",
-			td->tdr_pa, reg_units, leaf_units);
+			td->tdr_pa, reg_units, use->leaf_units);
 		return -1;
 	}
-	if (ept_pages != tables) {
+	if (ept_pages != use->tables) {
 		snprintf(msg, len,
 			 "td %#" PRIx64 ": the PAMT has %" PRIu64
 			 " PT_EPT pages owned by it, its secure EPT has %" PRIu64 " tables below the root",
-			 td->tdr_pa, ept_pages, tables);
+			 td->tdr_pa, ept_pages, use->tables);
 		return -1;
 	}
 	return 0;
