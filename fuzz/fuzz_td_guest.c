@@ -7,8 +7,8 @@
  * as KVM builds it (fuzz_td.h: CREATE .. MNG.INIT, two vCPUs on two LPs, the tables down to one
  * PAGE.ADDed page, MR.FINALIZE; vCPU 0 with posted interrupts enabled), pages for AUG (4K and
  * 2M), shared pages and a posted-interrupt descriptor are set aside, and a snapshot is taken;
- * every input starts from it. Shape 0: SEPT_VE_DISABLE clear (a PENDING page touched is a #VE
- * in the guest); shape 1: set (it is an EPT-violation exit).
+ * every input starts from it. Shape bit 0: SEPT_VE_DISABLE (clear: a PENDING page touched is a
+ * #VE in the guest; set: an EPT-violation exit); bit 1: a debug TD (TDH.MEM.RD/WR work).
  *
  * Then the input is a sequence of operations:
  *  - a host leaf: any TD leaf of the public leaf table (TDH.MEM.*, TDH.VP.*, TDH.MNG.*, TDH.MR.*,
@@ -19,7 +19,8 @@
  *  - a guest program loaded with tdxsim_guest_load(): up to 8 ops of any kind the library
  *    accepts (probed likewise), GPAs private or shared, sizes and values from the input;
  *  - what KVM does on an EPT violation (AUG 4K/2M at the faulting GPA, SEPT.ADD on the way),
- *    a zap (BLOCK, TRACK, REMOVE), the host's shared map, posted interrupts, lock contention.
+ *    a zap (BLOCK, TRACK, REMOVE), a split or merge (DEMOTE, PROMOTE), a move (RELOCATE), an
+ *    UNBLOCK; the host's shared map, posted interrupts, lock contention.
  * After every call: tdxsim_check_invariants() (secure EPTs against the PAMT, guests...), and a
  * failed SEAMCALL or API call leaves tdxsim_state_hash() unchanged unless
  * src/seamcall/failure_effects.h lists that failure. A broken rule aborts.
@@ -47,6 +48,7 @@
 #define IMAGE_GPA     UINT64_C(0x10000)
 #define SHARED_BIT    (UINT64_C(1) << 47) /* 4-level EPT, no GPAW */
 #define SEPT_VE_DIS   (UINT64_C(1) << 28) /* ATTRIBUTES.SEPT_VE_DISABLE (td-build.md 3.5) */
+#define ATTR_DEBUG    (UINT64_C(1) << 0)  /* ATTRIBUTES.DEBUG: TDH.MEM.RD/WR work */
 #define EXIT_EPT      48u
 #define EXIT_TDCALL   77u
 /* TD VMCS fields for posted interrupts (td-build.md 3.9), as KVM's vCPU setup writes them. */
@@ -70,7 +72,7 @@ struct world {
 	unsigned num_kinds;
 	const char *failed; /* the setup step that failed, NULL when the world is usable */
 };
-static struct world worlds[2];
+static struct world worlds[4];
 
 struct ctx {
 	struct world *w;
@@ -343,17 +345,32 @@ static void op_program(struct ctx *c, struct fz_input *in)
 	api(c, tdxsim_guest_load(c->sim, w->tdvpr[v], ops, n), hash, "tdxsim_guest_load");
 }
 
-/* What KVM does about an EPT violation, or a zap: AUG at 4K or 2M, SEPT.ADD on the way,
- * BLOCK + TRACK + REMOVE. */
+static uint64_t info_at(uint64_t gpa, unsigned level)
+{
+	return (gpa & ~((UINT64_C(1) << (12 + 9 * level)) - 1) & ~SHARED_BIT) | level;
+}
+
+/* BLOCK and TRACK, the start of every zap, split, merge or move. */
+static void block_track(struct ctx *c, uint64_t info)
+{
+	tdxsim_regs_t r = {.rcx = info, .rdx = c->w->tdr};
+	call(c, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, &r);
+	r = (tdxsim_regs_t){.rcx = c->w->tdr};
+	call(c, 0, TDXSIM_TDH_MEM_TRACK, &r);
+}
+
+/* What KVM does about an EPT violation (AUG at 4K or 2M, SEPT.ADD on the way), a zap (BLOCK,
+ * TRACK, REMOVE), a huge page split or merge (DEMOTE, PROMOTE after BLOCK and TRACK), a page
+ * moved (RELOCATE) or unblocked, at the last faulting GPA or another. */
 static void op_kvm(struct ctx *c, struct fz_input *in)
 {
 	const struct world *w = c->w;
 	uint8_t how = fz_byte(in);
 	uint64_t gpa = how & 0x80 ? gpa_value(c, in) : c->fault_gpa;
 	unsigned level = how >> 4 & 1;
-	uint64_t info = (gpa & ~((UINT64_C(1) << (12 + 9 * level)) - 1) & ~SHARED_BIT) | level;
+	uint64_t info = info_at(gpa, level);
 	tdxsim_regs_t r = {.rcx = info, .rdx = w->tdr};
-	switch (how & 3) {
+	switch (how & 7) {
 	case 0:
 		r.r8 = level ? w->big[fz_byte(in) % POOL_2M] : pool_page(c, in);
 		call(c, 0, TDXSIM_TDH_MEM_PAGE_AUG, &r);
@@ -361,19 +378,40 @@ static void op_kvm(struct ctx *c, struct fz_input *in)
 	case 1:
 		for (unsigned l = 2; l >= 1; l--) {
 			uint64_t table = pool_page(c, in);
-			r = (tdxsim_regs_t){
-				.rcx = (gpa & ~((UINT64_C(1) << (12 + 9 * l)) - 1) & ~SHARED_BIT) | l,
-				.rdx = w->tdr,
-				.r8 = table};
+			r = (tdxsim_regs_t){.rcx = info_at(gpa, l), .rdx = w->tdr, .r8 = table};
 			call(c, 0, TDXSIM_TDH_MEM_SEPT_ADD, &r);
 		}
 		break;
-	default:
-		call(c, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, &r);
-		r = (tdxsim_regs_t){.rcx = w->tdr};
-		call(c, 0, TDXSIM_TDH_MEM_TRACK, &r);
+	case 2:
+	case 3:
+		block_track(c, info);
 		r = (tdxsim_regs_t){.rcx = info, .rdx = w->tdr};
 		call(c, 0, TDXSIM_TDH_MEM_PAGE_REMOVE, &r);
+		break;
+	case 4:
+		block_track(c, info_at(gpa, 0));
+		r = (tdxsim_regs_t){.rcx = info_at(gpa, 0), .rdx = w->tdr, .r8 = pool_page(c, in)};
+		call(c, 0, TDXSIM_TDH_MEM_PAGE_RELOCATE, &r);
+		break;
+	case 5: {
+		block_track(c, info_at(gpa, 1));
+		uint64_t table = pool_page(c, in);
+		r = (tdxsim_regs_t){.rcx = info_at(gpa, 1),
+				    .rdx = w->tdr,
+				    .r8 = table,
+				    .r9 = ~UINT64_C(0),
+				    .r10 = ~UINT64_C(0),
+				    .r11 = ~UINT64_C(0)};
+		call(c, 0, TDXSIM_TDH_MEM_PAGE_DEMOTE, &r);
+		break;
+	}
+	case 6:
+		block_track(c, info_at(gpa, 1));
+		r = (tdxsim_regs_t){.rcx = info_at(gpa, 1), .rdx = w->tdr};
+		call(c, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE, &r);
+		break;
+	default:
+		call(c, 0, TDXSIM_TDH_MEM_RANGE_UNBLOCK, &r);
 		break;
 	}
 }
@@ -503,7 +541,7 @@ static const char *build_world(struct world *w, unsigned shape)
 	/* The KeyID after the module's global one. */
 	create[1] = (uint8_t)(lc.tdx.global_keyid - lc.keyid_first + 1);
 	struct fz_input in = {create, sizeof(create)};
-	w->tdr = fz_td_create(&e, &in, shape ? SEPT_VE_DIS : 0);
+	w->tdr = fz_td_create(&e, &in, (shape & 1 ? SEPT_VE_DIS : 0) | (shape & 2 ? ATTR_DEBUG : 0));
 	in = (struct fz_input){vcpu0, sizeof(vcpu0)};
 	w->tdvpr[0] = fz_vcpu_create(&e, &in, w->tdr, &w->vp_lp[0]);
 	in = (struct fz_input){vcpu1, sizeof(vcpu1)};
@@ -557,7 +595,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_input in = {data, size};
-	struct world *w = world(fz_byte(&in) & 1);
+	struct world *w = world(fz_byte(&in) & 3);
 	if (tdxsim_snapshot_restore(w->sim, w->snap))
 		fail("restoring the world failed", 0, 0);
 	struct ctx c = {.w = w,
