@@ -7,12 +7,13 @@
  * secure-EPT roots) as the module does, and a debug TD (ATTRIBUTES.DEBUG) reads them with the
  * debug masks. The L2 secure-EPT roots exist only for the TD's L2 VMs (metadata_td.c
  * md_td_get_element). Values tdxsim does not model (virtual VMX controls derived from the
- * platform's VMX capabilities, IA32_ARCH_CAPABILITIES, the MSR bitmaps) answer
+ * platform's VMX capabilities, IA32_ARCH_CAPABILITIES) answer
  * TDXSIM_STATUS_NOT_EMULATED to a debug TD rather than a made-up value (docs/fidelity.md).
  */
 #include <string.h>
 
 #include "td/cpuid_config.h"
+#include "td/msr_bitmap.h"
 #include "td/td_fields.h"
 #include "sept/sept.h"
 #include "td/td_params.h"
@@ -68,6 +69,7 @@ enum kind {
 	K_MIG_ENC_KEY,
 	K_SEPT_ROOT,
 	K_L2_SEPT_ROOT,
+	K_MSR_BITMAPS,
 	K_UNMODELED, /* debug-readable, value not modeled: TDXSIM_STATUS_NOT_EMULATED */
 };
 
@@ -175,7 +177,7 @@ const struct tdxsim_td_field tdxsim_td_fields[] = {
 	{"SERVTD_BINDINGS_TABLE", 0x9910000300000080, 1, 16, ALL, 0, ALL, 0, K_ZERO},
 	{"MIGSC_LINKS", 0x9A10000300000000, 512, 1, ALL, 0, ALL, 0, K_ZERO},
 	{"X2APIC_IDS", 0x9C10000200000000, 576, 1, M32, 0, M32, 0, K_X2APIC_IDS},
-	{"MSR_BITMAPS", 0x2010000300000000, 512, 1, 0, 0, ALL, 0, K_UNMODELED},
+	{"MSR_BITMAPS", 0x2010000300000000, 512, 1, 0, 0, ALL, 0, K_MSR_BITMAPS},
 	{"SEPT_ROOT", 0x2110000300000000, 512, 1, 0, 0, ALL, 0, K_SEPT_ROOT},
 	/* An L2 VM's root page is filled with the L2 FREE entry, 0 (MNG.ADDCX; oracle-checked). */
 	{"L2_SEPT_ROOT_1", 0x2510000300000000, 512, 1, 0, 0, ALL, 0, K_L2_SEPT_ROOT},
@@ -365,6 +367,8 @@ uint64_t tdxsim_md_td_get(const struct tdxsim_md_td_ctx *c, const struct tdxsim_
 			td->sept ? tdxsim_sept_table_get(td->sept, td->sept->root_pa) : NULL;
 		return t ? t->e[elem] : TDXSIM_SEPTE_FREE_VALUE;
 	}
+	case K_MSR_BITMAPS:
+		return tdxsim_td_msr_bitmap_qword(s, elem);
 	case K_L2_SEPT_ROOT:
 	case K_UNMODELED:
 		return 0;
