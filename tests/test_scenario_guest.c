@@ -38,10 +38,13 @@ static const struct bad bad_rows[] = {
 	 "td_guest: unknown key 'opz', did you mean 'ops'?"},
 	{"op__unknown_kind_with_hint", GUEST "        - hlat\n", 6, 11,
 	 "td_guest.ops[0]: unknown guest op 'hlat', did you mean 'hlt'? (expected one of: read, write, "
-	 "vmcall, map_gpa, rtmr_extend, report, vp_info, hlt, illegal, triple_fault, tdcall, accept)"},
+	 "vmcall, map_gpa, rtmr_extend, report, vp_info, hlt, illegal, triple_fault, tdcall, accept, "
+	 "set_tpr, eoi, sti, cli)"},
 	{"op__kind_missing", GUEST "        - {gpa: 0x1000}\n", 6, 11, "td_guest.ops[0]: missing key 'op'"},
 	{"op__short_form_needs_fields", GUEST "        - hlt\n        - read\n", 7, 11,
 	 "td_guest.ops[1]: 'read' needs gpa, so a mapping {op: read, ...}"},
+	{"op__set_tpr_needs_value", GUEST "        - set_tpr\n", 6, 11,
+	 "td_guest.ops[0]: 'set_tpr' needs value, so a mapping {op: set_tpr, ...}"},
 	{"op__required_field_missing", GUEST "        - {op: write, gpa: 0x1000}\n", 6, 11,
 	 "td_guest.ops[0]: 'write' needs key 'value'"},
 	{"op__field_the_kind_does_not_use", GUEST "        - {op: hlt, gpa: 0x1000}\n", 6, 26,
@@ -89,6 +92,10 @@ static const struct bad bad_rows[] = {
 	 "expect: 'result' does not apply to a td_enter step"},
 	{"td_enter__save_not_a_register", TD_A "  - td_enter: a\n    save: {x: eax}\n", 4, 15,
 	 "save: expected status or a register"},
+	{"td_interrupt__vector_missing", TD_A "  - td_interrupt: {td: a}\n", 3, 19,
+	 "td_interrupt: missing key 'vector'"},
+	{"td_interrupt__vector_out_of_range", TD_A "  - td_interrupt: {td: a, vector: 256}\n", 3, 35,
+	 "td_interrupt.vector: 256 (0x100) is out of range (expected 0..255)"},
 	{"expect_guest__td_missing_outside_guest_steps",
 	 "steps:\n  - set: {x: 1}\n    expect: {guest: {op: 0, state: done}}\n", 3, 21,
 	 "expect.guest: missing key 'td' (only the guest steps have one)"},
@@ -171,6 +178,10 @@ static void ops__every_kind_loads_by_name(void **state)
 		{"triple_fault", TDXSIM_GOP_TRIPLE_FAULT},
 		{"tdcall", TDXSIM_GOP_TDCALL},
 		{"accept", TDXSIM_GOP_ACCEPT},
+		{"set_tpr", TDXSIM_GOP_SET_TPR},
+		{"eoi", TDXSIM_GOP_EOI},
+		{"sti", TDXSIM_GOP_STI},
+		{"cli", TDXSIM_GOP_CLI},
 	};
 	tdxsim_scenario_t *scn =
 		load(GUEST "        - {op: read, gpa: 0x1008, size: 4}\n"
@@ -184,7 +195,11 @@ static void ops__every_kind_loads_by_name(void **state)
 			   "        - illegal\n"
 			   "        - triple_fault\n"
 			   "        - {op: tdcall, value: 3, gpa: 0x6000, args: [7, 8]}\n"
-			   "        - {op: accept, gpa: 0x200000, level: 2M}\n");
+			   "        - {op: accept, gpa: 0x200000, level: 2M}\n"
+			   "        - {op: set_tpr, value: 0x20}\n"
+			   "        - eoi\n"
+			   "        - sti\n"
+			   "        - cli\n");
 	const struct scn_guest_step *g = &scn->steps[1].u.guest;
 	assert_int_equal(scn->steps[1].kind, SCN_K_TD_GUEST);
 	assert_int_equal(g->num_ops, SCN_COUNT(kinds));
@@ -203,6 +218,7 @@ static void ops__every_kind_loads_by_name(void **state)
 	assert_null(g->ops[6].gpa);
 	assert_int_equal(g->ops[10].args[1]->value, 8);
 	assert_int_equal(g->ops[11].value->value, 1); /* level 2M */
+	assert_int_equal(g->ops[12].value->value, 0x20);
 	tdxsim_scenario_free(scn);
 }
 
@@ -227,7 +243,9 @@ static void steps__every_key_loads(void **state)
 		     "                        rtmr: [{index: 0, extended: []}, {index: 3, extended: []}]}}\n"
 		     "  - td_enter: a\n"
 		     "  - set: {y: 1}\n"
-		     "    expect: {guest: {td: a, vcpu: 1, pc: 0}}\n");
+		     "    expect: {guest: {td: a, vcpu: 1, pc: 0}}\n"
+		     "  - td_interrupt: {td: a, vcpu: 1, vector: 0x30}\n"
+		     "    expect: {result: ok, guest: {pc: 0}}\n");
 	const struct scn_step *s = scn->steps;
 	assert_int_equal(s[1].u.guest.hpa_mode, SCN_HPA_EXPR);
 	assert_int_equal(s[1].u.guest.hpa->op, SCN_OP_PAGE);
@@ -265,6 +283,9 @@ static void steps__every_key_loads(void **state)
 	assert_false(s[6].u.guest.aug); /* the short form: vCPU 0, no AUG */
 	assert_null(s[6].u.guest.vcpu);
 	assert_int_equal(s[7].ex.guest[0].vcpu->value, 1);
+	assert_int_equal(s[8].kind, SCN_K_TD_INTERRUPT);
+	assert_int_equal(s[8].u.guest.vector->value, 0x30);
+	assert_ptr_equal(s[8].ex.guest[0].vcpu, s[8].u.guest.vcpu); /* the step's vCPU */
 	tdxsim_scenario_free(scn);
 }
 
@@ -518,6 +539,51 @@ static void run__fatal_exits_fail_the_default_and_pass_when_expected(void **stat
 	tdxsim_scenario_result_free(res);
 }
 
+static void run__posted_interrupt_pending_then_taken(void **state)
+{
+	(void)state;
+	tdxsim_scenario_result_t *res = run(
+		RUNNABLE
+		"  - td_interrupt: {td: a, vector: 0x30}\n" /* posted interrupts not set up */
+		"    expect: {result: state}\n"
+		"  - seamcall: TDH.VP.WR\n"
+		"    lp: 1\n"
+		"    rcx: \"a.vcpu[0].tdvpr\"\n"
+		"    rdx: 0x2\n" /* POSTED_INT_VECTOR */
+		"    r8: 0xF2\n"
+		"    r9: 0xFFFF\n"
+		"  - seamcall: TDH.VP.WR\n"
+		"    rcx: \"a.vcpu[0].tdvpr\"\n"
+		"    lp: 1\n"
+		"    rdx: 0x2016\n" /* PID_ADDRESS */
+		"    r8: page(pid)\n"
+		"    r9: -1\n"
+		"  - seamcall: TDH.VP.WR\n"
+		"    rcx: \"a.vcpu[0].tdvpr\"\n"
+		"    lp: 1\n"
+		"    rdx: 0x4000\n" /* PIN_BASED_CONTROLS: posted interrupts */
+		"    r8: 0x80\n"
+		"    r9: 0x80\n"
+		"  - td_guest: {td: a, ops: [cli, {op: hlt, value: 1}, sti, {op: set_tpr, value: 0}, eoi]}\n"
+		"  - td_interrupt: {td: a, vcpu: 0, vector: 0x30}\n"
+		"  - td_enter: a\n" /* IF = 0: RVI holds it */
+		"    expect: {r12: 1, guest: {pc: 1}}\n"
+		"  - seamcall: TDH.VP.RD\n"
+		"    rcx: \"a.vcpu[0].tdvpr\"\n"
+		"    lp: 1\n"
+		"    rdx: 0x9100000000000100\n" /* VCPU_STATE_DETAILS */
+		"    expect: {r8: 1}\n"
+		"  - td_enter: a\n"
+		"    expect: {guest: {op: 4, out: [0x30]}}\n"
+		"  - td_interrupt: {td: a, vector: 15}\n"
+		"    expect: {result: invalid_arg}\n");
+	if (!tdxsim_scenario_result_passed(res))
+		show_failure(res);
+	assert_true(tdxsim_scenario_result_passed(res));
+	assert_non_null(strstr(res->steps[10].detail, "TD a vCPU 0: interrupt 0x30 posted: ok"));
+	tdxsim_scenario_result_free(res);
+}
+
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
@@ -553,6 +619,7 @@ int main(void)
 		cmocka_unit_test(run__failed_guest_expectations_point_at_the_file),
 		cmocka_unit_test(run__fatal_exits_fail_the_default_and_pass_when_expected),
 		cmocka_unit_test(run__refused_aug_is_the_step_status),
+		cmocka_unit_test(run__posted_interrupt_pending_then_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

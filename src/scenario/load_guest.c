@@ -8,6 +8,7 @@
  *                  EPT violation
  *   td_enter       TDH.VP.ENTER with the host's R10-R15 (its answer to a TDVMCALL), optionally
  *                  answering private EPT violations with AUG and entering again
+ *   td_interrupt   an interrupt posted to a vCPU as KVM posts it (tdxsim_guest_post_interrupt())
  * Their expectations are in load_guest_expect.c; what the steps do is in run_guest.c.
  */
 #include <stdio.h>
@@ -38,6 +39,10 @@ static const struct op_desc {
 	{"triple_fault", TDXSIM_GOP_TRIPLE_FAULT, 0, 0},
 	{"tdcall", TDXSIM_GOP_TDCALL, F_GPA | F_VALUE | F_ARGS, F_VALUE},
 	{"accept", TDXSIM_GOP_ACCEPT, F_GPA | F_VALUE | F_LEVEL, F_GPA},
+	{"set_tpr", TDXSIM_GOP_SET_TPR, F_VALUE, F_VALUE},
+	{"eoi", TDXSIM_GOP_EOI, 0, 0},
+	{"sti", TDXSIM_GOP_STI, 0, 0},
+	{"cli", TDXSIM_GOP_CLI, 0, 0},
 };
 
 static const char *const field_keys[] = {"gpa", "size", "value", "args", "level"};
@@ -47,7 +52,7 @@ static const struct scn_enum accept_levels[] = {{"4K", 0}, {"2M", 1}, {NULL, 0}}
 static const struct op_desc *op_by_name(struct scn_loader *ld, yaml_node_t *n, const char *what)
 {
 	const char *names[SCN_COUNT(op_kinds)], *text;
-	char list[160] = "";
+	char list[200] = "";
 	size_t len;
 	if (tdxsim_scn_get_scalar(ld, n, what, &text, &len))
 		return NULL;
@@ -200,6 +205,7 @@ int tdxsim_scn_parse_guest(struct scn_loader *ld, struct scn_step *s, yaml_node_
 	static const char *const guest_keys[] = {"td", "vcpu", "ops", NULL};
 	static const char *const map_keys[] = {"td", "gpa", "size", "hpa", NULL};
 	static const char *const aug_keys[] = {"td", "gpa", "size", "level", "hpa", NULL};
+	static const char *const interrupt_keys[] = {"td", "vcpu", "vector", NULL};
 	static const char *const enter_keys[] = {"td",	"vcpu", "r10", "r11",	      "r12", "r13",
 						 "r14", "r15",	"aug", "max_entries", NULL};
 	struct scn_guest_step *g = &s->u.guest;
@@ -207,6 +213,7 @@ int tdxsim_scn_parse_guest(struct scn_loader *ld, struct scn_step *s, yaml_node_
 	const char *const *keys = s->kind == SCN_K_TD_GUEST	   ? guest_keys
 				  : s->kind == SCN_K_TD_MAP_SHARED ? map_keys
 				  : s->kind == SCN_K_TD_AUG	   ? aug_keys
+				  : s->kind == SCN_K_TD_INTERRUPT  ? interrupt_keys
 								   : enter_keys;
 	yaml_node_t *n;
 	/* "td_enter: a" enters vCPU 0 of TD a. */
@@ -226,6 +233,11 @@ int tdxsim_scn_parse_guest(struct scn_loader *ld, struct scn_step *s, yaml_node_
 	switch (s->kind) {
 	case SCN_K_TD_GUEST:
 		return parse_program(ld, g, v);
+	case SCN_K_TD_INTERRUPT:
+		return tdxsim_scn_get_key(ld, v, "vector", what, true, SCN_NS_VALUE, &g->vector) ||
+				       tdxsim_scn_const_max(ld, g->vector, 255, "td_interrupt.vector")
+			       ? -1
+			       : 0;
 	case SCN_K_TD_MAP_SHARED:
 	case SCN_K_TD_AUG: {
 		bool aug = s->kind == SCN_K_TD_AUG;

@@ -67,6 +67,7 @@ static const struct kind_desc kinds[] = {
 	{"td_map_shared", SCN_K_TD_MAP_SHARED, LP_NONE, false, true, none, tdxsim_scn_parse_guest},
 	{"td_aug", SCN_K_TD_AUG, LP_KEY_ONE, false, true, none, tdxsim_scn_parse_guest},
 	{"td_enter", SCN_K_TD_ENTER, LP_KEY_ONE, true, true, none, tdxsim_scn_parse_guest},
+	{"td_interrupt", SCN_K_TD_INTERRUPT, LP_NONE, false, false, none, tdxsim_scn_parse_guest},
 };
 
 const char *const *tdxsim_scn_kind_outputs(unsigned kind)

@@ -12,6 +12,8 @@
  *                  private EPT-violation exit is answered with td_aug at the level the guest's
  *                  accept asked for (EEQ type 1, RDX bits 34:32) or 4 KiB, and the vCPU entered
  *                  again, until another exit or max_entries entries
+ *   td_interrupt   tdxsim_guest_post_interrupt(): PIR and ON in the vCPU's posted-interrupt
+ *                  descriptor, as KVM posts an interrupt to a TD
  * The exit's RAX is the step's status and its registers the step's output registers.
  */
 #include <stdio.h>
@@ -169,6 +171,24 @@ static int aug(struct scn_tdop *o, const struct scn_guest_step *g, struct scn_td
 	return 0;
 }
 
+static int post_interrupt(struct scn_run *r, const struct scn_guest_step *g, struct scn_td_run *td,
+			  const char *name, struct scn_obs *obs)
+{
+	unsigned v;
+	uint64_t vector;
+	if (vcpu_of(r, g, td, name, &v) || tdxsim_scn_eval(r, g->vector, &vector))
+		return -1;
+	if (vector > 255)
+		return tdxsim_scn_run_error(r, "td_interrupt.vector: 0x%llx, expected 0..255",
+					    (unsigned long long)vector);
+	obs->has_result = true;
+	obs->result = tdxsim_guest_post_interrupt(r->sim, td->vcpu[v].tdvpr, (uint32_t)vector);
+	tdxsim_scn_buf_printf(&r->detail, "TD %s vCPU %u: interrupt 0x%llx posted: %s", name, v,
+			      (unsigned long long)vector,
+			      tdxsim_scn_enum_name(tdxsim_scn_lib_results, obs->result));
+	return 0;
+}
+
 static const char *reason_name(uint64_t st)
 {
 	switch (st & 0xFFFF) {
@@ -270,6 +290,8 @@ int tdxsim_scn_exec_guest(struct scn_run *r, const struct scn_step *s, uint32_t 
 	case SCN_K_TD_AUG:
 		rc = aug(&o, g, td, lp, obs);
 		break;
+	case SCN_K_TD_INTERRUPT:
+		return post_interrupt(r, g, td, o.name, obs);
 	default:
 		rc = enter(&o, s, td, lp, obs);
 		break;

@@ -363,6 +363,7 @@ scn_exec_fn tdxsim_scn_executor(unsigned kind)
 	case SCN_K_TD_MAP_SHARED:
 	case SCN_K_TD_AUG:
 	case SCN_K_TD_ENTER:
+	case SCN_K_TD_INTERRUPT:
 		return tdxsim_scn_exec_guest;
 	default:
 		return tdxsim_scn_exec_platform;

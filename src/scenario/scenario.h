@@ -267,6 +267,7 @@ enum scn_kind {
 	SCN_K_TD_MAP_SHARED,
 	SCN_K_TD_AUG,
 	SCN_K_TD_ENTER,
+	SCN_K_TD_INTERRUPT,
 	SCN_K_COUNT
 };
 
@@ -507,6 +508,7 @@ struct scn_step {
 			struct scn_expr *answer[6]; /* td_enter: the host's R10..R15 */
 			bool aug;		    /* td_enter: AUG at private EPT violations, enter again */
 			struct scn_expr *max_entries;
+			struct scn_expr *vector; /* td_interrupt */
 		} guest;
 	} u;
 	struct scn_expect ex;
