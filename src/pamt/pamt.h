@@ -133,6 +133,23 @@ enum tdxsim_pamt_result tdxsim_pamt_release(struct tdxsim_pamt *pamt, uint64_t p
 enum tdxsim_pamt_result tdxsim_pamt_set_bepoch(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level,
 					       uint64_t bepoch);
 
+/* Allocates the store's nodes for an entry at @pa/@level without changing any entry, so a later
+ * assign, demote or promote of it cannot run out of memory (a leaf's effects after its checks). */
+enum tdxsim_pamt_result tdxsim_pamt_prepare(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level);
+
+/*
+ * TDH.MEM.PAGE.DEMOTE's pamt_demote (td-runtime.md 2.9, 2.12): the PT_REG leaf at @pa/@level
+ * (2M or 1G) becomes 512 leaves of the level below with its type and owner and BEPOCH 0; the
+ * large entry goes to PT_NDA (type only). TDXSIM_PAMT_NOT_ASSIGNED when no such leaf ends there.
+ */
+enum tdxsim_pamt_result tdxsim_pamt_demote(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level);
+/*
+ * TDH.MEM.PAGE.PROMOTE's pamt_promote (td-runtime.md 2.8, 2.12): the 512 PT_REG leaves of the
+ * level below @level in the page at @pa, all with one owner, go to PT_NDA (type only) and the
+ * entry at @pa/@level becomes PT_REG with that owner (its BEPOCH is not written).
+ */
+enum tdxsim_pamt_result tdxsim_pamt_promote(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level);
+
 /* Calls @fn for every owned leaf entry (type neither NDA nor RSVD), any order. */
 typedef void (*tdxsim_pamt_visit_fn)(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner);
 void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user);

@@ -287,3 +287,79 @@ enum tdxsim_pamt_result tdxsim_pamt_set_bepoch(struct tdxsim_pamt *pamt, uint64_
 	tab->bepoch[level == TDXSIM_PS_2M ? idx_2m(off) : idx_4k(off)] = bepoch;
 	return TDXSIM_PAMT_OK;
 }
+
+enum tdxsim_pamt_result tdxsim_pamt_prepare(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level)
+{
+	const struct tdxsim_pamt_tdmr *t;
+	uint64_t off;
+	enum tdxsim_pamt_result r = locate(pamt, pa, level, &t, &off);
+
+	if (r != TDXSIM_PAMT_OK)
+		return r;
+	return make_nodes(pamt, &pamt->tdmrs[t - pamt->tdmrs], off, level);
+}
+
+enum tdxsim_pamt_result tdxsim_pamt_demote(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level)
+{
+	const struct tdxsim_pamt_tdmr *t;
+	struct tdxsim_pamt_leaf leaf;
+	uint64_t off;
+	enum tdxsim_pamt_result r;
+
+	if (level != TDXSIM_PS_2M && level != TDXSIM_PS_1G)
+		return TDXSIM_PAMT_BAD_LEVEL;
+	if ((r = locate(pamt, pa, level, &t, &off)) != TDXSIM_PAMT_OK)
+		return r;
+	walk_in(t, off, &leaf);
+	if (leaf.level != level || leaf.type != TDXSIM_PT_REG)
+		return TDXSIM_PAMT_NOT_ASSIGNED;
+	struct tdxsim_pamt_tdmr *wt = &pamt->tdmrs[t - pamt->tdmrs];
+	/* The children's table first: the only step that allocates. */
+	if ((r = make_nodes(pamt, wt, off, level - 1)) != TDXSIM_PAMT_OK)
+		return r;
+	uint64_t step = tdxsim_pamt_level_size(level - 1);
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
+		set_entry(wt, off + i * step, level - 1, leaf.type, &leaf.owner); /* BEPOCH 0 */
+	set_entry(wt, off, level, TDXSIM_PT_NDA, NULL); /* type only: owner and BEPOCH stale */
+	pamt->owned[level][leaf.type]--;
+	pamt->owned[level - 1][leaf.type] += TDXSIM_PAMT_FANOUT;
+	return TDXSIM_PAMT_OK;
+}
+
+enum tdxsim_pamt_result tdxsim_pamt_promote(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level)
+{
+	const struct tdxsim_pamt_tdmr *t;
+	struct tdxsim_pamt_leaf first, leaf;
+	uint64_t off;
+	enum tdxsim_pamt_result r;
+
+	if (level != TDXSIM_PS_2M && level != TDXSIM_PS_1G)
+		return TDXSIM_PAMT_BAD_LEVEL;
+	if ((r = locate(pamt, pa, level, &t, &off)) != TDXSIM_PAMT_OK)
+		return r;
+	uint64_t step = tdxsim_pamt_level_size(level - 1);
+	walk_in(t, off, &first);
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
+		walk_in(t, off + i * step, &leaf);
+		if (leaf.level != level - 1 || leaf.type != TDXSIM_PT_REG || leaf.owner != first.owner)
+			return TDXSIM_PAMT_NOT_ASSIGNED;
+	}
+	struct tdxsim_pamt_tdmr *wt = &pamt->tdmrs[t - pamt->tdmrs];
+	if ((r = make_nodes(pamt, wt, off, level)) != TDXSIM_PAMT_OK)
+		return r;
+	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
+		set_entry(wt, off + i * step, level - 1, TDXSIM_PT_NDA, NULL);
+	/* pamt_promote writes the type and owner of the merged entry; its BEPOCH stays. */
+	struct tdxsim_pamt_gib *gib = gib_at(wt, off);
+	if (level == TDXSIM_PS_1G) {
+		gib->type = first.type;
+		gib->owner = first.owner;
+	} else {
+		gib->t2m->type[idx_2m(off)] = first.type;
+		gib->t2m->owner[idx_2m(off)] = first.owner;
+		gib->t2m->busy++;
+	}
+	pamt->owned[level - 1][first.type] -= TDXSIM_PAMT_FANOUT;
+	pamt->owned[level][first.type]++;
+	return TDXSIM_PAMT_OK;
+}

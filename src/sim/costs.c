@@ -58,6 +58,10 @@ void tdxsim_costs_default(tdxsim_costs_t *c)
 	c->leaf[TDXSIM_TDH_MEM_PAGE_AUG] = S + 1000;
 	c->leaf[TDXSIM_TDH_MEM_RANGE_BLOCK] = S + 1000;
 	c->leaf[TDXSIM_TDH_MEM_TRACK] = S + 500;
+	/* Huge pages (estimates): DEMOTE writes the new S-EPT page (Z) and 512 PAMT entries;
+	 * PROMOTE locks and compares 512 S-EPT entries and merges 512 PAMT entries. */
+	c->leaf[TDXSIM_TDH_MEM_PAGE_DEMOTE] = S + Z + 2000;
+	c->leaf[TDXSIM_TDH_MEM_PAGE_PROMOTE] = S + 4000;
 	c->leaf[TDXSIM_TDH_MEM_PAGE_REMOVE] = S + 1000;
 	c->leaf[TDXSIM_TDH_MEM_RANGE_UNBLOCK] = S + 1000; /* a walk and one entry, as BLOCK */
 	c->leaf[TDXSIM_TDH_MEM_SEPT_REMOVE] = S + 1500;	  /* + a scan of the 512 child entries */

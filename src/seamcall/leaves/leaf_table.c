@@ -55,6 +55,8 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MEM_PAGE_RELOCATE, 0, tdxsim_tdh_mem_page_relocate},
 	{TDXSIM_TDH_MEM_RD, 0, tdxsim_tdh_mem_rd},
 	{TDXSIM_TDH_MEM_WR, 0, tdxsim_tdh_mem_wr},
+	/* Huge pages (td-runtime.md 2.8, 2.9, 6). */
+	{TDXSIM_TDH_MEM_PAGE_DEMOTE, 0, tdxsim_tdh_mem_page_demote},
 	/* vCPUs (td-build.md 3.6-3.10). */
 	{TDXSIM_TDH_VP_CREATE, 0, tdxsim_tdh_vp_create},
 	{TDXSIM_TDH_VP_ADDCX, 0, tdxsim_tdh_vp_addcx},
