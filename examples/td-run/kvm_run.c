@@ -13,12 +13,14 @@
 #define TDH_MEM_SEPT_ADD		3
 #define TDH_MEM_PAGE_AUG		6
 #define TDH_MEM_RANGE_BLOCK		7
+#define TDH_MEM_PAGE_DEMOTE		15
 #define TDH_MEM_PAGE_REMOVE		29
 #define TDH_MEM_TRACK			38
 #define TDH_PHYMEM_PAGE_WBINVD		41
 #define TDH_VP_RD			26
 #define TDH_VP_WR			43
 #define TDX_STATUS_MASK			UINT64_C(0xFFFFFFFF00000000)
+#define TDX_INTERRUPTED_RESTARTABLE	UINT64_C(0x8000000400000000)
 #define TDX_OPERAND_BUSY		UINT64_C(0x8000020000000000)
 #define TDX_EPT_ENTRY_STATE_INC		UINT64_C(0xC0000B0D00000000)
 #define TDVMCALL_STATUS_INVALID_OPERAND UINT64_C(0x8000000000000000)
@@ -27,19 +29,10 @@
 #define EEQ_TYPE_ACCEPT			1
 #define EEQ_TYPE_PENDING_EPT		6
 
-/* TD VMCS fields (class 0: the VMCS encoding) and the TDVPS field KVM reads for a halted vCPU. */
-#define VMCS_POSTED_INTR_NV	 UINT64_C(0x0000000000000002)
-#define VMCS_POSTED_INTR_DESC	 UINT64_C(0x0000000000002016)
-#define VMCS_PIN_BASED_CTLS	 UINT64_C(0x0000000000004000)
-#define PIN_BASED_POSTED_INTR	 UINT64_C(0x80)
-#define POSTED_INTR_VECTOR	 0xF2
-#define TD_VCPU_STATE_DETAILS_NA UINT64_C(0x9100000000000100)
-#define VCPU_STATE_DETAILS_VMXIP UINT64_C(1)
-
 #define SZ_4K UINT64_C(0x1000)
 #define SZ_2M UINT64_C(0x200000)
 
-static int fail(struct kvm_td_run *run, const char *step, uint64_t status)
+int kvm_run_fail(struct kvm_td_run *run, const char *step, uint64_t status)
 {
 	char name[96];
 	run->k->last_status = status;
@@ -74,14 +67,14 @@ int kvm_run_init(struct kvm_td_run *run, struct kvm_tdx *k, struct kvm_td *td, u
 	run->gmem.gpa = gpa;
 	run->gmem.size = size;
 	if ((gpa | size) & (SZ_2M - 1) || !size)
-		return fail(run, "guest_memfd: unaligned range", TDXSIM_STATUS_API_MISUSE);
+		return kvm_run_fail(run, "guest_memfd: unaligned range", TDXSIM_STATUS_API_MISUSE);
 	run->gmem.small = calloc(size / SZ_2M, 1);
 	run->gmem.map = calloc(size / SZ_4K, 1);
 	run->gmem.pt = calloc(size / SZ_2M, 1);
 	if (!run->gmem.small || !run->gmem.map || !run->gmem.pt ||
 	    tdxsim_phys_alloc(k->sim, size, SZ_2M, UINT32_MAX, &run->gmem.hpa) != TDXSIM_OK ||
 	    (shared && tdxsim_phys_alloc(k->sim, size, SZ_4K, UINT32_MAX, &run->shared_hpa) != TDXSIM_OK))
-		return fail(run, "guest_memfd: allocating", TDXSIM_STATUS_NO_MEMORY);
+		return kvm_run_fail(run, "guest_memfd: allocating", TDXSIM_STATUS_NO_MEMORY);
 	/* Pages PAGE.ADDed at build time inside the range (kvm_td.c frees them). */
 	for (unsigned i = 0; i < td->num_pages; i++)
 		if (td->gpa[i] - gpa < size)
@@ -127,7 +120,7 @@ int kvm_run_sept_populate(struct kvm_td_run *run, uint64_t gpa, unsigned level)
 			continue;
 		if (td->num_sept == KVM_TD_MAX_SEPT_PAGES ||
 		    tdxsim_phys_alloc(k->sim, SZ_4K, SZ_4K, UINT32_MAX, &page) != TDXSIM_OK)
-			return fail(run, "allocating a secure-EPT page", TDXSIM_STATUS_NO_MEMORY);
+			return kvm_run_fail(run, "allocating a secure-EPT page", TDXSIM_STATUS_NO_MEMORY);
 		tdxsim_regs_t in = {.rcx = (gpa & ~(align - 1)) | l, .rdx = td->tdr, .r8 = page}, out;
 		uint64_t st = sc_retry_busy(run, 0, TDH_MEM_SEPT_ADD, &in, &out);
 		if (st == 0) {
@@ -137,7 +130,7 @@ int kvm_run_sept_populate(struct kvm_td_run *run, uint64_t gpa, unsigned level)
 			tdxsim_phys_free(k->sim, page, SZ_4K);
 			/* A table made at build time (kvm_td.c) is there already. */
 			if ((st & TDX_STATUS_MASK) != TDX_EPT_ENTRY_STATE_INC)
-				return fail(run, "TDH.MEM.SEPT.ADD", st);
+				return kvm_run_fail(run, "TDH.MEM.SEPT.ADD", st);
 		}
 		table_note(run, gpa, l);
 	}
@@ -162,14 +155,15 @@ static int fault_shared(struct kvm_td_run *run, uint64_t gpa)
 {
 	uint64_t off = (gpa & ~run->shared_bit & ~(SZ_4K - 1)) - run->gmem.gpa;
 	if (!run->shared_hpa || off >= run->gmem.size)
-		return fail(run, "shared EPT violation outside the memslot", TDXSIM_STATUS_API_MISUSE);
+		return kvm_run_fail(run, "shared EPT violation outside the memslot",
+				    TDXSIM_STATUS_API_MISUSE);
 	/* A shared access to a GPA whose attribute is private: KVM exits to user space
 	 * (KVM_EXIT_MEMORY_FAULT) for an implicit conversion, which this VMM does not do. */
 	if (run->gmem.map[off / SZ_4K] != KVM_SHARED)
-		return fail(run, "shared access to a private GPA", TDXSIM_STATUS_API_MISUSE);
+		return kvm_run_fail(run, "shared access to a private GPA", TDXSIM_STATUS_API_MISUSE);
 	if (tdxsim_guest_map_shared(run->k->sim, run->td->tdr, gpa & ~(SZ_4K - 1), run->shared_hpa + off,
 				    SZ_4K))
-		return fail(run, "mapping a shared page", TDXSIM_STATUS_API_MISUSE);
+		return kvm_run_fail(run, "mapping a shared page", TDXSIM_STATUS_API_MISUSE);
 	return 0;
 }
 
@@ -184,16 +178,17 @@ static int fault_private(struct kvm_td_run *run, const tdxsim_regs_t *x)
 	uint64_t gpa = x->r8, off = gpa - run->gmem.gpa;
 	unsigned level = 0;
 	if (off >= run->gmem.size)
-		return fail(run, "private EPT violation outside guest_memfd", TDXSIM_STATUS_API_MISUSE);
+		return kvm_run_fail(run, "private EPT violation outside guest_memfd",
+				    TDXSIM_STATUS_API_MISUSE);
 	if (run->gmem.map[off / SZ_4K] == KVM_SHARED) /* KVM_EXIT_MEMORY_FAULT, as above */
-		return fail(run, "private access to a shared GPA", TDXSIM_STATUS_API_MISUSE);
+		return kvm_run_fail(run, "private access to a shared GPA", TDXSIM_STATUS_API_MISUSE);
 	if ((x->rdx & EEQ_TYPE_MASK) == EEQ_TYPE_PENDING_EPT) /* touched before accepting: KVM kills the TD */
-		return fail(run, "guest access to a PENDING page", x->rdx);
+		return kvm_run_fail(run, "guest access to a PENDING page", x->rdx);
 	if ((x->rdx & EEQ_TYPE_MASK) == EEQ_TYPE_ACCEPT && ((x->rdx >> 32) & 7) >= 1 &&
 	    chunk_huge_ok(run, gpa))
 		level = 1;
 	if (level == 0 && run->gmem.map[off / SZ_4K] != KVM_UNMAPPED)
-		return fail(run, "EPT violation on a mapped page (a split would be needed)", x->rdx);
+		return kvm_run_fail(run, "EPT violation on a mapped page (a split would be needed)", x->rdx);
 	uint64_t size = SZ_4K << (9 * level);
 	gpa &= ~(size - 1);
 	off &= ~(size - 1);
@@ -202,7 +197,7 @@ static int fault_private(struct kvm_td_run *run, const tdxsim_regs_t *x)
 	tdxsim_regs_t in = {.rcx = gpa | level, .rdx = run->td->tdr, .r8 = run->gmem.hpa + off}, out;
 	uint64_t st = sc_retry_busy(run, 0, TDH_MEM_PAGE_AUG, &in, &out);
 	if (st)
-		return fail(run, "TDH.MEM.PAGE.AUG", st);
+		return kvm_run_fail(run, "TDH.MEM.PAGE.AUG", st);
 	memset(run->gmem.map + off / SZ_4K, level ? KVM_MAPPED_2M : KVM_MAPPED_4K, size / SZ_4K);
 	if (level)
 		run->stats.aug_2m++;
@@ -246,17 +241,17 @@ static int zap(struct kvm_td_run *run, uint64_t gpa, unsigned level)
 	tdxsim_regs_t track = {.rcx = run->td->tdr};
 	uint64_t st;
 	if ((st = sc_retry_busy(run, 0, TDH_MEM_RANGE_BLOCK, &in, &out)))
-		return fail(run, "TDH.MEM.RANGE.BLOCK", st);
+		return kvm_run_fail(run, "TDH.MEM.RANGE.BLOCK", st);
 	if ((st = sc_retry_busy(run, 0, TDH_MEM_TRACK, &track, &out)))
-		return fail(run, "TDH.MEM.TRACK", st);
+		return kvm_run_fail(run, "TDH.MEM.TRACK", st);
 	if ((st = sc_retry_busy(run, 0, TDH_MEM_PAGE_REMOVE, &in, &out)))
-		return fail(run, "TDH.MEM.PAGE.REMOVE", st);
+		return kvm_run_fail(run, "TDH.MEM.PAGE.REMOVE", st);
 	uint64_t hpa = run->gmem.hpa + (gpa - run->gmem.gpa);
 	static const uint8_t zero[64];
 	for (uint64_t p = hpa; p < hpa + (SZ_4K << (9 * level)); p += SZ_4K) {
 		tdxsim_regs_t wb = {.rcx = p | (uint64_t)run->td->hkid << k->caps.keyid_shift};
 		if ((st = host_tdx_seamcall(k->sim, 0, TDH_PHYMEM_PAGE_WBINVD, &wb)))
-			return fail(run, "TDH.PHYMEM.PAGE.WBINVD", st);
+			return kvm_run_fail(run, "TDH.PHYMEM.PAGE.WBINVD", st);
 		for (unsigned l = 0; l < SZ_4K; l += 64)
 			tdxsim_movdir64b(k->sim, 0, p + l, zero);
 	}
@@ -295,10 +290,54 @@ int kvm_run_release(struct kvm_td_run *run)
 }
 
 /*
+ * KVM's split of a 2 MiB leaf that a conversion cuts through (td-runtime.md 6.1, 6.2:
+ * tdx_sept_split_private_spte): BLOCK it, TRACK (and kick the vCPUs out: none is inside
+ * between SEAMCALLs here), then DEMOTE with a new secure-EPT page; the 512 4 KiB leaves keep
+ * the page's state unblocked, so no UNBLOCK follows. 1.5's DEMOTE may stop with
+ * TDX_INTERRUPTED_RESTARTABLE when a host interrupt is pending; it is issued again.
+ */
+static int split(struct kvm_td_run *run, uint64_t base)
+{
+	struct kvm_td *td = run->td;
+	tdxsim_regs_t in = {.rcx = base | 1, .rdx = td->tdr}, track = {.rcx = td->tdr}, out;
+	uint64_t st, page = 0;
+	if ((st = sc_retry_busy(run, 0, TDH_MEM_RANGE_BLOCK, &in, &out)))
+		return kvm_run_fail(run, "TDH.MEM.RANGE.BLOCK (split)", st);
+	if ((st = sc_retry_busy(run, 0, TDH_MEM_TRACK, &track, &out)))
+		return kvm_run_fail(run, "TDH.MEM.TRACK (split)", st);
+	if (td->num_sept == KVM_TD_MAX_SEPT_PAGES ||
+	    tdxsim_phys_alloc(run->k->sim, SZ_4K, SZ_4K, UINT32_MAX, &page) != TDXSIM_OK)
+		return kvm_run_fail(run, "allocating a secure-EPT page", TDXSIM_STATUS_NO_MEMORY);
+	/* R9-R11: no L2 secure-EPT pages (-1), the TD has no L2 VMs. */
+	tdxsim_regs_t demote = {.rcx = base | 1,
+				.rdx = td->tdr,
+				.r8 = page,
+				.r9 = ~UINT64_C(0),
+				.r10 = ~UINT64_C(0),
+				.r11 = ~UINT64_C(0)};
+	for (unsigned tries = 0;; tries++) {
+		st = sc_retry_busy(run, 0, TDH_MEM_PAGE_DEMOTE, &demote, &out);
+		if (st != TDX_INTERRUPTED_RESTARTABLE || tries == 100)
+			break;
+		run->stats.demote_restarts++;
+	}
+	if (st) {
+		tdxsim_phys_free(run->k->sim, page, SZ_4K);
+		return kvm_run_fail(run, "TDH.MEM.PAGE.DEMOTE", st);
+	}
+	td->sept[td->num_sept++] = page;
+	run->stats.split_2m++;
+	uint64_t off = base - run->gmem.gpa;
+	run->gmem.pt[off / SZ_2M] = 1;
+	memset(run->gmem.map + off / SZ_4K, KVM_MAPPED_4K, SZ_2M / SZ_4K);
+	return 0;
+}
+
+/*
  * TDG.VP.VMCALL<MapGPA> (td-runtime.md 4.2): KVM checks the range (4 KiB-aligned, both ends on
  * one side of the shared bit, inside the memslot), then the attributes change. To shared:
- * every private leaf in the range is zapped (a 2 MiB leaf only partly inside would be split
- * first: DEMOTE); to private: the VMM's shared mappings go. KVM splits the work into 2 MiB
+ * every private leaf in the range is zapped, a 2 MiB leaf only partly inside split first
+ * (DEMOTE); to private: the VMM's shared mappings go. KVM splits the work into 2 MiB
  * chunks with RETRY in between when an event is pending; none is pending here.
  */
 int kvm_run_map_gpa(struct kvm_td_run *run, uint64_t gpa, uint64_t len, uint64_t *r10)
@@ -320,9 +359,11 @@ int kvm_run_map_gpa(struct kvm_td_run *run, uint64_t gpa, uint64_t len, uint64_t
 		uint8_t m = g->map[off / SZ_4K];
 		if (to_shared && m == KVM_MAPPED_2M) {
 			uint64_t base = a & ~(SZ_2M - 1);
-			if (base < start || base + SZ_2M > end)
-				return fail(run, "splitting a 2 MiB leaf (TDH.MEM.PAGE.DEMOTE)",
-					    TDXSIM_STATUS_NOT_EMULATED);
+			if (base < start || base + SZ_2M > end) {
+				if (split(run, base))
+					return -1;
+				continue; /* the same GPA again, now a 4 KiB leaf */
+			}
 			if (zap(run, base, 1))
 				return -1;
 			memset(g->map + (base - g->gpa) / SZ_4K, KVM_SHARED, SZ_2M / SZ_4K);
@@ -330,7 +371,7 @@ int kvm_run_map_gpa(struct kvm_td_run *run, uint64_t gpa, uint64_t len, uint64_t
 			continue;
 		}
 		if (to_shared && m == KVM_MAPPED_ADD)
-			return fail(run, "converting a build-time page", TDXSIM_STATUS_API_MISUSE);
+			return kvm_run_fail(run, "converting a build-time page", TDXSIM_STATUS_API_MISUSE);
 		if (to_shared && m == KVM_MAPPED_4K && zap(run, a, 0))
 			return -1;
 		if (!to_shared && m == KVM_SHARED)
@@ -341,52 +382,4 @@ int kvm_run_map_gpa(struct kvm_td_run *run, uint64_t gpa, uint64_t len, uint64_t
 	}
 	*r10 = 0;
 	return 0;
-}
-
-static uint64_t vp_wr(struct kvm_td_run *run, unsigned v, uint64_t field, uint64_t value, uint64_t mask)
-{
-	tdxsim_regs_t r = {.rcx = run->td->vcpu[v].tdvpr, .rdx = field, .r8 = value, .r9 = mask};
-	return host_tdx_seamcall(run->k->sim, run->td->vcpu[v].last_lp, TDH_VP_WR, &r);
-}
-
-int kvm_vcpu_posted_init(struct kvm_td_run *run, unsigned v)
-{
-	uint64_t st, pa;
-	if (tdxsim_phys_alloc(run->k->sim, SZ_4K, SZ_4K, UINT32_MAX, &pa) != TDXSIM_OK)
-		return fail(run, "allocating a posted-interrupt descriptor", TDXSIM_STATUS_NO_MEMORY);
-	run->pi_desc[v] = pa;
-	memset(tdxsim_phys_to_virt(run->k->sim, pa, 64), 0, 64);
-	if ((st = vp_wr(run, v, VMCS_POSTED_INTR_NV, POSTED_INTR_VECTOR, 0xFFFF)) ||
-	    (st = vp_wr(run, v, VMCS_POSTED_INTR_DESC, pa, ~UINT64_C(0))) ||
-	    (st = vp_wr(run, v, VMCS_PIN_BASED_CTLS, PIN_BASED_POSTED_INTR, PIN_BASED_POSTED_INTR)))
-		return fail(run, "TDH.VP.WR (posted interrupts)", st);
-	return 0;
-}
-
-/* The descriptor (SDM 29.6): PIR bits 255:0, then ON at bit 256; the host writes it with
- * locked operations through its direct map, as KVM's pi_test_and_set_*() do. */
-void kvm_vcpu_post_interrupt(struct kvm_td_run *run, unsigned v, uint8_t vector)
-{
-	if (!run->pi_desc[v])
-		return;
-	uint64_t *pid = tdxsim_phys_to_virt(run->k->sim, run->pi_desc[v], 64);
-	__atomic_fetch_or(&pid[vector / 64], UINT64_C(1) << (vector % 64), __ATOMIC_SEQ_CST);
-	__atomic_fetch_or(&pid[4], UINT64_C(1), __ATOMIC_SEQ_CST);
-}
-
-bool kvm_vcpu_pi_pending(struct kvm_td_run *run, unsigned v)
-{
-	const uint64_t *pid = run->pi_desc[v] ? tdxsim_phys_to_virt(run->k->sim, run->pi_desc[v], 64) : NULL;
-	return pid && (__atomic_load_n(&pid[4], __ATOMIC_SEQ_CST) & 1);
-}
-
-int kvm_vcpu_has_interrupt(struct kvm_td_run *run, unsigned v)
-{
-	if (kvm_vcpu_pi_pending(run, v))
-		return 1;
-	tdxsim_regs_t r = {.rcx = run->td->vcpu[v].tdvpr, .rdx = TD_VCPU_STATE_DETAILS_NA};
-	uint64_t st = host_tdx_seamcall(run->k->sim, run->td->vcpu[v].last_lp, TDH_VP_RD, &r);
-	if (st)
-		return fail(run, "TDH.VP.RD (VCPU_STATE_DETAILS)", st);
-	return (r.r8 & VCPU_STATE_DETAILS_VMXIP) != 0;
 }

@@ -39,7 +39,7 @@ struct kvm_exit {
 };
 
 struct kvm_run_stats {
-	unsigned long enters, ept_exits, vmcall_exits, aug_4k, aug_2m, sept_add;
+	unsigned long enters, ept_exits, vmcall_exits, aug_4k, aug_2m, sept_add, split_2m, demote_restarts;
 };
 
 #define KVM_RUN_MAX_TABLES 64
@@ -59,6 +59,8 @@ struct kvm_td_run {
 #define KVM_EXIT_EPT_VIOLATION 48
 #define KVM_EXIT_TDCALL	       77
 
+/* Records a failed step in the kvm_tdx (last_step, last_status) and logs it; returns -1. */
+int kvm_run_fail(struct kvm_td_run *run, const char *step, uint64_t status);
 /* Sets @run up over a built TD: a guest_memfd of @size bytes for the private GPAs from @gpa
  * (both 2 MiB-aligned) and, with @shared, host memory for their shared aliases. 0 or -1. */
 int kvm_run_init(struct kvm_td_run *run, struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, uint64_t size,
@@ -76,7 +78,7 @@ int kvm_vcpu_run(struct kvm_td_run *run, unsigned v, struct kvm_exit *exit, unsi
  * that become shared) and sets *@r10, the TDVMCALL status to answer with. 0, or -1 on a
  * host-side failure. */
 int kvm_run_map_gpa(struct kvm_td_run *run, uint64_t gpa, uint64_t len, uint64_t *r10);
-/* KVM's posted-interrupt setup of vCPU @v (tdx_td_vcpu_init): a descriptor in host memory,
+/* kvm_irq.c. KVM's posted-interrupt setup of vCPU @v (tdx_td_vcpu_init): a descriptor in host memory,
  * TDH.VP.WR of the notification vector and its address into the TD VMCS, then the pin-based
  * control's posted-interrupt bit. 0 or -1. */
 int kvm_vcpu_posted_init(struct kvm_td_run *run, unsigned v);

@@ -11,6 +11,10 @@
  *             chunk, then Linux's 4 KiB fallback written out; the host answers each EPT
  *             violation with AUG at 2 MiB where it can, at 4 KiB where it cannot (the chunk
  *             holding the image, one whose guest_memfd folio is split)
+ *   convert   the guest converts half of a 2 MiB buffer mapped huge to shared (MapGPA); the
+ *             host splits the page (BLOCK, TRACK, DEMOTE) and zaps the half's 256 pages; the
+ *             guest writes through the shared alias, the host sees it; the private half keeps
+ *             its data as 4 KiB pages
  *   evidence  RTMR[2] extended, a TDREPORT written to the shared I/O buffer; the host checks
  *             MRTD and RTMR[2] in it and verifies it (tdxsim_report_verify)
  *   halt      an interrupt is posted while the guest has interrupts off; it halts with them
@@ -26,28 +30,11 @@
 #include <openssl/evp.h>
 
 #include "host_tdx.h"
+#include "guest_prog.h"
 #include "kvm_run.h"
 #include "tdxsim/guest.h"
 #include "tdxsim/memory.h"
 #include "tdxsim/td.h"
-
-#define MiB	      (UINT64_C(1) << 20)
-#define SHARED	      (UINT64_C(1) << 47)
-#define IMAGE_BYTES   (16 * 1024)	 /* at GPA 0 */
-#define MEM_BYTES     (64 * MiB)	 /* [0, 64 MiB): touched lazily */
-#define SPLIT_GPA     (32 * MiB)	 /* a chunk whose guest_memfd folio is split */
-#define IO_GPA	      (64 * MiB)	 /* 2 MiB I/O buffer, shared from boot */
-#define SLOT_BYTES    (66 * MiB)	 /* the memslot: memory + I/O buffer */
-#define DATA_GPA      (UINT64_C(0x1000)) /* RTMR extension data (private, 64-aligned) */
-#define RDATA_GPA     (UINT64_C(0x1040)) /* REPORTDATA (private) */
-#define REPORT_GPA    (SHARED | IO_GPA)	 /* TDREPORT, written straight to shared memory */
-#define TOUCH_MAGIC   UINT64_C(0x7d0000007d000000)
-#define VMCALL_IO     30
-#define PORT_POST     0x80
-#define VMCALL_MAPGPA UINT64_C(0x10001)
-#define VMCALL_HLT    12
-
-enum phase { P_BOOT = 1, P_MEMORY, P_EVIDENCE };
 
 static uint64_t all_cycles(tdxsim_t *sim)
 {
@@ -68,75 +55,6 @@ static int bad(const char *what)
 {
 	fprintf(stderr, "td-run: %s\n", what);
 	return -1;
-}
-
-/* ---- the guest ---------------------------------------------------------------------- */
-
-struct prog {
-	tdxsim_guest_op_t op[TDXSIM_GUEST_MAX_OPS];
-	size_t n;
-	size_t touch_read[MEM_BYTES / (2 * MiB)]; /* per chunk: the op reading its first page back */
-	size_t eoi;				  /* the interrupt handler's EOI */
-};
-
-static void emit(struct prog *p, tdxsim_guest_op_t op)
-{
-	p->op[p->n++] = op;
-}
-
-static void post(struct prog *p, enum phase ph)
-{
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_VMCALL, .args = {0, VMCALL_IO, 1, 1, PORT_POST, ph}});
-}
-
-static const uint8_t rtmr_data[48] = "td-run: the guest's own measurement of itself..";
-static const uint8_t report_data[64] = "td-run: nonce from the relying party, 64 bytes of REPORTDATA..";
-
-static void write_bytes(struct prog *p, uint64_t gpa, const uint8_t *b, size_t len)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v;
-		memcpy(&v, b + i, 8);
-		emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_WRITE, .gpa = gpa + i, .size = 8, .value = v});
-	}
-}
-
-static void guest_program(struct prog *p)
-{
-	p->n = 0;
-	/* boot: the I/O buffer becomes shared before anything touches it (as swiotlb is). */
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_MAP_GPA, .gpa = SHARED | IO_GPA, .size = 2 * MiB});
-	post(p, P_BOOT);
-	/* memory: Linux accepts each 2 MiB chunk at 2 MiB and, when refused, page by page at
-	 * 4 KiB. A script cannot branch, so the 4 KiB accepts are always there; where the 2 MiB
-	 * accept succeeded they answer PAGE_ALREADY_ACCEPTED|1 without an exit. */
-	for (uint64_t c = 0; c < MEM_BYTES; c += 2 * MiB) {
-		emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_ACCEPT, .gpa = c, .value = 1});
-		for (uint64_t a = c; a < c + 2 * MiB; a += 4096)
-			emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_ACCEPT, .gpa = a});
-		for (uint64_t a = c; a < c + 2 * MiB; a += 4096)
-			emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_WRITE,
-						    .gpa = a + 8,
-						    .size = 8,
-						    .value = TOUCH_MAGIC ^ a});
-		p->touch_read[c / (2 * MiB)] = p->n;
-		emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_READ, .gpa = c + 8, .size = 8});
-	}
-	post(p, P_MEMORY);
-	/* evidence */
-	write_bytes(p, DATA_GPA, rtmr_data, sizeof(rtmr_data));
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_RTMR_EXTEND, .gpa = DATA_GPA, .value = 2});
-	write_bytes(p, RDATA_GPA, report_data, sizeof(report_data));
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_REPORT, .gpa = REPORT_GPA, .args = {RDATA_GPA, 0}});
-	post(p, P_EVIDENCE);
-	/* halt: Linux's safe halt "sti; tdcall" (R12 = 0: interrupts enabled), then the handler's
-	 * EOI, and a final halt with interrupts off. */
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_STI});
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_HLT, .value = 0});
-	p->eoi = p->n;
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_EOI});
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_CLI});
-	emit(p, (tdxsim_guest_op_t){.kind = TDXSIM_GOP_HLT, .value = 1});
 }
 
 /* ---- the host ----------------------------------------------------------------------- */
@@ -254,6 +172,36 @@ static int check_memory(struct kvm_td_run *run, const struct prog *p)
 	return 0;
 }
 
+/* convert: one split, the shared half holds what the guest wrote there and belongs to no TD
+ * (PAMT NDA), the private half is 4 KiB pages of the TD with the data written before the split. */
+static int check_convert(struct kvm_td_run *run, const struct prog *p)
+{
+	struct kvm_tdx *k = run->k;
+	if (run->stats.split_2m != 1)
+		return bad("the 2 MiB buffer was not split exactly once");
+	for (uint64_t i = 0; i < 2 * MiB / 4096; i++) {
+		uint64_t off = CONV_GPA + i * 4096, v = 0;
+		tdxsim_pamt_info_t pi;
+		tdxsim_guest_result_t res;
+		if (tdxsim_pamt_query(k->sim, run->gmem.hpa + off, &pi) != TDXSIM_OK)
+			return bad("PAMT query failed");
+		if (i < MiB / 4096) {
+			if (pi.page_type != TDXSIM_PT_NDA)
+				return bad("a page of the shared half is still the TD's");
+			if (tdxsim_mem_read(k->sim, 0, run->shared_hpa + off + 16, &v, 8) ||
+			    v != (CONV_MAGIC ^ i))
+				return bad("the host does not see what the guest wrote to shared memory");
+			continue;
+		}
+		if (pi.page_type != TDXSIM_PT_REG || pi.level != TDXSIM_PS_4K || pi.owner != run->td->tdr)
+			return bad("a page of the private half is not a 4 KiB page of the TD after DEMOTE");
+		if (result(k, run->td, p->conv_read + i - MiB / 4096, &res) ||
+		    res.state != TDXSIM_GUEST_DONE || res.out[0] != (TOUCH_MAGIC ^ off))
+			return bad("the private half lost its data in the split");
+	}
+	return 0;
+}
+
 static void sha384(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t out[48])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -295,10 +243,10 @@ static int check_report(struct kvm_td_run *run, const uint8_t *image)
 	EVP_MD_CTX_free(ctx);
 	if (memcmp(rep + 528, want, 48))
 		return bad("MRTD in the TDREPORT is not the image's");
-	sha384(zero, 48, rtmr_data, 48, want);
+	sha384(zero, 48, guest_rtmr_data, 48, want);
 	if (memcmp(rep + 816, want, 48) || memcmp(rep + 720, zero, 48))
 		return bad("RTMR[2] in the TDREPORT is not SHA-384(0 || data), or RTMR[0] moved");
-	if (memcmp(rep + 128, report_data, 64))
+	if (memcmp(rep + 128, guest_report_data, 64))
 		return bad("REPORTDATA in the TDREPORT differs");
 	return 0;
 }
@@ -368,6 +316,13 @@ static int run_td(struct kvm_tdx *k, struct kvm_td *td, struct kvm_td_run *run, 
 	phase(k->sim, mark, line);
 	if (run->stats.aug_2m != 30 || run->stats.aug_4k != 2 * 512 - IMAGE_BYTES / 4096)
 		return bad("the host did not map at the levels expected");
+	/* A host interrupt arrives while the host splits: 1.5's DEMOTE stops, restartable. */
+	tdxsim_pend_host_interrupts(k->sim, 0, 1);
+	if (expect_post(run, P_CONVERT, NULL) || check_convert(run, p))
+		return -1;
+	if (run->stats.demote_restarts != 1)
+		return bad("DEMOTE was not interrupted by the pending host interrupt");
+	phase(k->sim, mark, "convert: 2 MiB half to shared (DEMOTE restarted once, 256 zaps)");
 	if (expect_post(run, P_EVIDENCE, NULL) || check_report(run, image))
 		return -1;
 	phase(k->sim, mark, "evidence: RTMR[2], TDREPORT checked and verified");
