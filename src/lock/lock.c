@@ -160,3 +160,11 @@ void tdxsim_locks_clear_contention(struct tdxsim_locks *ls)
 {
 	ls->num_contended = 0;
 }
+
+bool tdxsim_lock_acquire_unheld(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+				struct tdxsim_lock *lock, tdxsim_lock_mode_t mode)
+{
+	if (res == TDXSIM_RES_PAGE || contended(ls, res, key, key2, mode))
+		return false;
+	return tdxsim_lock_try(lock, mode);
+}

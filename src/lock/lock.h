@@ -88,6 +88,14 @@ struct tdxsim_held {
  */
 bool tdxsim_lock_acquire(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
 			 uint64_t key, uint64_t key2, struct tdxsim_lock *lock, tdxsim_lock_mode_t mode);
+/*
+ * For a leaf that locks a whole run of entries (PROMOTE's 512 children, td-runtime.md 2.8),
+ * more than a held set holds: acquires (@res, @key, @key2) as tdxsim_lock_acquire() does,
+ * contention marks included, but records it nowhere; the leaf releases it with
+ * tdxsim_lock_release() before it returns. Not for TDXSIM_RES_PAGE.
+ */
+bool tdxsim_lock_acquire_unheld(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+				struct tdxsim_lock *lock, tdxsim_lock_mode_t mode);
 /* Promotes the most recent acquisition of @lock in @held from shared to exclusive. */
 bool tdxsim_lock_promote_held(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
 			      uint64_t key, uint64_t key2, struct tdxsim_lock *lock);

@@ -92,6 +92,7 @@ uint64_t tdxsim_tdh_mem_rd(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_mem_wr(struct tdxsim_call *c);
 /* Huge pages (td-runtime.md 2.8, 2.9, 6). */
 uint64_t tdxsim_tdh_mem_page_demote(struct tdxsim_call *c);
+uint64_t tdxsim_tdh_mem_page_promote(struct tdxsim_call *c);
 /* vCPUs (td-build.md 3.6-3.10). */
 uint64_t tdxsim_tdh_vp_create(struct tdxsim_call *c);
 uint64_t tdxsim_tdh_vp_addcx(struct tdxsim_call *c);

@@ -57,6 +57,7 @@ static const struct tdxsim_leaf_row leaf_rows[] = {
 	{TDXSIM_TDH_MEM_WR, 0, tdxsim_tdh_mem_wr},
 	/* Huge pages (td-runtime.md 2.8, 2.9, 6). */
 	{TDXSIM_TDH_MEM_PAGE_DEMOTE, 0, tdxsim_tdh_mem_page_demote},
+	{TDXSIM_TDH_MEM_PAGE_PROMOTE, 0, tdxsim_tdh_mem_page_promote},
 	/* vCPUs (td-build.md 3.6-3.10). */
 	{TDXSIM_TDH_VP_CREATE, 0, tdxsim_tdh_vp_create},
 	{TDXSIM_TDH_VP_ADDCX, 0, tdxsim_tdh_vp_addcx},
