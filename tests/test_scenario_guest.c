@@ -76,6 +76,14 @@ static const struct bad bad_rows[] = {
 	 "save: a td_map_shared step saves one of: hpa"},
 	{"td_aug__unmap_refused", TD_A "  - td_aug: {td: a, gpa: 0, hpa: unmap}\n", 3, 34,
 	 "td_aug.hpa: 'unmap' is for td_map_shared"},
+	{"td_map_shared__contiguous_is_for_td_aug",
+	 TD_A "  - td_map_shared: {td: a, gpa: 0, size: 4K, hpa: contiguous}\n", 3, 51,
+	 "td_map_shared.hpa: 'contiguous' is for td_aug"},
+	{"expect_guest__no_entries", TD_A "  - td_enter: a\n    expect: {guest: []}\n", 4, 21,
+	 "expect.guest: 0 entries, expected 1..64"},
+	{"expect_tdreport__rtmr_extended_not_a_list",
+	 TD_A "  - td_enter: a\n    expect: {tdreport: {gpa: 0, rtmr: {index: 1, extended: 5}}}\n", 4, 60,
+	 "expect.tdreport.rtmr.extended: expected a list of at most 64 values of 96 hex digits"},
 	{"td_aug__level_unknown", TD_A "  - td_aug: {td: a, gpa: 0, level: 1G}\n", 3, 36,
 	 "td_aug.level: unknown value '1G' (expected one of: 4K, 2M)"},
 	{"td_aug__gpa_missing", TD_A "  - td_aug: {td: a}\n", 3, 13, "td_aug: missing key 'gpa'"},
@@ -584,6 +592,18 @@ static void run__posted_interrupt_pending_then_taken(void **state)
 	tdxsim_scenario_result_free(res);
 }
 
+static void run__contiguous_aug_hands_out_one_range(void **state)
+{
+	(void)state;
+	expect_pass(RUNNABLE "  - td_aug: {td: a, gpa: 0x200000, size: 2M, level: 4K, hpa: contiguous}\n"
+			     "    save: {base: hpa}\n"
+			     "  - assert: \"a.num_pages == 513 && a.page[1] == $base && $base % 2M == 0 && "
+			     "a.page[512] == $base + 2M - 4K && a.gpa[512] == 0x3FF000\"\n"
+			     "    expect: {rdmd: {page: $base + 4K, type: PT_REG, owner: a.tdr, level: 4K}}\n"
+			     "  - td_teardown: a\n"
+			     "    expect: {td_count: 0, rdmd: {page: $base + 2M - 4K, type: PT_NDA}}\n");
+}
+
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
@@ -620,6 +640,7 @@ int main(void)
 		cmocka_unit_test(run__fatal_exits_fail_the_default_and_pass_when_expected),
 		cmocka_unit_test(run__refused_aug_is_the_step_status),
 		cmocka_unit_test(run__posted_interrupt_pending_then_taken),
+		cmocka_unit_test(run__contiguous_aug_hands_out_one_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

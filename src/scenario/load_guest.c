@@ -180,8 +180,8 @@ static int parse_program(struct scn_loader *ld, struct scn_guest_step *g, yaml_n
 	return 0;
 }
 
-/* hpa: an expression, auto (a fresh range from the host allocator) or, for td_map_shared,
- * unmap; absent means auto. */
+/* hpa: an expression, auto (a fresh range from the host allocator), for td_map_shared unmap,
+ * for td_aug contiguous (one range for all its pages); absent means auto. */
 static int parse_hpa(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, const char *what)
 {
 	struct scn_guest_step *g = &s->u.guest;
@@ -189,6 +189,13 @@ static int parse_hpa(struct scn_loader *ld, struct scn_step *s, yaml_node_t *v, 
 	g->hpa_mode = SCN_HPA_AUTO;
 	if (!n || tdxsim_scn_scalar_is(n, "auto"))
 		return ld->failed ? -1 : 0;
+	if (tdxsim_scn_scalar_is(n, "contiguous")) {
+		if (s->kind != SCN_K_TD_AUG)
+			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),
+						"%s.hpa: 'contiguous' is for td_aug", what);
+		g->hpa_mode = SCN_HPA_CONTIG;
+		return 0;
+	}
 	if (tdxsim_scn_scalar_is(n, "unmap")) {
 		if (s->kind != SCN_K_TD_MAP_SHARED)
 			return tdxsim_scn_error(ld, tdxsim_scn_node_pos(n),

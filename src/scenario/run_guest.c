@@ -151,7 +151,7 @@ static int aug(struct scn_tdop *o, const struct scn_guest_step *g, struct scn_td
 	       struct scn_obs *obs)
 {
 	struct scn_run *r = o->r;
-	uint64_t gpa, size, hpa = 0, leaf = (uint64_t)PAGE << (9 * g->level);
+	uint64_t gpa, size, hpa = 0, leaf = (uint64_t)PAGE << (9 * g->level), off = 0, got;
 	unsigned n = 0;
 	if (tdxsim_scn_eval(r, g->gpa, &gpa) || eval_or(r, g->size, leaf, &size) ||
 	    (g->hpa_mode == SCN_HPA_EXPR && tdxsim_scn_eval(r, g->hpa, &hpa)))
@@ -161,9 +161,21 @@ static int aug(struct scn_tdop *o, const struct scn_guest_step *g, struct scn_td
 					       "size, size at most 1G");
 	if (hpa && size != leaf)
 		return tdxsim_scn_run_error(r, "td_aug: an hpa is one page: size is the level's page size");
-	for (uint64_t off = 0; off < size && !o->failed && !o->err; off += leaf, n++)
-		if (aug_one(o, td, gpa + off, g->level, hpa, lp, &obs->outs[0]))
+	/* contiguous: one range, aligned to its size when that is a power of two (512 pages of one
+	 * 2 MiB page, as PROMOTE wants them), handed out page by page. */
+	bool contig = g->hpa_mode == SCN_HPA_CONTIG;
+	uint64_t align = (size & (size - 1)) ? leaf : size;
+	if (contig && tdxsim_phys_alloc(r->sim, size, align, UINT32_MAX, &hpa) != TDXSIM_OK)
+		return tdxsim_scn_run_error(r, "td_aug: no free range of 0x%llx bytes aligned to 0x%llx",
+					    (unsigned long long)size, (unsigned long long)align);
+	for (; off < size && !o->failed && !o->err; off += leaf, n++) {
+		if (aug_one(o, td, gpa + off, g->level, hpa ? hpa + (contig ? off : 0) : 0, lp, &got))
 			return -1;
+		if (!off)
+			obs->outs[0] = got;
+	}
+	if (contig && o->failed) /* the refused page and those after it stay the host's */
+		tdxsim_phys_free(r->sim, hpa + off - leaf, size - off + leaf);
 	obs->has_outs = !o->failed;
 	if (!o->failed)
 		tdxsim_scn_buf_printf(&r->detail, "TD %s: %u %s page(s) AUGed at GPA 0x%llx on LP %u",

@@ -524,7 +524,7 @@ struct scn_guest_op {
 	struct scn_pos pos;
 	struct scn_expr *gpa, *size, *value, *args[6];
 };
-enum scn_hpa_mode { SCN_HPA_EXPR, SCN_HPA_AUTO, SCN_HPA_UNMAP };
+enum scn_hpa_mode { SCN_HPA_EXPR, SCN_HPA_AUTO, SCN_HPA_UNMAP, SCN_HPA_CONTIG };
 
 /* A list of names defined while loading (TDs, named pages). */
 struct scn_names {
