@@ -604,6 +604,39 @@ static void run__contiguous_aug_hands_out_one_range(void **state)
 			     "    expect: {td_count: 0, rdmd: {page: $base + 2M - 4K, type: PT_NDA}}\n");
 }
 
+static void run__teardown_zaps_demoted_pages(void **state)
+{
+	(void)state;
+	expect_pass(RUNNABLE
+		    "  - td_aug: {td: a, gpa: 0x200000, level: 2M}\n"
+		    "    save: {huge: hpa}\n"
+		    "  - seamcall: TDH.MEM.RANGE.BLOCK\n"
+		    "    rcx: 0x200001\n"
+		    "    rdx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.TRACK\n"
+		    "    rcx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.PAGE.DEMOTE\n" /* 512 PENDING 4 KiB leaves */
+		    "    rcx: 0x200001\n"
+		    "    rdx: a.tdr\n"
+		    "    r8: page(sept)\n"
+		    "    r9: -1\n"
+		    "    r10: -1\n"
+		    "    r11: -1\n"
+		    "  - seamcall: TDH.MEM.RANGE.BLOCK\n" /* one of them taken away by hand */
+		    "    rcx: 0x201000\n"
+		    "    rdx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.TRACK\n"
+		    "    rcx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.PAGE.REMOVE\n"
+		    "    rcx: 0x201000\n"
+		    "    rdx: a.tdr\n"
+		    "  - td_teardown: a\n"
+		    "    expect:\n"
+		    "      td_count: 0\n"
+		    "      rdmd: [{page: $huge, type: PT_NDA}, {page: $huge + 2M - 4K, type: PT_NDA}, "
+		    "{page: page(sept), type: PT_NDA}]\n");
+}
+
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
@@ -641,6 +674,7 @@ int main(void)
 		cmocka_unit_test(run__refused_aug_is_the_step_status),
 		cmocka_unit_test(run__posted_interrupt_pending_then_taken),
 		cmocka_unit_test(run__contiguous_aug_hands_out_one_range),
+		cmocka_unit_test(run__teardown_zaps_demoted_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

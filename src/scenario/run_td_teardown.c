@@ -78,35 +78,59 @@ static bool call_busy_once(struct scn_tdop *o, uint64_t leaf, const tdxsim_regs_
 	return tdxsim_scn_td_call(o, 0, leaf, &regs);
 }
 
+/* BLOCK, TRACK, REMOVE of the leaf at @at (GPA | level), then PAGE.WBINVD of each 4 KiB of it
+ * (KVM flushes a huge page 4 KiB at a time) and the host's clear and free. */
+static bool zap_leaf(struct scn_tdop *o, struct scn_td_run *td, uint64_t at_gpa, uint64_t hpa, uint64_t size)
+{
+	struct scn_run *r = o->r;
+	tdxsim_regs_t at = {.rcx = at_gpa, .rdx = td->tdr}, tdr = {.rcx = td->tdr};
+	if (!call_busy_once(o, TDXSIM_TDH_MEM_RANGE_BLOCK, &at) ||
+	    !call_busy_once(o, TDXSIM_TDH_MEM_TRACK, &tdr) ||
+	    !call_busy_once(o, TDXSIM_TDH_MEM_PAGE_REMOVE, &at))
+		return false;
+	for (uint64_t off = 0; off < size; off += PAGE) {
+		tdxsim_regs_t wb = {.rcx = (hpa + off) | (uint64_t)td->hkid << tdxsim_keyid_shift(r->sim)};
+		if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, &wb))
+			return false;
+	}
+	clear_free_size(r, hpa, size, true);
+	return true;
+}
+
+/* A 2 MiB page a seamcall step DEMOTEd: its 512 4 KiB leaves, each as the PAMT has it now. */
+static bool zap_demoted(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa, uint64_t hpa)
+{
+	for (uint64_t off = 0; off < (UINT64_C(2) << 20); off += PAGE) {
+		tdxsim_pamt_info_t pi;
+		if (tdxsim_pamt_query(o->r->sim, hpa + off, &pi) == TDXSIM_OK &&
+		    pi.page_type != TDXSIM_PT_REG)
+			clear_free(o->r, hpa + off, pi.page_type == TDXSIM_PT_NDA);
+		else if (!zap_leaf(o, td, gpa + off, hpa + off, PAGE))
+			return false;
+	}
+	return true;
+}
+
 static bool zap(struct scn_tdop *o, struct scn_td_run *td)
 {
 	struct scn_run *r = o->r;
 	for (unsigned i = 0; i < td->num_pages; i++) {
 		tdxsim_pamt_info_t pi;
 		/* td_aug keeps a 2 MiB page's level in the GPA's low bits: RCX = GPA | level. */
-		uint64_t size = (uint64_t)PAGE << (9 * (td->gpa[i] & 3));
+		unsigned level = td->gpa[i] & 3;
+		uint64_t size = (uint64_t)PAGE << (9 * level), gpa = td->gpa[i] & ~UINT64_C(0xFFF);
 		if (td->gone[i])
 			continue;
+		bool known = tdxsim_pamt_query(r->sim, td->hpa[i], &pi) == TDXSIM_OK;
 		/* Removed by a seamcall step already: only the host's part is left. */
-		if (tdxsim_pamt_query(r->sim, td->hpa[i], &pi) == TDXSIM_OK &&
-		    pi.page_type != TDXSIM_PT_REG) {
+		if (known && pi.page_type != TDXSIM_PT_REG) {
 			clear_free_size(r, td->hpa[i], size, pi.page_type == TDXSIM_PT_NDA);
-			td->gone[i] = 1;
-			continue;
-		}
-		tdxsim_regs_t at = {.rcx = td->gpa[i], .rdx = td->tdr}, tdr = {.rcx = td->tdr};
-		if (!call_busy_once(o, TDXSIM_TDH_MEM_RANGE_BLOCK, &at) ||
-		    !call_busy_once(o, TDXSIM_TDH_MEM_TRACK, &tdr) ||
-		    !call_busy_once(o, TDXSIM_TDH_MEM_PAGE_REMOVE, &at))
-			return false;
-		/* PAGE.WBINVD takes 4 KiB pages (KVM flushes a huge page 4 KiB at a time). */
-		for (uint64_t off = 0; off < size; off += PAGE) {
-			tdxsim_regs_t wb = {.rcx = (td->hpa[i] + off) |
-						   (uint64_t)td->hkid << tdxsim_keyid_shift(r->sim)};
-			if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, &wb))
+		} else if (known && level == 1 && pi.level == TDXSIM_PS_4K) {
+			if (!zap_demoted(o, td, gpa, td->hpa[i])) /* split by a seamcall DEMOTE */
 				return false;
+		} else if (!zap_leaf(o, td, td->gpa[i], td->hpa[i], size)) {
+			return false;
 		}
-		clear_free_size(r, td->hpa[i], size, true);
 		td->gone[i] = 1;
 	}
 	return true;
