@@ -67,7 +67,13 @@ typedef enum {
 	TDXSIM_GOP_TDCALL = 11,
 	/** TDG.MEM.PAGE.ACCEPT (leaf 6): RCX = @c gpa | @c value (level: 0 4K, 1 2M). Refusals
 	 *  are statuses; a page the host has not AUGed exits to the host (EPT violation, RDX type
-	 *  1) and the accept runs again after the next TDH.VP.ENTER. */
+	 *  1) and the accept runs again after the next TDH.VP.ENTER. With @c size non-zero it
+	 *  accepts [@c gpa, @c gpa + @c size) as the Linux guest's tdx_accept_memory() does (@c
+	 *  value ignored): per chunk 1G, then 2M, then 4K where the chunk is aligned and the range
+	 *  holds it, any refusal falling back to the next size (so a 2M accept refused with
+	 *  TDX_PAGE_SIZE_MISMATCH is retried at 4K); a refused 4K accept ends it with that status.
+	 *  out[0] = the GPA reached, out[1] = 4K accepts done, out[2] = larger accepts done,
+	 *  out[3] = refused attempts (docs/guest.md). */
 	TDXSIM_GOP_ACCEPT = 12,
 	/** Write the task priority (x2APIC TPR, CR8 << 4) with @c value (0-255): TPR
 	 *  virtualization, then a now-deliverable interrupt is taken before the next op. The

@@ -314,7 +314,8 @@ static enum tdxsim_step step_op(struct tdxsim_guest_run *r, const tdxsim_guest_o
 	case TDXSIM_GOP_VP_INFO:
 		return tdxsim_guest_vp_info(r);
 	case TDXSIM_GOP_ACCEPT:
-		return tdxsim_guest_accept(r, op->gpa | op->value);
+		return op->size ? tdxsim_guest_accept_range(r, op)
+				: tdxsim_guest_accept(r, op->gpa | op->value);
 	case TDXSIM_GOP_TDCALL:
 		return tdxsim_guest_tdcall(r, op);
 	case TDXSIM_GOP_TRIPLE_FAULT:

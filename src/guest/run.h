@@ -68,6 +68,9 @@ enum tdxsim_step tdxsim_guest_report(struct tdxsim_guest_run *r, uint64_t report
 				     uint64_t subtype);
 enum tdxsim_step tdxsim_guest_vp_info(struct tdxsim_guest_run *r);
 enum tdxsim_step tdxsim_guest_accept(struct tdxsim_guest_run *r, uint64_t info);
+/* ACCEPT over [gpa, gpa + size) as the Linux guest does it, falling back 1G -> 2M -> 4K
+ * (accept_range.c). */
+enum tdxsim_step tdxsim_guest_accept_range(struct tdxsim_guest_run *r, const tdxsim_guest_op_t *op);
 /* A TDCALL by number (TDXSIM_GOP_TDCALL). */
 enum tdxsim_step tdxsim_guest_tdcall(struct tdxsim_guest_run *r, const tdxsim_guest_op_t *op);
 
