@@ -637,6 +637,36 @@ static void run__teardown_zaps_demoted_pages(void **state)
 		    "{page: page(sept), type: PT_NDA}]\n");
 }
 
+static void run__teardown_zaps_promoted_pages(void **state)
+{
+	(void)state;
+	expect_pass(RUNNABLE
+		    "  - td_aug: {td: a, gpa: 0x200000, size: 2M, hpa: contiguous}\n"
+		    "    save: {base: hpa}\n"
+		    "  - seamcall: TDH.MEM.RANGE.BLOCK\n" /* one page out and back in */
+		    "    rcx: 0x201000\n"
+		    "    rdx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.TRACK\n"
+		    "    rcx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.PAGE.REMOVE\n"
+		    "    rcx: 0x201000\n"
+		    "    rdx: a.tdr\n"
+		    "  - td_aug: {td: a, gpa: 0x201000, hpa: $base + 4K}\n"
+		    "  - assert: a.num_pages == 513\n" /* the same page, not a second record */
+		    "  - seamcall: TDH.MEM.RANGE.BLOCK\n"
+		    "    rcx: 0x200001\n"
+		    "    rdx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.TRACK\n"
+		    "    rcx: a.tdr\n"
+		    "  - seamcall: TDH.MEM.PAGE.PROMOTE\n"
+		    "    rcx: 0x200001\n"
+		    "    rdx: a.tdr\n"
+		    "    expect: {rdmd: {page: $base, type: PT_REG, level: 2M}}\n"
+		    "  - td_teardown: a\n"
+		    "    expect: {td_count: 0, rdmd: [{page: $base, type: PT_NDA}, {page: $base + 4K, "
+		    "type: PT_NDA}]}\n");
+}
+
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
@@ -675,6 +705,7 @@ int main(void)
 		cmocka_unit_test(run__posted_interrupt_pending_then_taken),
 		cmocka_unit_test(run__contiguous_aug_hands_out_one_range),
 		cmocka_unit_test(run__teardown_zaps_demoted_pages),
+		cmocka_unit_test(run__teardown_zaps_promoted_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,14 @@ int tdxsim_scn_td_sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint6
 
 bool tdxsim_scn_td_record_page(struct scn_td_run *td, uint64_t gpa_level, uint64_t hpa)
 {
+	/* A page given back to the TD after a seamcall step removed it is the same page. */
+	for (unsigned i = 0; i < td->num_pages; i++) {
+		if (td->hpa[i] == hpa) {
+			td->gpa[i] = gpa_level;
+			td->gone[i] = 0;
+			return true;
+		}
+	}
 	if (!reserve(td, false))
 		return false;
 	td->gpa[td->num_pages] = gpa_level;

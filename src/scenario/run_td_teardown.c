@@ -128,6 +128,15 @@ static bool zap(struct scn_tdop *o, struct scn_td_run *td)
 		} else if (known && level == 1 && pi.level == TDXSIM_PS_4K) {
 			if (!zap_demoted(o, td, gpa, td->hpa[i])) /* split by a seamcall DEMOTE */
 				return false;
+		} else if (known && level == 0 && pi.level == TDXSIM_PS_2M) {
+			/* Merged by a seamcall PROMOTE: one 2 MiB leaf holds this page and its 511
+			 * neighbours, which go with it. */
+			const uint64_t huge = UINT64_C(2) << 20;
+			uint64_t base = td->hpa[i] & ~(huge - 1);
+			if (!zap_leaf(o, td, (gpa & ~(huge - 1)) | 1, base, huge))
+				return false;
+			for (unsigned j = 0; j < td->num_pages; j++)
+				td->gone[j] |= td->hpa[j] - base < huge;
 		} else if (!zap_leaf(o, td, td->gpa[i], td->hpa[i], size)) {
 			return false;
 		}
