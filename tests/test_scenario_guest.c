@@ -57,6 +57,9 @@ static const struct bad bad_rows[] = {
 	 "td_guest.ops[0].level: unknown value '1G' (expected one of: 4K, 2M)"},
 	{"op__level_and_value", GUEST "        - {op: accept, gpa: 0, value: 1, level: 2M}\n", 6, 49,
 	 "give level or value (the same field), not both"},
+	{"op__accept_level_and_size", GUEST "        - {op: accept, gpa: 0, level: 2M, size: 4M}\n", 6, 11,
+	 "td_guest.ops[0]: an accept takes level (one page) or size (a range, 1G -> 2M -> 4K as Linux), "
+	 "not both"},
 	{"op__shared_without_gpa", GUEST "        - {op: vmcall, shared: true}\n", 6, 32,
 	 "td_guest.ops[0]: 'vmcall' has no GPA to share"},
 	{"op__shared_not_bool", GUEST "        - {op: read, gpa: 0, shared: 2}\n", 6, 38,
@@ -372,6 +375,15 @@ static void run__lazy_accept_answered_with_aug(void **state)
 		    "      guest: [{op: 0, state: done, status: 0}, {op: 1, state: done, out: [0]}]\n"
 		    "      rdmd: {page: \"a.page[2]\", type: PT_REG, level: 2M}\n"
 		    "  - assert: a.gpa[2] == 0x400000\n"
+		    "  - name: a range accept as Linux does it, 1G and 2M refused where tables are, 4K each\n"
+		    "    td_guest: {td: a, ops: [{op: accept, gpa: 0x40000000, size: 16K}]}\n"
+		    "  - td_enter: {td: a, aug: true}\n"
+		    "    expect: {status: EXIT_TDCALL, guest: {op: 0, status: 0, out: [0x40004000, 4, 0]}}\n"
+		    "  - assert: a.num_pages == 7\n"
+		    "  - td_guest: {td: a, ops: [{op: accept, gpa: 0x80000000, size: 4M}]}\n"
+		    "  - td_enter: {td: a, aug: true}\n" /* its 1G try answered with 2M AUGs */
+		    "    expect: {guest: {op: 0, status: 0, out: [0x80400000, 0, 2]}}\n"
+		    "  - assert: a.num_pages == 9 && a.gpa[8] == 0x80200000\n"
 		    "  - td_teardown: a\n"
 		    "    expect: {td_count: 0, rdmd: {page: \"a.page[2]\", type: PT_NDA}}\n");
 }

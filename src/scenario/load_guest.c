@@ -38,7 +38,7 @@ static const struct op_desc {
 	{"illegal", TDXSIM_GOP_ILLEGAL, 0, 0},
 	{"triple_fault", TDXSIM_GOP_TRIPLE_FAULT, 0, 0},
 	{"tdcall", TDXSIM_GOP_TDCALL, F_GPA | F_VALUE | F_ARGS, F_VALUE},
-	{"accept", TDXSIM_GOP_ACCEPT, F_GPA | F_VALUE | F_LEVEL, F_GPA},
+	{"accept", TDXSIM_GOP_ACCEPT, F_GPA | F_SIZE | F_VALUE | F_LEVEL, F_GPA},
 	{"set_tpr", TDXSIM_GOP_SET_TPR, F_VALUE, F_VALUE},
 	{"eoi", TDXSIM_GOP_EOI, 0, 0},
 	{"sti", TDXSIM_GOP_STI, 0, 0},
@@ -143,6 +143,12 @@ static int parse_op(struct scn_loader *ld, yaml_node_t *n, unsigned index, struc
 			return -1;
 		op->value->value = (uint64_t)level;
 	}
+	/* An accept of a range (size) chooses its own levels: the guest's value is not read. */
+	if (op->kind == TDXSIM_GOP_ACCEPT && op->size && op->value)
+		return tdxsim_scn_error(ld, op->pos,
+					"%s: an accept takes level (one page) or size (a range, 1G -> 2M -> "
+					"4K as Linux), not both",
+					what);
 	if ((v = tdxsim_scn_map_get(ld, n, "shared"))) {
 		char w[48];
 		snprintf(w, sizeof(w), "%s.shared", what);

@@ -10,7 +10,7 @@
  *   td_enter       TDH.VP.ENTER on the vCPU's LP with the host's R10-R15 (the answer to the
  *                  TDVMCALL the last exit reported, td-runtime.md 3.4); with aug: true, each
  *                  private EPT-violation exit is answered with td_aug at the level the guest's
- *                  accept asked for (EEQ type 1, RDX bits 34:32) or 4 KiB, and the vCPU entered
+ *                  accept asked for (EEQ type 1, RDX bits 34:32; 1G as 2M) or 4 KiB, and the vCPU entered
  *                  again, until another exit or max_entries entries
  *   td_interrupt   tdxsim_guest_post_interrupt(): PIR and ON in the vCPU's posted-interrupt
  *                  descriptor, as KVM posts an interrupt to a TD
@@ -251,8 +251,9 @@ static int enter(struct scn_tdop *o, const struct scn_step *s, struct scn_td_run
 		bool ept = st == EXIT_EPT_VIOLATION && !(regs.r8 & tdxsim_scn_td_shared_bit(td));
 		if (!g->aug || !ept || entries >= max)
 			break;
-		/* KVM maps at the level the guest's accept asked for, else 4 KiB [LK][P]. */
-		unsigned level = (regs.rdx & 0xF) == EEQ_ACCEPT && ((regs.rdx >> 32) & 7) == 1 ? 1 : 0;
+		/* KVM's huge-page series maps at the level the guest's accept asked for (RDX info
+		 * bits 2:0), at most 2 MiB (AUG's largest), else 4 KiB [LK][P]. */
+		unsigned level = (regs.rdx & 0xF) == EEQ_ACCEPT && ((regs.rdx >> 32) & 7) >= 1 ? 1 : 0;
 		uint64_t gpa = regs.r8 & ~(((uint64_t)PAGE << (9 * level)) - 1), hpa;
 		if (aug_one(o, td, gpa, level, 0, lp, &hpa))
 			return -1;
