@@ -22,8 +22,9 @@
  *    a zap (BLOCK, TRACK, REMOVE), a split or merge (DEMOTE, PROMOTE), a move (RELOCATE), an
  *    UNBLOCK; the host's shared map, posted interrupts, lock contention.
  * After every call: tdxsim_check_invariants() (secure EPTs against the PAMT, guests...), and a
- * failed SEAMCALL or API call leaves tdxsim_state_hash() unchanged unless
- * src/seamcall/failure_effects.h lists that failure. A broken rule aborts.
+ * failed SEAMCALL or API call (or a warning status) leaves tdxsim_state_hash() unchanged unless
+ * src/seamcall/failure_effects.h lists that failure; after each VP.ENTER the guest's private
+ * loads see its own stores of that run (check_reads). A broken rule aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,10 @@ struct ctx {
 	uint64_t hash;
 	bool hash_valid;
 	uint64_t fault_gpa; /* the last EPT violation's GPA */
+	struct {
+		tdxsim_guest_op_t ops[MAX_GUEST_OPS];
+		size_t n;
+	} prog[2]; /* each vCPU's program as loaded */
 	uint64_t map_start, map_end;
 };
 
@@ -130,7 +135,13 @@ static uint64_t call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *r)
 			tdxsim_leaf_name(rax & 0xFFFF), (unsigned)(rax >> TDXSIM_VERSION_SHIFT & 0xFF), lp,
 			(unsigned long long)in.rcx, (unsigned long long)in.rdx, (unsigned long long)in.r8,
 			(unsigned long long)in.r9, (unsigned long long)status);
-	c->hash_valid = (status & TDXSIM_STATUS_ERROR_BIT) && !tdxsim_failure_effect_of(rax, status);
+	/* A warning (bit 63 clear, not TDX_SUCCESS: "already blocked", "already free"...) is a
+	 * refusal too, except for VP.ENTER (exits) and VP.RD/WR (they associate first). */
+	uint64_t leaf = rax & 0xFFFF;
+	bool warning = status && !(status & TDXSIM_STATUS_ERROR_BIT) && leaf != TDXSIM_TDH_VP_ENTER &&
+		       leaf != TDXSIM_TDH_VP_RD && leaf != TDXSIM_TDH_VP_WR;
+	c->hash_valid =
+		((status & TDXSIM_STATUS_ERROR_BIT) || warning) && !tdxsim_failure_effect_of(rax, status);
 	if (c->hash_valid && !unchanged(c, hash))
 		fail("a failed SEAMCALL changed state (rax, status)", rax, status);
 	check(c, "SEAMCALL", rax);
@@ -269,6 +280,58 @@ static void op_leaf(struct ctx *c, struct fz_input *in)
 	call(c, lp, rax, &r);
 }
 
+/*
+ * Read-after-write: within one TDH.VP.ENTER no host call runs, so a private load the guest
+ * completed sees the bytes its own completed stores of that run left there, as long as only
+ * loads and stores ran in between (an ACCEPT zeroes, a TDCALL may write). Private GPAs cannot
+ * alias each other (the invariant checker makes sure); shared ones can, and are left out.
+ */
+static void check_reads(struct ctx *c, unsigned v, size_t from, size_t to)
+{
+	struct {
+		uint64_t gpa;
+		uint8_t b;
+	} shadow[MAX_GUEST_OPS * 8];
+	size_t ns = 0;
+	for (size_t i = from; i < to && i < c->prog[v].n; i++) {
+		const tdxsim_guest_op_t *op = &c->prog[v].ops[i];
+		tdxsim_guest_result_t res;
+		bool mem = op->kind == TDXSIM_GOP_READ || op->kind == TDXSIM_GOP_WRITE;
+		if (!mem) {
+			ns = 0;
+			continue;
+		}
+		if (tdxsim_guest_result(c->sim, c->w->tdvpr[v], i, &res, NULL) != TDXSIM_OK)
+			fail("no result for an op that ran (vcpu, index)", v, i);
+		if (res.state != TDXSIM_GUEST_DONE || (op->gpa & SHARED_BIT))
+			continue;
+		for (unsigned k = 0; k < op->size; k++) {
+			uint64_t a = op->gpa + k;
+			size_t j = 0;
+			while (j < ns && shadow[j].gpa != a)
+				j++;
+			if (op->kind == TDXSIM_GOP_WRITE) {
+				if (j == ns)
+					ns++;
+				shadow[j].gpa = a;
+				shadow[j].b = (uint8_t)(op->value >> (8 * k));
+			} else if (j < ns && shadow[j].b != (uint8_t)(res.out[0] >> (8 * k))) {
+				fail("a guest load does not see the guest's own store (gpa, value read)", a,
+				     res.out[0]);
+			}
+		}
+	}
+}
+
+static size_t guest_pc(struct ctx *c, unsigned v)
+{
+	tdxsim_guest_result_t res;
+	size_t pc = 0;
+	if (!c->prog[v].n || tdxsim_guest_result(c->sim, c->w->tdvpr[v], 0, &res, &pc) != TDXSIM_OK)
+		return 0;
+	return pc;
+}
+
 static void op_enter(struct ctx *c, struct fz_input *in)
 {
 	const struct world *w = c->w;
@@ -288,7 +351,9 @@ static void op_enter(struct ctx *c, struct fz_input *in)
 	}
 	if (fz_byte(in) == 0xFF) /* rarely, reserved or hint bits */
 		r.rcx |= (uint64_t)fz_byte(in) << 52;
+	size_t pc = guest_pc(c, v);
 	uint64_t st = call(c, lp, TDXSIM_TDH_VP_ENTER, &r);
+	check_reads(c, v, pc, guest_pc(c, v));
 	if (st == (TDXSIM_TDX_SUCCESS | EXIT_EPT))
 		c->fault_gpa = r.r8;
 	if (st == (TDXSIM_TDX_SUCCESS | EXIT_TDCALL) && r.r11 == TDXSIM_TDVMCALL_MAPGPA) {
@@ -342,7 +407,12 @@ static void op_program(struct ctx *c, struct fz_input *in)
 		}
 	}
 	uint64_t hash = state_hash(c);
-	api(c, tdxsim_guest_load(c->sim, w->tdvpr[v], ops, n), hash, "tdxsim_guest_load");
+	tdxsim_err_t err = tdxsim_guest_load(c->sim, w->tdvpr[v], ops, n);
+	api(c, err, hash, "tdxsim_guest_load");
+	if (err == TDXSIM_OK) {
+		memcpy(c->prog[v].ops, ops, sizeof(ops));
+		c->prog[v].n = n;
+	}
 }
 
 static uint64_t info_at(uint64_t gpa, unsigned level)
