@@ -93,6 +93,11 @@ struct tdxsim_guest_env {
  */
 uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in, tdxsim_regs_t *out);
 
+/* Zero-step filter at TD entry (stepping.c, td-runtime.md 3.5 row 16): true, with the GPA in
+ * *gpa, when a GPA of the vCPU's LAST_EPF_GPA_LIST still does not translate. The caller holds
+ * the secure-EPT tree exclusively. */
+bool tdxsim_guest_epf_pending(const struct tdxsim_td *td, const struct tdxsim_vcpu *v, uint64_t *gpa);
+
 /* TDREPORT (report.c). Builds the 1024-byte report of @td with @reportdata into @out. 0, or -1
  * if the hash library failed. */
 int tdxsim_report_build(const struct tdxsim_td *td, const struct tdxsim_report_cpu *cpu,

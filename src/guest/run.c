@@ -146,6 +146,12 @@ static enum tdxsim_step op_memory(struct tdxsim_guest_run *r, const tdxsim_guest
 	r->env->cycles += r->env->cost_op;
 	enum tdxsim_step s =
 		tdxsim_guest_access(r, op->gpa, op->kind == TDXSIM_GOP_WRITE, &v, op->size, false, &x);
+	/* A private-GPA EPT violation of the guest's own access feeds the zero-step filter. */
+	if (s == TDXSIM_STEP_EXIT && r->status == (TDXSIM_TDX_SUCCESS | TDXSIM_EXIT_EPT_VIOLATION) &&
+	    !(op->gpa & tdxsim_guest_shared_bit(r->env->td))) {
+		r->epf = true;
+		r->epf_gpa = op->gpa;
+	}
 	if (s != TDXSIM_STEP_DONE)
 		return s;
 	if (x != TDXSIM_XL_OK) { /* #VE, or #PF for a GPA above GPAW: the guest's handler skips the op */
@@ -340,11 +346,16 @@ uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in,
 		*st = (*st & ~TDXSIM_STATUS_HOST_HINT) | (env->host_hint ? TDXSIM_STATUS_HOST_HINT : 0);
 	}
 	if (g && g->vmcall_pending) {
-		if (vmcall_resume(&r, in))
-			return op_vmcall(&r, &g->ops[g->pc]) == TDXSIM_STEP_EXIT ? r.status
-										 : TDXSIM_STATUS_NO_MEMORY;
+		if (vmcall_resume(&r, in)) {
+			r.entry_pc = g->pc;
+			if (op_vmcall(&r, &g->ops[g->pc]) != TDXSIM_STEP_EXIT)
+				return TDXSIM_STATUS_NO_MEMORY;
+			tdxsim_guest_stepping_exit(&r);
+			return r.status;
+		}
 		g->pc++;
 	}
+	r.entry_pc = g ? g->pc : 0;
 	while (g && g->pc < g->n) {
 		take_interrupts(&r);
 		enum tdxsim_step s = step_op(&r, &g->ops[g->pc]);
@@ -356,6 +367,7 @@ uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in,
 		if (s == TDXSIM_STEP_EXIT) {
 			if (res->state != TDXSIM_GUEST_NOT_RUN && !g->vmcall_pending)
 				g->pc++;
+			tdxsim_guest_stepping_exit(&r);
 			return r.status;
 		}
 		g->pc++;
@@ -366,6 +378,7 @@ uint64_t tdxsim_guest_run(struct tdxsim_guest_env *env, const tdxsim_regs_t *in,
 	if (g)
 		g->sti_shadow = false;
 	take_interrupts(&r);
+	tdxsim_guest_stepping_exit(&r);
 	memset(out, 0, sizeof(*out));
 	out->rcx = LINUX_VMCALL_MASK;
 	out->r11 = TDXSIM_TDVMCALL_HLT;

@@ -24,6 +24,9 @@ struct tdxsim_guest_run {
 	struct tdxsim_guest *g;
 	tdxsim_regs_t *out;
 	uint64_t status; /* RAX of the exit */
+	size_t entry_pc; /* the op the guest was entered at ("RIP on TD entry", stepping.c) */
+	bool epf;	 /* the exit is a private-GPA EPT violation of a guest access, at epf_gpa */
+	uint64_t epf_gpa;
 };
 
 /* Where a guest access lands: translated, exited (EPT violation), #VE/#PF in the guest, or an
@@ -61,6 +64,9 @@ enum tdxsim_step tdxsim_guest_fatal_exit(struct tdxsim_guest_run *r, uint64_t st
 
 /* TDG.VP.VMCALL's guest-side select check and exit (td-runtime.md 3.4). */
 enum tdxsim_step tdxsim_guest_vmcall_exit(struct tdxsim_guest_run *r, uint64_t mask, const uint64_t args[6]);
+
+/* Zero-step bookkeeping at every TD exit of a run (stepping.c, td-runtime.md 3.5). */
+void tdxsim_guest_stepping_exit(struct tdxsim_guest_run *r);
 
 /* TDCALLs served inside the module (tdcall.c). */
 enum tdxsim_step tdxsim_guest_rtmr_extend(struct tdxsim_guest_run *r, uint64_t gpa, uint64_t idx);

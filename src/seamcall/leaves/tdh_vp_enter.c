@@ -4,17 +4,20 @@
  * (guest/) until the next TD exit (td-runtime.md 3). Checks in the order of 3.2; then the
  * guest runs and the exit is reported as 3.3/3.4 say.
  * Locks: TDVPR (shared) -> implicit TDR (shared) -> TDCS op state (shared, released before
- * the guest runs) -> TD epoch (shared; REFCOUNT of the current epoch held while the guest runs).
+ * the guest runs) -> TD epoch (shared; REFCOUNT of the current epoch held while the guest runs)
+ * -> secure-EPT tree (exclusive, only with zero-step GPAs logged; 3.5).
  *
  * Not modelled (docs/fidelity.md): rows 11 (IA32_TSC_ADJUST cannot change in tdxsim) and 12
- * (TSC rollback: tdxsim's per-LP virtual TSCs are not one clock), row 13 (MONITOR/MWAIT),
- * the zero-step filter (rows 15-16, 3.5) and the interrupt single-stepping filter.
+ * (TSC rollback: tdxsim's per-LP virtual TSCs are not one clock), row 13 (MONITOR/MWAIT), the
+ * zero-step #VE notification (NOTIFY_ENABLES bit 0) and the interrupt single-stepping filter
+ * (tdxsim has no external-interrupt exits).
  */
 #include <string.h>
 
 #include "guest/apic.h"
 #include "guest/guest.h"
 #include "mce/mce.h"
+#include "seamcall/td_sept.h"
 #include "seamcall/vcpu.h"
 #include "td/td_params.h"
 
@@ -23,6 +26,8 @@
 #define RCX_RESERVED		  (UINT64_C(0xFFF) | ~((UINT64_C(1) << 54) - 1))
 #define RCX_TDVPR_MASK		  UINT64_C(0x000FFFFFFFFFF000)
 #define MISC_ENABLE_LIMIT_CPUID	  (UINT64_C(1) << 22)
+#define EXIT_EPT_VIOLATION	  48u
+#define EPT_WRITE_ACCESS	  2u
 #define ENTER_OPS                                                             \
 	(TDXSIM_OPS(TDXSIM_OP_RUNNABLE) | TDXSIM_OPS(TDXSIM_OP_LIVE_EXPORT) | \
 	 TDXSIM_OPS(TDXSIM_OP_LIVE_IMPORT))
@@ -100,6 +105,22 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 		.cost_report_mac = k->guest_report_mac,
 		.cost_zero_4k = 64 * k->movdir64b,
 	};
+	/* Zero-step filter (td-runtime.md 3.2 rows 15-16, 3.5): with GPAs logged, the secure-EPT
+	 * tree exclusively (kept until the guest is entered: the call's end here), and no entry
+	 * while one of them still faults: an emulated EPT-violation exit instead (write access,
+	 * no extended qualification, R8 = the GPA's page, every other register 0). */
+	if (v->last_epf_gpa_list_idx) {
+		if ((st = tdxsim_sept_tree_lock(c, td, TDXSIM_LOCK_EXCLUSIVE)))
+			return st;
+		uint64_t gpa;
+		if (tdxsim_guest_epf_pending(td, v, &gpa)) {
+			memset(r, 0, sizeof(*r));
+			r->rcx = EPT_WRITE_ACCESS;
+			r->r8 = gpa & ~UINT64_C(0xFFF);
+			v->last_td_exit = TDXSIM_LAST_EXIT_ASYNC_FAULT;
+			return TDXSIM_TDX_SUCCESS | EXIT_EPT_VIOLATION;
+		}
+	}
 	/* Posted interrupts the host left in the descriptor are taken right after VM entry. */
 	if ((v->vmcs_pin_based & TDXSIM_PIN_POSTED) &&
 	    tdxsim_vapic_post_process(sim->integrity, tdxsim_hkid_module_strip(&sim->hkid, v->vmcs_pid_addr),
