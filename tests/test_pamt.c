@@ -191,6 +191,57 @@ static void walk__not_covered(void **state)
 	assert_int_equal(tdxsim_pamt_walk(pamt, UINT64_MAX, &leaf), TDXSIM_PAMT_NOT_COVERED);
 }
 
+/*
+ * tdxsim_pamt_reserved_bits (one pass over the areas per 4K table, used by the checker and by
+ * TDMR.INIT's table set-up) says exactly what tdxsim_pamt_reserved says page by page: one row
+ * per kind of overlap between an area and the 2 MiB region, each also slid by a few unaligned
+ * offsets.
+ */
+static void reserved_bits__match_the_per_page_rule(void **state)
+{
+	(void)state;
+	/* clang-format off */
+	const struct {
+		const char *rule;
+		uint64_t offset, size;
+	} rows[] = {
+		{ "inside, page aligned",             2 * MiB + 0x5000, 0x2000 },
+		{ "inside, unaligned both ends",      2 * MiB + 0x5123, 0x1F00 },
+		{ "one byte",                         2 * MiB + 0x7FFF, 1 },
+		{ "empty area still marks its page",  2 * MiB + 0x9000, 0 },
+		{ "straddles the region start",       2 * MiB - 0x1800, 0x3000 },
+		{ "ends exactly at the region start", 2 * MiB - 0x3000, 0x3000 },
+		{ "straddles the region end",         4 * MiB - 0x1234, 0x5000 },
+		{ "starts exactly at the region end", 4 * MiB, 0x1000 },
+		{ "covers the whole region",          1 * MiB, 8 * MiB },
+		{ "before the region",                0, 0x1000 },
+		{ "after the region",                 5 * MiB, 0x1000 },
+		{ "reaches 2^64 from inside",         2 * MiB + 0x10000, UINT64_MAX - 2 * MiB - 0x10000 + 1 },
+		{ "reaches 2^64 from before",         0x1000, UINT64_MAX - 0x1000 },
+		{ "huge size from inside",            3 * MiB, UINT64_MAX },
+	};
+	/* clang-format on */
+	const uint64_t region = 2 * MiB, slide[] = {0, 1, 0xFFF, 0x1000, 0x1001};
+
+	for (size_t r = 0; r < TDXSIM_ARRAY_SIZE(rows); r++) {
+		for (size_t k = 0; k < TDXSIM_ARRAY_SIZE(slide); k++) {
+			struct tdxsim_pamt_tdmr t = {.num_areas = 2};
+			t.areas[0] =
+				(struct tdxsim_tdmr_reserved_area){rows[r].offset + slide[k], rows[r].size};
+			/* a second, fixed area far away: the pass goes over every area */
+			t.areas[1] = (struct tdxsim_tdmr_reserved_area){64 * MiB, 0x1000};
+			uint64_t bits[TDXSIM_PAMT_BITS_WORDS];
+			tdxsim_pamt_reserved_bits(&t, region, bits);
+			for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
+				bool want = tdxsim_pamt_reserved(&t, region + (uint64_t)i * 4096, 4096);
+				if (tdxsim_pamt_bit(bits, i) != want)
+					fail_msg("%s (slid by %#llx): page %u is%s reserved", rows[r].rule,
+						 (unsigned long long)slide[k], i, want ? "" : " not");
+			}
+		}
+	}
+}
+
 static void walk__reserved_pages_are_rsvd(void **state)
 {
 	struct tdxsim_pamt *pamt = *state;
@@ -762,6 +813,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(init__clamps_at_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(init__block_covered_only_when_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(walk__not_covered, setup, teardown),
+		cmocka_unit_test(reserved_bits__match_the_per_page_rule),
 		cmocka_unit_test_setup_teardown(walk__reserved_pages_are_rsvd, setup, teardown),
 		cmocka_unit_test_setup_teardown(walk__large_leaf_covers_4k, setup, teardown),
 		cmocka_unit_test_setup_teardown(release__keeps_stale_owner, setup, teardown),

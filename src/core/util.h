@@ -45,13 +45,21 @@ static inline bool tdxsim_range_contains(uint64_t b, uint64_t blen, uint64_t a, 
 	return a >= b && alen <= blen && a - b <= blen - alen;
 }
 
-/* 64-bit FNV-1a step, used by the state hashes. */
+/*
+ * One step of the state hashes: folds 64 bits into @h. The step is a bijection of h ^ v (the
+ * 64-bit finalizer of MurmurHash3), as the byte-wise FNV-1a it replaces was, so two inputs that
+ * differ in one word never collide at that step, and every input bit reaches every output bit;
+ * it costs two multiplies where FNV-1a took eight. Hashes are compared only within one process
+ * (before/after a call, a snapshot and its restore), never stored.
+ */
 static inline uint64_t tdxsim_hash_u64(uint64_t h, uint64_t v)
 {
-	for (int i = 0; i < 8; i++) {
-		h ^= (v >> (8 * i)) & 0xFF;
-		h *= UINT64_C(0x100000001B3);
-	}
+	h ^= v;
+	h ^= h >> 33;
+	h *= UINT64_C(0xFF51AFD7ED558CCD);
+	h ^= h >> 33;
+	h *= UINT64_C(0xC4CEB9FE1A85EC53);
+	h ^= h >> 33;
 	return h;
 }
 #define TDXSIM_HASH_SEED UINT64_C(0xCBF29CE484222325)

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pamt/pamt_priv.h"
 
@@ -29,11 +30,77 @@ __attribute__((format(printf, 2, 3))) static int fail(struct check_ctx *c, const
 	return -1;
 }
 
-/* One entry of any level: type range, "initial while uninitialized", owned counter. */
-static int check_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, unsigned level, uint64_t off,
-		       uint8_t type, uint64_t owner, bool initialized)
+/*
+ * Both the checker and the hash pass over runs of TDXSIM_PAMT_RUN entries that are PT_NDA with
+ * no owner (and no BEPOCH) with one test: such an entry passes every check and counts for
+ * nothing, and the hash skips it too (hash_entry), so the shortcut changes no result.
+ */
+#define RUN TDXSIM_PAMT_RUN
+_Static_assert(TDXSIM_PT_NDA == 0 && TDXSIM_PAMT_FANOUT % RUN == 0 && RUN == 8, "runs of initial entries");
+
+static uint64_t run_types(const struct tdxsim_pamt_table *tab, unsigned i)
 {
-	bool rsvd = level == TDXSIM_PS_4K && tdxsim_pamt_reserved(t, off, TDXSIM_4K);
+	uint64_t types;
+	memcpy(&types, &tab->type[i], sizeof(types));
+	return types;
+}
+
+static bool run_initial(const struct tdxsim_pamt_table *tab, unsigned i, bool with_bepoch)
+{
+	if (run_types(tab, i) | tdxsim_pamt_or8(&tab->owner[i]))
+		return false;
+	return !(with_bepoch && tab->bepoch && tdxsim_pamt_or8(&tab->bepoch[i]));
+}
+
+/* Sets bits [from, to) of @bits, a word at a time. */
+static void set_bits(uint64_t *bits, uint64_t from, uint64_t to)
+{
+	while (from < to) {
+		unsigned b = from % 64;
+		uint64_t n = to - from < 64 - b ? to - from : 64 - b;
+		bits[from / 64] |= (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << b;
+		from += n;
+	}
+}
+
+void tdxsim_pamt_reserved_bits(const struct tdxsim_pamt_tdmr *t, uint64_t off,
+			       uint64_t bits[TDXSIM_PAMT_BITS_WORDS])
+{
+	const uint64_t span = TDXSIM_PAMT_FANOUT * TDXSIM_4K;
+
+	memset(bits, 0, TDXSIM_PAMT_BITS_WORDS * sizeof(*bits));
+	for (unsigned k = 0; k < t->num_areas; k++) {
+		uint64_t a = t->areas[k].offset, size = t->areas[k].size, first, end;
+
+		/* Page i starts at p = off + i * 4K; tdxsim_pamt_reserved() says: a >= p ?
+		 * a - p < 4K : p - a < size. Neither sum below can wrap (size < span there). */
+		if (a >= off) {
+			if (a - off >= span)
+				continue;
+			first = (a - off) / TDXSIM_4K; /* the page holding a */
+			uint64_t into = (a - off) % TDXSIM_4K;
+			/* pages after it: (i - first) * 4K - into < size */
+			end = size >= span ? TDXSIM_PAMT_FANOUT
+					   : first + (size + into + TDXSIM_4K - 1) / TDXSIM_4K;
+			if (end < first + 1)
+				end = first + 1;
+		} else {
+			uint64_t past = off - a;
+			if (past >= size)
+				continue;
+			first = 0; /* i * 4K + past < size */
+			end = size - past >= span ? TDXSIM_PAMT_FANOUT
+						  : (size - past + TDXSIM_4K - 1) / TDXSIM_4K;
+		}
+		set_bits(bits, first, end < TDXSIM_PAMT_FANOUT ? end : TDXSIM_PAMT_FANOUT);
+	}
+}
+
+/* One entry of any level: type range, "initial while uninitialized", owned counter. @rsvd:
+ * a 4K entry whose page meets a reserved area (the caller knows, per table). */
+static int check_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, unsigned level, uint64_t off,
+		       uint8_t type, uint64_t owner, bool initialized, bool rsvd)
+{
 	uint64_t pa = t->base + off;
 
 	if (type >= TDXSIM_PAMT_NUM_TYPES)
@@ -60,12 +127,23 @@ static int check_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
 {
 	uint64_t step = tdxsim_pamt_level_size(level);
 	unsigned busy = 0;
+	/* Which pages of a 4K table meet a reserved area; runs of initial entries with none of
+	 * them need no look one by one. */
+	uint64_t rsvd_bits[TDXSIM_PAMT_BITS_WORDS] = {0};
+	if (level == TDXSIM_PS_4K)
+		tdxsim_pamt_reserved_bits(t, off, rsvd_bits);
 
 	c->bytes += sizeof(*tab) + (tab->bepoch ? TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch) : 0);
-	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
-		if (check_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i], initialized))
-			return -1;
-		busy += tab->type[i] != TDXSIM_PT_NDA;
+	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
+		if (!(rsvd_bits[r / 64] >> (r % 64) & 0xFF) && run_initial(tab, r, false))
+			continue;
+		for (unsigned i = r; i < r + RUN; i++) {
+			bool rsvd = tdxsim_pamt_bit(rsvd_bits, i);
+			if (check_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i], initialized,
+					rsvd))
+				return -1;
+			busy += tab->type[i] != TDXSIM_PT_NDA;
+		}
 	}
 	if (busy != tab->busy)
 		return fail(c, "PAMT: table at %#" PRIx64 "/L%u counts %u busy entries, has %u",
@@ -81,13 +159,17 @@ static int check_gib(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, uint
 	bool initialized = off < tdxsim_pamt_init_limit(t) - t->base;
 
 	c->bytes += sizeof(*gib);
-	if (check_entry(c, t, TDXSIM_PS_1G, off, gib->type, gib->owner, initialized))
+	if (check_entry(c, t, TDXSIM_PS_1G, off, gib->type, gib->owner, initialized, false))
 		return -1;
 	if (gib->t2m && check_table(c, t, gib->t2m, TDXSIM_PS_2M, off, initialized))
 		return -1;
 	if (gib->type == TDXSIM_PT_REG && gib->t2m && gib->t2m->busy)
 		return fail(c, "PAMT: 1G leaf %#" PRIx64 " has 2M entries in use", t->base + off);
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
+		if (i % RUN == 0 && tdxsim_pamt_no_t4k_run(gib, i)) {
+			i += RUN - 1;
+			continue;
+		}
 		const struct tdxsim_pamt_table *tab = gib->t4k[i];
 		uint64_t off2m = off + i * TDXSIM_2M;
 
@@ -178,9 +260,13 @@ static uint64_t hash_table(uint64_t h, const struct tdxsim_pamt_table *tab, uint
 {
 	uint64_t step = tdxsim_pamt_level_size(level);
 
-	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
-		h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i],
-			       tab->bepoch ? tab->bepoch[i] : 0);
+	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
+		if (run_initial(tab, r, true))
+			continue;
+		for (unsigned i = r; i < r + RUN; i++)
+			h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i],
+				       tab->bepoch ? tab->bepoch[i] : 0);
+	}
 	return h;
 }
 
@@ -212,9 +298,13 @@ uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h)
 			h = hash_entry(h, pa, TDXSIM_PS_1G, gib->type, gib->owner, gib->bepoch);
 			if (gib->t2m)
 				h = hash_table(h, gib->t2m, pa, TDXSIM_PS_2M);
-			for (unsigned j = 0; j < TDXSIM_PAMT_FANOUT; j++) {
-				if (gib->t4k[j])
-					h = hash_table(h, gib->t4k[j], pa + j * TDXSIM_2M, TDXSIM_PS_4K);
+			for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
+				if (tdxsim_pamt_no_t4k_run(gib, r))
+					continue;
+				for (unsigned j = r; j < r + RUN; j++)
+					if (gib->t4k[j])
+						h = hash_table(h, gib->t4k[j], pa + j * TDXSIM_2M,
+							       TDXSIM_PS_4K);
 			}
 		}
 	}
@@ -226,10 +316,15 @@ static void visit_table(const struct tdxsim_pamt_table *tab, uint64_t base, unsi
 {
 	if (!tab || !tab->busy)
 		return;
-	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
-		uint8_t type = tab->type[i];
-		if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)
-			fn(user, base + i * tdxsim_pamt_level_size(level), level, type, tab->owner[i]);
+	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
+		if (!run_types(tab, r))
+			continue; /* eight PT_NDA entries: nothing to visit */
+		for (unsigned i = r; i < r + RUN; i++) {
+			uint8_t type = tab->type[i];
+			if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)
+				fn(user, base + i * tdxsim_pamt_level_size(level), level, type,
+				   tab->owner[i]);
+		}
 	}
 }
 
@@ -245,8 +340,12 @@ void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit
 			if (g->type != TDXSIM_PT_NDA && g->type != TDXSIM_PT_RSVD)
 				fn(user, gbase, TDXSIM_PS_1G, g->type, g->owner);
 			visit_table(g->t2m, gbase, TDXSIM_PS_2M, fn, user);
-			for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
-				visit_table(g->t4k[i], gbase + i * TDXSIM_2M, TDXSIM_PS_4K, fn, user);
+			for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
+				if (tdxsim_pamt_no_t4k_run(g, r))
+					continue;
+				for (unsigned i = r; i < r + RUN; i++)
+					visit_table(g->t4k[i], gbase + i * TDXSIM_2M, TDXSIM_PS_4K, fn, user);
+			}
 		}
 	}
 }

@@ -139,8 +139,10 @@ static struct tdxsim_pamt_table *new_4k_table(struct tdxsim_pamt *pamt, const st
 
 	if (!tab || !tdxsim_pamt_reserved(t, off2m, TDXSIM_2M))
 		return tab;
+	uint64_t bits[TDXSIM_PAMT_BITS_WORDS];
+	tdxsim_pamt_reserved_bits(t, off2m, bits);
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
-		if (tdxsim_pamt_reserved(t, off2m + (uint64_t)i * TDXSIM_4K, TDXSIM_4K)) {
+		if (tdxsim_pamt_bit(bits, i)) {
 			tab->type[i] = TDXSIM_PT_RSVD;
 			tab->busy++;
 		}

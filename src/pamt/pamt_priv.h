@@ -97,6 +97,39 @@ static inline bool tdxsim_pamt_reserved(const struct tdxsim_pamt_tdmr *t, uint64
 }
 
 /*
+ * The walks that visit every table (checker, hash, foreach; after every fuzzed operation) go
+ * in runs of 8 entries or table pointers and pass over a run that holds nothing with one
+ * test. The tests are written out, not looped: in a fuzzing build each loop compare is a
+ * traced call.
+ */
+#define TDXSIM_PAMT_RUN 8
+/* Whether the 8 4K-table pointers of @gib from @i are all NULL. */
+static inline bool tdxsim_pamt_no_t4k_run(const struct tdxsim_pamt_gib *gib, unsigned i)
+{
+	struct tdxsim_pamt_table *const *p = &gib->t4k[i];
+	return !((uintptr_t)p[0] | (uintptr_t)p[1] | (uintptr_t)p[2] | (uintptr_t)p[3] | (uintptr_t)p[4] |
+		 (uintptr_t)p[5] | (uintptr_t)p[6] | (uintptr_t)p[7]);
+}
+/* The OR of 8 64-bit values from @v. */
+static inline uint64_t tdxsim_pamt_or8(const uint64_t *v)
+{
+	return v[0] | v[1] | v[2] | v[3] | v[4] | v[5] | v[6] | v[7];
+}
+
+/*
+ * The reserved pages of the 2 MiB region at @off (an offset from the TDMR base): bit i of
+ * @bits is tdxsim_pamt_reserved(t, off + i * 4K, 4K), computed in one pass over the areas
+ * instead of one per page (the checker and TDMR.INIT's table set-up run it per 4K table).
+ */
+#define TDXSIM_PAMT_BITS_WORDS (TDXSIM_PAMT_FANOUT / 64)
+void tdxsim_pamt_reserved_bits(const struct tdxsim_pamt_tdmr *t, uint64_t off,
+			       uint64_t bits[TDXSIM_PAMT_BITS_WORDS]);
+static inline bool tdxsim_pamt_bit(const uint64_t bits[TDXSIM_PAMT_BITS_WORDS], unsigned i)
+{
+	return bits[i / 64] >> (i % 64) & 1;
+}
+
+/*
  * First address not covered by an initialized 1 GiB block: the module tests "PA < next_to_init
  * rounded down to 1G" (sheet 8.2); blocks count from the TDMR base, and a complete TDMR is
  * covered up to its end even if its size were not a multiple of 1 GiB.
