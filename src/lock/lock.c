@@ -54,37 +54,65 @@ static bool contended(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t k
 }
 
 /*
- * Finds the slot of @pa, claiming a free one if nobody holds the page: linear probing from the
- * page's hash, stopping at the first free slot (a claim is a CAS of the key from 0). A slot goes
- * back to 0 when its last holder releases it; since every call releases its whole set before
- * the next call starts and a failed acquisition frees only the slot it just claimed, no key
- * ever sits behind a free slot of its own chain. LPs running in parallel will need tombstones
- * here (lock.h).
+ * Takes page lock @key in @mode: linear probing from the key's hash, stopping at the first free
+ * slot, which is claimed and locked by one compare-and-swap from 0; a slot with the key is
+ * joined (shared) by one compare-and-swap. A slot goes back to 0 in its last holder's release.
+ * Since every call releases its whole set before the next call starts, no key ever sits
+ * behind a free slot of its own chain. LPs running in parallel will need tombstones here
+ * (lock.h). Returns the slot, or NULL when the lock is busy or the table full.
  */
-static struct tdxsim_page_lock_slot *page_slot(struct tdxsim_locks *ls, uint64_t pa)
+static struct tdxsim_page_lock_slot *page_take(struct tdxsim_locks *ls, uint64_t key, tdxsim_lock_mode_t mode)
 {
-	uint64_t key = pa + 1;
-	unsigned start = (unsigned)((pa >> 12) * UINT64_C(0x9E3779B97F4A7C15) >> 56) % TDXSIM_PAGE_LOCK_SLOTS;
+	uint64_t k = key & TDXSIM_PAGE_LOCK_KEY_MASK;
+	uint64_t mine = k | (mode == TDXSIM_LOCK_EXCLUSIVE ? TDXSIM_PAGE_LOCK_EX : TDXSIM_PAGE_LOCK_ONE);
+	unsigned start = (unsigned)((k >> 12) * UINT64_C(0x9E3779B97F4A7C15) >> 56) % TDXSIM_PAGE_LOCK_SLOTS;
+
 	for (unsigned i = 0; i < TDXSIM_PAGE_LOCK_SLOTS; i++) {
 		struct tdxsim_page_lock_slot *s = &ls->pages[(start + i) % TDXSIM_PAGE_LOCK_SLOTS];
-		uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-		if (k == key)
-			return s;
-		if (k == 0) {
-			uint64_t zero = 0;
-			if (atomic_compare_exchange_strong(&s->key, &zero, key) || zero == key)
+		uint64_t w = atomic_load_explicit(&s->w, memory_order_relaxed);
+		for (;;) {
+			if (w == 0) {
+				if (atomic_compare_exchange_weak_explicit(
+					    &s->w, &w, mine, memory_order_acquire, memory_order_relaxed))
+					return s;
+				continue; /* w reloaded: claimed meanwhile (or a spurious failure) */
+			}
+			if ((w & TDXSIM_PAGE_LOCK_KEY_MASK) != k)
+				break; /* another page's slot: probe on */
+			if (mode == TDXSIM_LOCK_EXCLUSIVE || (w & TDXSIM_PAGE_LOCK_EX) ||
+			    (w & TDXSIM_PAGE_LOCK_SHARED_MASK) == TDXSIM_PAGE_LOCK_SHARED_MASK)
+				return NULL;
+			if (atomic_compare_exchange_weak_explicit(&s->w, &w, w + TDXSIM_PAGE_LOCK_ONE,
+								  memory_order_acquire, memory_order_relaxed))
 				return s;
 		}
 	}
-	return NULL;
+	return NULL; /* more pages held than the module has LPs to hold them */
 }
 
-struct tdxsim_lock *tdxsim_page_lock_peek(struct tdxsim_locks *ls, uint64_t pa)
+/* Drops one holder of a page lock; the last one frees the slot in the same step. */
+static void page_release(struct tdxsim_page_lock_slot *s, tdxsim_lock_mode_t mode)
 {
-	for (unsigned i = 0; i < TDXSIM_PAGE_LOCK_SLOTS; i++)
-		if (atomic_load(&ls->pages[i].key) == pa + 1)
-			return &ls->pages[i].lock;
-	return NULL;
+	if (mode == TDXSIM_LOCK_EXCLUSIVE) {
+		atomic_store_explicit(&s->w, 0, memory_order_release); /* sole holder */
+		return;
+	}
+	uint64_t w = atomic_load_explicit(&s->w, memory_order_relaxed), next;
+	do
+		next = (w & TDXSIM_PAGE_LOCK_SHARED_MASK) == TDXSIM_PAGE_LOCK_ONE ? 0
+										  : w - TDXSIM_PAGE_LOCK_ONE;
+	while (!atomic_compare_exchange_weak_explicit(&s->w, &w, next, memory_order_release,
+						      memory_order_relaxed));
+}
+
+uint64_t tdxsim_page_lock_peek(struct tdxsim_locks *ls, uint64_t key)
+{
+	for (unsigned i = 0; i < TDXSIM_PAGE_LOCK_SLOTS; i++) {
+		uint64_t w = atomic_load_explicit(&ls->pages[i].w, memory_order_acquire);
+		if (w && (w & TDXSIM_PAGE_LOCK_KEY_MASK) == (key & TDXSIM_PAGE_LOCK_KEY_MASK))
+			return w & ~TDXSIM_PAGE_LOCK_KEY_MASK;
+	}
+	return 0;
 }
 
 bool tdxsim_lock_acquire(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
@@ -94,17 +122,13 @@ bool tdxsim_lock_acquire(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxs
 
 	if (held->n == TDXSIM_MAX_HELD)
 		return false;
-	if (contended(ls, res, key, key2, mode))
+	if (ls->num_contended && contended(ls, res, key, key2, mode))
 		return false;
 	if (res == TDXSIM_RES_PAGE) {
-		slot = page_slot(ls, key);
-		if (!slot)
-			return false; /* more pages held than the module has LPs to hold them */
-		lock = &slot->lock;
-	}
-	if (!tdxsim_lock_try(lock, mode)) {
-		if (slot && atomic_load(&slot->lock.word) == 0)
-			atomic_store(&slot->key, 0);
+		if (!(slot = page_take(ls, key, mode)))
+			return false;
+		lock = NULL;
+	} else if (!tdxsim_lock_try(lock, mode)) {
 		return false;
 	}
 	held->e[held->n].lock = lock;
@@ -117,15 +141,26 @@ bool tdxsim_lock_acquire(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxs
 bool tdxsim_lock_promote_held(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
 			      uint64_t key, uint64_t key2, struct tdxsim_lock *lock)
 {
+	uint64_t k = key & TDXSIM_PAGE_LOCK_KEY_MASK;
+
 	if (contended(ls, res, key, key2, TDXSIM_LOCK_EXCLUSIVE))
 		return false;
 	for (unsigned i = held->n; i-- > 0;) {
+		struct tdxsim_page_lock_slot *s = held->e[i].slot;
 		bool match = lock ? held->e[i].lock == lock
-				  : (held->e[i].slot && atomic_load(&held->e[i].slot->key) == key + 1);
+				  : s && (atomic_load_explicit(&s->w, memory_order_relaxed) &
+					  TDXSIM_PAGE_LOCK_KEY_MASK) == k;
 		if (!match || held->e[i].mode != TDXSIM_LOCK_SHARED)
 			continue;
-		if (!tdxsim_lock_promote(held->e[i].lock))
+		if (s) {
+			uint64_t one = k | TDXSIM_PAGE_LOCK_ONE;
+			if (!atomic_compare_exchange_strong_explicit(&s->w, &one, k | TDXSIM_PAGE_LOCK_EX,
+								     memory_order_acquire,
+								     memory_order_relaxed))
+				return false;
+		} else if (!tdxsim_lock_promote(held->e[i].lock)) {
 			return false;
+		}
 		held->e[i].mode = TDXSIM_LOCK_EXCLUSIVE;
 		return true;
 	}
@@ -136,10 +171,10 @@ void tdxsim_lock_release_all(struct tdxsim_held *held)
 {
 	while (held->n) {
 		held->n--;
-		tdxsim_lock_release(held->e[held->n].lock, held->e[held->n].mode);
-		struct tdxsim_page_lock_slot *s = held->e[held->n].slot;
-		if (s && atomic_load(&s->lock.word) == 0)
-			atomic_store(&s->key, 0);
+		if (held->e[held->n].slot)
+			page_release(held->e[held->n].slot, held->e[held->n].mode);
+		else
+			tdxsim_lock_release(held->e[held->n].lock, held->e[held->n].mode);
 	}
 }
 

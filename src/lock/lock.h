@@ -10,8 +10,11 @@
  *
  * Where the lock words live (so LPs can later run in parallel, each lock is a C11 atomic):
  *  - a page's PAMT entry lock (explicit pages named in registers, and the "implicit TDR"
- *    found through a PAMT owner): in the page-lock table below, keyed by the page's PA; a
- *    slot is claimed while someone holds the page and freed by its last holder.
+ *    found through a PAMT owner): in the page-lock table below, keyed by the page's PA and
+ *    PAMT level. A slot is ONE atomic word holding both the key and the holders, so claiming
+ *    a free slot and taking the lock is one compare-and-swap, and the last holder's release
+ *    frees the slot in the same compare-and-swap (no window where a slot is unlocked but
+ *    still claimed, or claimed by one LP and locked by another).
  *  - KOT lock, per-package WBT mutex: next to the data (seamcall/td_state.h);
  *  - TDCS op-state lock, secure-EPT tree lock, TD epoch lock: in struct tdxsim_td (td/td.h);
  *  - secure-EPT entry lock: held in the per-call set like the others (sept/sept.h).
@@ -47,11 +50,19 @@ void tdxsim_lock_release(struct tdxsim_lock *l, tdxsim_lock_mode_t mode);
 /* Sole shared holder to exclusive; false (still shared) if anyone else holds it. */
 bool tdxsim_lock_promote(struct tdxsim_lock *l);
 
-/* Page-lock table: enough slots for every page all LPs can hold at once (a leaf holds <= 8). */
-#define TDXSIM_PAGE_LOCK_SLOTS 256
+/*
+ * Page-lock table: enough slots for every page all LPs can hold at once (a leaf holds <= 8).
+ * Slot word: bits 51:0 = the key (a PA below 2^52 with the PAMT level in bits 1:0), bit 63 =
+ * exclusive holder, bits 62:52 = shared holders; 0 = free (no holder, so no key). PAs are
+ * below 2^52 (MAXPA), so distinct keys never share a slot word.
+ */
+#define TDXSIM_PAGE_LOCK_SLOTS	     256
+#define TDXSIM_PAGE_LOCK_KEY_MASK    ((UINT64_C(1) << 52) - 1)
+#define TDXSIM_PAGE_LOCK_ONE	     (UINT64_C(1) << 52)
+#define TDXSIM_PAGE_LOCK_EX	     (UINT64_C(1) << 63)
+#define TDXSIM_PAGE_LOCK_SHARED_MASK (TDXSIM_PAGE_LOCK_EX - TDXSIM_PAGE_LOCK_ONE)
 struct tdxsim_page_lock_slot {
-	_Atomic uint64_t key; /* PA + 1 of the page whose lock this is; 0 = free */
-	struct tdxsim_lock lock;
+	_Atomic uint64_t w;
 };
 
 /* One "held by another LP" mark (tdxsim_contend). */
@@ -75,7 +86,7 @@ struct tdxsim_locks {
 struct tdxsim_held {
 	unsigned n;
 	struct {
-		struct tdxsim_lock *lock;
+		struct tdxsim_lock *lock;	    /* NULL for page locks */
 		struct tdxsim_page_lock_slot *slot; /* page locks: freed by their last holder */
 		tdxsim_lock_mode_t mode;
 	} e[TDXSIM_MAX_HELD];
@@ -99,8 +110,9 @@ bool tdxsim_lock_acquire_unheld(struct tdxsim_locks *ls, tdxsim_resource_t res, 
 /* Promotes the most recent acquisition of @lock in @held from shared to exclusive. */
 bool tdxsim_lock_promote_held(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxsim_resource_t res,
 			      uint64_t key, uint64_t key2, struct tdxsim_lock *lock);
-/* The page lock word of @pa if some call holds it, else NULL (for invariant checks). */
-struct tdxsim_lock *tdxsim_page_lock_peek(struct tdxsim_locks *ls, uint64_t pa);
+/* The holders of page lock @key (TDXSIM_PAGE_LOCK_EX, or a shared count times
+ * TDXSIM_PAGE_LOCK_ONE); 0 when nobody holds it (for invariant checks). */
+uint64_t tdxsim_page_lock_peek(struct tdxsim_locks *ls, uint64_t key);
 void tdxsim_lock_release_all(struct tdxsim_held *held);
 
 /* Adds a contention mark; TDXSIM_ERR_INVALID_ARG / TDXSIM_ERR_NO_MEMORY (table full). */
