@@ -62,6 +62,18 @@ static tdxsim_err_t read_page(struct tdxsim_integrity *in, uint64_t pa, uint32_t
 	if (tracked)
 		tdxsim_mce_trap_open(in, pfn);
 	tdxsim_err_t err = TDXSIM_OK;
+	if (priv && n && pg && pg->priv) {
+		/* A private read of lines all clean and owned by @keyid (TDH.MR.EXTEND's 256-byte
+		 * chunks) is one copy of their plaintext; any other line takes the loop below. */
+		unsigned l = (pa % TDXSIM_4K) / TDXSIM_LINE, last = (pa % TDXSIM_4K + n - 1) / TDXSIM_LINE;
+		while (l <= last && !tdxsim_line_poisoned(lines[l]) &&
+		       (lines[l] & TDXSIM_LINE_KEYID) == keyid)
+			l++;
+		if (l > last) {
+			memcpy(dst, pg->priv + pa % TDXSIM_4K, n);
+			n = 0;
+		}
+	}
 	while (n) {
 		unsigned l = (pa % TDXSIM_4K) / TDXSIM_LINE, lo = pa % TDXSIM_LINE;
 		size_t m = TDXSIM_LINE - lo < n ? TDXSIM_LINE - lo : n;

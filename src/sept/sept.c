@@ -67,7 +67,7 @@ struct tdxsim_sept *tdxsim_sept_new(uint64_t root_pa, unsigned root_level)
 		return NULL;
 	s->root_pa = root_pa;
 	s->root_level = root_level;
-	if (!tdxsim_sept_table_add(s, root_pa, root_level)) {
+	if (!(s->root = tdxsim_sept_table_add(s, root_pa, root_level))) {
 		free(s);
 		return NULL;
 	}
@@ -103,6 +103,7 @@ struct tdxsim_sept *tdxsim_sept_dup(const struct tdxsim_sept *s)
 		}
 		memcpy(c, t, sizeof(*c));
 	}
+	d->root = tdxsim_sept_table_get(d, d->root_pa);
 	return d;
 }
 
@@ -117,6 +118,8 @@ struct tdxsim_sept_table *tdxsim_sept_table_add(struct tdxsim_sept *s, uint64_t 
 	struct tdxsim_sept_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	if (pa == s->root_pa)
+		s->root = NULL; /* found again by the next walk */
 	t->pa = pa;
 	t->level = level;
 	for (unsigned i = 0; i < TDXSIM_SEPT_ENTRIES; i++)
@@ -135,13 +138,15 @@ struct tdxsim_sept_table *tdxsim_sept_table_get(const struct tdxsim_sept *s, uin
 
 void tdxsim_sept_table_del(struct tdxsim_sept *s, uint64_t pa)
 {
+	if (pa == s->root_pa)
+		s->root = NULL;
 	free(tdxsim_u64map_del(&s->tables, pa));
 }
 
 uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned level, unsigned *reached,
 			   struct tdxsim_sept_table **parent)
 {
-	struct tdxsim_sept_table *t = tdxsim_sept_table_get(s, s->root_pa);
+	struct tdxsim_sept_table *t = s->root ? s->root : tdxsim_sept_table_get(s, s->root_pa);
 	unsigned l = s->root_level;
 	for (;;) {
 		uint64_t *e = &t->e[tdxsim_sept_index(gpa, l)];

@@ -115,6 +115,8 @@ struct tdxsim_sept {
 	uint64_t root_pa;	     /* TDCS page 3 */
 	unsigned root_level;	     /* PWL - 1: 3 or 4; set by MNG.INIT from the EPTP */
 	struct tdxsim_u64map tables; /* table PA -> struct tdxsim_sept_table */
+	/* The root's table, found once instead of once per walk; NULL = look it up. */
+	struct tdxsim_sept_table *root;
 };
 
 struct tdxsim_sept_table {
