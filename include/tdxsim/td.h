@@ -85,6 +85,35 @@ TDXSIM_API tdxsim_err_t tdxsim_fail_entropy(tdxsim_t *sim, uint32_t count);
  */
 TDXSIM_API tdxsim_err_t tdxsim_pend_host_interrupts(tdxsim_t *sim, uint32_t lp, uint32_t count);
 
+/**
+ * Puts the vCPU whose TDVPR page is at @p tdvpr_pa into guest mode on the LP it is associated
+ * with, as if TDH.VP.ENTER had just entered it there in the TD's current TLB epoch, and keeps it
+ * inside the guest across host calls: for the next @p calls SEAMCALLs the simulator executes
+ * (on any other LP, whatever their outcome), or until tdxsim_vcpu_leave_guest() when @p calls
+ * is 0. Its guest program does not run meanwhile. While it is in, the module sees what it
+ * would on hardware (module 1.5.05 tdh_vp_enter.c / td_exit.c; docs/fidelity.md):
+ *  - the epoch's REFCOUNT is raised (TDH.MNG.RD shows it): TDH.MEM.TRACK answers
+ *    TDX_PREVIOUS_TLB_EPOCH_BUSY once the epoch it entered in is the previous one, and pages
+ *    blocked in that epoch are not tracked (PAGE.REMOVE, RANGE.UNBLOCK, SEPT.REMOVE,
+ *    PAGE.RELOCATE: TDX_TLB_TRACKING_NOT_DONE) until it exits;
+ *  - its TDVPR and its TD's TDR PAMT entries are held shared: a leaf taking either exclusive
+ *    (TDH.VP.FLUSH, reclaiming the pages...) answers TDX_OPERAND_BUSY with that operand;
+ *  - it stays associated with its LP: TDH.VP.ENTER/RD/WR from another LP answer
+ *    TDX_VCPU_ASSOCIATED; its own LP is in guest mode and refuses SEAMCALLs
+ *    (TDXSIM_STATUS_API_MISUSE, error TDXSIM_ERR_STATE).
+ * Exiting lowers the REFCOUNT and drops the two locks, as an external-interrupt TD exit
+ * (LAST_TD_EXIT asynchronous); the vCPU stays associated and its registers are not reported.
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU there), TDXSIM_ERR_STATE (VP.ENTER could
+ *         not enter it now: TD not RUNNABLE or fatal, vCPU not READY or not associated, its
+ *         LP offline or already in guest mode, or the vCPU already in the guest)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_vcpu_stay_in_guest(tdxsim_t *sim, uint64_t tdvpr_pa, uint32_t calls);
+/**
+ * Makes the vCPU at @p tdvpr_pa exit the guest now (see tdxsim_vcpu_stay_in_guest()).
+ * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU there), TDXSIM_ERR_STATE (not in the guest)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_vcpu_leave_guest(tdxsim_t *sim, uint64_t tdvpr_pa);
+
 /** What tdxsim_td_query() reports of one TD (the module's TDR and TDCS fields). */
 typedef struct {
 	uint32_t size; /**< set by the caller to sizeof(tdxsim_td_info_t) */

@@ -53,6 +53,19 @@ static bool contended(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t k
 	return false;
 }
 
+/* Whether a pin conflicts with an attempt in @want (pins stay until unpinned). */
+static bool pinned(const struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t key, uint64_t key2,
+		   tdxsim_lock_mode_t want)
+{
+	for (unsigned i = 0; i < ls->num_pinned; i++) {
+		const struct tdxsim_pin *p = &ls->pinned[i];
+		if (p->res == res && p->key == key && p->key2 == key2 &&
+		    (want == TDXSIM_LOCK_EXCLUSIVE || p->mode == TDXSIM_LOCK_EXCLUSIVE))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Takes page lock @key in @mode: linear probing from the key's hash, stopping at the first free
  * slot, which is claimed and locked by one compare-and-swap from 0; a slot with the key is
@@ -124,6 +137,8 @@ bool tdxsim_lock_acquire(struct tdxsim_locks *ls, struct tdxsim_held *held, tdxs
 		return false;
 	if (ls->num_contended && contended(ls, res, key, key2, mode))
 		return false;
+	if (ls->num_pinned && pinned(ls, res, key, key2, mode))
+		return false;
 	if (res == TDXSIM_RES_PAGE) {
 		if (!(slot = page_take(ls, key, mode)))
 			return false;
@@ -144,6 +159,8 @@ bool tdxsim_lock_promote_held(struct tdxsim_locks *ls, struct tdxsim_held *held,
 	uint64_t k = key & TDXSIM_PAGE_LOCK_KEY_MASK;
 
 	if (contended(ls, res, key, key2, TDXSIM_LOCK_EXCLUSIVE))
+		return false;
+	if (ls->num_pinned && pinned(ls, res, key, key2, TDXSIM_LOCK_EXCLUSIVE))
 		return false;
 	for (unsigned i = held->n; i-- > 0;) {
 		struct tdxsim_page_lock_slot *s = held->e[i].slot;
@@ -202,4 +219,25 @@ bool tdxsim_lock_acquire_unheld(struct tdxsim_locks *ls, tdxsim_resource_t res, 
 	if (res == TDXSIM_RES_PAGE || contended(ls, res, key, key2, mode))
 		return false;
 	return tdxsim_lock_try(lock, mode);
+}
+
+bool tdxsim_locks_pin(struct tdxsim_locks *ls, struct tdxsim_pin pin)
+{
+	if (ls->num_pinned == TDXSIM_MAX_PINS)
+		return false;
+	ls->pinned[ls->num_pinned++] = pin;
+	return true;
+}
+
+bool tdxsim_locks_unpin(struct tdxsim_locks *ls, struct tdxsim_pin pin)
+{
+	for (unsigned i = 0; i < ls->num_pinned; i++) {
+		struct tdxsim_pin *p = &ls->pinned[i];
+		if (p->res != pin.res || p->key != pin.key || p->key2 != pin.key2 || p->mode != pin.mode)
+			continue;
+		memmove(p, p + 1, (ls->num_pinned - i - 1) * sizeof(*p));
+		ls->num_pinned--;
+		return true;
+	}
+	return false;
 }

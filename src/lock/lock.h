@@ -73,12 +73,24 @@ struct tdxsim_contention {
 	uint32_t remaining;	 /* acquisition attempts left that see it held */
 };
 
+/* Pins: locks held across SEAMCALLs by an LP in guest mode (a vCPU resident in the guest
+ * keeps its TDVPR and TDR PAMT entries shared, td-runtime.md 3.2; seamcall/resident.h). Every
+ * acquisition conflicting with a pin fails, as against a real holder; pins are not consumed. */
+#define TDXSIM_MAX_PINS 16
+struct tdxsim_pin {
+	tdxsim_resource_t res;
+	uint64_t key, key2;
+	tdxsim_lock_mode_t mode;
+};
+
 struct tdxsim_locks {
 	struct tdxsim_page_lock_slot pages[TDXSIM_PAGE_LOCK_SLOTS];
 	/* Contention marks: changed only by tdxsim_contend() and consumed by acquisitions, both
 	 * under the simulator lock. */
 	unsigned num_contended;
 	struct tdxsim_contention contended[16];
+	unsigned num_pinned;
+	struct tdxsim_pin pinned[TDXSIM_MAX_PINS];
 };
 
 /* Held set of one SEAMCALL, released in reverse order by tdxsim_lock_release_all(). */
@@ -119,5 +131,8 @@ void tdxsim_lock_release_all(struct tdxsim_held *held);
 tdxsim_err_t tdxsim_locks_contend(struct tdxsim_locks *ls, tdxsim_resource_t res, uint64_t key, uint64_t key2,
 				  tdxsim_lock_mode_t mode, uint32_t count);
 void tdxsim_locks_clear_contention(struct tdxsim_locks *ls);
+/* Adds a pin (false: table full) / removes one pin equal to it (false: none). */
+bool tdxsim_locks_pin(struct tdxsim_locks *ls, struct tdxsim_pin pin);
+bool tdxsim_locks_unpin(struct tdxsim_locks *ls, struct tdxsim_pin pin);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "seamcall/resident.h"
 #include "seamcall/seamcall.h"
 
 #define RAX_RESERVED_MASK UINT64_C(0xFFFFFFFFFF000000) /* bits 63:24 (sheet 1.1) */
@@ -102,6 +103,12 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 		pthread_mutex_unlock(&sim->lock);
 		return TDXSIM_STATUS_API_MISUSE; /* nothing executed: nothing to observe */
 	}
+	/* An LP in guest mode (a resident vCPU, seamcall/resident.h) cannot issue one. */
+	if (sim->td.num_resident && tdxsim_resident_on_lp(sim, lp)) {
+		tdxsim_set_error(sim, TDXSIM_ERR_STATE, "seamcall: LP %u is in guest mode", lp);
+		pthread_mutex_unlock(&sim->lock);
+		return TDXSIM_STATUS_API_MISUSE;
+	}
 	/* SEAMCALL outside VMX operation raises #UD (sheet 1.5). */
 	if (!cpu->vmx_on) {
 		status = TDXSIM_TDX_SEAMCALL_UD;
@@ -154,6 +161,8 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 	/* The leaf's own cost replaces the flat cost of a rejected call. */
 	cpu->tsc += costs->leaf[row->leaf] - costs->rejected_call + call.extra_cycles;
 out:
+	if (sim->td.num_resident)
+		tdxsim_resident_tick(sim);
 	if (observer) {
 		rec.status = status;
 		rec.out = *regs;

@@ -140,6 +140,8 @@ void tdxsim_tds_clear(struct tdxsim_tds *t)
 			memset(t->wbt[p].flushed_snapshot, 0, t->num_keyids);
 	}
 	tdxsim_locks_clear_contention(&t->locks);
+	t->locks.num_pinned = 0;
+	t->num_resident = 0;
 }
 
 int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src)
@@ -156,6 +158,10 @@ int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src)
 	dst->entropy_failures = src->entropy_failures;
 	memcpy(dst->report_key, src->report_key, sizeof(dst->report_key));
 	dst->guest_ops = src->guest_ops;
+	/* Residents and their pins are module state between calls (seamcall/resident.h). */
+	dst->num_resident = src->num_resident;
+	dst->locks.num_pinned = src->locks.num_pinned;
+	memcpy(dst->locks.pinned, src->locks.pinned, sizeof(dst->locks.pinned));
 	for (size_t i = 0; i < src->tds.cap; i++) {
 		const struct tdxsim_td *s = src->tds.slots[i].val;
 		struct tdxsim_td *d;
@@ -290,12 +296,32 @@ int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
 			return -1;
 		}
 		uint32_t assoc = 0, structs = 0;
+		uint64_t in_guest[2] = {0, 0};
 		for (size_t j = 0; j < t->vcpus.cap; j++) {
 			const struct tdxsim_vcpu *v = t->vcpus.slots[j].val;
 			if (!v || v->td != td)
 				continue;
 			structs++;
 			assoc += v->assoc_lp != TDXSIM_VCPU_NOT_ASSOC;
+			if (!v->resident)
+				continue;
+			in_guest[v->vcpu_epoch & 1]++;
+			if (v->assoc_lp == TDXSIM_VCPU_NOT_ASSOC || v->vcpu_epoch > td->tdcs.td_epoch ||
+			    v->vcpu_epoch + 1 < td->tdcs.td_epoch) {
+				snprintf(msg, len,
+					 "vcpu %#llx: in the guest unassociated or in epoch %llu (TD %llu)",
+					 (unsigned long long)v->tdvpr_pa, (unsigned long long)v->vcpu_epoch,
+					 (unsigned long long)td->tdcs.td_epoch);
+				return -1;
+			}
+		}
+		if (td->num_tdcx >= TDXSIM_MIN_TDCS_PAGES &&
+		    (in_guest[0] != td->tdcs.refcount[0] || in_guest[1] != td->tdcs.refcount[1])) {
+			snprintf(msg, len, "td %#llx: REFCOUNT %llu/%llu, vCPUs in the guest %llu/%llu",
+				 (unsigned long long)td->tdr_pa, (unsigned long long)td->tdcs.refcount[0],
+				 (unsigned long long)td->tdcs.refcount[1], (unsigned long long)in_guest[0],
+				 (unsigned long long)in_guest[1]);
+			return -1;
 		}
 		if (structs != td->num_vcpu_structs ||
 		    (td->num_tdcx >= TDXSIM_MIN_TDCS_PAGES && assoc != td->tdcs.num_assoc_vcpus)) {
@@ -308,12 +334,18 @@ int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
 		if (td->sept && tdxsim_sept_check(td->sept, msg, len))
 			return -1;
 	}
+	uint32_t resident = 0;
 	for (size_t j = 0; j < t->vcpus.cap; j++) {
 		const struct tdxsim_vcpu *v = t->vcpus.slots[j].val;
 		if (v && tdxsim_td_find(t, v->td->tdr_pa) != v->td) {
 			snprintf(msg, len, "vcpu %#llx: its TD is not live", (unsigned long long)v->tdvpr_pa);
 			return -1;
 		}
+		resident += v && v->resident;
+	}
+	if (resident != t->num_resident) {
+		snprintf(msg, len, "td: %u vCPUs in the guest, %u counted", resident, t->num_resident);
+		return -1;
 	}
 	return 0;
 }

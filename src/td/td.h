@@ -30,6 +30,9 @@
  *  - KOT[hkid] is ASSIGNED while lifecycle <= KEYS_CONFIGURED, FLUSHED while BLOCKED, and
  *    no two TDs below TEARDOWN share an HKID; the global KeyID is never a TD's HKID;
  *  - num_assoc_vcpus = number of vCPUs with assoc_lp != TDXSIM_VCPU_NOT_ASSOC;
+ *  - REFCOUNT[e] = number of its resident vCPUs with vcpu_epoch & 1 = e (td-runtime.md 2.4:
+ *    only vCPUs inside the guest count); a resident vCPU is associated and entered in the
+ *    current epoch or the one before (TRACK refuses to move past it); num_resident counts them;
  *  - op_state only moves forward: UNINITIALIZED -> INITIALIZED -> RUNNABLE.
  */
 #ifndef TDXSIM_TD_H_INTERNAL
@@ -154,7 +157,13 @@ struct tdxsim_td {
 struct tdxsim_vcpu {
 	uint64_t tdvpr_pa;
 	struct tdxsim_td *td;
-	struct tdxsim_guest *guest;		  /* guest/: the program, NULL until tdxsim_guest_load() */
+	struct tdxsim_guest *guest; /* guest/: the program, NULL until tdxsim_guest_load() */
+	/* Resident in guest mode on assoc_lp across host calls (tdxsim_vcpu_stay_in_guest(),
+	 * seamcall/resident.h): holds REFCOUNT[vcpu_epoch & 1] and shared pins on its TDVPR and
+	 * TDR pages. resident_calls = host SEAMCALLs left before it exits (0: until released). Test
+	 * scripting like contention marks, so outside the hashed range (from num_pages on). */
+	bool resident;
+	uint32_t resident_calls;
 	uint32_t num_pages;			  /* NUM_TDVPS_PAGES, the TDVPR included */
 	uint64_t page_pa[TDXSIM_MAX_TDVPS_PAGES]; /* without KeyID bits */
 	uint32_t state;				  /* enum tdxsim_vcpu_state */
@@ -221,6 +230,7 @@ struct tdxsim_tds {
 	 * at creation, copied by snapshots. */
 	uint8_t report_key[48];
 	const struct tdxsim_vcpu_ext_ops *guest_ops; /* NULL: vCPUs have no guest programs */
+	uint32_t num_resident;			     /* vCPUs with resident set */
 };
 
 /* One 64-bit draw for the module; false when the draw fails (no entropy). */

@@ -142,3 +142,23 @@ uint64_t tdmw_epoch(struct tdmw *w)
 {
 	return query(w).td_epoch;
 }
+
+void tdmw_reside(struct tdmw *w, uint32_t calls)
+{
+	tdxsim_regs_t r = {.rcx = w->vp.tdvpr};
+	/* No guest program: the vCPU halts at once (a TDVMCALL exit, 0x4D). Still associated
+	 * with LP 0 (VP.INIT's): flush it there first. */
+	if (tdfx_call(&w->fx, TDMW_GUEST_LP, TDXSIM_TDH_VP_ENTER, &r) == TDXSIM_TDX_VCPU_ASSOCIATED) {
+		tdmw_ok(w, TDXSIM_TDH_VP_FLUSH, w->vp.tdvpr, 0, 0, NULL);
+		r = (tdxsim_regs_t){.rcx = w->vp.tdvpr};
+		assert_status(tdfx_call(&w->fx, TDMW_GUEST_LP, TDXSIM_TDH_VP_ENTER, &r), 0x4D);
+	}
+	assert_int_equal(tdxsim_vcpu_stay_in_guest(w->fx.sim, w->vp.tdvpr, calls), TDXSIM_OK);
+}
+
+uint64_t tdmw_refcount(struct tdmw *w, unsigned parity)
+{
+	tdxsim_regs_t r;
+	tdmw_ok(w, TDXSIM_TDH_MNG_RD, w->td.tdr, UINT64_C(0x9210000100000001) + parity, 0, &r);
+	return r.r8;
+}

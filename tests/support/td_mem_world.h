@@ -83,4 +83,15 @@ void tdmw_rdmd(struct tdmw *w, uint64_t pa, tdxsim_regs_t *out);
 uint64_t tdmw_chldcnt(struct tdmw *w);
 uint64_t tdmw_epoch(struct tdmw *w);
 
+/* The LP the world's vCPU runs on while resident: the rows' host calls are on LP 0. */
+#define TDMW_GUEST_LP 1
+/*
+ * Moves the world's vCPU to TDMW_GUEST_LP (TDH.VP.FLUSH on LP 0, a TDH.VP.ENTER round trip
+ * there) and keeps it in the guest from the TD's current epoch for @calls host SEAMCALLs
+ * (0: until tdxsim_vcpu_leave_guest(); tdxsim_vcpu_stay_in_guest()).
+ */
+void tdmw_reside(struct tdmw *w, uint32_t calls);
+/* TDCS REFCOUNT[@parity] read with TDH.MNG.RD (a host SEAMCALL: counts for residents). */
+uint64_t tdmw_refcount(struct tdmw *w, unsigned parity);
+
 #endif
