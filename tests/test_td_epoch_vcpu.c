@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The TLB-epoch rule as vCPUs that ran see it (td-runtime.md 2.4, 2.5, 5.4): every leaf that
- * needs a blocked entry tracked (PAGE.REMOVE, RANGE.UNBLOCK, SEPT.REMOVE, PAGE.RELOCATE) is
- * refused with TLB_TRACKING_NOT_DONE|RCX (RCX = RDX = 0) while the BLOCK's epoch is current,
- * even after a vCPU entered and exited in it, and succeeds after TRACK once every vCPU that
- * entered in that epoch has exited (REFCOUNT, read by the host through TDH.MNG.RD, back to 0).
+ * needs a blocked entry tracked (PAGE.REMOVE, RANGE.UNBLOCK, SEPT.REMOVE, PAGE.RELOCATE,
+ * PAGE.DEMOTE) is refused with TLB_TRACKING_NOT_DONE|RCX (RCX = RDX = 0) while the BLOCK's
+ * epoch is current, even after a vCPU entered and exited in it, and succeeds after TRACK once
+ * every vCPU that entered in that epoch has exited (REFCOUNT, read by the host through
+ * TDH.MNG.RD, back to 0).
  * The "still running" side uses a vCPU kept inside the guest across host calls
  * (tdxsim_vcpu_stay_in_guest()): after TRACK, the leaves stay refused while it is in and
  * succeed once it exits; TRACK again while it is in answers PREVIOUS_TLB_EPOCH_BUSY. Statuses
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 
 #include "td_mem_world.h"
+#include "tdxsim/memory.h"
 
 #define GPA	       TDMW_GPA
 #define NOPT_1	       (TDMW_GPA_NOPT | 1)
@@ -27,23 +29,39 @@ struct row {
 	uint64_t info;	  /* RCX of the leaf */
 	uint64_t blocked; /* the entry BLOCK names */
 	bool new_table;	  /* add an empty PT at NOPT_1 first (SEPT.REMOVE) */
-	bool target;	  /* R8 = a free page (RELOCATE) */
+	bool target;	  /* R8 = a free page (RELOCATE; DEMOTE's new secure-EPT page) */
+	bool huge;	  /* AUG a 2M page at NOPT_1 first (DEMOTE) */
 };
 
 static const struct row rows[] = {
 	{"page_remove__vcpu_ran_in_block_epoch__needs_track",
 	 "page_remove__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_REMOVE, GPA,
-	 GPA, false, false},
+	 GPA, false, false, false},
 	{"range_unblock__vcpu_ran_in_block_epoch__needs_track",
 	 "range_unblock__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_RANGE_UNBLOCK,
-	 GPA, GPA, false, false},
+	 GPA, GPA, false, false, false},
 	{"sept_remove__vcpu_ran_in_block_epoch__needs_track",
 	 "sept_remove__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_SEPT_REMOVE,
-	 NOPT_1, NOPT_1, true, false},
+	 NOPT_1, NOPT_1, true, false, false},
 	{"page_relocate__vcpu_ran_in_block_epoch__needs_track",
 	 "page_relocate__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_RELOCATE,
-	 GPA, GPA, false, true},
+	 GPA, GPA, false, true, false},
+	{"page_demote__vcpu_ran_in_block_epoch__needs_track",
+	 "page_demote__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_DEMOTE,
+	 NOPT_1, NOPT_1, false, true, true},
 };
+
+/* The entry the row's leaf works on: an empty PT (SEPT.REMOVE) or a 2M page (DEMOTE). */
+static void prepare(struct tdmw *w, const struct row *row)
+{
+	if (row->new_table)
+		tdmw_ok(w, TDXSIM_TDH_MEM_SEPT_ADD, NOPT_1, w->td.tdr, tdfx_page(&w->fx), NULL);
+	if (row->huge) {
+		uint64_t pa;
+		assert_int_equal(tdxsim_phys_alloc(w->fx.sim, 2 << 20, 2 << 20, UINT32_MAX, &pa), TDXSIM_OK);
+		tdmw_ok(w, TDXSIM_TDH_MEM_PAGE_AUG, NOPT_1, w->td.tdr, pa, NULL);
+	}
+}
 
 static uint64_t mng_rd(struct tdmw *w, uint64_t id)
 {
@@ -66,8 +84,7 @@ static void tracking_after_vcpus_ran(void **state)
 		const struct row *row = &rows[i];
 		struct tdmw w;
 		tdmw_build(&w, NULL, TDMW_RUNNABLE);
-		if (row->new_table)
-			tdmw_ok(&w, TDXSIM_TDH_MEM_SEPT_ADD, NOPT_1, w.td.tdr, tdfx_page(&w.fx), NULL);
+		prepare(&w, row);
 		uint64_t target = row->target ? tdfx_page(&w.fx) : 0;
 		uint64_t e = mng_rd(&w, TD_EPOCH_ID);
 		enter_and_exit(&w);
@@ -145,8 +162,7 @@ static void tracking_while_vcpu_in_guest(void **state)
 		const struct row *row = &rows[i];
 		struct tdmw w;
 		tdmw_build(&w, NULL, TDMW_RUNNABLE);
-		if (row->new_table)
-			tdmw_ok(&w, TDXSIM_TDH_MEM_SEPT_ADD, NOPT_1, w.td.tdr, tdfx_page(&w.fx), NULL);
+		prepare(&w, row);
 		uint64_t target = row->target ? tdfx_page(&w.fx) : 0;
 		uint64_t e = mng_rd(&w, TD_EPOCH_ID);
 		tdmw_ok(&w, TDXSIM_TDH_MEM_RANGE_BLOCK, row->blocked, w.td.tdr, 0, NULL);
