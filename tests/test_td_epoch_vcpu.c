@@ -2,10 +2,10 @@
 /*
  * The TLB-epoch rule as vCPUs that ran see it (td-runtime.md 2.4, 2.5, 5.4): every leaf that
  * needs a blocked entry tracked (PAGE.REMOVE, RANGE.UNBLOCK, SEPT.REMOVE, PAGE.RELOCATE,
- * PAGE.DEMOTE) is refused with TLB_TRACKING_NOT_DONE|RCX (RCX = RDX = 0) while the BLOCK's
- * epoch is current, even after a vCPU entered and exited in it, and succeeds after TRACK once
- * every vCPU that entered in that epoch has exited (REFCOUNT, read by the host through
- * TDH.MNG.RD, back to 0).
+ * PAGE.DEMOTE, PAGE.PROMOTE) is refused with TLB_TRACKING_NOT_DONE|RCX (RCX = RDX = 0) while
+ * the BLOCK's epoch is current, even after a vCPU entered and exited in it, and succeeds after
+ * TRACK once every vCPU that entered in that epoch has exited (REFCOUNT, read by the host
+ * through TDH.MNG.RD, back to 0).
  * The "still running" side uses a vCPU kept inside the guest across host calls
  * (tdxsim_vcpu_stay_in_guest()): after TRACK, the leaves stay refused while it is in and
  * succeed once it exits; TRACK again while it is in answers PREVIOUS_TLB_EPOCH_BUSY. Statuses
@@ -31,36 +31,45 @@ struct row {
 	bool new_table;	  /* add an empty PT at NOPT_1 first (SEPT.REMOVE) */
 	bool target;	  /* R8 = a free page (RELOCATE; DEMOTE's new secure-EPT page) */
 	bool huge;	  /* AUG a 2M page at NOPT_1 first (DEMOTE) */
+	bool kids;	  /* AUG 512 contiguous 4K pages in the new table (PROMOTE) */
 };
 
 static const struct row rows[] = {
 	{"page_remove__vcpu_ran_in_block_epoch__needs_track",
 	 "page_remove__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_REMOVE, GPA,
-	 GPA, false, false, false},
+	 GPA, false, false, false, false},
 	{"range_unblock__vcpu_ran_in_block_epoch__needs_track",
 	 "range_unblock__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_RANGE_UNBLOCK,
-	 GPA, GPA, false, false, false},
+	 GPA, GPA, false, false, false, false},
 	{"sept_remove__vcpu_ran_in_block_epoch__needs_track",
 	 "sept_remove__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_SEPT_REMOVE,
-	 NOPT_1, NOPT_1, true, false, false},
+	 NOPT_1, NOPT_1, true, false, false, false},
 	{"page_relocate__vcpu_ran_in_block_epoch__needs_track",
 	 "page_relocate__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_RELOCATE,
-	 GPA, GPA, false, true, false},
+	 GPA, GPA, false, true, false, false},
 	{"page_demote__vcpu_ran_in_block_epoch__needs_track",
 	 "page_demote__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_DEMOTE,
-	 NOPT_1, NOPT_1, false, true, true},
+	 NOPT_1, NOPT_1, false, true, true, false},
+	{"page_promote__vcpu_ran_in_block_epoch__needs_track",
+	 "page_promote__vcpu_in_guest_since_block_epoch__tracking_not_done", TDXSIM_TDH_MEM_PAGE_PROMOTE,
+	 NOPT_1, NOPT_1, true, false, false, true},
 };
 
-/* The entry the row's leaf works on: an empty PT (SEPT.REMOVE) or a 2M page (DEMOTE). */
+/* The entry the row's leaf works on: an empty PT (SEPT.REMOVE), a 2M page (DEMOTE) or a PT
+ * of 512 contiguous PENDING pages (PROMOTE). */
 static void prepare(struct tdmw *w, const struct row *row)
 {
 	if (row->new_table)
 		tdmw_ok(w, TDXSIM_TDH_MEM_SEPT_ADD, NOPT_1, w->td.tdr, tdfx_page(&w->fx), NULL);
-	if (row->huge) {
-		uint64_t pa;
-		assert_int_equal(tdxsim_phys_alloc(w->fx.sim, 2 << 20, 2 << 20, UINT32_MAX, &pa), TDXSIM_OK);
+	if (!row->huge && !row->kids)
+		return;
+	uint64_t pa;
+	assert_int_equal(tdxsim_phys_alloc(w->fx.sim, 2 << 20, 2 << 20, UINT32_MAX, &pa), TDXSIM_OK);
+	if (row->huge)
 		tdmw_ok(w, TDXSIM_TDH_MEM_PAGE_AUG, NOPT_1, w->td.tdr, pa, NULL);
-	}
+	for (unsigned k = 0; row->kids && k < 512; k++)
+		tdmw_ok(w, TDXSIM_TDH_MEM_PAGE_AUG, TDMW_GPA_NOPT + k * UINT64_C(0x1000), w->td.tdr,
+			pa + k * UINT64_C(0x1000), NULL);
 }
 
 static uint64_t mng_rd(struct tdmw *w, uint64_t id)

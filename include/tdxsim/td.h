@@ -95,7 +95,7 @@ TDXSIM_API tdxsim_err_t tdxsim_pend_host_interrupts(tdxsim_t *sim, uint32_t lp, 
  *  - the epoch's REFCOUNT is raised (TDH.MNG.RD shows it): TDH.MEM.TRACK answers
  *    TDX_PREVIOUS_TLB_EPOCH_BUSY once the epoch it entered in is the previous one, and pages
  *    blocked in that epoch are not tracked (PAGE.REMOVE, RANGE.UNBLOCK, SEPT.REMOVE,
- *    PAGE.RELOCATE, PAGE.DEMOTE: TDX_TLB_TRACKING_NOT_DONE) until it exits;
+ *    PAGE.RELOCATE, PAGE.DEMOTE, PAGE.PROMOTE: TDX_TLB_TRACKING_NOT_DONE) until it exits;
  *  - its TDVPR and its TD's TDR PAMT entries are held shared: a leaf taking either exclusive
  *    (TDH.VP.FLUSH, reclaiming the pages...) answers TDX_OPERAND_BUSY with that operand;
  *  - it stays associated with its LP: TDH.VP.ENTER/RD/WR from another LP answer
