@@ -28,8 +28,12 @@ struct row {
 
 /* Host calls on LP 0 while the vCPU is in the guest on TDMW_GUEST_LP. */
 static const struct row rows[] = {
-	{"vp_enter__vcpu_in_guest_on_another_lp__vcpu_associated", TDXSIM_TDH_VP_ENTER, VP, 0,
-	 TDXSIM_TDX_VCPU_ASSOCIATED, TDXSIM_TDX_VCPU_ASSOCIATED},
+	/* The module marks the vCPU VCPU_ACTIVE before the entry (tdh_vp_enter.c), and
+	 * check_and_associate_vcpu (helpers.c) checks the state before the association. */
+	{"vp_enter__vcpu_in_guest_on_another_lp__vcpu_state_incorrect", TDXSIM_TDH_VP_ENTER, VP, 0,
+	 TDXSIM_TDX_VCPU_STATE_INCORRECT, TDXSIM_TDX_VCPU_ASSOCIATED},
+	{"vp_rd__vcpu_in_guest_on_another_lp__vcpu_state_incorrect", TDXSIM_TDH_VP_RD, VP,
+	 UINT64_C(0x2000000100000000), TDXSIM_TDX_VCPU_STATE_INCORRECT, TDXSIM_TDX_VCPU_ASSOCIATED},
 	{"vp_flush__vcpu_in_guest__tdvpr_busy", TDXSIM_TDH_VP_FLUSH, VP, 0, OPERAND_BUSY_RCX,
 	 TDXSIM_TDX_VCPU_NOT_ASSOCIATED},
 	{"mng_vpflushdone__vcpu_in_guest__tdr_busy", TDXSIM_TDH_MNG_VPFLUSHDONE, TDMW_TDR, 0,
@@ -51,6 +55,8 @@ static void leaves_while_vcpu_in_guest(void **state)
 		tdmw_reside(&w, 0);
 		tdxsim_regs_t in = {.rcx = resolve(&w, row->rcx), .rdx = resolve(&w, row->rdx), .r8 = 0x88},
 			      out = in;
+		if (row->leaf == TDXSIM_TDH_VP_RD)
+			out.r8 = 0; /* VP.RD clears its value register before its checks */
 		tdmw_refused(&w, row->rule, row->leaf, &in, &out, row->status);
 		assert_int_equal(tdxsim_vcpu_leave_guest(w.fx.sim, w.vp.tdvpr), TDXSIM_OK);
 		tdxsim_regs_t r = in;
@@ -153,6 +159,26 @@ static void invariants__refcount_not_the_vcpus_in_guest__reported(void **state)
 	tdmw_destroy(&w);
 }
 
+/* The checker's state rule: a vCPU is VCPU_ACTIVE exactly while it is in the guest. */
+static void invariants__active_state_without_the_guest__reported(void **state)
+{
+	(void)state;
+	struct tdmw w;
+	tdmw_build(&w, NULL, TDMW_RUNNABLE);
+	tdmw_reside(&w, 0);
+	struct tdxsim_vcpu *v = tdxsim_vcpu_find(&((struct tdxsim *)w.fx.sim)->td, w.vp.tdvpr);
+	assert_int_equal(v->state, TDXSIM_VCPU_ACTIVE);
+	v->state = TDXSIM_VCPU_READY;
+	char msg[256];
+	assert_int_equal(tdxsim_check_invariants(w.fx.sim, msg, sizeof(msg)), TDXSIM_ERR_INVARIANT);
+	assert_non_null(strstr(msg, "in the guest"));
+	v->state = TDXSIM_VCPU_ACTIVE;
+	assert_int_equal(tdxsim_vcpu_leave_guest(w.fx.sim, w.vp.tdvpr), TDXSIM_OK);
+	assert_int_equal(v->state, TDXSIM_VCPU_READY);
+	tdfx_assert_invariants(&w.fx);
+	tdmw_destroy(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +187,7 @@ int main(void)
 		cmocka_unit_test(stay_in_guest__refusals),
 		cmocka_unit_test(snapshot__vcpu_in_guest__restored_in_guest),
 		cmocka_unit_test(invariants__refcount_not_the_vcpus_in_guest__reported),
+		cmocka_unit_test(invariants__active_state_without_the_guest__reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

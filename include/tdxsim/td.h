@@ -98,9 +98,11 @@ TDXSIM_API tdxsim_err_t tdxsim_pend_host_interrupts(tdxsim_t *sim, uint32_t lp, 
  *    PAGE.RELOCATE, PAGE.DEMOTE, PAGE.PROMOTE: TDX_TLB_TRACKING_NOT_DONE) until it exits;
  *  - its TDVPR and its TD's TDR PAMT entries are held shared: a leaf taking either exclusive
  *    (TDH.VP.FLUSH, reclaiming the pages...) answers TDX_OPERAND_BUSY with that operand;
- *  - it stays associated with its LP: TDH.VP.ENTER/RD/WR from another LP answer
- *    TDX_VCPU_ASSOCIATED; its own LP is in guest mode and refuses SEAMCALLs
- *    (TDXSIM_STATUS_API_MISUSE, error TDXSIM_ERR_STATE).
+ *  - it is VCPU_ACTIVE (the module sets that state just before the entry): TDH.VP.ENTER/RD/WR
+ *    from another LP answer TDX_VCPU_STATE_INCORRECT (the state is checked before the
+ *    association); its own LP is in guest mode and refuses SEAMCALLs
+ *    (TDXSIM_STATUS_API_MISUSE, error TDXSIM_ERR_STATE). After the exit it is READY again and
+ *    still associated with its LP (TDX_VCPU_ASSOCIATED from another LP).
  * Exiting lowers the REFCOUNT and drops the two locks, as an external-interrupt TD exit
  * (LAST_TD_EXIT asynchronous); the vCPU stays associated and its registers are not reported.
  * @return TDXSIM_OK, TDXSIM_ERR_INVALID_ARG (no vCPU there), TDXSIM_ERR_STATE (VP.ENTER could

@@ -46,6 +46,7 @@ tdxsim_err_t tdxsim_resident_enter(struct tdxsim *sim, struct tdxsim_vcpu *v, ui
 	/* adjust_tlb_tracking_state: sample the epoch, raise its REFCOUNT (td-runtime.md 2.4). */
 	v->vcpu_epoch = td->tdcs.td_epoch;
 	td->tdcs.refcount[v->vcpu_epoch & 1]++;
+	v->state = TDXSIM_VCPU_ACTIVE; /* tdh_vp_enter.c sets VCPU_ACTIVE just before the entry */
 	v->resident = true;
 	v->resident_calls = calls;
 	sim->td.num_resident++;
@@ -59,6 +60,7 @@ void tdxsim_resident_exit(struct tdxsim *sim, struct tdxsim_vcpu *v)
 	td->tdcs.refcount[v->vcpu_epoch & 1]--;
 	tdxsim_locks_unpin(&sim->td.locks, pin_of(td->tdr_pa));
 	tdxsim_locks_unpin(&sim->td.locks, pin_of(v->tdvpr_pa));
+	v->state = TDXSIM_VCPU_READY; /* the TD exit sets it back */
 	v->resident = false;
 	v->resident_calls = 0;
 	sim->td.num_resident--;

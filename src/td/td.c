@@ -303,6 +303,13 @@ int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
 				continue;
 			structs++;
 			assoc += v->assoc_lp != TDXSIM_VCPU_NOT_ASSOC;
+			/* VCPU_ACTIVE exactly while inside the guest across calls. */
+			if (v->resident != (v->state == TDXSIM_VCPU_ACTIVE)) {
+				snprintf(msg, len, "vcpu %#llx: state %u but %s the guest",
+					 (unsigned long long)v->tdvpr_pa, v->state,
+					 v->resident ? "in" : "not in");
+				return -1;
+			}
 			if (!v->resident)
 				continue;
 			in_guest[v->vcpu_epoch & 1]++;

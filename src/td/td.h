@@ -83,6 +83,9 @@ enum tdxsim_vcpu_state {
 	TDXSIM_VCPU_UNINITIALIZED = 0,
 	TDXSIM_VCPU_READY = 2,
 	TDXSIM_VCPU_DISABLED = 3,
+	/* Inside the guest (the module's VCPU_ACTIVE, tdx_tdvps.h); only a resident vCPU
+	 * (seamcall/resident.h) stays in it across calls. */
+	TDXSIM_VCPU_ACTIVE = 4,
 };
 #define TDXSIM_VCPU_NOT_ASSOC UINT32_C(0xFFFFFFFF)
 
