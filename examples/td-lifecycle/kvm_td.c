@@ -265,22 +265,18 @@ static int sept_populate(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa)
 	return 0;
 }
 
-int kvm_td_add_image(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, const uint8_t *image, uint64_t len)
+int kvm_td_add_image_at(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, uint64_t src, uint64_t len)
 {
-	uint64_t src = alloc_page(k);
-	uint8_t *src_va = src ? tdxsim_phys_to_virt(k->sim, src, PAGE_SIZE) : NULL;
 	uint64_t st;
 
-	if (!src_va)
-		return fail(k, "allocating the source page", TDXSIM_STATUS_NO_MEMORY);
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		uint64_t page_gpa = gpa + off, hpa = alloc_page(k);
 		if (!hpa || td->num_pages == KVM_TD_MAX_PAGES)
 			return fail(k, "allocating a private page", TDXSIM_STATUS_NO_MEMORY);
 		if (!(page_gpa & ((UINT64_C(1) << 21) - 1)) && sept_populate(k, td, page_gpa))
 			return -1;
-		memcpy(src_va, image + off, PAGE_SIZE);
-		tdxsim_regs_t r = {.rcx = page_gpa, .rdx = td->tdr, .r8 = hpa, .r9 = src};
+		/* KVM pins the VMM's source page and hands its PA to the module (R9). */
+		tdxsim_regs_t r = {.rcx = page_gpa, .rdx = td->tdr, .r8 = hpa, .r9 = src + off};
 		if ((st = sc(k, 0, TDH_MEM_PAGE_ADD, &r)))
 			return fail(k, "TDH.MEM.PAGE.ADD", st);
 		td->gpa[td->num_pages] = page_gpa;
@@ -289,6 +285,25 @@ int kvm_td_add_image(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, const u
 			r = (tdxsim_regs_t){.rcx = page_gpa + c, .rdx = td->tdr};
 			if ((st = sc(k, 0, TDH_MR_EXTEND, &r)))
 				return fail(k, "TDH.MR.EXTEND", st);
+		}
+	}
+	return 0;
+}
+
+int kvm_td_add_image(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, const uint8_t *image, uint64_t len)
+{
+	uint64_t src = alloc_page(k);
+	uint8_t *src_va = src ? tdxsim_phys_to_virt(k->sim, src, PAGE_SIZE) : NULL;
+
+	if (!src_va)
+		return fail(k, "allocating the source page", TDXSIM_STATUS_NO_MEMORY);
+	/* The image is in this process's memory, not in simulated RAM: stage it a page at a time
+	 * where the VMM's source memory would be. */
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		memcpy(src_va, image + off, PAGE_SIZE);
+		if (kvm_td_add_image_at(k, td, gpa + off, src, PAGE_SIZE)) {
+			tdxsim_phys_free(k->sim, src, PAGE_SIZE);
+			return -1;
 		}
 	}
 	tdxsim_phys_free(k->sim, src, PAGE_SIZE);

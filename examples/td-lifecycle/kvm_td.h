@@ -68,6 +68,9 @@ int kvm_td_create(struct kvm_tdx *k, struct kvm_td *td, unsigned max_vcpus);
 int kvm_td_vcpu_create(struct kvm_tdx *k, struct kvm_td *td, uint32_t lp);
 /* SEPT.ADD as needed, then PAGE.ADD + 16 x MR.EXTEND for each 4 KiB page of @image at @gpa. */
 int kvm_td_add_image(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, const uint8_t *image, uint64_t len);
+/* The same with the image already in simulated host memory at @src (contiguous, @len bytes),
+ * as KVM's source is the VMM's own memory: no staging copy. */
+int kvm_td_add_image_at(struct kvm_tdx *k, struct kvm_td *td, uint64_t gpa, uint64_t src, uint64_t len);
 /* MR.FINALIZE, then MRTD read back with TDH.MNG.RD into td->mrtd. */
 int kvm_td_finalize(struct kvm_tdx *k, struct kvm_td *td);
 /* Zap every private page (BLOCK, TRACK, REMOVE, PAGE.WBINVD with the TD's KeyID, clear), then
