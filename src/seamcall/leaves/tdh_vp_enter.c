@@ -85,8 +85,9 @@ uint64_t tdxsim_tdh_vp_enter(struct tdxsim_call *c)
 				 TDXSIM_OPERAND_TD_EPOCH)))
 		return st;
 
-	/* The guest runs with REFCOUNT[epoch] raised; every exit lowers it again, so within one
-	 * call it is only visible to the guest's own TDCALLs (none reads it). */
+	/* The guest runs with REFCOUNT[epoch] raised; every exit lowers it again before this call
+	 * returns, so other calls see it raised only for a vCPU kept inside the guest across calls
+	 * (tdxsim_vcpu_stay_in_guest(), seamcall/resident.h). */
 	v->vcpu_epoch = td->tdcs.td_epoch;
 	const tdxsim_costs_t *k = &sim->cfg.costs;
 	struct tdxsim_guest_env env = {
