@@ -70,9 +70,7 @@ static tdxsim_guest_result_t result(struct tdfx_world *w, size_t i)
 /* The arch state of @gpa's entry at @level (TDH.MEM.SEPT.RD RDX bits 15:8). */
 static unsigned arch_state(struct tdfx_world *w, uint64_t gpa, unsigned level)
 {
-	tdxsim_regs_t r = {.rcx = tdfx_gpa_info(gpa, level), .rdx = w->td.tdr};
-	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
-	return (unsigned)(r.rdx >> 8) & 0xFF;
+	return tdfx_arch_state(&w->fx, &w->td, tdfx_gpa_info(gpa, level));
 }
 
 static void accept_4k__pending__zeroed_mapped_then_already_accepted(void **state)

@@ -59,9 +59,7 @@ static tdxsim_guest_result_t result(struct tdfx_world *w, size_t i)
 
 static unsigned arch_state(struct tdfx_world *w, uint64_t gpa)
 {
-	tdxsim_regs_t r = {.rcx = tdfx_gpa_info(gpa, 0), .rdx = w->td.tdr};
-	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
-	return (unsigned)(r.rdx >> 8) & 0xFF;
+	return tdfx_arch_state(&w->fx, &w->td, tdfx_gpa_info(gpa, 0));
 }
 
 /* Another LP (the guest's, or a host call) holds @gpa's 4K entry for the next attempt. */

@@ -89,9 +89,7 @@ static void assert_no_plaintext(struct world *w, uint64_t pa, uint64_t len, cons
 
 static unsigned arch_state(struct world *w, uint64_t info)
 {
-	tdxsim_regs_t r = {.rcx = info, .rdx = w->td.tdr};
-	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
-	return (unsigned)(r.rdx >> 8) & 0xFF;
+	return tdfx_arch_state(&w->fx, &w->td, info);
 }
 
 static void convert__half_of_a_2m_page__shared_and_back(void **state)

@@ -260,31 +260,6 @@ static void demote_refusals(void **state)
 	}
 }
 
-static void sept_rd(struct world *w, uint64_t info, uint64_t *rcx, uint64_t *rdx)
-{
-	tdxsim_regs_t r = {.rcx = info, .rdx = w->td.tdr};
-	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
-	*rcx = r.rcx;
-	*rdx = r.rdx;
-}
-
-static uint64_t chldcnt(struct world *w)
-{
-	tdxsim_td_info_t info = {.size = sizeof(info)};
-	assert_int_equal(tdxsim_td_query(w->fx.sim, w->td.tdr, &info), TDXSIM_OK);
-	return info.chldcnt;
-}
-
-static void assert_pamt(struct world *w, uint64_t pa, uint8_t type, uint8_t level)
-{
-	tdxsim_pamt_info_t pi;
-	assert_int_equal(tdxsim_pamt_query(w->fx.sim, pa, &pi), TDXSIM_OK);
-	assert_int_equal(pi.page_type, type);
-	assert_int_equal(pi.level, level);
-	if (type != TDXSIM_PT_NDA)
-		assert_int_equal(pi.owner, w->td.tdr);
-}
-
 /*
  * A blocked, tracked PENDING 2M leaf splits: 512 PENDING (unblocked) 4K leaves with HPAs
  * stepping by 4K, the parent NL_MAPPED on the new page (PT_EPT, CHLDCNT + 1), the 4K PAMT
@@ -295,7 +270,7 @@ static void assert_pamt(struct world *w, uint64_t pa, uint8_t type, uint8_t leve
 static void demote__2m_pending_blocked__512_pending_4k(void **state)
 {
 	struct world *w = *state;
-	uint64_t page = tdfx_page(&w->fx), c0 = chldcnt(w), rcx, rdx;
+	uint64_t page = tdfx_page(&w->fx), c0 = tdfx_chldcnt(&w->fx, &w->td), rcx, rdx;
 	tdxsim_regs_t r = {.rcx = G_READY | 1, .rdx = w->td.tdr, .r8 = page, .r9 = 1, .r10 = 2, .r11 = 3};
 	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_PAGE_DEMOTE, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.rcx, 0);
@@ -304,17 +279,17 @@ static void demote__2m_pending_blocked__512_pending_4k(void **state)
 	assert_int_equal(r.r9, 1);
 	assert_int_equal(r.r10, 2);
 	assert_int_equal(r.r11, 3);
-	sept_rd(w, G_READY | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_READY | 1, &rcx, &rdx);
 	assert_int_equal(rcx, 0x7);
 	assert_int_equal(rdx, 0x8401);
 	for (unsigned i = 0; i < 512; i += 511) {
-		sept_rd(w, G_READY + i * 0x1000ULL, &rcx, &rdx);
+		tdfx_sept_rd(&w->fx, &w->td, G_READY + i * 0x1000ULL, &rcx, &rdx);
 		assert_int_equal(rcx, 0x80000000000000F0ULL | (w->ready + i * 0x1000ULL));
 		assert_int_equal(rdx, 0x200);
-		assert_pamt(w, w->ready + i * 0x1000ULL, TDXSIM_PT_REG, TDXSIM_PS_4K);
+		tdfx_assert_pamt(&w->fx, &w->td, w->ready + i * 0x1000ULL, TDXSIM_PT_REG, TDXSIM_PS_4K);
 	}
-	assert_pamt(w, page, TDXSIM_PT_EPT, TDXSIM_PS_4K);
-	assert_int_equal(chldcnt(w), c0 + 1);
+	tdfx_assert_pamt(&w->fx, &w->td, page, TDXSIM_PT_EPT, TDXSIM_PS_4K);
+	assert_int_equal(tdfx_chldcnt(&w->fx, &w->td), c0 + 1);
 	uint64_t e[512], host[8];
 	uint64_t keyed = page | (uint64_t)w->td.hkid << tdxsim_keyid_shift(w->fx.sim);
 	assert_int_equal(tdxsim_mem_read(w->fx.sim, 0, keyed, e, sizeof(e)), TDXSIM_OK);
@@ -342,12 +317,12 @@ static void demote__interrupted_then_restarted__succeeds(void **state)
 		assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_PAGE_DEMOTE, &r), 0x8000000400000000);
 		assert_int_equal(r.rcx, G_NOTRK | 1);
 		assert_int_equal(r.rdx, w->td.tdr);
-		sept_rd(w, G_NOTRK | 1, &rcx, &rdx);
+		tdfx_sept_rd(&w->fx, &w->td, G_NOTRK | 1, &rcx, &rdx);
 		assert_int_equal(rdx, 0x301); /* still one PENDING_BLOCKED 2M leaf */
-		assert_pamt(w, page, TDXSIM_PT_NDA, TDXSIM_PS_4K);
+		tdfx_assert_pamt(&w->fx, &w->td, page, TDXSIM_PT_NDA, TDXSIM_PS_4K);
 	}
 	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_PAGE_DEMOTE, &r), TDXSIM_TDX_SUCCESS);
-	sept_rd(w, G_NOTRK + 0x5000, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_NOTRK + 0x5000, &rcx, &rdx);
 	assert_int_equal(rdx, 0x200);
 	tdfx_assert_invariants(&w->fx);
 }
@@ -365,7 +340,7 @@ static void demote__before_finalize__unblocked_leaf_splits(void **state)
 	w.open = aug_2m(&w, G_OPEN);
 	uint64_t rcx, rdx;
 	call_ok(&w.fx, TDXSIM_TDH_MEM_PAGE_DEMOTE, G_OPEN | 1, w.td.tdr, tdfx_page(&w.fx));
-	sept_rd(&w, G_OPEN + 0x1FF000, &rcx, &rdx);
+	tdfx_sept_rd(&w.fx, &w.td, G_OPEN + 0x1FF000, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F0ULL | (w.open + 0x1FF000));
 	assert_int_equal(rdx, 0x200);
 	tdfx_assert_invariants(&w.fx);

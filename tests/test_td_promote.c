@@ -278,31 +278,6 @@ static void promote_refusals(void **state)
 	}
 }
 
-static void sept_rd(struct world *w, uint64_t info, uint64_t *rcx, uint64_t *rdx)
-{
-	tdxsim_regs_t r = {.rcx = info, .rdx = w->td.tdr};
-	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
-	*rcx = r.rcx;
-	*rdx = r.rdx;
-}
-
-static uint64_t chldcnt(struct world *w)
-{
-	tdxsim_td_info_t info = {.size = sizeof(info)};
-	assert_int_equal(tdxsim_td_query(w->fx.sim, w->td.tdr, &info), TDXSIM_OK);
-	return info.chldcnt;
-}
-
-static void assert_pamt(struct world *w, uint64_t pa, uint8_t type, uint8_t level)
-{
-	tdxsim_pamt_info_t pi;
-	assert_int_equal(tdxsim_pamt_query(w->fx.sim, pa, &pi), TDXSIM_OK);
-	assert_int_equal(pi.page_type, type);
-	assert_int_equal(pi.level, level);
-	if (type != TDXSIM_PT_NDA)
-		assert_int_equal(pi.owner, w->td.tdr);
-}
-
 /*
  * 512 contiguous PENDING 4K leaves under a blocked, tracked PD entry merge into one unblocked
  * PENDING 2M leaf; RCX = the S-EPT page, now PT_NDA (CHLDCNT - 1); the 2M PAMT entry PT_REG,
@@ -312,7 +287,7 @@ static void assert_pamt(struct world *w, uint64_t pa, uint8_t type, uint8_t leve
 static void promote__512_pending_4k__one_pending_2m_leaf(void **state)
 {
 	struct world *w = *state;
-	uint64_t c0 = chldcnt(w), rcx, rdx;
+	uint64_t c0 = tdfx_chldcnt(&w->fx, &w->td), rcx, rdx;
 	tdxsim_regs_t r = {.rcx = G_FULL | 1, .rdx = w->td.tdr, .r8 = 0x77, .r9 = 1, .r10 = 2, .r11 = 3};
 	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE | 1 << 16, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.rcx, w->pt_full);
@@ -321,23 +296,23 @@ static void promote__512_pending_4k__one_pending_2m_leaf(void **state)
 	assert_int_equal(r.r9, NONE);
 	assert_int_equal(r.r10, NONE);
 	assert_int_equal(r.r11, NONE);
-	sept_rd(w, G_FULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_FULL | 1, &rcx, &rdx);
 	assert_int_equal(rcx, PENDING_4K(w->full));
 	assert_int_equal(rdx, 0x201);
-	assert_pamt(w, w->full + 0x1000, TDXSIM_PT_REG, TDXSIM_PS_2M);
-	assert_pamt(w, w->pt_full, TDXSIM_PT_NDA, TDXSIM_PS_4K);
-	assert_int_equal(chldcnt(w), c0 - 1);
+	tdfx_assert_pamt(&w->fx, &w->td, w->full + 0x1000, TDXSIM_PT_REG, TDXSIM_PS_2M);
+	tdfx_assert_pamt(&w->fx, &w->td, w->pt_full, TDXSIM_PT_NDA, TDXSIM_PS_4K);
+	assert_int_equal(tdfx_chldcnt(&w->fx, &w->td), c0 - 1);
 	tdfx_assert_invariants(&w->fx);
 
 	block(w, G_FULL | 1);
 	call_ok(&w->fx, TDXSIM_TDH_MEM_TRACK, w->td.tdr, 0, 0);
 	call_ok(&w->fx, TDXSIM_TDH_MEM_PAGE_DEMOTE, G_FULL | 1, w->td.tdr, w->pt_full);
-	sept_rd(w, G_FULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_FULL | 1, &rcx, &rdx);
 	assert_int_equal(rdx, 0x8401);
-	sept_rd(w, G_FULL + 0x3000, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_FULL + 0x3000, &rcx, &rdx);
 	assert_int_equal(rcx, PENDING_4K(w->full + 0x3000));
 	assert_int_equal(rdx, 0x200);
-	assert_int_equal(chldcnt(w), c0);
+	assert_int_equal(tdfx_chldcnt(&w->fx, &w->td), c0);
 	tdfx_assert_invariants(&w->fx);
 }
 
@@ -351,7 +326,7 @@ static void promote__interrupted_then_restarted__succeeds(void **state)
 	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE, &r), 0x8000000400000000);
 	assert_int_equal(r.rcx, G_FULL | 1);
 	assert_int_equal(r.rdx, w->td.tdr);
-	sept_rd(w, G_FULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_FULL | 1, &rcx, &rdx);
 	assert_int_equal(rdx, 0x8101);
 	assert_status(tdfx_call(&w->fx, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.rcx, w->pt_full);
@@ -378,10 +353,10 @@ static void promote_demote__1g(void **state)
 	tdxsim_regs_t r = {.rcx = G_FAR | 2, .rdx = w->td.tdr};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.rcx, pd);
-	sept_rd(w, G_FAR | 2, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_FAR | 2, &rcx, &rdx);
 	assert_int_equal(rcx, PENDING_4K(base));
 	assert_int_equal(rdx, 0x202);
-	assert_pamt(w, base + 0x600000, TDXSIM_PT_REG, TDXSIM_PS_1G);
+	tdfx_assert_pamt(&w->fx, &w->td, base + 0x600000, TDXSIM_PT_REG, TDXSIM_PS_1G);
 	tdfx_assert_invariants(fx);
 
 	/* DEMOTE level 1 inside the 1G leaf: the walk stops at it. */
@@ -392,12 +367,12 @@ static void promote_demote__1g(void **state)
 	assert_int_equal(r.rcx, PENDING_4K(base));
 	assert_int_equal(r.rdx, 0x302);
 	call_ok(fx, TDXSIM_TDH_MEM_PAGE_DEMOTE, G_FAR | 2, w->td.tdr, pd);
-	sept_rd(w, G_FAR | 2, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, G_FAR | 2, &rcx, &rdx);
 	assert_int_equal(rdx, 0x8402);
-	sept_rd(w, (G_FAR + 3 * 0x200000ULL) | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w->fx, &w->td, (G_FAR + 3 * 0x200000ULL) | 1, &rcx, &rdx);
 	assert_int_equal(rcx, PENDING_4K(base + 0x600000));
 	assert_int_equal(rdx, 0x201);
-	assert_pamt(w, base + 0x601000, TDXSIM_PT_REG, TDXSIM_PS_2M);
+	tdfx_assert_pamt(&w->fx, &w->td, base + 0x601000, TDXSIM_PT_REG, TDXSIM_PS_2M);
 	tdfx_assert_invariants(fx);
 }
 
@@ -416,7 +391,7 @@ static void promote_demote__mapped_before_finalize(void **state)
 	tdfx_build_initialized(&w.fx, &w.td);
 	tdfx_sept_add_path(&w.fx, &w.td, G_FULL, NULL);
 	uint64_t pt = 0;
-	sept_rd(&w, G_FULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w.fx, &w.td, G_FULL | 1, &rcx, &rdx);
 	assert_int_equal(rdx, 0x8401);
 	base = alloc(&w.fx, 2 << 20);
 	for (unsigned i = 0; i < 512; i++) {
@@ -430,21 +405,21 @@ static void promote_demote__mapped_before_finalize(void **state)
 	tdxsim_regs_t r = {.rcx = G_FULL | 1, .rdx = w.td.tdr};
 	assert_status(tdfx_call(&w.fx, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE, &r), TDXSIM_TDX_SUCCESS);
 	pt = r.rcx;
-	sept_rd(&w, G_FULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w.fx, &w.td, G_FULL | 1, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F7ULL | base);
 	assert_int_equal(rdx, 0x401);
 	call_ok(&w.fx, TDXSIM_TDH_MEM_PAGE_DEMOTE, G_FULL | 1, w.td.tdr, pt);
-	sept_rd(&w, G_FULL + 0x5000, &rcx, &rdx);
+	tdfx_sept_rd(&w.fx, &w.td, G_FULL + 0x5000, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F7ULL | (base + 0x5000));
 	assert_int_equal(rdx, 0x400);
 	block(&w, G_FULL | 1);
 	r = (tdxsim_regs_t){.rcx = G_FULL | 1, .rdx = w.td.tdr};
 	assert_status(tdfx_call(&w.fx, 0, TDXSIM_TDH_MEM_PAGE_PROMOTE, &r), TDXSIM_TDX_SUCCESS);
 	block(&w, G_FULL | 1);
-	sept_rd(&w, G_FULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(&w.fx, &w.td, G_FULL | 1, &rcx, &rdx);
 	assert_int_equal(rdx, 0x101);
 	call_ok(&w.fx, TDXSIM_TDH_MEM_PAGE_DEMOTE, G_FULL | 1, w.td.tdr, r.rcx);
-	sept_rd(&w, G_FULL + 0x1FF000, &rcx, &rdx);
+	tdfx_sept_rd(&w.fx, &w.td, G_FULL + 0x1FF000, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F7ULL | (base + 0x1FF000));
 	assert_int_equal(rdx, 0x400);
 	uint8_t back[64];

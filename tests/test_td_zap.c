@@ -263,37 +263,22 @@ static void zap_leaf_rules(void **state)
 	}
 }
 
-static void sept_rd(struct fx *fx, struct tdfx_td *td, uint64_t info, uint64_t *rcx, uint64_t *rdx)
-{
-	tdxsim_regs_t r = {.rcx = info, .rdx = td->tdr};
-	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
-	*rcx = r.rcx;
-	*rdx = r.rdx;
-}
-
-static uint64_t chldcnt(struct fx *fx, struct tdfx_td *td)
-{
-	tdxsim_td_info_t info = {.size = sizeof(info)};
-	assert_int_equal(tdxsim_td_query(fx->sim, td->tdr, &info), TDXSIM_OK);
-	return info.chldcnt;
-}
-
 /* AUG at 4K: a PENDING leaf, the page the TD's (PT_REG, BEPOCH 0), its bytes untouched. */
 static void aug__4k__pending_page_untouched(void **state)
 {
 	struct world *w = *state;
 	struct fx *fx = &w->fx;
 	uint8_t data[64] = {0xAB}, back[64];
-	uint64_t page = tdfx_page(fx), c0 = chldcnt(fx, &w->td), rcx, rdx;
+	uint64_t page = tdfx_page(fx), c0 = tdfx_chldcnt(fx, &w->td), rcx, rdx;
 	assert_int_equal(tdxsim_mem_write(fx->sim, 0, page, data, sizeof(data)), TDXSIM_OK);
 	tdxsim_regs_t r = {.rcx = GPA + 0x1000, .rdx = w->td.tdr, .r8 = page};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_AUG, &r), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(r.rcx, 0);
 	assert_int_equal(r.rdx, 0);
-	sept_rd(fx, &w->td, GPA + 0x1000, &rcx, &rdx);
+	tdfx_sept_rd(fx, &w->td, GPA + 0x1000, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F0ULL | page);
 	assert_int_equal(rdx, 0x200);
-	assert_int_equal(chldcnt(fx, &w->td), c0 + 1);
+	assert_int_equal(tdfx_chldcnt(fx, &w->td), c0 + 1);
 	tdxsim_pamt_info_t pi;
 	tdxsim_pamt_query(fx->sim, page, &pi);
 	assert_int_equal(pi.page_type, TDXSIM_PT_REG);
@@ -310,7 +295,7 @@ static void aug__2m__whole_range_free(void **state)
 	struct fx *fx = &w->fx;
 	uint64_t base = 0, rcx, rdx;
 	assert_int_equal(tdxsim_phys_alloc(fx->sim, 2 << 20, 2 << 20, UINT32_MAX, &base), TDXSIM_OK);
-	uint64_t c0 = chldcnt(fx, &w->td);
+	uint64_t c0 = tdfx_chldcnt(fx, &w->td);
 	/* One 4K page inside it taken by the TD first: PAGE_METADATA_INCORRECT|R8. */
 	tdxsim_regs_t r = {.rcx = GPA + 0x2000, .rdx = w->td.tdr, .r8 = base + 0x5000};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_AUG, &r), TDXSIM_TDX_SUCCESS);
@@ -323,15 +308,15 @@ static void aug__2m__whole_range_free(void **state)
 	/* The failed call zeroed RCX/RDX: the same operands again. */
 	r = (tdxsim_regs_t){.rcx = 0x40400000ULL | 1, .rdx = w->td.tdr, .r8 = base};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_AUG, &r), TDXSIM_TDX_SUCCESS);
-	sept_rd(fx, &w->td, 0x40400000ULL | 1, &rcx, &rdx);
+	tdfx_sept_rd(fx, &w->td, 0x40400000ULL | 1, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F0ULL | base);
 	assert_int_equal(rdx, 0x201);
-	assert_int_equal(chldcnt(fx, &w->td), c0 + 512);
+	assert_int_equal(tdfx_chldcnt(fx, &w->td), c0 + 512);
 	/* Removed again as one 2M leaf: RCX = its HPA, 512 pages off the count. */
 	tdxsim_regs_t rm = {.rcx = 0x40400000ULL | 1, .rdx = w->td.tdr};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_PAGE_REMOVE, &rm), TDXSIM_TDX_SUCCESS);
 	assert_int_equal(rm.rcx, base);
-	assert_int_equal(chldcnt(fx, &w->td), c0);
+	assert_int_equal(tdfx_chldcnt(fx, &w->td), c0);
 	tdfx_assert_invariants(fx);
 }
 
@@ -346,7 +331,7 @@ static void block__states__bepoch_and_already_blocked(void **state)
 	tdxsim_td_query(fx->sim, w->td.tdr, &info);
 	tdxsim_regs_t r = {.rcx = GPA, .rdx = w->td.tdr};
 	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, &r), TDXSIM_TDX_SUCCESS);
-	sept_rd(fx, &w->td, GPA, &rcx, &rdx);
+	tdfx_sept_rd(fx, &w->td, GPA, &rcx, &rdx);
 	assert_int_equal(rcx, 0x80000000000000F0ULL | w->mapped);
 	assert_int_equal(rdx, 0x100);
 	tdxsim_regs_t md = {.rcx = w->mapped};
@@ -364,12 +349,12 @@ static void block__states__bepoch_and_already_blocked(void **state)
 		      TDXSIM_TDX_SUCCESS);
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA + 0x3000, w->td.tdr, 0, NULL),
 		      TDXSIM_TDX_SUCCESS);
-	sept_rd(fx, &w->td, GPA + 0x3000, &rcx, &rdx);
+	tdfx_sept_rd(fx, &w->td, GPA + 0x3000, &rcx, &rdx);
 	assert_int_equal(rdx, 0x300);
 	/* The PD entry pointing at the PT -> NL_BLOCKED; BEPOCH goes to the PT page. */
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA | 1, w->td.tdr, 0, NULL),
 		      TDXSIM_TDX_SUCCESS);
-	sept_rd(fx, &w->td, GPA | 1, &rcx, &rdx);
+	tdfx_sept_rd(fx, &w->td, GPA | 1, &rcx, &rdx);
 	assert_int_equal(rcx, 0);
 	assert_int_equal(rdx, 0x8101);
 	md = (tdxsim_regs_t){.rcx = w->pt};
@@ -402,7 +387,7 @@ static void zap__block_track_remove_wbinvd__page_back_to_host(void **state)
 {
 	struct world *w = *state;
 	struct fx *fx = &w->fx;
-	uint64_t rcx, rdx, c0 = chldcnt(fx, &w->td);
+	uint64_t rcx, rdx, c0 = tdfx_chldcnt(fx, &w->td);
 	uint64_t keyed = w->mapped | (uint64_t)w->td.hkid << tdxsim_keyid_shift(fx->sim);
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_RANGE_BLOCK, GPA, w->td.tdr, 0, NULL),
 		      TDXSIM_TDX_SUCCESS);
@@ -416,13 +401,13 @@ static void zap__block_track_remove_wbinvd__page_back_to_host(void **state)
 	assert_int_equal(r.rdx, 0);
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_PHYMEM_PAGE_WBINVD, keyed, 0, 0, NULL),
 		      TDXSIM_TDX_SUCCESS);
-	sept_rd(fx, &w->td, GPA, &rcx, &rdx);
+	tdfx_sept_rd(fx, &w->td, GPA, &rcx, &rdx);
 	assert_int_equal(rcx, 0x8000000000000000);
 	assert_int_equal(rdx, 0);
 	tdxsim_pamt_info_t pi;
 	tdxsim_pamt_query(fx->sim, w->mapped, &pi);
 	assert_int_equal(pi.page_type, TDXSIM_PT_NDA);
-	assert_int_equal(chldcnt(fx, &w->td), c0 - 1);
+	assert_int_equal(tdfx_chldcnt(fx, &w->td), c0 - 1);
 	/* Before MR.FINALIZE an unblocked page may be removed too (td-runtime.md 2 "tracking"). */
 	uint64_t page = tdfx_page(fx);
 	assert_status(fx_call(fx->sim, 0, TDXSIM_TDH_MEM_PAGE_AUG, GPA + 0x4000, w->td.tdr, page, NULL),

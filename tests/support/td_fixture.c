@@ -348,3 +348,35 @@ uint64_t tdfx_vp_rd(struct fx *fx, uint32_t lp, uint64_t tdvpr, uint64_t field)
 	assert_status(fx_call(fx->sim, lp, TDXSIM_TDH_VP_RD, tdvpr, field, 0, &o), TDXSIM_TDX_SUCCESS);
 	return o.r8;
 }
+
+void tdfx_sept_rd(struct fx *fx, struct tdfx_td *td, uint64_t info, uint64_t *rcx, uint64_t *rdx)
+{
+	tdxsim_regs_t r = {.rcx = info, .rdx = td->tdr};
+	assert_status(tdfx_call(fx, 0, TDXSIM_TDH_MEM_SEPT_RD, &r), TDXSIM_TDX_SUCCESS);
+	*rcx = r.rcx;
+	*rdx = r.rdx;
+}
+
+unsigned tdfx_arch_state(struct fx *fx, struct tdfx_td *td, uint64_t info)
+{
+	uint64_t rcx, rdx;
+	tdfx_sept_rd(fx, td, info, &rcx, &rdx);
+	return (unsigned)(rdx >> 8) & 0xFF;
+}
+
+uint64_t tdfx_chldcnt(struct fx *fx, struct tdfx_td *td)
+{
+	tdxsim_td_info_t info = {.size = sizeof(info)};
+	assert_int_equal(tdxsim_td_query(fx->sim, td->tdr, &info), TDXSIM_OK);
+	return info.chldcnt;
+}
+
+void tdfx_assert_pamt(struct fx *fx, struct tdfx_td *td, uint64_t pa, uint8_t type, uint8_t level)
+{
+	tdxsim_pamt_info_t pi;
+	assert_int_equal(tdxsim_pamt_query(fx->sim, pa, &pi), TDXSIM_OK);
+	assert_int_equal(pi.page_type, type);
+	assert_int_equal(pi.level, level);
+	if (type != TDXSIM_PT_NDA)
+		assert_int_equal(pi.owner, td->tdr);
+}

@@ -138,5 +138,14 @@ uint64_t tdfx_page_add(struct fx *fx, struct tdfx_td *td, uint64_t gpa, const vo
 void tdfx_mr_extend_page(struct fx *fx, struct tdfx_td *td, uint64_t gpa);
 /* A SEAMCALL with a whole register block in and out (fx_call sets only RCX, RDX, R8). */
 uint64_t tdfx_call(struct fx *fx, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs);
+/* TDH.MEM.SEPT.RD of @info (GPA | level) in @td, which must succeed: the entry and its level
+ * in *rcx / *rdx. */
+void tdfx_sept_rd(struct fx *fx, struct tdfx_td *td, uint64_t info, uint64_t *rcx, uint64_t *rdx);
+/* The architectural state of the entry @info (GPA | level) names: SEPT.RD's RDX bits 15:8. */
+unsigned tdfx_arch_state(struct fx *fx, struct tdfx_td *td, uint64_t info);
+/* @td's CHLDCNT (tdxsim_td_query). */
+uint64_t tdfx_chldcnt(struct fx *fx, struct tdfx_td *td);
+/* The PAMT entry of @pa has @type and @level, and unless PT_NDA belongs to @td. */
+void tdfx_assert_pamt(struct fx *fx, struct tdfx_td *td, uint64_t pa, uint8_t type, uint8_t level);
 
 #endif
