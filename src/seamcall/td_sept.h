@@ -108,4 +108,14 @@ int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *
 int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, const struct tdxsim_sept_usage *use,
 				uint64_t reg_units, uint64_t ept_pages, char *msg, size_t len);
 
+/* Version 1 of SEPT.REMOVE and PAGE.PROMOTE reports the L2 secure-EPT pages it freed in
+ * R9-R11, written before any check; with no L2 VMs (TD partitioning is not modelled) each
+ * is NULL_PA (td-runtime.md 2.6, 2.8). */
+static inline void tdxsim_sept_no_l2_outputs(tdxsim_regs_t *r)
+{
+	r->r9 = TDXSIM_NULL_PA;
+	r->r10 = TDXSIM_NULL_PA;
+	r->r11 = TDXSIM_NULL_PA;
+}
+
 #endif

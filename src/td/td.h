@@ -46,6 +46,8 @@
 #include "lock/lock.h"
 
 /* Page counts (td-build.md 1.1, 1.5.x). */
+/* The module's NULL_PA: no page (all ones). */
+#define TDXSIM_NULL_PA		(~UINT64_C(0))
 #define TDXSIM_MIN_TDCS_PAGES	6
 #define TDXSIM_MAX_TDCS_PAGES	9
 #define TDXSIM_MIN_TDVPS_PAGES	6

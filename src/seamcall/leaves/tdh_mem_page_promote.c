@@ -19,7 +19,6 @@
 #include "pamt/pamt.h"
 #include "seamcall/td_sept.h"
 
-#define NULL_PA		   (~UINT64_C(0))
 #define PENDING_2M_COUNTER UINT64_C(0x1FF000)
 
 /* A child's value as the module compares it: a PENDING 2M leaf without its accept counter. */
@@ -142,11 +141,8 @@ uint64_t tdxsim_tdh_mem_page_promote(struct tdxsim_call *c)
 
 	r->rcx = 0;
 	r->rdx = 0;
-	if (c->version > 0) {
-		r->r9 = NULL_PA;
-		r->r10 = NULL_PA;
-		r->r11 = NULL_PA;
-	}
+	if (c->version > 0)
+		tdxsim_sept_no_l2_outputs(r);
 	if (c->version > 1)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
 	uint64_t st = promote(c, info, tdr);

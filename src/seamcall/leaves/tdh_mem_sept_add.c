@@ -12,7 +12,6 @@
  */
 #include "seamcall/td_sept.h"
 
-#define NULL_PA	     (~UINT64_C(0))
 #define BIT63	     (UINT64_C(1) << 63)
 #define RDX_RESERVED (UINT64_C(0xFFF0000000000FFE))
 
@@ -43,7 +42,7 @@ static uint64_t sept_add(struct tdxsim_call *c, uint64_t pa[4], uint64_t info, u
 	}
 
 	/* The L1 page (process_l1_page). */
-	if (pa[0] == NULL_PA) {
+	if (pa[0] == TDXSIM_NULL_PA) {
 		if (c->version == 0)
 			return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_R8;
 		if (state != TDXSIM_SEPT_NL_MAPPED) {
@@ -64,7 +63,7 @@ static uint64_t sept_add(struct tdxsim_call *c, uint64_t pa[4], uint64_t info, u
 	/* L2 pages (process_l2_pages): only VMs the TD has may be named. */
 	if (c->version > 0) {
 		for (unsigned vm = 1; vm < 4; vm++) {
-			if (pa[vm] == NULL_PA)
+			if (pa[vm] == TDXSIM_NULL_PA)
 				continue;
 			if (vm > td->tdcs.num_l2_vms)
 				return TDXSIM_TDX_OPERAND_INVALID | (TDXSIM_OPERAND_R8 + vm);
@@ -84,7 +83,7 @@ static uint64_t sept_add(struct tdxsim_call *c, uint64_t pa[4], uint64_t info, u
 			return st;
 		}
 		*ref.e = TDXSIM_SEPTE_NL_MAPPED(pa[0]);
-		pa[0] = NULL_PA;
+		pa[0] = TDXSIM_NULL_PA;
 	}
 	return TDXSIM_TDX_SUCCESS;
 }
@@ -93,7 +92,7 @@ uint64_t tdxsim_tdh_mem_sept_add(struct tdxsim_call *c)
 {
 	tdxsim_regs_t *r = c->regs;
 	uint64_t info = r->rcx, tdr_flags = r->rdx;
-	uint64_t pa[4] = {r->r8, NULL_PA, NULL_PA, NULL_PA};
+	uint64_t pa[4] = {r->r8, TDXSIM_NULL_PA, TDXSIM_NULL_PA, TDXSIM_NULL_PA};
 
 	if (c->version > 0) {
 		pa[1] = r->r9;
@@ -106,7 +105,7 @@ uint64_t tdxsim_tdh_mem_sept_add(struct tdxsim_call *c)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
 	/* Bit 63 of a page operand is ignored unless the whole value is -1 ("none"). */
 	for (unsigned i = 0; i < 4; i++)
-		if (pa[i] != NULL_PA)
+		if (pa[i] != TDXSIM_NULL_PA)
 			pa[i] &= ~BIT63;
 
 	uint64_t st = sept_add(c, pa, info, tdr_flags);

@@ -14,8 +14,6 @@
  */
 #include "seamcall/td_sept.h"
 
-#define NULL_PA (~UINT64_C(0))
-
 static uint64_t sept_remove(struct tdxsim_call *c, uint64_t info, uint64_t tdr)
 {
 	struct tdxsim_td *td;
@@ -75,11 +73,8 @@ uint64_t tdxsim_tdh_mem_sept_remove(struct tdxsim_call *c)
 
 	r->rcx = 0;
 	r->rdx = 0;
-	if (c->version > 0) {
-		r->r9 = NULL_PA;
-		r->r10 = NULL_PA;
-		r->r11 = NULL_PA;
-	}
+	if (c->version > 0)
+		tdxsim_sept_no_l2_outputs(r);
 	if (c->version > 1)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
 	return sept_remove(c, info, tdr);

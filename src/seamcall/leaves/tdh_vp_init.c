@@ -21,7 +21,6 @@
 #define VMCS_PIN_INIT	UINT64_C(0x29)
 #define VMCS_SEC2_INIT	UINT64_C(0x133CB3FA)
 #define POSTED_VEC_INIT UINT64_C(0xFFFF)
-#define NULL_PA		(~UINT64_C(0))
 
 uint64_t tdxsim_tdh_vp_init(struct tdxsim_call *c)
 {
@@ -73,7 +72,7 @@ uint64_t tdxsim_tdh_vp_init(struct tdxsim_call *c)
 	/* The TD VMCS: posted interrupts off until the host sets them up (VP.WR), the shared EPTP
 	 * on the TDCS zero page, TSC and EPT settings from the TDCS (td_vmcs_init.c). */
 	v->vmcs_posted_int_vector = POSTED_VEC_INIT;
-	v->vmcs_pid_addr = NULL_PA;
+	v->vmcs_pid_addr = TDXSIM_NULL_PA;
 	v->vmcs_pin_based = VMCS_PIN_INIT;
 	v->vmcs_secondary = VMCS_SEC2_INIT;
 	v->vmcs_instr_timeout = 0;
