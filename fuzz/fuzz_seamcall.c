@@ -8,7 +8,8 @@
  *
  * Each platform shape is created and brought up once per process; every input starts from a
  * snapshot of it (tdxsim/snapshot.h), which is what makes a run cost microseconds instead of
- * a create and a bring-up.
+ * a create and a bring-up. A bring-up operation that comes first in its input ends where the
+ * first such one of the process ended: it is restored from a memo (fuzz_platform.h).
  *
  * After every operation it checks what must hold whatever the input:
  *  - tdxsim_check_invariants(): no page owned twice, PAMT counters and entries consistent,
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #include "host_lifecycle.h"
+#include "fuzz_platform.h"
 #include "fuzz_td.h"
 #include "host_tdx.h"
 #include "seamcall/failure_effects.h"
@@ -63,9 +65,11 @@ struct ctx {
 	 * hashing the same state again. Anything else that runs clears @hash_known. */
 	bool hash_known;
 	uint64_t hash;
+	/* Nothing has run since the input started: the simulator is exactly in its platform's
+	 * snapshot state, so the bring-up operation may come from the memo (fuzz_platform.h). */
+	bool pristine;
+	struct fz_bringup_memo *memo;
 };
-
-#define POOL_PAGES 96
 
 /* A TD-shaped value: a pool page, a live TDR or TDVPR, or a private GPA with a level. */
 static uint64_t td_value(struct ctx *c, struct fz_input *in, uint64_t small)
@@ -266,12 +270,15 @@ static void op_td(struct ctx *c, struct fz_input *in)
 static void op_bringup(struct ctx *c, struct fz_input *in)
 {
 	/* Once per input: the whole bring-up is by far the dearest op, and inputs that need a
-	 * platform brought up start from one (shape bit 5). */
+	 * platform brought up start from one (shape bit 5). From the input's start state it is
+	 * the same every time: the memo replays it once per process under the oracles below and
+	 * restores its end state after that (fuzz_platform.h). */
 	if (c->bringup_done++)
 		return;
-	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(fz_byte(in) % 5),
-				  .key_config_max_tries = 1 + fz_byte(in) % 3};
-	host_tdx_init(c->sim, &o, &c->host);
+	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(fz_byte(in) % FZ_BRINGUP_STOPS),
+				  .key_config_max_tries = 1 + fz_byte(in) % FZ_BRINGUP_TRIES};
+	bool restored;
+	fz_bringup(c->sim, c->memo, c->pristine, &o, &c->host, &restored);
 	c->host_built = c->host.tdmr_array_pa != 0;
 	check(c, "the bring-up");
 }
@@ -403,53 +410,29 @@ static void op_lifecycle(struct ctx *c, struct fz_input *in)
 	check(c, "a lifecycle step");
 }
 
-/*
- * Platforms, each created and brought up once per process, restored per input. Shape byte:
- * bit 0 packages (1, 2), bit 1 LPs per package (1, 2), bits 3:2 module (1.5.05, 1.5.06, 1.0,
- * next), bit 4 partial-write erratum off, bit 5 start brought up (lc_tdx_enable) or fresh.
- */
-#define NUM_PLATFORMS 32
-static const tdxsim_module_profile_t profiles[4] = {TDXSIM_MODULE_1_5_05, TDXSIM_MODULE_1_5_06,
-						    TDXSIM_MODULE_1_0, TDXSIM_MODULE_NEXT};
-
+/* Platforms (fuzz_platform.h), each created and prepared once per process, restored per input. */
 struct platform {
 	tdxsim_t *sim;
 	tdxsim_snapshot_t *snap;
-	struct lc_host lc;	   /* the host's view at the snapshot */
-	uint64_t pool[POOL_PAGES]; /* free pages for TDs, allocated before the snapshot */
+	struct lc_host lc;	      /* the host's view at the snapshot */
+	uint64_t pool[FZ_POOL_PAGES]; /* free pages for TDs, allocated before the snapshot */
 	unsigned pool_len;
+	struct fz_bringup_memo memo; /* bring-ups from the snapshot's state */
 	bool failed;
 };
-static struct platform platforms[NUM_PLATFORMS];
+static struct platform platforms[FZ_NUM_SHAPES];
 
 static struct platform *platform(uint8_t shape)
 {
-	struct platform *p = &platforms[shape % NUM_PLATFORMS];
+	struct platform *p = &platforms[shape % FZ_NUM_SHAPES];
 	if (p->sim || p->failed)
 		return p->failed ? NULL : p;
 	tdxsim_config_t cfg;
-	tdxsim_config_init(&cfg);
-	cfg.num_packages = 1 + (shape & 1);
-	cfg.lps_per_package = 1 + (shape >> 1 & 1);
-	cfg.num_ram_ranges = 2;
-	/* Two 1 GiB TDMRs: a whole bring-up is 512 TDMR.INIT calls, cheap enough to be an op. */
-	cfg.ram[0] = (tdxsim_range_t){0, UINT64_C(1) << 30, 0};
-	cfg.ram[1] = (tdxsim_range_t){UINT64_C(4) << 30, UINT64_C(1) << 30, cfg.num_packages - 1};
-	cfg.module = profiles[shape >> 2 & 3];
-	cfg.errata = shape & 16 ? 0 : TDXSIM_ERRATUM_PARTIAL_WRITE_POISON;
+	fz_shape_config(shape, &cfg);
 	p->failed = true;
 	if (tdxsim_create(&cfg, &p->sim))
 		return NULL;
-	lc_host_init(&p->lc, p->sim, NULL);
-	if (shape & 32) {
-		/* Brought up as Linux boots; a platform where that fails starts from there. */
-		if (!lc_tdx_init(&p->lc))
-			lc_tdx_enable(&p->lc);
-		/* Pages a hypervisor would give the module (RAM in TDMRs, away from the PAMTs). */
-		while (p->pool_len < POOL_PAGES &&
-		       !tdxsim_phys_alloc(p->sim, 4096, 4096, UINT32_MAX, &p->pool[p->pool_len]))
-			p->pool_len++;
-	}
+	fz_shape_prepare(p->sim, shape, &p->lc, p->pool, &p->pool_len);
 	if (tdxsim_snapshot_take(p->sim, &p->snap)) {
 		tdxsim_destroy(p->sim);
 		p->sim = NULL;
@@ -479,7 +462,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.lps = tdxsim_num_lps(c.sim);
 	c.pool = p->pool;
 	c.pool_len = p->pool_len;
+	c.memo = &p->memo;
 	check(&c, "the restored snapshot");
+	c.pristine = true;
 	for (int ops = 0; in.left && ops < 96; ops++) {
 		uint8_t op = fz_byte(&in);
 		if (op >= 140)
@@ -498,6 +483,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_td(&c, &in); /* a whole TD build: dear, so rare */
 		else
 			op_platform(&c, &in);
+		c.pristine = false; /* whatever ran may have changed the simulator */
 	}
 	if (getenv("TDXSIM_FUZZ_VERBOSE")) {
 		tdxsim_pamt_stats_t st;
