@@ -9,6 +9,7 @@
 
 #include "fixture.h"
 #include "mce/mce.h"
+#include "mce/mce_priv.h"
 #include "sim/sim.h"
 #include "tdxsim/memory.h"
 #include "tdxsim/platform.h"
@@ -421,6 +422,37 @@ static void release_all__td_owned_lines_shared_and_zero(void **state)
 	tdxsim_destroy(e.sim);
 }
 
+/* Plaintext buffers go back to a spare list and are reused (mce_priv.h). A page that takes
+ * one for a partial write must read zeros in every line it never wrote, whatever the buffer
+ * held before: here the spare buffer is dirty on purpose (a page dropped by hot-remove gives
+ * up its plaintext as it is). */
+static void plaintext__reused_dirty_buffer__unwritten_lines_read_zeros(void **state)
+{
+	struct env e;
+	uint8_t got[64], zero[64] = {0};
+	env_init(&e, 0, false);
+	struct tdxsim_integrity *in = e.sim->integrity;
+	uint64_t b = e.page + 4096;
+	uint8_t *dirty = tdxsim_mce_plain_alloc(in);
+	assert_non_null(dirty);
+	fill(dirty, 4096, 3);
+	tdxsim_mce_plain_free(in, dirty);
+	/* Page B: owned by K with no plaintext (range marking), then 8 bytes written into line
+	 * 0: the page takes the spare buffer. */
+	assert_int_equal(tdxsim_mce_mark_private(in, b, 4096, K), TDXSIM_OK);
+	assert_int_equal(tdxsim_mem_write(e.sim, 0, kpa(e.sim, b + 8, K), "12345678", 8), TDXSIM_OK);
+	for (unsigned l = 1; l < 64; l++) {
+		assert_int_equal(tdxsim_mem_read(e.sim, 0, kpa(e.sim, b + l * 64, K), got, 64), TDXSIM_OK);
+		assert_memory_equal(got, zero, 64);
+	}
+	assert_int_equal(tdxsim_mem_read(e.sim, 0, kpa(e.sim, b, K), got, 64), TDXSIM_OK);
+	assert_memory_equal(got, zero, 8);
+	assert_memory_equal(got + 8, "12345678", 8);
+	assert_memory_equal(got + 16, zero, 48);
+	env_check(&e);
+	tdxsim_destroy(e.sim);
+}
+
 /* ---- the rest of the access API --------------------------------------------------------- */
 
 static void access__fast_path__plain_memory_has_no_metadata(void **state)
@@ -548,6 +580,7 @@ int main(void)
 		cmocka_unit_test(poison__sticky__until_a_full_line_write),
 		cmocka_unit_test(mark__ranges_merge_split_and_override_pages),
 		cmocka_unit_test(release_all__td_owned_lines_shared_and_zero),
+		cmocka_unit_test(plaintext__reused_dirty_buffer__unwritten_lines_read_zeros),
 		cmocka_unit_test(access__fast_path__plain_memory_has_no_metadata),
 		cmocka_unit_test(access__bad_arguments__refused),
 		cmocka_unit_test(access__instructions__charge_their_cycles),

@@ -48,6 +48,11 @@ struct tdxsim_pamt_layout {
 	unsigned hint[3]; /* per part, the range record grown last (checked before use) */
 };
 
+struct tdxsim_mce_slot {
+	uint64_t pfn;
+	struct tdxsim_mce_page *pg; /* NULL: empty */
+};
+
 struct tdxsim_integrity {
 	pthread_mutex_t lock;
 	struct tdxsim_mem *mem;
@@ -57,9 +62,17 @@ struct tdxsim_integrity {
 	uint32_t errata;
 	bool trap;
 
-	/* Page records: open addressing, linear probing, backward-shift deletion. */
-	struct tdxsim_mce_page **slots;
+	/* Page records: open addressing, linear probing, backward-shift deletion. A slot keeps
+	 * its record's frame number beside the pointer, so a probe compares keys in the table
+	 * and touches no record but the one it finds. */
+	struct tdxsim_mce_slot *slots;
 	size_t cap, count;
+
+	/* Plaintext buffers (4 KiB) of records that no longer needed one, kept for reuse: a TD
+	 * torn down and built again takes them back instead of fresh memory, which the host
+	 * kernel would fault in and zero page by page. Linked through their first 8 bytes;
+	 * freed with the model. */
+	uint8_t *spare;
 
 	/* Range records. */
 	struct tdxsim_mce_range *ranges;
@@ -104,6 +117,12 @@ void tdxsim_mce_lock(struct tdxsim_integrity *in);
 struct tdxsim_mce_page *tdxsim_mce_find(const struct tdxsim_integrity *in, uint64_t pfn);
 /* Record for @pfn, created from the ranges if missing; NULL when out of memory. */
 struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn);
+/* tdxsim_mce_get() for a @pfn known to have no record (its find just failed). */
+struct tdxsim_mce_page *tdxsim_mce_insert(struct tdxsim_integrity *in, uint64_t pfn);
+/* A plaintext buffer (4 KiB, contents undefined), from the spare list when it has one; NULL
+ * when out of memory. tdxsim_mce_plain_free() puts one back (NULL is ignored). */
+uint8_t *tdxsim_mce_plain_alloc(struct tdxsim_integrity *in);
+void tdxsim_mce_plain_free(struct tdxsim_integrity *in, uint8_t *p);
 /* Line states of @pfn from its record or the ranges; returns false if the page is entirely
  * shared and unpoisoned (then @out is not written). */
 bool tdxsim_mce_view(const struct tdxsim_integrity *in, uint64_t pfn, uint16_t out[TDXSIM_LINES_PER_PAGE]);

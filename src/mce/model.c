@@ -29,10 +29,10 @@ bool tdxsim_mce_in_cmrs(const struct tdxsim_integrity *in, uint64_t pa, uint64_t
 	return cur >= end;
 }
 
-static uint8_t *priv_buf(struct tdxsim_mce_page *pg)
+static uint8_t *priv_buf(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
 {
-	if (!pg->priv)
-		pg->priv = calloc(1, TDXSIM_4K);
+	if (!pg->priv && (pg->priv = tdxsim_mce_plain_alloc(in)))
+		memset(pg->priv, 0, TDXSIM_4K);
 	return pg->priv;
 }
 
@@ -149,7 +149,7 @@ static int write_line(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, u
 		if (tdxsim_line_poisoned(s))
 			in->stats.lines_cleared++;
 		if (priv) {
-			uint8_t *p = priv_buf(pg);
+			uint8_t *p = priv_buf(in, pg);
 			if (!p)
 				return -1;
 			memcpy(p + l * TDXSIM_LINE, src, TDXSIM_LINE);
@@ -175,7 +175,7 @@ static int write_line(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg, u
 		return 0; /* sticky until a full-line write */
 	if (priv) {
 		if ((s & TDXSIM_LINE_KEYID) == keyid) {
-			uint8_t *p = priv_buf(pg);
+			uint8_t *p = priv_buf(in, pg);
 			if (!p)
 				return -1;
 			memcpy(p + l * TDXSIM_LINE + lo, src, m);
@@ -230,12 +230,12 @@ static tdxsim_err_t write_page(struct tdxsim_integrity *in, uint64_t pa, uint32_
 			return TDXSIM_OK;
 		}
 	}
-	if (!pg && !(pg = tdxsim_mce_get(in, pfn)))
+	if (!pg && !(pg = tdxsim_mce_insert(in, pfn)))
 		return TDXSIM_ERR_NO_MEMORY;
 	tdxsim_mce_trap_open(in, pfn);
 	if (priv && n == TDXSIM_4K) {
 		/* Every plaintext byte is overwritten: no need to zero a new buffer first. */
-		if (!pg->priv && !(pg->priv = malloc(TDXSIM_4K))) {
+		if (!pg->priv && !(pg->priv = tdxsim_mce_plain_alloc(in))) {
 			tdxsim_mce_settle(in, pg);
 			tdxsim_mce_trap_protect(in, pfn * TDXSIM_4K, (pfn + 1) * TDXSIM_4K);
 			return TDXSIM_ERR_NO_MEMORY;
@@ -297,9 +297,12 @@ tdxsim_err_t tdxsim_mce_copy_page(struct tdxsim_integrity *in, uint64_t dst, uin
 
 	tdxsim_mce_trap_rearm(in);
 	LOCK(in);
-	/* Plain shared memory reads as its RAM bytes: copy from there directly. */
-	if (!src_priv && !tdxsim_mce_find(in, src / TDXSIM_4K) &&
-	    !tdxsim_mce_lines_from_ranges(in, src / TDXSIM_4K, lines) && src / TDXSIM_4K != dst / TDXSIM_4K)
+	/* Plain shared memory reads as its RAM bytes: copy from there directly. A 2 MiB frame
+	 * that never held a record or range (the filter, mce.h) needs no lookup to know it. */
+	bool plain = !tdxsim_mce_filter_test(in, src >> TDXSIM_FILTER_FRAME) ||
+		     (!tdxsim_mce_find(in, src / TDXSIM_4K) &&
+		      !tdxsim_mce_lines_from_ranges(in, src / TDXSIM_4K, lines));
+	if (!src_priv && plain && src / TDXSIM_4K != dst / TDXSIM_4K)
 		from = ram(in, src, TDXSIM_4K);
 	else
 		err = read_page(in, src, src_keyid, src_priv, buf, TDXSIM_4K, mce_pa);

@@ -75,8 +75,8 @@ void tdxsim_mce_stats(struct tdxsim_integrity *in, tdxsim_mem_stats_t *out)
 	out->tracked_pages = in->count;
 	out->poisoned_lines_now = 0;
 	for (size_t i = 0; i < in->cap; i++)
-		if (in->slots[i])
-			out->poisoned_lines_now += in->slots[i]->poisoned;
+		if (in->slots[i].pg)
+			out->poisoned_lines_now += in->slots[i].pg->poisoned;
 	out->private_range_bytes = 0;
 	for (unsigned k = 0; k < in->num_ranges; k++)
 		out->private_range_bytes += in->ranges[k].end - in->ranges[k].base;
@@ -133,7 +133,7 @@ int tdxsim_mce_check(struct tdxsim_integrity *in, char *msg, size_t len)
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < in->cap; i++) {
-		const struct tdxsim_mce_page *pg = in->slots[i];
+		const struct tdxsim_mce_page *pg = in->slots[i].pg;
 		if (!pg)
 			continue;
 		n++;
@@ -175,7 +175,7 @@ uint64_t tdxsim_mce_hash(struct tdxsim_integrity *in, uint64_t h)
 	/* Table order depends on history; a sum of per-page hashes does not. */
 	uint64_t pages = 0;
 	for (size_t i = 0; i < in->cap; i++) {
-		const struct tdxsim_mce_page *pg = in->slots[i];
+		const struct tdxsim_mce_page *pg = in->slots[i].pg;
 		if (!pg)
 			continue;
 		uint64_t p = tdxsim_hash_u64(TDXSIM_HASH_SEED, pg->pfn);

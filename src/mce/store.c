@@ -40,9 +40,27 @@ int tdxsim_integrity_create(const struct tdxsim_integrity_cfg *cfg, struct tdxsi
 	return 0;
 }
 
-static void free_page(struct tdxsim_mce_page *pg)
+/* mce_priv.h */
+uint8_t *tdxsim_mce_plain_alloc(struct tdxsim_integrity *in)
 {
-	free(pg->priv);
+	uint8_t *p = in->spare;
+	if (!p)
+		return malloc(TDXSIM_4K);
+	memcpy(&in->spare, p, sizeof(in->spare));
+	return p;
+}
+
+void tdxsim_mce_plain_free(struct tdxsim_integrity *in, uint8_t *p)
+{
+	if (!p)
+		return;
+	memcpy(p, &in->spare, sizeof(in->spare));
+	in->spare = p;
+}
+
+static void free_page(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
+{
+	tdxsim_mce_plain_free(in, pg->priv);
 	free(pg);
 }
 
@@ -51,23 +69,27 @@ void tdxsim_integrity_destroy(struct tdxsim_integrity *in)
 	if (!in)
 		return;
 	for (size_t i = 0; i < in->cap; i++)
-		if (in->slots[i])
-			free_page(in->slots[i]);
+		if (in->slots[i].pg)
+			free_page(in, in->slots[i].pg);
 	free(in->slots);
+	while (in->spare) {
+		uint8_t *p = tdxsim_mce_plain_alloc(in);
+		free(p);
+	}
 	free(in->ranges);
 	free(in->open);
 	pthread_mutex_destroy(&in->lock);
 	free(in);
 }
 
-static struct tdxsim_mce_page *clone_page(const struct tdxsim_mce_page *src)
+static struct tdxsim_mce_page *clone_page(struct tdxsim_integrity *in, const struct tdxsim_mce_page *src)
 {
 	struct tdxsim_mce_page *pg = malloc(sizeof(*pg));
 	if (!pg)
 		return NULL;
 	*pg = *src;
 	if (src->priv) {
-		pg->priv = malloc(TDXSIM_4K);
+		pg->priv = tdxsim_mce_plain_alloc(in);
 		if (!pg->priv) {
 			free(pg);
 			return NULL;
@@ -87,16 +109,19 @@ int tdxsim_integrity_clone(struct tdxsim_integrity *src, struct tdxsim_integrity
 	if (tdxsim_integrity_create(&cfg, &in))
 		return -1;
 	tdxsim_mce_lock(src); /* the copy starts from marked PAMT lines: nothing pending */
-	struct tdxsim_mce_page **slots = calloc(src->cap, sizeof(*slots));
+	struct tdxsim_mce_slot *slots = calloc(src->cap, sizeof(*slots));
 	if (!slots)
 		goto out;
 	free(in->slots);
 	in->slots = slots;
 	in->cap = src->cap;
 	for (size_t i = 0; i < src->cap; i++) {
-		if (src->slots[i] && !(in->slots[i] = clone_page(src->slots[i])))
+		if (!src->slots[i].pg)
+			continue;
+		if (!(in->slots[i].pg = clone_page(in, src->slots[i].pg)))
 			goto out;
-		in->count += src->slots[i] != NULL;
+		in->slots[i].pfn = src->slots[i].pfn;
+		in->count++;
 	}
 	if (src->num_ranges) {
 		if (tdxsim_mce_ranges_reserve(in, src->num_ranges))
@@ -184,31 +209,32 @@ struct tdxsim_mce_page *tdxsim_mce_find(const struct tdxsim_integrity *in, uint6
 {
 	size_t mask = in->cap - 1;
 	for (size_t i = slot_of(in, pfn);; i = (i + 1) & mask) {
-		struct tdxsim_mce_page *pg = in->slots[i];
-		if (!pg || pg->pfn == pfn)
-			return pg;
+		const struct tdxsim_mce_slot *s = &in->slots[i];
+		if (!s->pg || s->pfn == pfn)
+			return s->pg;
 	}
 }
 
 static void place(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
 {
 	size_t i = slot_of(in, pg->pfn);
-	while (in->slots[i])
+	while (in->slots[i].pg)
 		i = (i + 1) & (in->cap - 1);
-	in->slots[i] = pg;
+	in->slots[i].pfn = pg->pfn;
+	in->slots[i].pg = pg;
 }
 
 static int grow(struct tdxsim_integrity *in)
 {
 	size_t old_cap = in->cap;
-	struct tdxsim_mce_page **old = in->slots, **n = calloc(old_cap * 2, sizeof(*n));
+	struct tdxsim_mce_slot *old = in->slots, *n = calloc(old_cap * 2, sizeof(*n));
 	if (!n)
 		return -1;
 	in->slots = n;
 	in->cap = old_cap * 2;
 	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			place(in, old[i]);
+		if (old[i].pg)
+			place(in, old[i].pg);
 	free(old);
 	return 0;
 }
@@ -216,17 +242,17 @@ static int grow(struct tdxsim_integrity *in)
 static void unlink_page(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
 {
 	size_t mask = in->cap - 1, i = slot_of(in, pg->pfn);
-	while (in->slots[i] != pg)
+	while (in->slots[i].pg != pg)
 		i = (i + 1) & mask;
-	in->slots[i] = NULL;
+	in->slots[i].pg = NULL;
 	/* Backward shift: pull later entries of the probe run into the hole when their home
 	 * slot does not lie cyclically in (hole, j]. */
-	for (size_t j = (i + 1) & mask; in->slots[j]; j = (j + 1) & mask) {
-		size_t home = slot_of(in, in->slots[j]->pfn);
+	for (size_t j = (i + 1) & mask; in->slots[j].pg; j = (j + 1) & mask) {
+		size_t home = slot_of(in, in->slots[j].pfn);
 		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
 		if (!stays) {
 			in->slots[i] = in->slots[j];
-			in->slots[j] = NULL;
+			in->slots[j].pg = NULL;
 			i = j;
 		}
 	}
@@ -295,8 +321,12 @@ static void recount(struct tdxsim_mce_page *pg)
 struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn)
 {
 	struct tdxsim_mce_page *pg = tdxsim_mce_find(in, pfn);
-	if (pg)
-		return pg;
+	return pg ? pg : tdxsim_mce_insert(in, pfn);
+}
+
+struct tdxsim_mce_page *tdxsim_mce_insert(struct tdxsim_integrity *in, uint64_t pfn)
+{
+	struct tdxsim_mce_page *pg;
 	if ((in->count + 1) * 2 > in->cap && grow(in))
 		return NULL;
 	pg = calloc(1, sizeof(*pg));
@@ -320,7 +350,7 @@ struct tdxsim_mce_page *tdxsim_mce_settle(struct tdxsim_integrity *in, struct td
 struct tdxsim_mce_page *tdxsim_mce_settle_counted(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
 {
 	if (pg->owned == 0 && pg->priv) {
-		free(pg->priv);
+		tdxsim_mce_plain_free(in, pg->priv);
 		pg->priv = NULL;
 	}
 	if (pg->owned || pg->poisoned)
@@ -331,7 +361,7 @@ struct tdxsim_mce_page *tdxsim_mce_settle_counted(struct tdxsim_integrity *in, s
 	if (tdxsim_mce_ranges_set(in, base, base + TDXSIM_4K, 0, NULL))
 		return pg;
 	unlink_page(in, pg);
-	free_page(pg);
+	free_page(in, pg);
 	return NULL;
 }
 
@@ -359,8 +389,8 @@ void tdxsim_mce_for_pages(struct tdxsim_integrity *in, uint64_t base, uint64_t e
 	if (hits) {
 		size_t n = 0;
 		for (size_t i = 0; i < in->cap; i++)
-			if (in->slots[i] && in->slots[i]->pfn >= first && in->slots[i]->pfn <= last)
-				hits[n++] = in->slots[i];
+			if (in->slots[i].pg && in->slots[i].pfn >= first && in->slots[i].pfn <= last)
+				hits[n++] = in->slots[i].pg;
 		for (size_t i = 0; i < n; i++)
 			fn(in, hits[i], arg);
 		free(hits);
@@ -369,7 +399,7 @@ void tdxsim_mce_for_pages(struct tdxsim_integrity *in, uint64_t base, uint64_t e
 	for (uint64_t next = first;;) {
 		struct tdxsim_mce_page *best = NULL;
 		for (size_t i = 0; i < in->cap; i++) {
-			struct tdxsim_mce_page *pg = in->slots[i];
+			struct tdxsim_mce_page *pg = in->slots[i].pg;
 			if (pg && pg->pfn >= next && pg->pfn <= last && (!best || pg->pfn < best->pfn))
 				best = pg;
 		}
@@ -383,7 +413,7 @@ void tdxsim_mce_for_pages(struct tdxsim_integrity *in, uint64_t base, uint64_t e
 void tdxsim_mce_drop(struct tdxsim_integrity *in, struct tdxsim_mce_page *pg)
 {
 	unlink_page(in, pg);
-	free_page(pg);
+	free_page(in, pg);
 }
 
 /* ---- range records ----------------------------------------------------------------------- */

@@ -207,11 +207,18 @@ int tdxsim_pamt_find_tdmr_info(struct tdxsim_pamt *pamt, uint64_t base, uint64_t
 
 const struct tdxsim_pamt_tdmr *tdxsim_pamt_tdmr_of(const struct tdxsim_pamt *pamt, uint64_t pa)
 {
+	/* The const is for callers; the hint is a cache (pamt_priv.h). */
+	struct tdxsim_pamt *w = (struct tdxsim_pamt *)pamt;
+	unsigned h = atomic_load_explicit(&w->last_hit, memory_order_relaxed);
+	if (h < pamt->num_tdmrs && pa >= pamt->tdmrs[h].base &&
+	    pa - pamt->tdmrs[h].base < pamt->tdmrs[h].size)
+		return &pamt->tdmrs[h];
 	int i = last_at_or_below(pamt, pa);
 
 	/* Sheet 8.2 "Addressing": last TDMR with base <= PA, and PA must be below its end. */
 	if (i < 0 || pa - pamt->tdmrs[i].base >= pamt->tdmrs[i].size)
 		return NULL;
+	atomic_store_explicit(&w->last_hit, (unsigned)i, memory_order_relaxed);
 	return &pamt->tdmrs[i];
 }
 

@@ -19,6 +19,7 @@
 #ifndef TDXSIM_PAMT_PRIV_H
 #define TDXSIM_PAMT_PRIV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +77,9 @@ struct tdxsim_pamt {
 	/* Leaves that are owned (type neither NDA nor RSVD), by level and type; check() recounts. */
 	uint64_t owned[TDXSIM_PAMT_NUM_LEVELS][TDXSIM_PAMT_NUM_TYPES];
 	unsigned last_found; /* speed only: the TDMR tdxsim_pamt_find_tdmr_info() found last */
+	/* Speed only: the TDMR tdxsim_pamt_tdmr_of() found last, tried before the binary search
+	 * (a leaf's pages are mostly in one TDMR). Written by lookups, so atomic. */
+	_Atomic unsigned last_hit;
 };
 
 static inline uint64_t tdxsim_pamt_level_size(unsigned level)

@@ -91,6 +91,7 @@ struct tdxsim_sept *tdxsim_sept_dup(const struct tdxsim_sept *s)
 		return NULL;
 	d->root_pa = s->root_pa;
 	d->root_level = s->root_level;
+	d->gen = s->gen + 1; /* the copied tables' hints name the source's tables: stale */
 	for (size_t i = 0; i < s->tables.cap; i++) {
 		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
 		if (!t)
@@ -128,6 +129,8 @@ struct tdxsim_sept_table *tdxsim_sept_table_add(struct tdxsim_sept *s, uint64_t 
 		free(t);
 		return NULL;
 	}
+	s->gen++;
+	atomic_store_explicit(&t->hint_gen, s->gen, memory_order_relaxed); /* no hints yet: valid */
 	return t;
 }
 
@@ -140,7 +143,28 @@ void tdxsim_sept_table_del(struct tdxsim_sept *s, uint64_t pa)
 {
 	if (pa == s->root_pa)
 		s->root = NULL;
+	s->gen++;
 	free(tdxsim_u64map_del(&s->tables, pa));
+}
+
+/* The table at @pa that entry @i of @t points at, from the entry's walk hint when it is
+ * current (sept.h), else looked up and remembered. */
+static struct tdxsim_sept_table *child_of(const struct tdxsim_sept *s, struct tdxsim_sept_table *t,
+					  unsigned i, uint64_t pa)
+{
+	struct tdxsim_sept_table *c;
+	if (atomic_load_explicit(&t->hint_gen, memory_order_relaxed) == s->gen) {
+		c = atomic_load_explicit(&t->child[i], memory_order_relaxed);
+		if (c && c->pa == pa)
+			return c;
+	} else {
+		for (unsigned j = 0; j < TDXSIM_SEPT_ENTRIES; j++)
+			atomic_store_explicit(&t->child[j], NULL, memory_order_relaxed);
+		atomic_store_explicit(&t->hint_gen, s->gen, memory_order_relaxed);
+	}
+	c = tdxsim_sept_table_get(s, pa);
+	atomic_store_explicit(&t->child[i], c, memory_order_relaxed);
+	return c;
 }
 
 uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned level, unsigned *reached,
@@ -149,10 +173,11 @@ uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned l
 	struct tdxsim_sept_table *t = s->root ? s->root : tdxsim_sept_table_get(s, s->root_pa);
 	unsigned l = s->root_level;
 	for (;;) {
-		uint64_t *e = &t->e[tdxsim_sept_index(gpa, l)];
+		unsigned i = tdxsim_sept_index(gpa, l);
+		uint64_t *e = &t->e[i];
 		struct tdxsim_sept_table *next = NULL;
 		if (l > level && !tdxsim_septe_is_leaf(*e) && (*e & TDXSIM_SEPTE_RWX))
-			next = tdxsim_sept_table_get(s, *e & TDXSIM_SEPTE_HPA_MASK);
+			next = child_of(s, t, i, *e & TDXSIM_SEPTE_HPA_MASK);
 		if (l == level || !next) {
 			/* A present non-leaf entry always has its table (sept_check); a missing one
 			 * would be a broken invariant, and stopping here is the safe answer. */

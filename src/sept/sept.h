@@ -117,6 +117,9 @@ struct tdxsim_sept {
 	struct tdxsim_u64map tables; /* table PA -> struct tdxsim_sept_table */
 	/* The root's table, found once instead of once per walk; NULL = look it up. */
 	struct tdxsim_sept_table *root;
+	/* Bumped by every table add and delete: walk hints (below) of an older generation are
+	 * stale, since the table they name may be gone. */
+	uint64_t gen;
 };
 
 struct tdxsim_sept_table {
@@ -131,6 +134,13 @@ struct tdxsim_sept_table {
 	 * acquisition (TDG.MEM.PAGE.ACCEPT) fails while it is set. Lock state like TDEL, so it is
 	 * kept beside the entry and not in the state hash. */
 	uint8_t hp[TDXSIM_SEPT_ENTRIES];
+	/* Walk hints: child[i] is the table entry i led to when a walk last went through it, so
+	 * the next walk follows a pointer, as the module's walk does, instead of looking the PA
+	 * up. Used only while hint_gen equals the sept's gen and the hint's PA equals the entry's
+	 * HPA; otherwise looked up again. Not state: not hashed, checked or copied (a copy starts
+	 * with stale hints). Relaxed atomics: walks under a shared tree lock may write them. */
+	uint64_t _Atomic hint_gen;
+	struct tdxsim_sept_table *_Atomic child[TDXSIM_SEPT_ENTRIES];
 };
 
 /* A secure EPT whose root table (every entry FREE) lives at @root_pa; NULL if out of memory. */

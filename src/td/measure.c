@@ -50,16 +50,24 @@ int tdxsim_td_meas_final(struct tdxsim_td_meas *m, uint8_t out[48])
 	return 0;
 }
 
-int tdxsim_td_meas_block(struct tdxsim_td_meas *m, const char *name, uint64_t gpa)
+int tdxsim_td_meas_header(uint8_t block[128], const char *name, uint64_t gpa)
 {
-	uint8_t block[128] = {0};
 	size_t len = 0;
+	memset(block, 0, 128);
 	for (; len < 16 && name[len]; len++) /* copied as it is scanned: no strlen per call */
 		block[len] = (uint8_t)name[len];
 	if (name[len])
 		return -1;
 	for (unsigned i = 0; i < 8; i++)
 		block[16 + i] = (uint8_t)(gpa >> (8 * i));
+	return 0;
+}
+
+int tdxsim_td_meas_block(struct tdxsim_td_meas *m, const char *name, uint64_t gpa)
+{
+	uint8_t block[128];
+	if (tdxsim_td_meas_header(block, name, gpa))
+		return -1;
 	return tdxsim_td_meas_update(m, block, sizeof(block));
 }
 

@@ -26,6 +26,10 @@ uint64_t tdxsim_td_meas_bytes(const struct tdxsim_td_meas *m);
  * (tdx-module-abi.md 11.5): @name in ASCII ("MEM.PAGE.ADD", "MR.EXTEND"), zero padding to
  * byte 16, the GPA as a little-endian u64 at bytes 16-23, zeros to byte 127. */
 int tdxsim_td_meas_block(struct tdxsim_td_meas *m, const char *name, uint64_t gpa);
+/* Writes that block into @block instead, so a leaf can append the bytes that follow it and
+ * feed both at once (MR.EXTEND: one hash update of 384 bytes, not two). -1 if @name does not
+ * fit in 16 bytes. */
+int tdxsim_td_meas_header(uint8_t block[128], const char *name, uint64_t gpa);
 /* An independent copy (snapshots); NULL when out of memory. */
 struct tdxsim_td_meas *tdxsim_td_meas_dup(const struct tdxsim_td_meas *m);
 

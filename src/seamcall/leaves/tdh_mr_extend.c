@@ -22,7 +22,7 @@ uint64_t tdxsim_tdh_mr_extend(struct tdxsim_call *c)
 	uint64_t gpa = r->rcx, tdr = r->rdx;
 	struct tdxsim_td *td;
 	uint64_t st, mce_pa;
-	uint8_t chunk[CHUNK];
+	uint8_t block[128 + CHUNK]; /* the MR.EXTEND block, then the chunk: hashed in one update */
 
 	r->rcx = 0;
 	r->rdx = 0;
@@ -46,11 +46,11 @@ uint64_t tdxsim_tdh_mr_extend(struct tdxsim_call *c)
 		return TDXSIM_TDX_EPT_ENTRY_NOT_PRESENT;
 
 	uint64_t hpa = (*e & TDXSIM_SEPTE_HPA_MASK) + (gpa & ((TDXSIM_4K << (9 * level)) - 1));
-	tdxsim_err_t err = tdxsim_mce_read(sim->integrity, hpa, td->hkid, chunk, sizeof(chunk), &mce_pa);
+	tdxsim_err_t err = tdxsim_mce_read(sim->integrity, hpa, td->hkid, block + 128, CHUNK, &mce_pa);
 	if (err == TDXSIM_ERR_MCE)
 		return TDXSIM_STATUS_NOT_EMULATED; /* poison consumed in SEAM mode: docs/fidelity.md */
-	if (err || tdxsim_td_meas_block(td->meas, "MR.EXTEND", gpa) ||
-	    tdxsim_td_meas_update(td->meas, chunk, sizeof(chunk)))
+	if (err || tdxsim_td_meas_header(block, "MR.EXTEND", gpa) ||
+	    tdxsim_td_meas_update(td->meas, block, sizeof(block)))
 		return TDXSIM_STATUS_NO_MEMORY;
 	c->extra_cycles += (128 + CHUNK) * sim->cfg.costs.sha384_byte;
 	return TDXSIM_TDX_SUCCESS;
