@@ -684,6 +684,30 @@ static void run__teardown_zaps_promoted_pages(void **state)
 		    "type: PT_NDA}]}\n");
 }
 
+/* Pages left after VPFLUSHDONE are reclaimed at their own size: an accepted 2 MiB page is
+ * cleared and freed whole, so its last line, which the accept wrote through the TD's KeyID,
+ * takes a host write with no poison (default CPU: erratum on). */
+static void run__reclaim_after_flushdone_clears_whole_2m_pages(void **state)
+{
+	(void)state;
+	expect_pass(RUNNABLE
+		    "  - td_aug: {td: a, gpa: 0x200000, level: 2M}\n"
+		    "    save: {huge: hpa}\n"
+		    "  - td_guest: {td: a, ops: [{op: accept, gpa: 0x200000, level: 2M}]}\n"
+		    "  - td_enter: a\n" /* the accept zeroes the page through the TD's KeyID */
+		    "  - seamcall: TDH.VP.FLUSH\n"
+		    "    lp: 1\n"
+		    "    rcx: a.vcpu[0].tdvpr\n"
+		    "  - seamcall: TDH.MNG.VPFLUSHDONE\n"
+		    "    rcx: a.tdr\n"
+		    "  - td_teardown: a\n"
+		    "    expect: {td_count: 0, rdmd: [{page: $huge, type: PT_NDA}, {page: $huge + 2M - 4K, "
+		    "type: PT_NDA}]}\n"
+		    "  - write: {addr: $huge + 2M - 64, value: 0x1234}\n"
+		    "  - read: {addr: $huge + 2M - 64}\n"
+		    "    expect: {value: 0x1234}\n");
+}
+
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
@@ -723,6 +747,7 @@ int main(void)
 		cmocka_unit_test(run__contiguous_aug_hands_out_one_range),
 		cmocka_unit_test(run__teardown_zaps_demoted_pages),
 		cmocka_unit_test(run__teardown_zaps_promoted_pages),
+		cmocka_unit_test(run__reclaim_after_flushdone_clears_whole_2m_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,9 +183,11 @@ static bool cache_wb(struct scn_tdop *o)
 	return true;
 }
 
-/* Reclaims *@pa if the PAMT says the TD still owns it; clears it and (if @free_it) frees it,
- * then marks the address SCN_TD_FREED so that a later teardown step does not free it twice. */
-static bool reclaim(struct scn_tdop *o, struct scn_td_run *td, uint64_t *ppa, bool free_it)
+/* Reclaims the @size page at *@ppa if the PAMT says the TD still owns it; clears it and (if
+ * @free_it) frees it, then marks the address SCN_TD_FREED so that a later teardown step does not
+ * free it twice. */
+static bool reclaim_size(struct scn_tdop *o, struct scn_td_run *td, uint64_t *ppa, uint64_t size,
+			 bool free_it)
 {
 	tdxsim_pamt_info_t pi;
 	uint64_t pa = *ppa;
@@ -198,10 +200,45 @@ static bool reclaim(struct scn_tdop *o, struct scn_td_run *td, uint64_t *ppa, bo
 		if (!tdxsim_scn_td_call(o, 0, TDXSIM_TDH_PHYMEM_PAGE_RECLAIM, &regs))
 			return false;
 	}
-	clear_free(o->r, pa, free_it);
+	clear_free_size(o->r, pa, size, free_it);
 	if (free_it)
 		*ppa |= SCN_TD_FREED;
 	return true;
+}
+
+static bool reclaim(struct scn_tdop *o, struct scn_td_run *td, uint64_t *ppa, bool free_it)
+{
+	return reclaim_size(o, td, ppa, PAGE, free_it);
+}
+
+/* A private page an earlier stop left (zap skipped: VPFLUSHDONE done, or a fatal TD),
+ * reclaimed as the PAMT holds it now, the way zap() would have removed it: at its own size, as
+ * 512 4 KiB pages after a DEMOTE, or as the whole 2 MiB leaf a PROMOTE merged it into. The
+ * host's part follows the size reclaimed: every byte cleared, the range freed. */
+static bool reclaim_private(struct scn_tdop *o, struct scn_td_run *td, unsigned i)
+{
+	const uint64_t huge = UINT64_C(2) << 20;
+	unsigned level = td->gpa[i] & 3;
+	tdxsim_pamt_info_t pi;
+	if (tdxsim_pamt_query(o->r->sim, td->hpa[i], &pi) != TDXSIM_OK)
+		return true;
+	if (level == 1 && pi.level == TDXSIM_PS_4K) {
+		for (uint64_t off = 0; off < huge; off += PAGE) {
+			uint64_t pa = td->hpa[i] + off;
+			if (!reclaim(o, td, &pa, true))
+				return false;
+		}
+		return true;
+	}
+	if (level == 0 && pi.level == TDXSIM_PS_2M) {
+		uint64_t base = td->hpa[i] & ~(huge - 1);
+		if (!reclaim_size(o, td, &base, huge, true))
+			return false;
+		for (unsigned j = 0; j < td->num_pages; j++)
+			td->gone[j] |= td->hpa[j] - (td->hpa[i] & ~(huge - 1)) < huge;
+		return true;
+	}
+	return reclaim_size(o, td, &td->hpa[i], (uint64_t)PAGE << (9 * level), true);
 }
 
 static bool reclaim_children(struct scn_tdop *o, struct scn_td_run *td)
@@ -281,7 +318,7 @@ int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, stru
 			break;
 		case SCN_TD_PHASE_RECLAIM:
 			for (unsigned i = 0; ok && i < td->num_pages; i++) /* pages left by an earlier stop */
-				if (!td->gone[i] && (ok = reclaim(o, td, &td->hpa[i], true)))
+				if (!td->gone[i] && (ok = reclaim_private(o, td, i)))
 					td->gone[i] = 1;
 			ok = ok && reclaim_children(o, td);
 			break;
