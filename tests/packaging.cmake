@@ -38,3 +38,8 @@ add_test(NAME consumer_subdirectory COMMAND ${CMAKE_COMMAND} -DSRC=${PROJECT_SOU
   -DCC=${CMAKE_C_COMPILER} -DCFLAGS= -DSTEP=subdirectory
   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/consumer-subdirectory -P ${CMAKE_CURRENT_SOURCE_DIR}/consumers/run.cmake)
 set_tests_properties(consumer_subdirectory PROPERTIES TIMEOUT 600)
+
+# Release builds with -Werror, with gcc and (if installed) clang: issue 11 section 2.
+add_test(NAME release_build_werror COMMAND ${CMAKE_COMMAND} -DSRC=${PROJECT_SOURCE_DIR}
+  -DWORK=${CMAKE_CURRENT_BINARY_DIR}/release-build -DCCS=gcc,clang -P ${CMAKE_CURRENT_SOURCE_DIR}/release_build.cmake)
+set_tests_properties(release_build_werror PROPERTIES TIMEOUT 900 LABELS build)

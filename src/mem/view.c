@@ -19,10 +19,11 @@ static void slot_write(struct tdxsim_mem_slot *s, uint64_t base, uint64_t size, 
 {
 	uint64_t q = atomic_load_explicit(&s->seq, memory_order_relaxed);
 	atomic_store_explicit(&s->seq, q + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&s->base, base, memory_order_relaxed);
-	atomic_store_explicit(&s->size, size, memory_order_relaxed);
-	atomic_store_explicit(&s->host, host, memory_order_relaxed);
+	/* Release stores rather than a release fence (which ThreadSanitizer does not model): a
+	 * reader whose acquire load sees any new field also sees the odd @seq stored before it. */
+	atomic_store_explicit(&s->base, base, memory_order_release);
+	atomic_store_explicit(&s->size, size, memory_order_release);
+	atomic_store_explicit(&s->host, host, memory_order_release);
 	atomic_store_explicit(&s->seq, q + 2, memory_order_release);
 }
 
@@ -56,10 +57,11 @@ static bool slot_read(const struct tdxsim_mem_slot *s, uint64_t *base, uint64_t 
 	uint64_t q = atomic_load_explicit(&s->seq, memory_order_acquire);
 	if (q & 1)
 		return false;
-	*base = atomic_load_explicit(&s->base, memory_order_relaxed);
-	*size = atomic_load_explicit(&s->size, memory_order_relaxed);
-	*host = atomic_load_explicit(&s->host, memory_order_relaxed);
-	atomic_thread_fence(memory_order_acquire);
+	/* Acquire loads (not a fence, as in slot_write): the second read of @seq cannot move
+	 * before them, and a field stored after an odd @seq brings that @seq with it. */
+	*base = atomic_load_explicit(&s->base, memory_order_acquire);
+	*size = atomic_load_explicit(&s->size, memory_order_acquire);
+	*host = atomic_load_explicit(&s->host, memory_order_acquire);
 	return atomic_load_explicit(&s->seq, memory_order_relaxed) == q;
 }
 

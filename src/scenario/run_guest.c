@@ -42,6 +42,7 @@ static int vcpu_of(struct scn_run *r, const struct scn_guest_step *g, const stru
 		   const char *name, unsigned *out)
 {
 	uint64_t i;
+	*out = 0; /* written on every path: callers read it only on success */
 	if (eval_or(r, g->vcpu, 0, &i))
 		return -1;
 	if (i >= td->num_vcpus)
