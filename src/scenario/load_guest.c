@@ -9,6 +9,8 @@
  *   td_enter       TDH.VP.ENTER with the host's R10-R15 (its answer to a TDVMCALL), optionally
  *                  answering private EPT violations with AUG and entering again
  *   td_interrupt   an interrupt posted to a vCPU as KVM posts it (tdxsim_guest_post_interrupt())
+ *   td_stay_in_guest, td_leave_guest  a vCPU kept inside the guest across host calls and let
+ *                  out (tdxsim_vcpu_stay_in_guest(), tdxsim_vcpu_leave_guest())
  * Their expectations are in load_guest_expect.c; what the steps do is in run_guest.c.
  */
 #include <stdio.h>
@@ -219,18 +221,23 @@ int tdxsim_scn_parse_guest(struct scn_loader *ld, struct scn_step *s, yaml_node_
 	static const char *const map_keys[] = {"td", "gpa", "size", "hpa", NULL};
 	static const char *const aug_keys[] = {"td", "gpa", "size", "level", "hpa", NULL};
 	static const char *const interrupt_keys[] = {"td", "vcpu", "vector", NULL};
+	static const char *const stay_keys[] = {"td", "vcpu", "calls", NULL};
+	static const char *const leave_keys[] = {"td", "vcpu", NULL};
 	static const char *const enter_keys[] = {"td",	"vcpu", "r10", "r11",	      "r12", "r13",
 						 "r14", "r15",	"aug", "max_entries", NULL};
 	struct scn_guest_step *g = &s->u.guest;
 	const char *what = tdxsim_scn_kind_name(s->kind);
-	const char *const *keys = s->kind == SCN_K_TD_GUEST	   ? guest_keys
-				  : s->kind == SCN_K_TD_MAP_SHARED ? map_keys
-				  : s->kind == SCN_K_TD_AUG	   ? aug_keys
-				  : s->kind == SCN_K_TD_INTERRUPT  ? interrupt_keys
-								   : enter_keys;
+	const char *const *keys = s->kind == SCN_K_TD_GUEST	      ? guest_keys
+				  : s->kind == SCN_K_TD_MAP_SHARED    ? map_keys
+				  : s->kind == SCN_K_TD_AUG	      ? aug_keys
+				  : s->kind == SCN_K_TD_INTERRUPT     ? interrupt_keys
+				  : s->kind == SCN_K_TD_STAY_IN_GUEST ? stay_keys
+				  : s->kind == SCN_K_TD_LEAVE_GUEST   ? leave_keys
+								      : enter_keys;
 	yaml_node_t *n;
-	/* "td_enter: a" enters vCPU 0 of TD a. */
-	if (v->type == YAML_SCALAR_NODE && s->kind == SCN_K_TD_ENTER)
+	/* "td_enter: a" enters vCPU 0 of TD a; "td_stay_in_guest: a" keeps it in until left. */
+	if (v->type == YAML_SCALAR_NODE && (s->kind == SCN_K_TD_ENTER || s->kind == SCN_K_TD_STAY_IN_GUEST ||
+					    s->kind == SCN_K_TD_LEAVE_GUEST))
 		return tdxsim_scn_td_name(ld, v, false, what, &g->td);
 	if (tdxsim_scn_check_keys(ld, v, keys, what))
 		return -1;
@@ -251,6 +258,14 @@ int tdxsim_scn_parse_guest(struct scn_loader *ld, struct scn_step *s, yaml_node_
 				       tdxsim_scn_const_max(ld, g->vector, 255, "td_interrupt.vector")
 			       ? -1
 			       : 0;
+	case SCN_K_TD_STAY_IN_GUEST: /* the API's count is 32 bits */
+		return tdxsim_scn_get_key(ld, v, "calls", what, false, SCN_NS_VALUE, &g->calls) ||
+				       tdxsim_scn_const_max(ld, g->calls, UINT32_MAX,
+							    "td_stay_in_guest.calls")
+			       ? -1
+			       : 0;
+	case SCN_K_TD_LEAVE_GUEST:
+		return ld->failed ? -1 : 0;
 	case SCN_K_TD_MAP_SHARED:
 	case SCN_K_TD_AUG: {
 		bool aug = s->kind == SCN_K_TD_AUG;

@@ -21,7 +21,7 @@ static int exp_target(struct scn_loader *ld, yaml_node_t *n, const struct scn_st
 		      unsigned *td, struct scn_expr **vcpu)
 {
 	yaml_node_t *v = tdxsim_scn_map_get(ld, n, "td");
-	bool own = s->kind >= SCN_K_TD_GUEST && s->kind <= SCN_K_TD_INTERRUPT;
+	bool own = s->kind >= SCN_K_TD_GUEST && s->kind <= SCN_K_TD_LEAVE_GUEST;
 	char w[32];
 	snprintf(w, sizeof(w), "%s.td", what);
 	if (!v && !own)

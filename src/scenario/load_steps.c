@@ -68,6 +68,8 @@ static const struct kind_desc kinds[] = {
 	{"td_aug", SCN_K_TD_AUG, LP_KEY_ONE, false, true, none, tdxsim_scn_parse_guest},
 	{"td_enter", SCN_K_TD_ENTER, LP_KEY_ONE, true, true, none, tdxsim_scn_parse_guest},
 	{"td_interrupt", SCN_K_TD_INTERRUPT, LP_NONE, false, false, none, tdxsim_scn_parse_guest},
+	{"td_stay_in_guest", SCN_K_TD_STAY_IN_GUEST, LP_NONE, false, false, none, tdxsim_scn_parse_guest},
+	{"td_leave_guest", SCN_K_TD_LEAVE_GUEST, LP_NONE, false, false, none, tdxsim_scn_parse_guest},
 };
 
 const char *const *tdxsim_scn_kind_outputs(unsigned kind)

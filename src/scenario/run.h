@@ -100,7 +100,8 @@ struct scn_obs {
 struct scn_td_vcpu {
 	uint64_t tdvpr, tdcx[SCN_TD_MAX_TDCX];
 	unsigned num_tdcx;
-	uint32_t lp; /* the LP it was created and initialized on (where VP.FLUSH goes) */
+	uint32_t lp;	 /* the LP it was created and initialized on (where VP.FLUSH goes) */
+	uint32_t ran_lp; /* the LP a td_enter last entered it on (lp until then) */
 	bool flushed;
 };
 

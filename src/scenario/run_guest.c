@@ -14,6 +14,7 @@
  *                  again, until another exit or max_entries entries
  *   td_interrupt   tdxsim_guest_post_interrupt(): PIR and ON in the vCPU's posted-interrupt
  *                  descriptor, as KVM posts an interrupt to a TD
+ * (td_stay_in_guest and td_leave_guest are in run_guest_resident.c.)
  * The exit's RAX is the step's status and its registers the step's output registers.
  */
 #include <stdio.h>
@@ -38,8 +39,8 @@ static int eval_or(struct scn_run *r, const struct scn_expr *e, uint64_t dflt, u
 	return e ? tdxsim_scn_eval(r, e, out) : 0;
 }
 
-static int vcpu_of(struct scn_run *r, const struct scn_guest_step *g, const struct scn_td_run *td,
-		   const char *name, unsigned *out)
+int tdxsim_scn_guest_vcpu(struct scn_run *r, const struct scn_guest_step *g, const struct scn_td_run *td,
+			  const char *name, unsigned *out)
 {
 	uint64_t i;
 	*out = 0; /* written on every path: callers read it only on success */
@@ -56,7 +57,7 @@ static int load_program(struct scn_run *r, const struct scn_guest_step *g, struc
 			const char *name, struct scn_obs *obs)
 {
 	unsigned v;
-	if (vcpu_of(r, g, td, name, &v))
+	if (tdxsim_scn_guest_vcpu(r, g, td, name, &v))
 		return -1;
 	tdxsim_guest_op_t *ops = calloc(g->num_ops ? g->num_ops : 1, sizeof(*ops));
 	if (!ops)
@@ -189,7 +190,7 @@ static int post_interrupt(struct scn_run *r, const struct scn_guest_step *g, str
 {
 	unsigned v;
 	uint64_t vector;
-	if (vcpu_of(r, g, td, name, &v) || tdxsim_scn_eval(r, g->vector, &vector))
+	if (tdxsim_scn_guest_vcpu(r, g, td, name, &v) || tdxsim_scn_eval(r, g->vector, &vector))
 		return -1;
 	if (vector > 255)
 		return tdxsim_scn_run_error(r, "td_interrupt.vector: 0x%llx, expected 0..255",
@@ -227,7 +228,7 @@ static int enter(struct scn_tdop *o, const struct scn_step *s, struct scn_td_run
 	struct scn_run *r = o->r;
 	uint64_t max, st = 0, answer[6];
 	unsigned v, entries = 0, augs = 0;
-	if (vcpu_of(r, g, td, o->name, &v) || eval_or(r, g->max_entries, 64, &max))
+	if (tdxsim_scn_guest_vcpu(r, g, td, o->name, &v) || eval_or(r, g->max_entries, 64, &max))
 		return -1;
 	for (int i = 0; i < 6; i++)
 		if (eval_or(r, g->answer[i], 0, &answer[i]))
@@ -263,6 +264,8 @@ static int enter(struct scn_tdop *o, const struct scn_step *s, struct scn_td_run
 		augs++;
 		regs = (tdxsim_regs_t){.rcx = td->vcpu[v].tdvpr};
 	}
+	if (!(st >> 32)) /* a TD exit: it entered there (and is associated with that LP) */
+		td->vcpu[v].ran_lp = lp;
 	obs->has_status = obs->has_regs = true;
 	obs->status = st;
 	obs->regs = regs;
@@ -306,6 +309,9 @@ int tdxsim_scn_exec_guest(struct scn_run *r, const struct scn_step *s, uint32_t 
 		break;
 	case SCN_K_TD_INTERRUPT:
 		return post_interrupt(r, g, td, o.name, obs);
+	case SCN_K_TD_STAY_IN_GUEST:
+	case SCN_K_TD_LEAVE_GUEST:
+		return tdxsim_scn_td_resident(r, s, td, o.name, obs);
 	default:
 		rc = enter(&o, s, td, lp, obs);
 		break;

@@ -364,6 +364,8 @@ scn_exec_fn tdxsim_scn_executor(unsigned kind)
 	case SCN_K_TD_AUG:
 	case SCN_K_TD_ENTER:
 	case SCN_K_TD_INTERRUPT:
+	case SCN_K_TD_STAY_IN_GUEST:
+	case SCN_K_TD_LEAVE_GUEST:
 		return tdxsim_scn_exec_guest;
 	default:
 		return tdxsim_scn_exec_platform;

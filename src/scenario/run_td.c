@@ -273,7 +273,7 @@ static int td_vcpu(struct scn_tdop *o, const struct scn_td_step *t, struct scn_t
 		return tdxsim_scn_run_error(r, "td_vcpu.tdcx: %llu pages, at most %u",
 					    (unsigned long long)ntdcx, SCN_TD_MAX_TDCX);
 	struct scn_td_vcpu *v = &td->vcpu[td->num_vcpus];
-	*v = (struct scn_td_vcpu){.lp = lp};
+	*v = (struct scn_td_vcpu){.lp = lp, .ran_lp = lp};
 	if (!(v->tdvpr = tdxsim_scn_td_alloc(o)))
 		return -1;
 	tdxsim_regs_t regs = {.rcx = v->tdvpr, .rdx = td->tdr};

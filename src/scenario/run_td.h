@@ -36,6 +36,14 @@ int tdxsim_scn_td_add_pages(struct scn_tdop *o, const struct scn_td_step *t, str
 int tdxsim_scn_td_sept_populate(struct scn_tdop *o, struct scn_td_run *td, uint64_t gpa, unsigned leaf_level);
 /* Records a private page the hypervisor gave the TD (@gpa | level, @hpa); false: out of memory. */
 bool tdxsim_scn_td_record_page(struct scn_td_run *td, uint64_t gpa_level, uint64_t hpa);
+/* The vCPU index a guest step names (NULL: 0); -1 (run error) when the TD has no such vCPU
+ * (run_guest.c). */
+int tdxsim_scn_guest_vcpu(struct scn_run *r, const struct scn_guest_step *g, const struct scn_td_run *td,
+			  const char *name, unsigned *out);
+/* td_stay_in_guest and td_leave_guest (run_guest_resident.c). Returns -1 if the step cannot
+ * run, else 0 with the API's result in @obs. */
+int tdxsim_scn_td_resident(struct scn_run *r, const struct scn_step *s, struct scn_td_run *td,
+			   const char *name, struct scn_obs *obs);
 /* td_teardown (run_td_teardown.c). Returns -1 if the step cannot run, else 0. */
 int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td);
 

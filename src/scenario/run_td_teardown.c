@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * td_teardown: a TD's end in KVM's order (td-build.md section 4; tdx-module-abi.md 11.1):
+ * td_teardown: a TD's end in KVM's order (td-build.md section 4; tdx-module-abi.md 11.1),
+ * after every vCPU a td_stay_in_guest step left in the guest is made to leave it
+ * (tdxsim_vcpu_leave_guest()): KVM destroys a VM only once its vCPUs are stopped, and sends
+ * VP.FLUSH by IPI to the vCPU's CPU, which exits the guest first:
  *   zap        per private page RANGE.BLOCK, TRACK, PAGE.REMOVE, PHYMEM.PAGE.WBINVD with the TD's
  *              KeyID, while the KeyID is still assigned (KVM retries OPERAND_BUSY once there)
  *   flush      VP.FLUSH of each vCPU on the LP it last ran on (VCPU_NOT_ASSOCIATED ignored)
@@ -151,7 +154,7 @@ static bool flush(struct scn_tdop *o, struct scn_td_run *td)
 		if (td->vcpu[v].flushed)
 			continue;
 		tdxsim_regs_t regs = {.rcx = td->vcpu[v].tdvpr};
-		if (!tdxsim_scn_td_call(o, td->vcpu[v].lp, TDXSIM_TDH_VP_FLUSH, &regs)) {
+		if (!tdxsim_scn_td_call(o, td->vcpu[v].ran_lp, TDXSIM_TDH_VP_FLUSH, &regs)) {
 			if (o->status != TDXSIM_TDX_VCPU_NOT_ASSOCIATED)
 				return false;
 			tdxsim_scn_td_forgive(o); /* KVM ignores it: nothing to flush there */
@@ -286,10 +289,24 @@ static bool reclaim_tdr(struct scn_tdop *o, struct scn_td_run *td)
 	return true;
 }
 
+/* The kick: each vCPU still in the guest exits (an external-interrupt exit), so that the
+ * zap's REMOVE is tracked and VP.FLUSH finds the vCPU READY; how many left. */
+static unsigned kick(struct scn_run *r, const struct scn_td_run *td)
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < td->num_vcpus; v++)
+		if (!(td->vcpu[v].tdvpr & SCN_TD_FREED))
+			n += tdxsim_vcpu_leave_guest(r->sim, td->vcpu[v].tdvpr) == TDXSIM_OK;
+	return n;
+}
+
 int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, struct scn_td_run *td)
 {
 	struct scn_run *r = o->r;
 	int phase = SCN_TD_PHASE_ZAP;
+	unsigned kicked = t->stop == SCN_TD_PHASE_ZAP ? 0 : kick(r, td);
+	if (kicked)
+		tdxsim_scn_buf_printf(&r->detail, "%u vCPU(s) kicked out of the guest first", kicked);
 	for (; phase < SCN_TD_PHASE_DONE && phase != t->stop && !o->err; phase++) {
 		int lc = lifecycle(r, td);
 		bool ok = true;
@@ -331,6 +348,8 @@ int tdxsim_scn_td_teardown(struct scn_tdop *o, const struct scn_td_step *t, stru
 	}
 	if (o->err)
 		return -1;
+	if (kicked)
+		tdxsim_scn_buf_printf(&r->detail, "; ");
 	if (phase == SCN_TD_PHASE_DONE)
 		tdxsim_scn_buf_printf(&r->detail, "TD %s torn down: every page reclaimed, KeyID %u free",
 				      o->name, td->hkid);

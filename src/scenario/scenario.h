@@ -268,6 +268,8 @@ enum scn_kind {
 	SCN_K_TD_AUG,
 	SCN_K_TD_ENTER,
 	SCN_K_TD_INTERRUPT,
+	SCN_K_TD_STAY_IN_GUEST, /* a vCPU kept in the guest across host calls (run_guest_resident.c) */
+	SCN_K_TD_LEAVE_GUEST,
 	SCN_K_COUNT
 };
 
@@ -509,6 +511,7 @@ struct scn_step {
 			bool aug;		    /* td_enter: AUG at private EPT violations, enter again */
 			struct scn_expr *max_entries;
 			struct scn_expr *vector; /* td_interrupt */
+			struct scn_expr *calls;	 /* td_stay_in_guest: host SEAMCALLs (NULL: 0, until left) */
 		} guest;
 	} u;
 	struct scn_expect ex;
