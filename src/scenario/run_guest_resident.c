@@ -30,7 +30,7 @@ static bool epoch_of(struct scn_run *r, const struct scn_td_run *td, uint64_t *o
 static int stay(struct scn_run *r, const struct scn_guest_step *g, struct scn_td_run *td, const char *name,
 		unsigned v, struct scn_obs *obs)
 {
-	uint64_t calls = 0, epoch;
+	uint64_t calls = 0, epoch = 0;
 	if (g->calls && tdxsim_scn_eval(r, g->calls, &calls))
 		return -1;
 	if (calls > UINT32_MAX)
@@ -63,7 +63,7 @@ static int stay(struct scn_run *r, const struct scn_guest_step *g, struct scn_td
 
 static int leave(struct scn_run *r, struct scn_td_run *td, const char *name, unsigned v, struct scn_obs *obs)
 {
-	uint64_t epoch;
+	uint64_t epoch = 0;
 	obs->has_result = true;
 	obs->result = tdxsim_vcpu_leave_guest(r->sim, td->vcpu[v].tdvpr & ~SCN_TD_FREED);
 	tdxsim_scn_buf_printf(&r->detail, "TD %s vCPU %u: ", name, v);
