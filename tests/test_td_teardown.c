@@ -151,6 +151,32 @@ static void reclaim__rules_and_outputs(void **state)
 	tdfx_assert_invariants(fx);
 }
 
+/* Secure-EPT pages reclaimed in any order while the TDR lives: the entries above them stay as
+ * the module leaves them, and every invariant holds after each RECLAIM (sept.h). */
+static void reclaim__sept_pages_in_any_order__invariants_hold(void **state)
+{
+	struct fx *fx = *state;
+	static const bool top_first[] = {false, true};
+	for (unsigned row = 0; row < 2; row++) {
+		struct tdfx_td td;
+		uint64_t sept[4];
+		tdfx_build_initialized(fx, &td);
+		unsigned n = tdfx_sept_add_path(fx, &td, UINT64_C(0x40000000), sept);
+		assert_true(n >= 3);
+		tdfx_release_hkid(fx, &td);
+		for (unsigned i = 0; i < n; i++) {
+			assert_int_equal(tdfx_reclaim(fx, sept[top_first[row] ? i : n - 1 - i]),
+					 TDXSIM_PT_EPT);
+			tdfx_assert_invariants(fx);
+		}
+		for (unsigned i = 0; i < td.num_tdcs; i++)
+			tdfx_reclaim(fx, td.tdcs[i]);
+		tdfx_reclaim(fx, td.tdr);
+		tdfx_assert_invariants(fx);
+	}
+	assert_int_equal(tdxsim_td_count(fx->sim), 0);
+}
+
 static void teardown__pamt_back_to_post_init_and_keyid_reusable(void **state)
 {
 	struct fx *fx = *state;
@@ -238,6 +264,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(vpflushdone__rules, tdfx_setup_2x2, tdfx_teardown),
+		cmocka_unit_test_setup_teardown(reclaim__sept_pages_in_any_order__invariants_hold,
+						tdfx_setup_2x2, tdfx_teardown),
 		cmocka_unit_test_setup_teardown(cache_wb__start_resume_and_per_package_bits, tdfx_setup_2x2,
 						tdfx_teardown),
 		cmocka_unit_test_setup_teardown(cache_wb__new_start_discards_interrupted_run, tdfx_setup_2x2,

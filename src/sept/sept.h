@@ -172,6 +172,10 @@ uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned l
 			   struct tdxsim_sept_table **parent);
 
 uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h);
-int tdxsim_sept_check(const struct tdxsim_sept *s, char *msg, size_t len);
+/* The invariants above; with @torn_down (the TD's KeyID is gone: TDH.PHYMEM.PAGE.RECLAIM may
+ * take its secure-EPT pages while the entries above them stay, as the module leaves them, since
+ * no leaf walks a torn-down TD's tables) a non-leaf entry may name a table that is gone, and a
+ * table whose parent went first is named by none. */
+int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, size_t len);
 
 #endif

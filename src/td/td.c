@@ -338,7 +338,7 @@ int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
 				 td->tdcs.num_assoc_vcpus);
 			return -1;
 		}
-		if (td->sept && tdxsim_sept_check(td->sept, msg, len))
+		if (td->sept && tdxsim_sept_check(td->sept, td->lifecycle == TDXSIM_TD_TEARDOWN, msg, len))
 			return -1;
 	}
 	uint32_t resident = 0;
