@@ -706,6 +706,65 @@ static void check__detects_corruption(void **state)
 	assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), 0);
 }
 
+/*
+ * The checker and the hash pass over runs of eight PT_RSVD entries of reserved pages with no
+ * owner and no BEPOCH with one test (pamt_check.c). One row per way an entry of such a run can
+ * differ: the checker must still see a broken rule, the hash must still see a changed entry.
+ */
+static void reserved_run__shortcut_keeps_every_result(void **state)
+{
+	struct tdxsim_pamt *pamt = *state;
+	/* Pages 0..15 reserved (two whole runs), page 16 owned (with a BEPOCH) so that the 4K
+	 * table and its BEPOCH array exist. */
+	const struct tdxsim_tdmr_reserved_area area = {.offset = 0, .size = 16 * 0x1000};
+	static const struct {
+		const char *what;
+		unsigned entry;
+		uint8_t type;
+		uint64_t owner, bepoch;
+		bool breaks_check, changes_hash; /* PT_NDA and PT_RSVD both hash as initial */
+	} rows[] = {
+		{"a reserved page typed PT_NDA", 3, TDXSIM_PT_NDA, 0, 0, true, false},
+		{"a reserved page typed PT_REG", 8, TDXSIM_PT_REG, 0, 0, true, true},
+		{"a reserved page with an owner", 15, TDXSIM_PT_RSVD, OWNER, 0, false, true},
+		{"a reserved page with a BEPOCH", 0, TDXSIM_PT_RSVD, 0, 7, false, true},
+	};
+
+	tdxsim_pamt_add_tdmr(pamt, GiB, GiB, &area, 1, 0);
+	init_all(pamt, 0);
+	assert_int_equal(tdxsim_pamt_assign_4k(pamt, GiB + 16 * 0x1000, TDXSIM_PT_REG, OWNER),
+			 TDXSIM_PAMT_OK);
+	assert_int_equal(tdxsim_pamt_set_bepoch(pamt, GiB + 16 * 0x1000, TDXSIM_PS_4K, 5), TDXSIM_PAMT_OK);
+	assert_consistent(pamt);
+	struct tdxsim_pamt_table *tab = pamt->tdmrs[0].blocks[0]->t4k[0];
+	assert_non_null(tab->bepoch);
+	uint64_t clean = tdxsim_pamt_hash(pamt, TDXSIM_HASH_SEED);
+	for (size_t i = 0; i < TDXSIM_ARRAY_SIZE(rows); i++) {
+		unsigned e = rows[i].entry;
+		assert_int_equal(tab->type[e], TDXSIM_PT_RSVD);
+		tab->type[e] = rows[i].type;
+		tab->owner[e] = rows[i].owner;
+		tab->bepoch[e] = rows[i].bepoch;
+		/* Type changes also move the busy count; keep it right so only the rule breaks. */
+		unsigned busy = tab->busy;
+		tab->busy += (rows[i].type != TDXSIM_PT_NDA) - 1;
+		char msg[256];
+		if (rows[i].breaks_check)
+			assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), -1);
+		else
+			assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), 0);
+		if ((tdxsim_pamt_hash(pamt, TDXSIM_HASH_SEED) != clean) != rows[i].changes_hash)
+			fail_msg("%s: the hash %s", rows[i].what,
+				 rows[i].changes_hash ? "did not change" : "changed");
+		tab->busy = busy;
+		tab->type[e] = TDXSIM_PT_RSVD;
+		tab->owner[e] = 0;
+		tab->bepoch[e] = 0;
+		assert_int_equal(tdxsim_pamt_hash(pamt, TDXSIM_HASH_SEED), clean);
+	}
+	assert_consistent(pamt);
+}
+
 static void add_layout(struct tdxsim_pamt *pamt)
 {
 	const struct tdxsim_tdmr_reserved_area area = {.offset = 0, .size = 0x1000};
@@ -821,6 +880,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stats__counts_every_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(check__holds_after_random_operations, setup, teardown),
 		cmocka_unit_test_setup_teardown(check__detects_corruption, setup, teardown),
+		cmocka_unit_test_setup_teardown(reserved_run__shortcut_keeps_every_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(hash__follows_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(hash__ignores_allocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(clear__forgets_everything, setup, teardown),

@@ -179,16 +179,9 @@ uint64_t tdxsim_mce_hash(struct tdxsim_integrity *in, uint64_t h)
 		if (!pg)
 			continue;
 		uint64_t p = tdxsim_hash_u64(TDXSIM_HASH_SEED, pg->pfn);
-		for (unsigned l = 0; l < TDXSIM_LINES_PER_PAGE; l += 4)
-			p = tdxsim_hash_u64(p, (uint64_t)pg->line[l] | (uint64_t)pg->line[l + 1] << 16 |
-						       (uint64_t)pg->line[l + 2] << 32 |
-						       (uint64_t)pg->line[l + 3] << 48);
+		p = tdxsim_hash_bytes(p, pg->line, sizeof(pg->line));
 		if (pg->priv)
-			for (unsigned b = 0; b < TDXSIM_4K; b += 8) {
-				uint64_t v;
-				memcpy(&v, pg->priv + b, 8);
-				p = tdxsim_hash_u64(p, v);
-			}
+			p = tdxsim_hash_bytes(p, pg->priv, TDXSIM_4K);
 		pages += p;
 	}
 	h = tdxsim_hash_u64(h, pages);

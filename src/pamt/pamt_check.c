@@ -52,6 +52,21 @@ static bool run_initial(const struct tdxsim_pamt_table *tab, unsigned i, bool wi
 	return !(with_bepoch && tab->bepoch && tdxsim_pamt_or8(&tab->bepoch[i]));
 }
 
+/*
+ * Runs of reserved pages (a TDMR's PAMT itself is a reserved area, megabytes of it) get the
+ * same shortcut: eight PT_RSVD entries with no owner (and no BEPOCH) pass every check where
+ * their pages are reserved, count as eight busy entries and nothing else, and add nothing to
+ * the hash.
+ */
+#define RSVD_RUN (UINT64_C(0x0101010101010101) * TDXSIM_PT_RSVD)
+
+static bool run_reserved(const struct tdxsim_pamt_table *tab, unsigned i, bool with_bepoch)
+{
+	if (run_types(tab, i) != RSVD_RUN || tdxsim_pamt_or8(&tab->owner[i]))
+		return false;
+	return !(with_bepoch && tab->bepoch && tdxsim_pamt_or8(&tab->bepoch[i]));
+}
+
 /* Sets bits [from, to) of @bits, a word at a time. */
 static void set_bits(uint64_t *bits, uint64_t from, uint64_t to)
 {
@@ -135,8 +150,13 @@ static int check_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
 
 	c->bytes += sizeof(*tab) + (tab->bepoch ? TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch) : 0);
 	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-		if (!(rsvd_bits[r / 64] >> (r % 64) & 0xFF) && run_initial(tab, r, false))
+		unsigned rsvd_run = rsvd_bits[r / 64] >> (r % 64) & 0xFF;
+		if (!rsvd_run && run_initial(tab, r, false))
 			continue;
+		if (rsvd_run == 0xFF && run_reserved(tab, r, false)) {
+			busy += RUN;
+			continue;
+		}
 		for (unsigned i = r; i < r + RUN; i++) {
 			bool rsvd = tdxsim_pamt_bit(rsvd_bits, i);
 			if (check_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i], initialized,
@@ -261,7 +281,7 @@ static uint64_t hash_table(uint64_t h, const struct tdxsim_pamt_table *tab, uint
 	uint64_t step = tdxsim_pamt_level_size(level);
 
 	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-		if (run_initial(tab, r, true))
+		if (run_initial(tab, r, true) || run_reserved(tab, r, true))
 			continue;
 		for (unsigned i = r; i < r + RUN; i++)
 			h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i],
@@ -317,8 +337,9 @@ static void visit_table(const struct tdxsim_pamt_table *tab, uint64_t base, unsi
 	if (!tab || !tab->busy)
 		return;
 	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-		if (!run_types(tab, r))
-			continue; /* eight PT_NDA entries: nothing to visit */
+		uint64_t types = run_types(tab, r);
+		if (!types || types == RSVD_RUN)
+			continue; /* eight PT_NDA or PT_RSVD entries: nothing to visit */
 		for (unsigned i = r; i < r + RUN; i++) {
 			uint8_t type = tab->type[i];
 			if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)

@@ -204,23 +204,10 @@ fail:
 	return -1;
 }
 
-/* Eight bytes per step (a TDCS is kilobytes, hashed twice per fuzzed call); the tail bytes,
- * zero-extended, make one last word. */
+/* A TDCS is kilobytes, hashed after every fuzzed call: the four-lane block hash. */
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, b + i, 8);
-		h = tdxsim_hash_u64(h, w);
-	}
-	if (i < n) {
-		uint64_t w = 0;
-		memcpy(&w, b + i, n - i);
-		h = tdxsim_hash_u64(h, w);
-	}
-	return h;
+	return tdxsim_hash_bytes(h, p, n);
 }
 
 static uint64_t td_hash(const struct tdxsim_td *td)
