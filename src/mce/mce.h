@@ -55,6 +55,8 @@
 #include "pamt/pamt.h"
 
 struct tdxsim_integrity;
+struct tdxsim_mce_slot; /* mce_priv.h */
+struct tdxsim_mce_range;
 
 struct tdxsim_integrity_cfg {
 	struct tdxsim_mem *mem;
@@ -72,6 +74,26 @@ void tdxsim_integrity_destroy(struct tdxsim_integrity *in);
  * layouts (caught up first), machine-check record, counters and handler. Trap mode is not
  * copied (the caller refuses it). 0, or -1 when out of memory. */
 int tdxsim_integrity_clone(struct tdxsim_integrity *src, struct tdxsim_integrity **out);
+/*
+ * Puts a clone's state back into the live model it was taken from, in place (restore.c), in two
+ * steps so that a snapshot restore does everything that can fail first: prepare copies
+ * @saved's records and ranges (0, or -1 when out of memory, then nothing is held), taking
+ * plaintext buffers from @live's spare list; commit cannot fail and replaces @live's state
+ * with the copies, keeping @live's object, lock and machine-check handler (the host's
+ * setting), its old plaintext buffers going to the spare list; abort gives a prepared copy
+ * that was not committed back.
+ */
+struct tdxsim_integrity_copy {
+	struct tdxsim_mce_slot *slots;
+	size_t cap, count;
+	struct tdxsim_mce_range *ranges;
+	unsigned num_ranges, cap_ranges;
+};
+int tdxsim_integrity_restore_prepare(struct tdxsim_integrity *live, const struct tdxsim_integrity *saved,
+				     struct tdxsim_integrity_copy *copy);
+void tdxsim_integrity_restore_commit(struct tdxsim_integrity *live, const struct tdxsim_integrity *saved,
+				     struct tdxsim_integrity_copy *copy);
+void tdxsim_integrity_restore_abort(struct tdxsim_integrity *live, struct tdxsim_integrity_copy *copy);
 
 /*
  * Whether a shared-KeyID access to [pa, pa + len) (KeyID stripped) must take the model's slow

@@ -8,8 +8,10 @@
  *   restore(live, saved)   copies it back into the same simulator; must not fail (allocate
  *                          in save, or reuse what the live object has);
  *   and a way to free the saved copy;
- * or, for state held through a pointer (PAMT store, integrity model), a deep clone whose copy
- * replaces the live object on restore. Adding a folder's state is one field in struct
+ * or, for state held through a pointer (PAMT store), a deep clone whose copy replaces the live
+ * object on restore; or (integrity model, whose object is big and keeps the host's handler) a
+ * clone to save and a prepare (may fail) / commit (may not) pair that restores it in place.
+ * Adding a folder's state is one field in struct
  * tdxsim_snapshot, one call in take(), one in restore() and one in free() below; tests check
  * the whole through tdxsim_state_hash() (tests/test_snapshot.c), so a folder that forgets
  * something its hash covers shows up there.
@@ -112,7 +114,7 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 	if (!sim || !s || s->sim != sim)
 		return TDXSIM_ERR_INVALID_ARG;
 	struct tdxsim_pamt *pamt;
-	struct tdxsim_integrity *integrity;
+	struct tdxsim_integrity_copy integrity;
 	struct tdxsim_tds td;
 	struct tdxsim_injection *inj = NULL;
 	uint8_t *online = sim->online_before_sleep;
@@ -121,13 +123,13 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 	/* Everything that can fail comes first, so that a failure changes nothing. */
 	if (tdxsim_pamt_clone(s->pamt, &pamt))
 		goto no_memory;
-	if (tdxsim_integrity_clone(s->integrity, &integrity)) {
+	if (tdxsim_integrity_restore_prepare(sim->integrity, s->integrity, &integrity)) {
 		tdxsim_pamt_destroy(pamt);
 		goto no_memory;
 	}
 	if (tdxsim_tds_init(&td, s->td.num_keyids) || tdxsim_tds_copy(&td, &s->td)) {
 		tdxsim_tds_fini(&td);
-		tdxsim_integrity_destroy(integrity);
+		tdxsim_integrity_restore_abort(sim->integrity, &integrity);
 		tdxsim_pamt_destroy(pamt);
 		goto no_memory;
 	}
@@ -138,7 +140,7 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 		if (online != sim->online_before_sleep)
 			free(online);
 		tdxsim_tds_fini(&td);
-		tdxsim_integrity_destroy(integrity);
+		tdxsim_integrity_restore_abort(sim->integrity, &integrity);
 		tdxsim_pamt_destroy(pamt);
 		goto no_memory;
 	}
@@ -161,13 +163,9 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 	memcpy(sim->td.locks.contended, s->marks.contended, sizeof(s->marks.contended));
 	tdxsim_pamt_destroy(sim->pamt);
 	sim->pamt = pamt;
-	/* The machine-check handler is the host's setting, not simulator state: it stays. */
-	tdxsim_mce_handler_t handler;
-	void *user;
-	tdxsim_mce_get_handler(sim->integrity, &handler, &user);
-	tdxsim_integrity_destroy(sim->integrity);
-	sim->integrity = integrity;
-	tdxsim_mce_set_handler(integrity, handler, user);
+	/* In place: the machine-check handler is the host's setting, not simulator state, and
+	 * stays. */
+	tdxsim_integrity_restore_commit(sim->integrity, s->integrity, &integrity);
 	sim->asleep = s->asleep;
 	sim->online_before_sleep = online;
 	if (online && s->online_before_sleep)

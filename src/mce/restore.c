@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A snapshot's integrity model put back into the live one in place (mce.h), for
+ * sim/snapshot.c: the live object, its lock and the host's handler stay, only the state is
+ * replaced. Cheaper than a fresh 13 KiB model per restore, and plaintext buffers cycle through
+ * the live model's spare list instead of the allocator.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mce/mce_priv.h"
+
+static void free_records(struct tdxsim_integrity *live, struct tdxsim_mce_slot *slots, size_t cap)
+{
+	for (size_t i = 0; slots && i < cap; i++) {
+		if (!slots[i].pg)
+			continue;
+		tdxsim_mce_plain_free(live, slots[i].pg->priv);
+		free(slots[i].pg);
+	}
+	free(slots);
+}
+
+void tdxsim_integrity_restore_abort(struct tdxsim_integrity *live, struct tdxsim_integrity_copy *copy)
+{
+	pthread_mutex_lock(&live->lock);
+	free_records(live, copy->slots, copy->cap);
+	pthread_mutex_unlock(&live->lock);
+	free(copy->ranges);
+	memset(copy, 0, sizeof(*copy));
+}
+
+int tdxsim_integrity_restore_prepare(struct tdxsim_integrity *live, const struct tdxsim_integrity *saved,
+				     struct tdxsim_integrity_copy *copy)
+{
+	/* A snapshot's clone is never used by calls: it is read without its lock. */
+	memset(copy, 0, sizeof(*copy));
+	copy->slots = calloc(saved->cap, sizeof(*copy->slots));
+	copy->cap_ranges = saved->num_ranges ? saved->num_ranges : 1;
+	copy->ranges = malloc(copy->cap_ranges * sizeof(*copy->ranges));
+	if (!copy->slots || !copy->ranges)
+		goto fail;
+	copy->cap = saved->cap;
+	for (size_t i = 0; i < saved->cap; i++) {
+		const struct tdxsim_mce_page *src = saved->slots[i].pg;
+		if (!src)
+			continue;
+		struct tdxsim_mce_page *pg = malloc(sizeof(*pg));
+		if (!pg)
+			goto fail;
+		*pg = *src;
+		if (src->priv) {
+			pthread_mutex_lock(&live->lock);
+			pg->priv = tdxsim_mce_plain_alloc(live);
+			pthread_mutex_unlock(&live->lock);
+			if (!pg->priv) {
+				free(pg);
+				goto fail;
+			}
+			memcpy(pg->priv, src->priv, TDXSIM_4K);
+		}
+		copy->slots[i] = (struct tdxsim_mce_slot){saved->slots[i].pfn, pg};
+		copy->count++;
+	}
+	if (saved->num_ranges)
+		memcpy(copy->ranges, saved->ranges, saved->num_ranges * sizeof(*copy->ranges));
+	copy->num_ranges = saved->num_ranges;
+	return 0;
+fail:
+	tdxsim_integrity_restore_abort(live, copy);
+	return -1;
+}
+
+void tdxsim_integrity_restore_commit(struct tdxsim_integrity *live, const struct tdxsim_integrity *saved,
+				     struct tdxsim_integrity_copy *copy)
+{
+	/* The plain lock, not tdxsim_mce_lock(): PAMT lines still pending in @live are state
+	 * being thrown away, not work to catch up on. */
+	pthread_mutex_lock(&live->lock);
+	free_records(live, live->slots, live->cap);
+	free(live->ranges);
+	live->slots = copy->slots;
+	live->cap = copy->cap;
+	live->count = copy->count;
+	live->ranges = copy->ranges;
+	live->num_ranges = copy->num_ranges;
+	live->cap_ranges = copy->cap_ranges;
+	memset(copy, 0, sizeof(*copy));
+	for (size_t i = 0; i < TDXSIM_ARRAY_SIZE(live->filter); i++)
+		atomic_store_explicit(&live->filter[i],
+				      atomic_load_explicit(&saved->filter[i], memory_order_relaxed),
+				      memory_order_relaxed);
+	live->num_pamts = saved->num_pamts;
+	memcpy(live->pamt_entry_size, saved->pamt_entry_size, sizeof(live->pamt_entry_size));
+	for (unsigned i = 0; i < saved->num_pamts; i++) {
+		const struct tdxsim_pamt_layout *s = &saved->pamts[i];
+		struct tdxsim_pamt_layout *d = &live->pamts[i];
+		d->base = s->base;
+		d->size = s->size;
+		memcpy(d->part, s->part, sizeof(d->part));
+		memcpy(d->hint, s->hint, sizeof(d->hint));
+		d->marked = s->marked;
+		atomic_store_explicit(&d->inited, atomic_load_explicit(&s->inited, memory_order_relaxed),
+				      memory_order_relaxed);
+		atomic_store_explicit(&d->keyid, atomic_load_explicit(&s->keyid, memory_order_relaxed),
+				      memory_order_relaxed);
+	}
+	/* A clone starts with every PAMT line marked (tdxsim_integrity_clone()). */
+	atomic_store_explicit(&live->pamt_pending, false, memory_order_relaxed);
+	live->have_last = saved->have_last;
+	live->last = saved->last;
+	live->stats = saved->stats;
+	pthread_mutex_unlock(&live->lock);
+}
