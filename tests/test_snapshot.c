@@ -243,6 +243,100 @@ static void restore__td_present_at_snapshot__td_back_new_one_gone(void **state)
 	fx_destroy(&fx);
 }
 
+/* ---- restores go over the 2 MiB chunks whose bytes may differ, not all RAM (mem.h) ------ */
+
+/* Far apart in the default RAM ([0, 2 GiB), [4 GiB, 18 GiB)), above anything allocated. */
+#define PA_A (2 * GiB - 0x2000)
+#define PA_B (18 * GiB - 0x1000)
+#define PA_C (12 * GiB)
+
+static void put_line(struct fx *fx, uint64_t pa, uint8_t v)
+{
+	uint8_t b[64];
+	memset(b, v, sizeof(b));
+	assert_int_equal(tdxsim_mem_write(fx->sim, 0, pa, b, sizeof(b)), TDXSIM_OK);
+}
+
+static uint8_t get_line(struct fx *fx, uint64_t pa)
+{
+	uint8_t b[64];
+	assert_int_equal(tdxsim_mem_read(fx->sim, 0, pa, b, sizeof(b)), TDXSIM_OK);
+	for (size_t i = 1; i < sizeof(b); i++)
+		assert_int_equal(b[i], b[0]);
+	return b[0];
+}
+
+/* Writes through the library in chunks nothing else touched: undone by every restore, the
+ * first one (which goes over all RAM) and the later ones (only over marked chunks). */
+static void restore__library_writes_in_far_chunks__undone_every_time(void **state)
+{
+	struct fx fx;
+	tdxsim_snapshot_t *snap;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &snap), TDXSIM_OK);
+	uint64_t h = tdxsim_state_hash(fx.sim);
+	for (uint8_t round = 1; round <= 3; round++) {
+		put_line(&fx, PA_A, round);
+		put_line(&fx, PA_B + 64, round);
+		put_line(&fx, PA_C, round);
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+		assert_int_equal(get_line(&fx, PA_A), 0);
+		assert_int_equal(get_line(&fx, PA_B + 64), 0);
+		assert_int_equal(get_line(&fx, PA_C), 0);
+		assert_int_equal(tdxsim_state_hash(fx.sim), h);
+	}
+	tdxsim_snapshot_free(snap);
+	fx_destroy(&fx);
+}
+
+/* The host keeps a pointer from before the snapshot and writes through it after a restore,
+ * with no call in between that could tell the library: the next restore still undoes it. */
+static void restore__host_pointer_from_before__write_after_restore_undone(void **state)
+{
+	struct fx fx;
+	tdxsim_snapshot_t *snap;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	uint8_t *p = tdxsim_phys_to_virt(fx.sim, PA_C, 4096);
+	assert_non_null(p);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &snap), TDXSIM_OK);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+		p[100 * round] = 0x5A;
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+		assert_int_equal(p[100 * round], 0);
+	}
+	tdxsim_snapshot_free(snap);
+	fx_destroy(&fx);
+}
+
+/* Two snapshots with bytes in different chunks, restored in turn: each brings its own bytes
+ * back, and takes away the other's (kept in chunks the current state does not mark). */
+static void restore__two_snapshots__each_brings_its_own_bytes(void **state)
+{
+	struct fx fx;
+	tdxsim_snapshot_t *one, *two;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	put_line(&fx, PA_A, 1);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &one), TDXSIM_OK);
+	put_line(&fx, PA_A, 3);
+	put_line(&fx, PA_B, 2);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &two), TDXSIM_OK);
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, two), TDXSIM_OK);
+		assert_int_equal(get_line(&fx, PA_A), 3);
+		assert_int_equal(get_line(&fx, PA_B), 2);
+		/* No access in between: reads mark their chunks too. */
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, one), TDXSIM_OK);
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, two), TDXSIM_OK);
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, one), TDXSIM_OK);
+		assert_int_equal(get_line(&fx, PA_A), 1);
+		assert_int_equal(get_line(&fx, PA_B), 0);
+	}
+	tdxsim_snapshot_free(two);
+	tdxsim_snapshot_free(one);
+	fx_destroy(&fx);
+}
+
 /* The host's own settings on the handle are not simulator state: they survive a restore. */
 static unsigned mce_calls;
 static void count_mce(tdxsim_t *sim, const tdxsim_mce_t *m, void *user)
@@ -299,6 +393,11 @@ int main(void)
 	tests[n++] =
 		(struct CMUnitTest)cmocka_unit_test(restore__before_bringup__bringup_replays_identically);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__mce_handler_set_after__kept);
+	tests[n++] =
+		(struct CMUnitTest)cmocka_unit_test(restore__library_writes_in_far_chunks__undone_every_time);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+		restore__host_pointer_from_before__write_after_restore_undone);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__two_snapshots__each_brings_its_own_bytes);
 	tests[n++] =
 		(struct CMUnitTest)cmocka_unit_test(restore__td_present_at_snapshot__td_back_new_one_gone);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(snapshot__refused__states_and_arguments);

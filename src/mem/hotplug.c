@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory hot-remove: the inverse of tdxsim_mem_add_region() (mem.h). */
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/util.h"
 #include "mem/mem.h"
@@ -29,7 +28,7 @@ int tdxsim_mem_remove_region(struct tdxsim_mem *mem, uint64_t base, uint64_t siz
 	mem->allocated_bytes -= used < mem->allocated_bytes ? used : mem->allocated_bytes;
 	/* Out of the lookup view before the mapping goes: no new lookup can land in it. */
 	tdxsim_mem_withdraw(mem, base);
-	munmap(mem->regions[i].host, mem->regions[i].size);
+	tdxsim_mem_unmap(&mem->regions[i]);
 	memmove(&mem->regions[i], &mem->regions[i + 1], (mem->num_regions - i - 1) * sizeof(mem->regions[0]));
 	mem->num_regions--;
 	return 0;

@@ -18,11 +18,29 @@ static int map_region(struct tdxsim_mem_region *r, const tdxsim_range_t *range)
 		       -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
+	/* A bit per 2 MiB chunk (mem.h): 1 KiB per TiB of RAM, each. */
+	uint64_t words = ((range->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) / 64 + 1;
+	r->touched = calloc(words, sizeof(*r->touched));
+	r->exposed = calloc(words, sizeof(*r->exposed));
+	if (!r->touched || !r->exposed) {
+		free((void *)r->touched);
+		free((void *)r->exposed);
+		munmap(p, range->size);
+		return -1;
+	}
 	r->base = range->base;
 	r->size = range->size;
 	r->node = range->node;
 	r->host = p;
+	r->tracked = false;
 	return 0;
+}
+
+void tdxsim_mem_unmap(struct tdxsim_mem_region *r)
+{
+	munmap(r->host, r->size);
+	free((void *)r->touched);
+	free((void *)r->exposed);
 }
 
 static int free_insert(struct tdxsim_mem *mem, uint64_t base, uint64_t size)
@@ -83,7 +101,7 @@ int tdxsim_mem_init(struct tdxsim_mem *mem, const tdxsim_range_t *ram, unsigned 
 void tdxsim_mem_fini(struct tdxsim_mem *mem)
 {
 	for (unsigned i = 0; i < mem->num_regions; i++)
-		munmap(mem->regions[i].host, mem->regions[i].size);
+		tdxsim_mem_unmap(&mem->regions[i]);
 	free(mem->free);
 	memset(mem, 0, sizeof(*mem));
 }
@@ -109,7 +127,7 @@ int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range)
 	 * allocation has PA 0. */
 	uint64_t lo = range->base < LOW_RESERVED ? LOW_RESERVED : range->base;
 	if (lo < range->base + range->size && free_insert(mem, lo, range->base + range->size - lo)) {
-		munmap(r.host, r.size);
+		tdxsim_mem_unmap(&r);
 		memmove(&mem->regions[i], &mem->regions[i + 1], (mem->num_regions - i - 1) * sizeof(r));
 		mem->num_regions--;
 		return -1;

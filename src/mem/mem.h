@@ -26,10 +26,23 @@
 
 #define TDXSIM_MEM_MAX_REGIONS (TDXSIM_MAX_RAM_RANGES * 2) /* room for hot-added ranges */
 
+/*
+ * What snapshot restores need to know of a region's bytes (mem/snapshot.c), a bit per 2 MiB
+ * chunk: @touched, set by every lookup that hands out a pointer into the chunk (the library's
+ * own accesses: whoever writes RAM asks for a pointer first), cleared by a restore; @exposed,
+ * set when the host got a pointer (tdxsim_phys_to_virt(): it may write through it at any
+ * time, even after a restore), never cleared. A restore only goes over chunks in either, and
+ * those holding saved pages; @tracked is false until a restore went over the whole region
+ * once (before that, its bytes are not known to be any snapshot's).
+ */
+#define TDXSIM_MEM_CHUNK_SHIFT 21
+
 struct tdxsim_mem_region {
 	uint64_t base, size;
 	uint32_t node;
 	uint8_t *host; /* start of the host mapping */
+	_Atomic uint64_t *touched, *exposed;
+	bool tracked;
 };
 
 /* A published region for lock-free lookups (view.c). @seq is odd while the writer changes the
@@ -37,7 +50,7 @@ struct tdxsim_mem_region {
 struct tdxsim_mem_slot {
 	_Atomic uint64_t seq;
 	_Atomic uint64_t base, size;
-	_Atomic uintptr_t host;
+	_Atomic uintptr_t host, touched, exposed;
 };
 
 struct tdxsim_mem_extent {
@@ -64,6 +77,9 @@ struct tdxsim_mem {
 int tdxsim_mem_init(struct tdxsim_mem *mem, const tdxsim_range_t *ram, unsigned num);
 void tdxsim_mem_fini(struct tdxsim_mem *mem);
 
+/* Unmaps a region's memory and frees its chunk bitmaps (out of the lookup view first). */
+void tdxsim_mem_unmap(struct tdxsim_mem_region *r);
+
 /* Adds a RAM range (memory hot-add). 0, or -1 (no room, overlap, out of memory). */
 int tdxsim_mem_add_region(struct tdxsim_mem *mem, const tdxsim_range_t *range);
 
@@ -75,8 +91,10 @@ int tdxsim_mem_remove_region(struct tdxsim_mem *mem, uint64_t base, uint64_t siz
 const struct tdxsim_mem_region *tdxsim_mem_region_of(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
 
 /* Host pointer for [pa, pa + len) if it is inside one region, else NULL. Lock-free (view.c):
- * a region being added or removed concurrently may or may not be seen; any other is. */
+ * a region being added or removed concurrently may or may not be seen; any other is. Marks
+ * the chunks touched; tdxsim_mem_ptr_exposed() (for pointers the host keeps) exposed too. */
 void *tdxsim_mem_ptr(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
+void *tdxsim_mem_ptr_exposed(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len);
 
 /* Physical address of host pointer @p, 0 on success or -1 if it is not simulated RAM.
  * Lock-free, like tdxsim_mem_ptr(). */
@@ -104,7 +122,9 @@ void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
 
 /*
  * Snapshots (mem/snapshot.c, for sim/snapshot.c): the ranges, the allocator and the RAM
- * contents, i.e. every resident host page (mincore) that is not all zeros.
+ * contents, i.e. every resident host page (mincore) that is not all zeros. A restore goes
+ * over the chunks touched or exposed since the last one (and those of saved pages), not all
+ * RAM (struct tdxsim_mem_region).
  * save: 0 or -1 (out of memory). restore: puts back the ranges (hot-added ones unmapped,
  * removed ones mapped again), the allocator and the bytes; 0, or -1 when out of memory (the
  * bytes and allocator unchanged; a range hot-added over a removed one may be gone already).

@@ -3,8 +3,11 @@
  * Simulated memory in snapshots (mem.h): the ranges, the allocator, and the bytes. Untouched
  * RAM costs nothing (MAP_NORESERVE), so the bytes worth saving are the resident pages that
  * are not all zeros; a restore drops every other host page (MADV_DONTNEED: RAM reads zero
- * again) and writes the saved ones back where they differ, so pages touched since the
- * snapshot need no tracking.
+ * again) and writes the saved ones back where they differ. It does so only in the 2 MiB
+ * chunks whose bytes may differ from the snapshot's: those a pointer went out for since the
+ * last restore, those the host holds pointers into, and those of the last and this
+ * snapshot's saved pages (struct tdxsim_mem_region). Dropping the pages of all RAM cost a
+ * walk of every page table of it per restore.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,79 @@ int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
 	return 0;
 }
 
+/* Puts back the bytes of [lo, hi) of @reg: the saved pages from *@i on that lie below @hi are
+ * written where they differ (pages a run left alone cost neither a fault nor a copy), every
+ * other page is dropped. */
+static void restore_window(const struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved,
+			   unsigned *i, uint64_t lo, uint64_t hi)
+{
+	uint64_t pos = lo;
+	for (; *i < saved->num_pages && saved->page_pa[*i] < hi; (*i)++) {
+		uint64_t pa = saved->page_pa[*i];
+		const uint8_t *data = saved->page_data + (size_t)*i * TDXSIM_4K;
+		if (pa < pos)
+			continue; /* below this range: not RAM any more (cannot happen) */
+		if (pa > pos)
+			madvise(reg->host + (pos - reg->base), pa - pos, MADV_DONTNEED);
+		uint8_t *p = reg->host + (pa - reg->base);
+		if (memcmp(p, data, TDXSIM_4K))
+			memcpy(p, data, TDXSIM_4K);
+		pos = pa + TDXSIM_4K;
+	}
+	if (hi > pos)
+		madvise(reg->host + (pos - reg->base), hi - pos, MADV_DONTNEED);
+}
+
+/* The first chunk at or after @c whose bit is set in @reg's touched or exposed map, or @limit. */
+static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit)
+{
+	for (uint64_t w = c / 64; w * 64 < limit; w++) {
+		uint64_t bits = atomic_load_explicit(&reg->touched[w], memory_order_relaxed) |
+				atomic_load_explicit(&reg->exposed[w], memory_order_relaxed);
+		if (w == c / 64)
+			bits &= ~UINT64_C(0) << (c % 64);
+		if (bits) {
+			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			return b < limit ? b : limit;
+		}
+	}
+	return limit;
+}
+
+static void restore_region(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned *i)
+{
+	const uint64_t chunk = UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT, end = reg->base + reg->size;
+	const uint64_t chunks = ((reg->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) + 1;
+	while (*i < saved->num_pages && saved->page_pa[*i] < reg->base)
+		(*i)++; /* a saved page outside today's ranges (cannot happen) */
+	unsigned first = *i;
+	if (!reg->tracked) {
+		restore_window(reg, saved, i, reg->base, end);
+		reg->tracked = true;
+	} else {
+		for (uint64_t c = 0;;) {
+			uint64_t next = chunks;
+			if (*i < saved->num_pages && saved->page_pa[*i] < end)
+				next = (saved->page_pa[*i] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
+			next = next_marked(reg, c, next);
+			if (next == chunks)
+				break;
+			uint64_t lo = reg->base + next * chunk;
+			restore_window(reg, saved, i, lo, end - lo > chunk ? lo + chunk : end);
+			c = next + 1;
+		}
+	}
+	/* The bytes are the snapshot's now. Where they are not zero, a restore of another
+	 * snapshot must look again: the chunks of this one's saved pages stay marked. */
+	for (uint64_t w = 0; w < (chunks + 63) / 64; w++)
+		atomic_store_explicit(&reg->touched[w], 0, memory_order_relaxed);
+	for (unsigned k = first; k < *i; k++) {
+		uint64_t c = (saved->page_pa[k] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
+		atomic_fetch_or_explicit(&reg->touched[c / 64], UINT64_C(1) << (c % 64),
+					 memory_order_relaxed);
+	}
+}
+
 static bool has_region(const struct tdxsim_mem *mem, const struct tdxsim_mem_region *r)
 {
 	for (unsigned i = 0; i < mem->num_regions; i++)
@@ -136,28 +212,10 @@ int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *sa
 	mem->num_free = s->num_free;
 	mem->allocated_bytes = s->allocated_bytes;
 	mem->fail = s->fail;
-	/* Saved pages are ascending (save walks the ranges in order): drop the host pages of the
-	 * gaps between them and write the saved ones in place, so that the pages a run left alone
-	 * cost neither a fault nor a copy. */
+	/* Saved pages are ascending (save walks the ranges in order). */
 	unsigned i = 0;
-	for (unsigned r = 0; r < mem->num_regions; r++) {
-		const struct tdxsim_mem_region *reg = &mem->regions[r];
-		uint64_t pos = reg->base, end = reg->base + reg->size;
-		for (; i < saved->num_pages && saved->page_pa[i] < end; i++) {
-			uint64_t pa = saved->page_pa[i];
-			const uint8_t *data = saved->page_data + (size_t)i * TDXSIM_4K;
-			if (pa < pos)
-				continue; /* below this range: not RAM any more (cannot happen) */
-			if (pa > pos)
-				madvise(reg->host + (pos - reg->base), pa - pos, MADV_DONTNEED);
-			uint8_t *p = reg->host + (pa - reg->base);
-			if (memcmp(p, data, TDXSIM_4K))
-				memcpy(p, data, TDXSIM_4K);
-			pos = pa + TDXSIM_4K;
-		}
-		if (end > pos)
-			madvise(reg->host + (pos - reg->base), end - pos, MADV_DONTNEED);
-	}
+	for (unsigned r = 0; r < mem->num_regions; r++)
+		restore_region(&mem->regions[r], saved, &i);
 	return 0;
 }
 

@@ -100,7 +100,7 @@ void *tdxsim_phys_to_virt(tdxsim_t *sim, uint64_t pa, size_t len)
 {
 	/* Lock-free (mem/view.c): a lookup racing with hot-add or hot-remove of another range
 	 * still finds its own; the range being added or removed may or may not be seen. */
-	return sim ? tdxsim_mem_ptr(&sim->mem, pa, len) : NULL;
+	return sim ? tdxsim_mem_ptr_exposed(&sim->mem, pa, len) : NULL;
 }
 
 tdxsim_err_t tdxsim_virt_to_phys(const tdxsim_t *sim, const void *ptr, uint64_t *pa)
