@@ -337,6 +337,37 @@ static void restore__two_snapshots__each_brings_its_own_bytes(void **state)
 	fx_destroy(&fx);
 }
 
+/* A snapshot taken after a restore reads only the chunks marked since (mem.h): it holds what
+ * the library and the host wrote since, and the restored snapshot's own bytes. */
+static void take__after_restore__holds_restored_and_written_bytes(void **state)
+{
+	struct fx fx;
+	tdxsim_snapshot_t *zero, *one, *two;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &zero), TDXSIM_OK);
+	put_line(&fx, PA_A, 1);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &one), TDXSIM_OK);
+	assert_int_equal(tdxsim_snapshot_restore(fx.sim, one), TDXSIM_OK);
+	put_line(&fx, PA_B, 8);
+	uint8_t *p = tdxsim_phys_to_virt(fx.sim, PA_C, 4096);
+	p[0] = 9;
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &two), TDXSIM_OK);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, zero), TDXSIM_OK);
+		assert_int_equal(get_line(&fx, PA_A), 0);
+		assert_int_equal(get_line(&fx, PA_B), 0);
+		assert_int_equal(p[0], 0);
+		assert_int_equal(tdxsim_snapshot_restore(fx.sim, two), TDXSIM_OK);
+		assert_int_equal(get_line(&fx, PA_A), 1);
+		assert_int_equal(get_line(&fx, PA_B), 8);
+		assert_int_equal(p[0], 9);
+	}
+	tdxsim_snapshot_free(two);
+	tdxsim_snapshot_free(one);
+	tdxsim_snapshot_free(zero);
+	fx_destroy(&fx);
+}
+
 /* The host's own settings on the handle are not simulator state: they survive a restore. */
 static unsigned mce_calls;
 static void count_mce(tdxsim_t *sim, const tdxsim_mce_t *m, void *user)
@@ -398,6 +429,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(
 		restore__host_pointer_from_before__write_after_restore_undone);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__two_snapshots__each_brings_its_own_bytes);
+	tests[n++] =
+		(struct CMUnitTest)cmocka_unit_test(take__after_restore__holds_restored_and_written_bytes);
 	tests[n++] =
 		(struct CMUnitTest)cmocka_unit_test(restore__td_present_at_snapshot__td_back_new_one_gone);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(snapshot__refused__states_and_arguments);

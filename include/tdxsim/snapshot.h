@@ -18,8 +18,8 @@
  * After tdxsim_snapshot_restore(), tdxsim_state_hash() equals its value when the snapshot was
  * taken, RAM reads what it read then, and every later call answers as it would have then.
  *
- * Cost: taking one reads every resident page of simulated RAM once and copies those that are
- * not all zero; restoring copies the small state back and, in the 2 MiB chunks of RAM whose
+ * Cost: taking one reads every resident page of simulated RAM once (after a restore, of the
+ * chunks described below only) and copies those that are not all zero; restoring copies the small state back and, in the 2 MiB chunks of RAM whose
  * bytes may differ (the library handed out a pointer there since the last restore, the host
  * ever got one from tdxsim_phys_to_virt(), or a snapshot's saved pages lie there; the first
  * restore of a range goes over all of it), drops the host pages (MADV_DONTNEED) and writes

@@ -124,7 +124,7 @@ void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
  * Snapshots (mem/snapshot.c, for sim/snapshot.c): the ranges, the allocator and the RAM
  * contents, i.e. every resident host page (mincore) that is not all zeros. A restore goes
  * over the chunks touched or exposed since the last one (and those of saved pages), not all
- * RAM (struct tdxsim_mem_region).
+ * RAM (struct tdxsim_mem_region), and so does a save after a restore.
  * save: 0 or -1 (out of memory). restore: puts back the ranges (hot-added ones unmapped,
  * removed ones mapped again), the allocator and the bytes; 0, or -1 when out of memory (the
  * bytes and allocator unchanged; a range hot-added over a removed one may be gone already).

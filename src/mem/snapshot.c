@@ -7,7 +7,8 @@
  * chunks whose bytes may differ from the snapshot's: those a pointer went out for since the
  * last restore, those the host holds pointers into, and those of the last and this
  * snapshot's saved pages (struct tdxsim_mem_region). Dropping the pages of all RAM cost a
- * walk of every page table of it per restore.
+ * walk of every page table of it per restore. A snapshot taken after a restore reads only
+ * those chunks too: the restore left every other one zero.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,45 @@ static int keep_page(struct tdxsim_mem_saved *s, unsigned *cap, uint64_t pa, con
 	return 0;
 }
 
+/* Appends the resident pages of [lo, hi) of @reg that are not all zeros to @out. */
+static int save_window(const struct tdxsim_mem_region *reg, uint64_t lo, uint64_t hi,
+		       struct tdxsim_mem_saved *out, unsigned *cap)
+{
+	uint64_t pages = (hi - lo) / TDXSIM_4K;
+	/* One residency byte per page, a window at a time (a 16 TiB range has 4 G pages). */
+	enum { WINDOW = 1 << 16 };
+	unsigned char vec[WINDOW];
+	for (uint64_t first = 0; first < pages; first += WINDOW) {
+		uint64_t n = pages - first < WINDOW ? pages - first : WINDOW;
+		uint8_t *host = reg->host + (lo - reg->base) + first * TDXSIM_4K;
+		if (mincore(host, n * TDXSIM_4K, vec))
+			return -1;
+		for (uint64_t i = 0; i < n; i++) {
+			const uint8_t *p = host + i * TDXSIM_4K;
+			if ((vec[i] & 1) && !all_zero(p) &&
+			    keep_page(out, cap, lo + (first + i) * TDXSIM_4K, p))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The first chunk at or after @c whose bit is set in @reg's touched or exposed map, or @limit. */
+static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit)
+{
+	for (uint64_t w = c / 64; w * 64 < limit; w++) {
+		uint64_t bits = atomic_load_explicit(&reg->touched[w], memory_order_relaxed) |
+				atomic_load_explicit(&reg->exposed[w], memory_order_relaxed);
+		if (w == c / 64)
+			bits &= ~UINT64_C(0) << (c % 64);
+		if (bits) {
+			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			return b < limit ? b : limit;
+		}
+	}
+	return limit;
+}
+
 int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
 {
 	unsigned cap = 0;
@@ -59,25 +99,24 @@ int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
 	}
 	for (unsigned r = 0; r < mem->num_regions; r++) {
 		const struct tdxsim_mem_region *reg = &mem->regions[r];
-		uint64_t pages = reg->size / TDXSIM_4K;
-		/* One residency byte per page, a window at a time (a 16 TiB range has 4 G pages). */
-		enum { WINDOW = 1 << 16 };
-		unsigned char vec[WINDOW];
-		for (uint64_t first = 0; first < pages; first += WINDOW) {
-			uint64_t n = pages - first < WINDOW ? pages - first : WINDOW;
-			uint8_t *host = reg->host + first * TDXSIM_4K;
-			if (mincore(host, n * TDXSIM_4K, vec)) {
-				tdxsim_mem_saved_free(out);
-				return -1;
+		const uint64_t chunk = UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT, end = reg->base + reg->size;
+		const uint64_t chunks = ((reg->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) + 1;
+		int rc = 0;
+		if (!reg->tracked) {
+			rc = save_window(reg, reg->base, end, out, &cap);
+		} else {
+			/* Since the last restore only marked chunks can hold bytes that are not zero:
+			 * it left the others zero (its saved pages' chunks stay marked), and nothing
+			 * handed out a pointer into them since (mem.h). */
+			for (uint64_t c = next_marked(reg, 0, chunks); !rc && c < chunks;
+			     c = next_marked(reg, c + 1, chunks)) {
+				uint64_t lo = reg->base + c * chunk;
+				rc = save_window(reg, lo, end - lo > chunk ? lo + chunk : end, out, &cap);
 			}
-			for (uint64_t i = 0; i < n; i++) {
-				const uint8_t *p = host + i * TDXSIM_4K;
-				if ((vec[i] & 1) && !all_zero(p) &&
-				    keep_page(out, &cap, reg->base + (first + i) * TDXSIM_4K, p)) {
-					tdxsim_mem_saved_free(out);
-					return -1;
-				}
-			}
+		}
+		if (rc) {
+			tdxsim_mem_saved_free(out);
+			return -1;
 		}
 	}
 	return 0;
@@ -104,22 +143,6 @@ static void restore_window(const struct tdxsim_mem_region *reg, const struct tdx
 	}
 	if (hi > pos)
 		madvise(reg->host + (pos - reg->base), hi - pos, MADV_DONTNEED);
-}
-
-/* The first chunk at or after @c whose bit is set in @reg's touched or exposed map, or @limit. */
-static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit)
-{
-	for (uint64_t w = c / 64; w * 64 < limit; w++) {
-		uint64_t bits = atomic_load_explicit(&reg->touched[w], memory_order_relaxed) |
-				atomic_load_explicit(&reg->exposed[w], memory_order_relaxed);
-		if (w == c / 64)
-			bits &= ~UINT64_C(0) << (c % 64);
-		if (bits) {
-			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			return b < limit ? b : limit;
-		}
-	}
-	return limit;
 }
 
 static void restore_region(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned *i)
