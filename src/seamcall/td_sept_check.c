@@ -31,6 +31,11 @@ static int visit_table(const struct tdxsim_td *td, const struct tdxsim_sept_tabl
 		       sept_visit_fn fn, void *user)
 {
 	for (unsigned i = 0; i < TDXSIM_SEPT_ENTRIES; i++) {
+		/* Eight entries holding the FREE value (state FREE: nothing to visit), one test. */
+		if (i % TDXSIM_SEPT_FREE_RUN == 0 && tdxsim_sept_free_run(t, i)) {
+			i += TDXSIM_SEPT_FREE_RUN - 1;
+			continue;
+		}
 		uint64_t e = t->e[i];
 		unsigned code = tdxsim_septe_state(e);
 		uint64_t gpa = base + ((uint64_t)i << (12 + 9 * t->level));

@@ -197,16 +197,6 @@ uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned l
  * hash and passes every check (a known state, not a leaf, points at no table), so the result
  * is the same.
  */
-#define FREE_RUN 8
-_Static_assert(TDXSIM_SEPT_ENTRIES % FREE_RUN == 0 && FREE_RUN == 8, "runs of FREE entries");
-
-/* Written out, not looped: in a fuzzing build each loop compare is a traced call. */
-static bool free_run(const struct tdxsim_sept_table *t, unsigned j)
-{
-	const uint64_t *e = &t->e[j], f = TDXSIM_SEPTE_FREE_VALUE;
-	return !((e[0] ^ f) | (e[1] ^ f) | (e[2] ^ f) | (e[3] ^ f) | (e[4] ^ f) | (e[5] ^ f) | (e[6] ^ f) |
-		 (e[7] ^ f));
-}
 
 uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h)
 {
@@ -217,10 +207,10 @@ uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h)
 		if (!t)
 			continue;
 		uint64_t th = tdxsim_hash_u64(tdxsim_hash_u64(TDXSIM_HASH_SEED, t->pa), t->level);
-		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += FREE_RUN) {
-			if (free_run(t, r))
+		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += TDXSIM_SEPT_FREE_RUN) {
+			if (tdxsim_sept_free_run(t, r))
 				continue;
-			for (unsigned j = r; j < r + FREE_RUN; j++)
+			for (unsigned j = r; j < r + TDXSIM_SEPT_FREE_RUN; j++)
 				if (t->e[j] != TDXSIM_SEPTE_FREE_VALUE)
 					th = tdxsim_hash_u64(tdxsim_hash_u64(th, j), t->e[j]);
 		}
@@ -240,10 +230,10 @@ int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, si
 		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
 		if (!t)
 			continue;
-		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += FREE_RUN) {
-			if (free_run(t, r))
+		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += TDXSIM_SEPT_FREE_RUN) {
+			if (tdxsim_sept_free_run(t, r))
 				continue;
-			for (unsigned j = r; j < r + FREE_RUN; j++) {
+			for (unsigned j = r; j < r + TDXSIM_SEPT_FREE_RUN; j++) {
 				uint64_t e = t->e[j];
 				unsigned code = tdxsim_septe_state(e);
 				if (tdxsim_sept_arch_state(code) == 0xFF) {

@@ -143,6 +143,19 @@ struct tdxsim_sept_table {
 	struct tdxsim_sept_table *_Atomic child[TDXSIM_SEPT_ENTRIES];
 };
 
+/* Whether entries @j .. @j + 7 of @t all hold TDXSIM_SEPTE_FREE_VALUE: the checkers and hashes
+ * that run after every fuzzed call pass over such runs with one test (a FREE entry adds
+ * nothing and passes every check). Written out, not looped: in a fuzzing build each loop
+ * compare is a traced call. */
+#define TDXSIM_SEPT_FREE_RUN 8
+_Static_assert(TDXSIM_SEPT_ENTRIES % TDXSIM_SEPT_FREE_RUN == 0, "runs of FREE entries");
+static inline bool tdxsim_sept_free_run(const struct tdxsim_sept_table *t, unsigned j)
+{
+	const uint64_t *e = &t->e[j], f = TDXSIM_SEPTE_FREE_VALUE;
+	return !((e[0] ^ f) | (e[1] ^ f) | (e[2] ^ f) | (e[3] ^ f) | (e[4] ^ f) | (e[5] ^ f) | (e[6] ^ f) |
+		 (e[7] ^ f));
+}
+
 /* A secure EPT whose root table (every entry FREE) lives at @root_pa; NULL if out of memory. */
 struct tdxsim_sept *tdxsim_sept_new(uint64_t root_pa, unsigned root_level);
 void tdxsim_sept_free(struct tdxsim_sept *s);
