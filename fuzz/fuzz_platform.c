@@ -33,7 +33,7 @@ void fz_shape_prepare(tdxsim_t *sim, uint8_t shape, struct lc_host *lc, uint64_t
 }
 
 int fz_bringup(tdxsim_t *sim, struct fz_bringup_memo *memo, bool pristine, const struct host_tdx_opts *o,
-	       struct host_tdx *host, bool *restored)
+	       struct host_tdx *host, bool *restored, uint64_t *hash)
 {
 	*restored = false;
 	struct fz_bringup_result **slot = NULL;
@@ -43,6 +43,7 @@ int fz_bringup(tdxsim_t *sim, struct fz_bringup_memo *memo, bool pristine, const
 	/* A failed restore changes nothing (snapshot.h): the state is still the pristine one. */
 	if (slot && *slot && tdxsim_snapshot_restore(sim, (*slot)->snap) == TDXSIM_OK) {
 		*host = (*slot)->host;
+		*hash = (*slot)->hash;
 		*restored = true;
 		return (*slot)->rc;
 	}
@@ -52,6 +53,7 @@ int fz_bringup(tdxsim_t *sim, struct fz_bringup_memo *memo, bool pristine, const
 		if (r && tdxsim_snapshot_take(sim, &r->snap) == TDXSIM_OK) {
 			r->host = *host;
 			r->rc = rc;
+			r->hash = tdxsim_state_hash(sim);
 			*slot = r;
 		} else {
 			free(r);

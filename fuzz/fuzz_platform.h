@@ -51,6 +51,7 @@ struct fz_bringup_result {
 	tdxsim_snapshot_t *snap; /* the simulator right after host_tdx_init() */
 	struct host_tdx host;	 /* what it left in its host struct */
 	int rc;			 /* what it returned */
+	uint64_t hash;		 /* tdxsim_state_hash() then */
 };
 
 /* One platform's memo: a result per (stop, tries), taken at most once each. */
@@ -63,10 +64,11 @@ struct fz_bringup_memo {
  * o->key_config_max_tries in the ranges above. @pristine: @sim is exactly in the state of the
  * snapshot @memo belongs to (restored, nothing done since). Then the result is restored from
  * @memo when it holds one, else computed and kept (unless out of memory); otherwise computed.
- * Returns host_tdx_init()'s value; *@restored says whether it came from the memo.
+ * Returns host_tdx_init()'s value; *@restored says whether it came from the memo, and then
+ * *@hash is the state hash the kept state had (the caller checks the restore against it).
  */
 int fz_bringup(tdxsim_t *sim, struct fz_bringup_memo *memo, bool pristine, const struct host_tdx_opts *o,
-	       struct host_tdx *host, bool *restored);
+	       struct host_tdx *host, bool *restored, uint64_t *hash);
 
 /* Frees what @memo holds (before its simulator). */
 void fz_bringup_memo_free(struct fz_bringup_memo *memo);

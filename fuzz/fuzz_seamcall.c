@@ -278,7 +278,16 @@ static void op_bringup(struct ctx *c, struct fz_input *in)
 	struct host_tdx_opts o = {.stop = (enum host_tdx_stop)(fz_byte(in) % FZ_BRINGUP_STOPS),
 				  .key_config_max_tries = 1 + fz_byte(in) % FZ_BRINGUP_TRIES};
 	bool restored;
-	fz_bringup(c->sim, c->memo, c->pristine, &o, &c->host, &restored);
+	uint64_t kept;
+	fz_bringup(c->sim, c->memo, c->pristine, &o, &c->host, &restored, &kept);
+	if (restored) {
+		/* The restore must have brought the kept state back; its hash is the next call's
+		 * "before". */
+		c->hash = tdxsim_state_hash(c->sim);
+		c->hash_known = true;
+		if (c->hash != kept)
+			fail("a bring-up from the memo is not the kept state (hash, kept)", c->hash, kept);
+	}
 	c->host_built = c->host.tdmr_array_pa != 0;
 	check(c, "the bring-up");
 }
@@ -418,6 +427,7 @@ struct platform {
 	uint64_t pool[FZ_POOL_PAGES]; /* free pages for TDs, allocated before the snapshot */
 	unsigned pool_len;
 	struct fz_bringup_memo memo; /* bring-ups from the snapshot's state */
+	uint64_t hash;		     /* tdxsim_state_hash() of the snapshot */
 	bool failed;
 };
 static struct platform platforms[FZ_NUM_SHAPES];
@@ -438,6 +448,7 @@ static struct platform *platform(uint8_t shape)
 		p->sim = NULL;
 		return NULL;
 	}
+	p->hash = tdxsim_state_hash(p->sim);
 	p->failed = false;
 	return p;
 }
@@ -463,6 +474,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.pool = p->pool;
 	c.pool_len = p->pool_len;
 	c.memo = &p->memo;
+	/* The restore must have brought the snapshot's state back (tdxsim/snapshot.h); its hash
+	 * is the first call's "before". */
+	c.hash = tdxsim_state_hash(c.sim);
+	c.hash_known = true;
+	if (c.hash != p->hash)
+		fail("the platform is not in its snapshot's state (hash, snapshot's)", c.hash, p->hash);
 	check(&c, "the restored snapshot");
 	c.pristine = true;
 	for (int ops = 0; in.left && ops < 96; ops++) {

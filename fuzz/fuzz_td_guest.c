@@ -62,6 +62,7 @@ enum family { F_MEM, F_VP, F_MNG, F_MR, F_PHYMEM };
 struct world {
 	tdxsim_t *sim;
 	tdxsim_snapshot_t *snap;
+	uint64_t hash; /* tdxsim_state_hash() of the snapshot */
 	uint32_t lps;
 	uint64_t pool[POOL_4K], big[POOL_2M], shared[NUM_SHARED];
 	uint64_t tdr, tdvpr[2];
@@ -637,9 +638,13 @@ static const char *build_world(struct world *w, unsigned shape)
 	}
 	if (tdxsim_snapshot_take(w->sim, &w->snap))
 		return "tdxsim_snapshot_take";
+	w->hash = tdxsim_state_hash(w->sim);
 	probe(w);
 	if (!w->num_leaves || !w->num_kinds)
 		return "probing leaves and guest ops";
+	/* Every input starts from the snapshot's state: undo what the probe did. */
+	if (tdxsim_snapshot_restore(w->sim, w->snap))
+		return "tdxsim_snapshot_restore after the probe";
 	return NULL;
 }
 
@@ -666,12 +671,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_input in = {data, size};
 	struct world *w = world(fz_byte(&in) & 3);
-	if (tdxsim_snapshot_restore(w->sim, w->snap))
-		fail("restoring the world failed", 0, 0);
+	/* The world is in its snapshot's state here: fresh from world(), or restored at the end
+	 * of the previous input. Restoring at the end rather than here frees what this input
+	 * allocated within this input, so libFuzzer's malloc/free balance does not take every
+	 * input for a possible leak and run it a second time. The restore must have brought the
+	 * state back (tdxsim/snapshot.h), and its hash is the first call's "before". */
 	struct ctx c = {.w = w,
 			.sim = w->sim,
 			.fault_gpa = IMAGE_GPA + 0x1000,
 			.verbose = getenv("TDXSIM_FUZZ_VERBOSE") != NULL};
+	if (state_hash(&c) != w->hash)
+		fail("the world is not in its snapshot's state (hash, snapshot's)", c.hash, w->hash);
 	for (int ops = 0; in.left && ops < MAX_OPS; ops++) {
 		uint8_t op = fz_byte(&in);
 		if (op < 90)
@@ -685,5 +695,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			op_host(&c, &in);
 	}
+	if (tdxsim_snapshot_restore(w->sim, w->snap))
+		fail("restoring the world failed", 0, 0);
 	return 0;
 }

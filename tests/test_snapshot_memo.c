@@ -136,16 +136,18 @@ static void run_stop(void **state)
 		for (unsigned tries = 1; tries <= FZ_BRINGUP_TRIES; tries++) {
 			struct host_tdx_opts o = {.stop = stop, .key_config_max_tries = tries};
 			bool restored;
+			uint64_t kept = 0;
 			a.len = b.len = c.len = 0;
-			int rc = fz_bringup(sim, &memo, true, &o, h, &restored);
+			int rc = fz_bringup(sim, &memo, true, &o, h, &restored, &kept);
 			assert_false(restored);
 			assert_non_null(memo.result[stop][tries - 1]);
 			probe(&a, sim, rc, h, pool, pool_len);
 
 			assert_int_equal(tdxsim_snapshot_restore(sim, start), TDXSIM_OK);
 			memset(h, 0xEE, sizeof(*h));
-			rc = fz_bringup(sim, &memo, true, &o, h, &restored);
+			rc = fz_bringup(sim, &memo, true, &o, h, &restored, &kept);
 			assert_true(restored);
+			assert_int_equal(kept, tdxsim_state_hash(sim));
 			probe(&b, sim, rc, h, pool, pool_len);
 			assert_records_equal(&a, &b, shape, tries);
 
@@ -177,18 +179,19 @@ static void memo__not_pristine__replays_and_keeps_nothing(void **state)
 	struct host_tdx *h = malloc(sizeof(*h));
 	struct host_tdx_opts o = {.stop = HOST_TDX_RUN_ALL, .key_config_max_tries = 1};
 	bool restored;
+	uint64_t kept;
 	assert_non_null(h);
 	fz_shape_config(0, &cfg);
 	assert_int_equal(tdxsim_create(&cfg, &sim), TDXSIM_OK);
 	fz_shape_prepare(sim, 0, &lc, pool, &pool_len);
-	assert_int_equal(fz_bringup(sim, &memo, false, &o, h, &restored), 0);
+	assert_int_equal(fz_bringup(sim, &memo, false, &o, h, &restored, &kept), 0);
 	assert_false(restored);
 	assert_null(memo.result[HOST_TDX_RUN_ALL][0]);
 	/* Options outside the memo's table (a retry count it has no slot for) replay too. */
 	tdxsim_destroy(sim);
 	assert_int_equal(tdxsim_create(&cfg, &sim), TDXSIM_OK);
 	o.key_config_max_tries = FZ_BRINGUP_TRIES + 1;
-	assert_int_equal(fz_bringup(sim, &memo, true, &o, h, &restored), 0);
+	assert_int_equal(fz_bringup(sim, &memo, true, &o, h, &restored, &kept), 0);
 	assert_false(restored);
 	for (unsigned s = 0; s < FZ_BRINGUP_STOPS; s++)
 		for (unsigned t = 0; t < FZ_BRINGUP_TRIES; t++)
