@@ -262,7 +262,9 @@ static void page_add__source_private_to_a_td__copies_zeros(void **state)
 
 struct ext_row {
 	const char *rule;
-	int rdx; /* 0 the TD, 1 a free page, 2 the uninitialized TD, 3 the TD held by another LP */
+	/* 0 the TD, 1 a free page, 2 the uninitialized TD, 3 the TD held by another LP, 4 / 5 its
+	 * PAMT walk's 2M / 1G entry held exclusive by another LP */
+	int rdx;
 	uint64_t gpa;
 	uint64_t status, rcx_out, rdx_out;
 };
@@ -270,6 +272,8 @@ struct ext_row {
 static const struct ext_row ext_rows[] = {
 	{"rdx_not_a_tdr__page_metadata_incorrect_rdx", 1, IMAGE_GPA, 0xC000030000000002, 0, 0},
 	{"tdr_held_shared_by_another_lp__operand_busy_rdx", 3, IMAGE_GPA, 0x8000020000000002, 0, 0},
+	{"tdr_2m_entry_held_exclusive__operand_busy_rdx", 4, IMAGE_GPA, 0x8000020000000002, 0, 0},
+	{"tdr_1g_entry_held_exclusive__operand_busy_rdx", 5, IMAGE_GPA, 0x8000020000000002, 0, 0},
 	{"td_not_initialized__op_state_incorrect", 2, IMAGE_GPA, 0xC000060800000000, 0, 0},
 	{"gpa_not_256_aligned__operand_invalid_rcx", 0, IMAGE_GPA + 0x80, 0xC000010000000001, 0, 0},
 	{"shared_gpa__operand_invalid_rcx", 0, IMAGE_GPA | 1ULL << 47, 0xC000010000000001, 0, 0},
@@ -291,6 +295,11 @@ static void mr_extend_rules(void **state)
 		uint64_t tdr = row->rdx == 1 ? tdfx_page(fx) : row->rdx == 2 ? w->uninit.tdr : w->td.tdr;
 		if (row->rdx == 3)
 			tdxsim_contend(fx->sim, TDXSIM_RES_PAGE, w->td.tdr, 0, TDXSIM_LOCK_SHARED, 1);
+		if (row->rdx == 4 || row->rdx == 5) {
+			unsigned level = row->rdx == 4 ? TDXSIM_PS_2M : TDXSIM_PS_1G;
+			uint64_t base = w->td.tdr & ~((UINT64_C(4096) << (9 * level)) - 1);
+			tdxsim_contend(fx->sim, TDXSIM_RES_PAGE, base | level, 0, TDXSIM_LOCK_EXCLUSIVE, 1);
+		}
 		uint64_t rcx_out =
 			row->rcx_out == EXT_PENDING ? 0x80000000000000F0ULL | w->pending : row->rcx_out;
 		tdxsim_regs_t r = {.rcx = row->gpa, .rdx = tdr, .r8 = 0x88};

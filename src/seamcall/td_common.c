@@ -75,6 +75,20 @@ uint64_t tdxsim_p4k(struct tdxsim_call *c, uint64_t pa, uint64_t opid, uint8_t e
 uint64_t tdxsim_p4k_tdr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
 			struct tdxsim_td **td)
 {
+	/* Every live TD's TDR page is a PT_TDR 4K leaf of the PAMT at a PA that passed these
+	 * checks when MNG.CREATE took it (tdxsim_td_check_all): for a PA the TD table holds, the
+	 * walk can only end there, so only its locks are taken, in its order (1G and 2M entries
+	 * shared, the page in @mode). Any other PA takes the walk and its statuses. */
+	struct tdxsim_td *t = tdxsim_td_find(&c->sim->td, pa);
+	if (t) {
+		if (!lock_entry(c, tdxsim_align_down(pa, TDXSIM_4K << 18), TDXSIM_PS_1G,
+				TDXSIM_LOCK_SHARED) ||
+		    !lock_entry(c, tdxsim_align_down(pa, TDXSIM_4K << 9), TDXSIM_PS_2M, TDXSIM_LOCK_SHARED) ||
+		    !lock_entry(c, pa, TDXSIM_PS_4K, mode))
+			return TDXSIM_TDX_OPERAND_BUSY | opid;
+		*td = t;
+		return 0;
+	}
 	uint64_t st = tdxsim_p4k(c, pa, opid, TDXSIM_PT_TDR, mode, NULL);
 	if (st)
 		return st;
