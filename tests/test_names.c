@@ -118,6 +118,26 @@ static void name_at__round_trips_through_lookups(void **state)
 	assert_null(tdxsim_name_at((tdxsim_name_table_t)99, 0, &v));
 }
 
+/* Every leaf number has its table's name and nothing else has one: the leaf table's rows, then
+ * every other 16-bit number (unknown numbers inside and past the leaf slots). */
+static void leaf_name__every_number(void **state)
+{
+	const char *name;
+	uint64_t v;
+	bool named[1u << 16] = {false};
+	for (size_t i = 0; (name = tdxsim_name_at(TDXSIM_NAMES_LEAVES, i, &v)); i++) {
+		assert_true(v < (1u << 16));
+		assert_false(named[v]); /* one row per number */
+		named[v] = true;
+		assert_string_equal(tdxsim_leaf_name((uint32_t)v), name);
+	}
+	for (uint32_t leaf = 0; leaf < (1u << 16); leaf++)
+		if (!named[leaf])
+			assert_null(tdxsim_leaf_name(leaf));
+	assert_null(tdxsim_leaf_name(UINT32_MAX));
+	assert_null(tdxsim_leaf_name(TDXSIM_NUM_LEAF_SLOTS));
+}
+
 /* ---- decoding ------------------------------------------------------------------------------ */
 
 static const struct {
@@ -182,6 +202,7 @@ int main(void)
 		cmocka_unit_test(operand_by_name__id),
 		cmocka_unit_test(own_statuses__named_both_ways),
 		cmocka_unit_test(name_at__round_trips_through_lookups),
+		cmocka_unit_test(leaf_name__every_number),
 		cmocka_unit_test(decode__rules),
 		cmocka_unit_test(decode__truncates),
 	};

@@ -144,12 +144,17 @@ const char *tdxsim_status_name(uint64_t status, char *buf, size_t len)
 	return buf;
 }
 
+/* Indexed by leaf number (every leaf is below TDXSIM_NUM_LEAF_SLOTS and appears once in the
+ * table): a name is one load, not a scan (fuzz_td_guest asks for all 65,536 numbers). */
+static const char *const leaf_names[TDXSIM_NUM_LEAF_SLOTS] = {
+#define TDXSIM_LEAF(name, num, spec) [num] = spec,
+#include "tdxsim/defs/leaves.def"
+#undef TDXSIM_LEAF
+};
+
 const char *tdxsim_leaf_name(uint32_t leaf)
 {
-	for (size_t i = 0; i < COUNT(leaves); i++)
-		if (leaves[i].num == leaf)
-			return leaves[i].spec;
-	return NULL;
+	return leaf < TDXSIM_NUM_LEAF_SLOTS ? leaf_names[leaf] : NULL;
 }
 
 int tdxsim_leaf_by_name(const char *name)
