@@ -13,21 +13,15 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "scenario_rows.h"
 #include "scenario/run.h"
 #include "tdxsim/guest.h"
 #include "tdxsim/scenario.h"
 
-struct bad {
-	const char *name;
-	const char *yaml;
-	uint32_t line, col;
-	const char *message; /* a substring of the message */
-};
-
 #define TD_A  "steps:\n  - td_create: a\n"
 #define GUEST TD_A "  - td_guest:\n      td: a\n      ops:\n"
 
-static const struct bad bad_rows[] = {
+static const struct scn_bad_row bad_rows[] = {
 	{"td_guest__ops_missing", TD_A "  - td_guest: {td: a}\n", 3, 15,
 	 "td_guest: missing key 'ops' (the guest program)"},
 	{"td_guest__ops_not_a_list", TD_A "  - td_guest: {td: a, ops: hlt}\n", 3, 28,
@@ -145,33 +139,7 @@ static const struct bad bad_rows[] = {
 static void bad__reported_with_position(void **state)
 {
 	(void)state;
-	unsigned wrong = 0;
-	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
-		const struct bad *b = &bad_rows[i];
-		tdxsim_scenario_t *scn = NULL;
-		tdxsim_scenario_diag_t d;
-		tdxsim_err_t err =
-			tdxsim_scenario_load_buffer("bad.yaml", b->yaml, strlen(b->yaml), &scn, &d);
-		if (err != TDXSIM_ERR_BAD_CONFIG || scn) {
-			print_error("%s: loaded (err %d)\n", b->name, err);
-			tdxsim_scenario_free(scn);
-			wrong++;
-		} else if (d.line != b->line || d.column != b->col || !strstr(d.message, b->message)) {
-			print_error("%s: got %u:%u: %s\n  expected line %u col %u with \"%s\"\n", b->name,
-				    d.line, d.column, d.message, b->line, b->col, b->message);
-			wrong++;
-		}
-	}
-	assert_int_equal(wrong, 0);
-}
-
-static tdxsim_scenario_t *load(const char *y)
-{
-	tdxsim_scenario_t *scn;
-	tdxsim_scenario_diag_t d;
-	if (tdxsim_scenario_load_buffer("good.yaml", y, strlen(y), &scn, &d))
-		fail_msg("%u:%u: %s", d.line, d.column, d.message);
-	return scn;
+	scn_assert_refused(bad_rows, sizeof(bad_rows) / sizeof(bad_rows[0]));
 }
 
 /* One row per op kind: its name in a scenario, the kind it loads as, and the fields given. */
@@ -200,22 +168,22 @@ static void ops__every_kind_loads_by_name(void **state)
 		{"cli", TDXSIM_GOP_CLI},
 	};
 	tdxsim_scenario_t *scn =
-		load(GUEST "        - {op: read, gpa: 0x1008, size: 4}\n"
-			   "        - {op: write, gpa: 0x2000, value: 0xAB, shared: true}\n"
-			   "        - {op: vmcall, value: 0xFC00, args: [1, 2, 3, 4, 5, 6]}\n"
-			   "        - {op: map_gpa, gpa: 0x200000, size: 2M, shared: true}\n"
-			   "        - {op: rtmr_extend, gpa: 0x3000, value: 2}\n"
-			   "        - {op: report, gpa: 0x4000, args: [0x5000, 0]}\n"
-			   "        - vp_info\n"
-			   "        - {op: hlt, value: 1}\n"
-			   "        - illegal\n"
-			   "        - triple_fault\n"
-			   "        - {op: tdcall, value: 3, gpa: 0x6000, args: [7, 8]}\n"
-			   "        - {op: accept, gpa: 0x200000, level: 2M}\n"
-			   "        - {op: set_tpr, value: 0x20}\n"
-			   "        - eoi\n"
-			   "        - sti\n"
-			   "        - cli\n");
+		scn_load_ok(GUEST "        - {op: read, gpa: 0x1008, size: 4}\n"
+				  "        - {op: write, gpa: 0x2000, value: 0xAB, shared: true}\n"
+				  "        - {op: vmcall, value: 0xFC00, args: [1, 2, 3, 4, 5, 6]}\n"
+				  "        - {op: map_gpa, gpa: 0x200000, size: 2M, shared: true}\n"
+				  "        - {op: rtmr_extend, gpa: 0x3000, value: 2}\n"
+				  "        - {op: report, gpa: 0x4000, args: [0x5000, 0]}\n"
+				  "        - vp_info\n"
+				  "        - {op: hlt, value: 1}\n"
+				  "        - illegal\n"
+				  "        - triple_fault\n"
+				  "        - {op: tdcall, value: 3, gpa: 0x6000, args: [7, 8]}\n"
+				  "        - {op: accept, gpa: 0x200000, level: 2M}\n"
+				  "        - {op: set_tpr, value: 0x20}\n"
+				  "        - eoi\n"
+				  "        - sti\n"
+				  "        - cli\n");
 	const struct scn_guest_step *g = &scn->steps[1].u.guest;
 	assert_int_equal(scn->steps[1].kind, SCN_K_TD_GUEST);
 	assert_int_equal(g->num_ops, SCN_COUNT(kinds));
@@ -241,7 +209,7 @@ static void ops__every_kind_loads_by_name(void **state)
 static void steps__every_key_loads(void **state)
 {
 	(void)state;
-	tdxsim_scenario_t *scn = load(
+	tdxsim_scenario_t *scn = scn_load_ok(
 		TD_A "  - td_map_shared: {td: a, gpa: 0x800000, size: 8K, hpa: page(x)}\n"
 		     "  - td_map_shared: {td: a, gpa: 0x800000, size: 8K, hpa: unmap}\n"
 		     "  - td_map_shared: {td: a, gpa: 0x800000, size: 8K}\n"
@@ -309,7 +277,7 @@ static void steps__every_key_loads(void **state)
 
 static tdxsim_scenario_result_t *run(const char *yaml)
 {
-	tdxsim_scenario_t *scn = load(yaml);
+	tdxsim_scenario_t *scn = scn_load_ok(yaml);
 	tdxsim_scenario_result_t *res;
 	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
 	tdxsim_scenario_free(scn);

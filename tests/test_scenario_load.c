@@ -8,19 +8,13 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "scenario_rows.h"
 #include "scenario/scenario.h"
 #include "tdxsim/cpu.h"
 #include "tdxsim/scenario.h"
 #include "tdxsim/seamldr.h"
 
-struct bad {
-	const char *name;
-	const char *yaml;
-	uint32_t line, col;
-	const char *message; /* a substring of the message */
-};
-
-static const struct bad bad_rows[] = {
+static const struct scn_bad_row bad_rows[] = {
 	{"top__not_a_mapping", "- 1\n", 1, 1, "scenario: expected a mapping with keys name, description"},
 	{"top__unknown_key", "steps: []\nstep: []\n", 2, 1, "unknown key 'step', did you mean 'steps'?"},
 	{"top__missing_steps", "name: x\n", 1, 1, "missing key 'steps'"},
@@ -165,25 +159,7 @@ static const struct bad bad_rows[] = {
 static void bad__reported_with_position(void **state)
 {
 	(void)state;
-	unsigned wrong = 0;
-	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
-		const struct bad *b = &bad_rows[i];
-		tdxsim_scenario_t *scn = (tdxsim_scenario_t *)1;
-		tdxsim_scenario_diag_t d;
-		tdxsim_err_t err =
-			tdxsim_scenario_load_buffer("bad.yaml", b->yaml, strlen(b->yaml), &scn, &d);
-		if (err != TDXSIM_ERR_BAD_CONFIG || scn) {
-			print_error("%s: loaded (err %d)\n", b->name, err);
-			tdxsim_scenario_free(err ? NULL : scn);
-			wrong++;
-		} else if (strcmp(d.file, "bad.yaml") || d.line != b->line ||
-			   (b->col && d.column != b->col) || !strstr(d.message, b->message)) {
-			print_error("%s: got %s:%u:%u: %s\n  expected line %u col %u with \"%s\"\n", b->name,
-				    d.file, d.line, d.column, d.message, b->line, b->col, b->message);
-			wrong++;
-		}
-	}
-	assert_int_equal(wrong, 0);
+	scn_assert_refused(bad_rows, sizeof(bad_rows) / sizeof(bad_rows[0]));
 }
 
 static void diag__formats_as_file_line_col(void **state)

@@ -16,19 +16,13 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "scenario_rows.h"
 #include "scenario/run.h"
 #include "tdxsim/scenario.h"
 
-struct bad {
-	const char *name;
-	const char *yaml;
-	uint32_t line, col;
-	const char *message; /* a substring of the message */
-};
-
 #define TD_A "steps:\n  - td_create: a\n"
 
-static const struct bad bad_rows[] = {
+static const struct scn_bad_row bad_rows[] = {
 	{"stay__unknown_key", TD_A "  - td_stay_in_guest: {td: a, call: 3}\n", 3, 31,
 	 "td_stay_in_guest: unknown key 'call', did you mean 'calls'? (expected one of: td, vcpu, calls)"},
 	{"stay__td_missing", TD_A "  - td_stay_in_guest: {vcpu: 0}\n", 3, 23,
@@ -68,44 +62,19 @@ static const struct bad bad_rows[] = {
 static void bad__reported_with_position(void **state)
 {
 	(void)state;
-	unsigned wrong = 0;
-	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
-		const struct bad *b = &bad_rows[i];
-		tdxsim_scenario_t *scn = NULL;
-		tdxsim_scenario_diag_t d;
-		tdxsim_err_t err =
-			tdxsim_scenario_load_buffer("bad.yaml", b->yaml, strlen(b->yaml), &scn, &d);
-		if (err != TDXSIM_ERR_BAD_CONFIG || scn) {
-			print_error("%s: loaded (err %d)\n", b->name, err);
-			tdxsim_scenario_free(scn);
-			wrong++;
-		} else if (d.line != b->line || d.column != b->col || !strstr(d.message, b->message)) {
-			print_error("%s: got %u:%u: %s\n  expected line %u col %u with \"%s\"\n", b->name,
-				    d.line, d.column, d.message, b->line, b->col, b->message);
-			wrong++;
-		}
-	}
-	assert_int_equal(wrong, 0);
-}
-
-static tdxsim_scenario_t *load(const char *y)
-{
-	tdxsim_scenario_t *scn;
-	tdxsim_scenario_diag_t d;
-	if (tdxsim_scenario_load_buffer("good.yaml", y, strlen(y), &scn, &d))
-		fail_msg("%u:%u: %s", d.line, d.column, d.message);
-	return scn;
+	scn_assert_refused(bad_rows, sizeof(bad_rows) / sizeof(bad_rows[0]));
 }
 
 static void steps__every_key_loads(void **state)
 {
 	(void)state;
-	tdxsim_scenario_t *scn = load(TD_A "  - td_stay_in_guest: a\n"
-					   "  - td_stay_in_guest: {td: a, vcpu: 1, calls: 0xFFFFFFFF}\n"
-					   "    expect: {result: state, guest: {pc: 0}}\n"
-					   "  - td_leave_guest: a\n"
-					   "  - td_leave_guest: {td: a, vcpu: 1}\n"
-					   "    expect: {result: invalid_arg}\n");
+	tdxsim_scenario_t *scn =
+		scn_load_ok(TD_A "  - td_stay_in_guest: a\n"
+				 "  - td_stay_in_guest: {td: a, vcpu: 1, calls: 0xFFFFFFFF}\n"
+				 "    expect: {result: state, guest: {pc: 0}}\n"
+				 "  - td_leave_guest: a\n"
+				 "  - td_leave_guest: {td: a, vcpu: 1}\n"
+				 "    expect: {result: invalid_arg}\n");
 	const struct scn_step *s = scn->steps;
 	assert_int_equal(s[1].kind, SCN_K_TD_STAY_IN_GUEST);
 	assert_int_equal(s[1].u.guest.td, 0);
@@ -139,7 +108,7 @@ static void help__names_the_steps(void **state)
 
 static tdxsim_scenario_result_t *run(const char *yaml)
 {
-	tdxsim_scenario_t *scn = load(yaml);
+	tdxsim_scenario_t *scn = scn_load_ok(yaml);
 	tdxsim_scenario_result_t *res;
 	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
 	tdxsim_scenario_free(scn);

@@ -12,20 +12,14 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "scenario_rows.h"
 #include "scenario/run.h"
 #include "tdxsim/scenario.h"
 #include "tdxsim/td.h"
 
-struct bad {
-	const char *name;
-	const char *yaml;
-	uint32_t line, col;
-	const char *message; /* a substring of the message */
-};
-
 #define TD_A "steps:\n  - td_create: a\n"
 
-static const struct bad bad_rows[] = {
+static const struct scn_bad_row bad_rows[] = {
 	{"td_create__name_upper_case", "steps:\n  - td_create: {name: A}\n", 2, 23, "'A' is not a TD name"},
 	{"td_create__name_page_reserved", "steps:\n  - td_create: page\n", 2, 16, "'page' is not a TD name"},
 	{"td_create__name_missing", "steps:\n  - td_create: {hkid: 33}\n", 2, 16,
@@ -129,40 +123,13 @@ static const struct bad bad_rows[] = {
 static void bad__reported_with_position(void **state)
 {
 	(void)state;
-	unsigned wrong = 0;
-	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
-		const struct bad *b = &bad_rows[i];
-		tdxsim_scenario_t *scn = NULL;
-		tdxsim_scenario_diag_t d;
-		tdxsim_err_t err =
-			tdxsim_scenario_load_buffer("bad.yaml", b->yaml, strlen(b->yaml), &scn, &d);
-		if (err != TDXSIM_ERR_BAD_CONFIG || scn) {
-			print_error("%s: loaded (err %d)\n", b->name, err);
-			tdxsim_scenario_free(scn);
-			wrong++;
-		} else if (d.line != b->line || (b->col && d.column != b->col) ||
-			   !strstr(d.message, b->message)) {
-			print_error("%s: got %u:%u: %s\n  expected line %u col %u with \"%s\"\n", b->name,
-				    d.line, d.column, d.message, b->line, b->col, b->message);
-			wrong++;
-		}
-	}
-	assert_int_equal(wrong, 0);
-}
-
-static tdxsim_scenario_t *load(const char *y)
-{
-	tdxsim_scenario_t *scn;
-	tdxsim_scenario_diag_t d;
-	if (tdxsim_scenario_load_buffer("good.yaml", y, strlen(y), &scn, &d))
-		fail_msg("%u:%u: %s", d.line, d.column, d.message);
-	return scn;
+	scn_assert_refused(bad_rows, sizeof(bad_rows) / sizeof(bad_rows[0]));
 }
 
 static void td_steps__every_key_loads(void **state)
 {
 	(void)state;
-	tdxsim_scenario_t *scn = load(
+	tdxsim_scenario_t *scn = scn_load_ok(
 		"steps:\n"
 		"  - td_create: {name: a, hkid: auto, tdcs: auto, keys: true, init: true, max_vcpus: 2,\n"
 		"                params: {attributes: 1, xfam: 3, eptp: 0x1e, config_flags: 4, "
@@ -230,18 +197,18 @@ static void td_steps__every_key_loads(void **state)
 static void td_names__resolve_to_nodes(void **state)
 {
 	(void)state;
-	tdxsim_scenario_t *scn = load("steps:\n"
-				      "  - td_create: a\n"
-				      "  - td_create: zz_9\n"
-				      "  - seamcall: 1\n"
-				      "    rcx: a.tdr\n"
-				      "    rdx: \"zz_9.vcpu[1].tdcx[4]\"\n"
-				      "    r8: \"a.tdcs[2] + 1\"\n"
-				      "    r9: page(x)\n"
-				      "    r10: page(y)\n"
-				      "    r11: page(x) | a.hkid\n"
-				      "    r12: \"a.vcpu[0].lp\"\n"
-				      "    r13: zz_9.num_pages\n");
+	tdxsim_scenario_t *scn = scn_load_ok("steps:\n"
+					     "  - td_create: a\n"
+					     "  - td_create: zz_9\n"
+					     "  - seamcall: 1\n"
+					     "    rcx: a.tdr\n"
+					     "    rdx: \"zz_9.vcpu[1].tdcx[4]\"\n"
+					     "    r8: \"a.tdcs[2] + 1\"\n"
+					     "    r9: page(x)\n"
+					     "    r10: page(y)\n"
+					     "    r11: page(x) | a.hkid\n"
+					     "    r12: \"a.vcpu[0].lp\"\n"
+					     "    r13: zz_9.num_pages\n");
 	const struct scn_expr *const *r = (const struct scn_expr *const *)scn->steps[2].u.call.regs;
 	assert_int_equal(r[0]->op, SCN_OP_TD); /* rcx */
 	assert_int_equal(r[0]->value, 0);
@@ -267,23 +234,23 @@ static void td_names__resolve_to_nodes(void **state)
 static void td_expectations__load(void **state)
 {
 	(void)state;
-	tdxsim_scenario_t *scn =
-		load("steps:\n"
-		     "  - td_create: a\n"
-		     "    expect:\n"
-		     "      status: TDX_HKID_NOT_FREE\n"
-		     "      rdmd: [{page: a.tdr, type: PT_TDR, owner: 0}, {page: \"a.tdcs[0]\", level: 4K}]\n"
-		     "      pamt: {addr: 0, covered: false}\n"
-		     "      kot: [{keyid: a.hkid, state: HKID_ASSIGNED}, {keyid: 32, state: HKID_RESERVED}]\n"
-		     "      td:\n"
-		     "        - {td: a, lifecycle: BLOCKED, op_state: RUNNABLE, chldcnt: 6, num_tdcx: 6, "
-		     "num_vcpus: 0,\n"
-		     "           num_assoc_vcpus: 0, pkg_config_bitmap: 1, fatal: 0, td_epoch: 1,\n"
-		     "           mrtd: "
-		     "3fcab157ea726e13b14f3fc8837efdde84d686161544517ecd7b04d5b530af85c80b5926df15c48e832f9a0"
-		     "b6adc50e3}\n"
-		     "        - {td: a, exists: false}\n"
-		     "      td_count: 0\n");
+	tdxsim_scenario_t *scn = scn_load_ok(
+		"steps:\n"
+		"  - td_create: a\n"
+		"    expect:\n"
+		"      status: TDX_HKID_NOT_FREE\n"
+		"      rdmd: [{page: a.tdr, type: PT_TDR, owner: 0}, {page: \"a.tdcs[0]\", level: 4K}]\n"
+		"      pamt: {addr: 0, covered: false}\n"
+		"      kot: [{keyid: a.hkid, state: HKID_ASSIGNED}, {keyid: 32, state: HKID_RESERVED}]\n"
+		"      td:\n"
+		"        - {td: a, lifecycle: BLOCKED, op_state: RUNNABLE, chldcnt: 6, num_tdcx: 6, "
+		"num_vcpus: 0,\n"
+		"           num_assoc_vcpus: 0, pkg_config_bitmap: 1, fatal: 0, td_epoch: 1,\n"
+		"           mrtd: "
+		"3fcab157ea726e13b14f3fc8837efdde84d686161544517ecd7b04d5b530af85c80b5926df15c48e832f9a0"
+		"b6adc50e3}\n"
+		"        - {td: a, exists: false}\n"
+		"      td_count: 0\n");
 	const struct scn_expect *ex = &scn->steps[0].ex;
 	assert_int_equal(ex->status_match, SCN_MATCH_EXACT);
 	assert_int_equal(ex->num_pamt, 3); /* pamt, then the rdmd entries, in one list */
@@ -311,7 +278,7 @@ static void td_expectations__load(void **state)
 
 static tdxsim_scenario_result_t *run(const char *yaml)
 {
-	tdxsim_scenario_t *scn = load(yaml);
+	tdxsim_scenario_t *scn = scn_load_ok(yaml);
 	tdxsim_scenario_result_t *res;
 	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
 	tdxsim_scenario_free(scn);

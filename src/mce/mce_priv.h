@@ -117,6 +117,9 @@ void tdxsim_mce_lock(struct tdxsim_integrity *in);
 struct tdxsim_mce_page *tdxsim_mce_find(const struct tdxsim_integrity *in, uint64_t pfn);
 /* Record for @pfn, created from the ranges if missing; NULL when out of memory. */
 struct tdxsim_mce_page *tdxsim_mce_get(struct tdxsim_integrity *in, uint64_t pfn);
+/* Copies @src's fast-path filter and PAMT layouts (with their TDMR.INIT progress) into @dst:
+ * what a clone and a restore carry over besides the records and ranges. */
+void tdxsim_mce_copy_layout(struct tdxsim_integrity *dst, const struct tdxsim_integrity *src);
 /* tdxsim_mce_get() for a @pfn known to have no record (its find just failed). */
 struct tdxsim_mce_page *tdxsim_mce_insert(struct tdxsim_integrity *in, uint64_t pfn);
 /* A plaintext buffer (4 KiB, contents undefined), from the spare list when it has one; NULL

@@ -86,25 +86,7 @@ void tdxsim_integrity_restore_commit(struct tdxsim_integrity *live, const struct
 	live->num_ranges = copy->num_ranges;
 	live->cap_ranges = copy->cap_ranges;
 	memset(copy, 0, sizeof(*copy));
-	for (size_t i = 0; i < TDXSIM_ARRAY_SIZE(live->filter); i++)
-		atomic_store_explicit(&live->filter[i],
-				      atomic_load_explicit(&saved->filter[i], memory_order_relaxed),
-				      memory_order_relaxed);
-	live->num_pamts = saved->num_pamts;
-	memcpy(live->pamt_entry_size, saved->pamt_entry_size, sizeof(live->pamt_entry_size));
-	for (unsigned i = 0; i < saved->num_pamts; i++) {
-		const struct tdxsim_pamt_layout *s = &saved->pamts[i];
-		struct tdxsim_pamt_layout *d = &live->pamts[i];
-		d->base = s->base;
-		d->size = s->size;
-		memcpy(d->part, s->part, sizeof(d->part));
-		memcpy(d->hint, s->hint, sizeof(d->hint));
-		d->marked = s->marked;
-		atomic_store_explicit(&d->inited, atomic_load_explicit(&s->inited, memory_order_relaxed),
-				      memory_order_relaxed);
-		atomic_store_explicit(&d->keyid, atomic_load_explicit(&s->keyid, memory_order_relaxed),
-				      memory_order_relaxed);
-	}
+	tdxsim_mce_copy_layout(live, saved);
 	/* A clone starts with every PAMT line marked (tdxsim_integrity_clone()). */
 	atomic_store_explicit(&live->pamt_pending, false, memory_order_relaxed);
 	live->have_last = saved->have_last;

@@ -99,6 +99,31 @@ static struct tdxsim_mce_page *clone_page(struct tdxsim_integrity *in, const str
 	return pg;
 }
 
+/* mce_priv.h */
+void tdxsim_mce_copy_layout(struct tdxsim_integrity *dst, const struct tdxsim_integrity *src)
+{
+	/* The const is for callers; the atomics need a plain pointer. */
+	struct tdxsim_integrity *from = (struct tdxsim_integrity *)src;
+	for (size_t i = 0; i < TDXSIM_ARRAY_SIZE(dst->filter); i++)
+		atomic_store_explicit(&dst->filter[i],
+				      atomic_load_explicit(&from->filter[i], memory_order_relaxed),
+				      memory_order_relaxed);
+	dst->num_pamts = src->num_pamts;
+	memcpy(dst->pamt_entry_size, src->pamt_entry_size, sizeof(dst->pamt_entry_size));
+	for (unsigned i = 0; i < src->num_pamts; i++) {
+		struct tdxsim_pamt_layout *s = &from->pamts[i], *d = &dst->pamts[i];
+		d->base = s->base;
+		d->size = s->size;
+		memcpy(d->part, s->part, sizeof(d->part));
+		memcpy(d->hint, s->hint, sizeof(d->hint));
+		d->marked = s->marked;
+		atomic_store_explicit(&d->inited, atomic_load_explicit(&s->inited, memory_order_relaxed),
+				      memory_order_relaxed);
+		atomic_store_explicit(&d->keyid, atomic_load_explicit(&s->keyid, memory_order_relaxed),
+				      memory_order_relaxed);
+	}
+}
+
 int tdxsim_integrity_clone(struct tdxsim_integrity *src, struct tdxsim_integrity **out)
 {
 	struct tdxsim_integrity_cfg cfg = {src->mem, src->hkid, src->cmrs, src->num_cmrs, src->errata, false};
@@ -129,25 +154,7 @@ int tdxsim_integrity_clone(struct tdxsim_integrity *src, struct tdxsim_integrity
 		memcpy(in->ranges, src->ranges, src->num_ranges * sizeof(*in->ranges));
 		in->num_ranges = src->num_ranges;
 	}
-	for (size_t i = 0; i < TDXSIM_ARRAY_SIZE(in->filter); i++)
-		atomic_store_explicit(&in->filter[i],
-				      atomic_load_explicit(&src->filter[i], memory_order_relaxed),
-				      memory_order_relaxed);
-	in->num_pamts = src->num_pamts;
-	memcpy(in->pamt_entry_size, src->pamt_entry_size, sizeof(in->pamt_entry_size));
-	for (unsigned i = 0; i < src->num_pamts; i++) {
-		const struct tdxsim_pamt_layout *s = &src->pamts[i];
-		struct tdxsim_pamt_layout *d = &in->pamts[i];
-		d->base = s->base;
-		d->size = s->size;
-		memcpy(d->part, s->part, sizeof(d->part));
-		memcpy(d->hint, s->hint, sizeof(d->hint));
-		d->marked = s->marked;
-		atomic_store_explicit(&d->inited, atomic_load_explicit(&s->inited, memory_order_relaxed),
-				      memory_order_relaxed);
-		atomic_store_explicit(&d->keyid, atomic_load_explicit(&s->keyid, memory_order_relaxed),
-				      memory_order_relaxed);
-	}
+	tdxsim_mce_copy_layout(in, src);
 	in->handler = src->handler;
 	in->handler_user = src->handler_user;
 	in->have_last = src->have_last;

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers for the scenario tests (test_scenario_*.c, which link the scenario library). */
+#ifndef TDXSIM_TEST_SCENARIO_ROWS_H
+#define TDXSIM_TEST_SCENARIO_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tdxsim/scenario.h"
+
+/* A scenario the loader must refuse, and where and why. */
+struct scn_bad_row {
+	const char *name;
+	const char *yaml;
+	uint32_t line, col;  /* col 0: any column */
+	const char *message; /* a substring of the message */
+};
+
+/* Loads each row as "bad.yaml" and fails the test unless every one is refused with
+ * TDXSIM_ERR_BAD_CONFIG, no scenario, and that file, line, column and message; each row that is
+ * not is printed first. */
+void scn_assert_refused(const struct scn_bad_row *rows, size_t n);
+
+/* Loads @yaml as "good.yaml"; fails the test with line:col: message if it does not load. */
+tdxsim_scenario_t *scn_load_ok(const char *yaml);
+
+#endif
