@@ -190,6 +190,33 @@ static void vp_rd_wr__field_errors__vcpu_associated_first(void **state)
 	(void)state;
 }
 
+/* A debug TD's field tdxsim does not model: NOT_EMULATED, after the association the module
+ * makes before it looks at the field (found by fuzz_td_guest). */
+static void vp_rd_wr__unmodeled_debug_field__vcpu_associated_first(void **state)
+{
+	static const uint64_t guest_rip = 0x002400030000681EULL; /* debug-only, value not modeled */
+	static const uint64_t rax[] = {TDXSIM_TDH_VP_RD, TDXSIM_TDH_VP_WR};
+	for (unsigned i = 0; i < 2; i++) {
+		struct fx fx;
+		struct tdfx_td td;
+		struct tdfx_vcpu vp;
+		struct tdfx_params debug = {.attributes = 1}; /* ATTRIBUTES.DEBUG */
+		fx_create(&fx, NULL, FX_INITIALIZED);
+		tdfx_create_keyed_tdcs(&fx, &td);
+		tdfx_init_with(&fx, &td, &debug);
+		tdfx_vp_build(&fx, &td, &vp, 0);
+		assert_status(fx_call(fx.sim, 0, TDXSIM_TDH_VP_FLUSH, vp.tdvpr, 0, 0, NULL),
+			      TDXSIM_TDX_SUCCESS);
+		uint64_t h = tdxsim_state_hash(fx.sim);
+		tdxsim_regs_t r = {.rcx = vp.tdvpr, .rdx = guest_rip, .r8 = 0x1000, .r9 = ~UINT64_C(0)};
+		uint64_t st = tdxsim_seamcall(fx.sim, 1, rax[i], &r);
+		assert_status(st, TDXSIM_STATUS_NOT_EMULATED);
+		assert_listed_and_changed(fx.sim, rax[i], st, h);
+		fx_destroy(&fx);
+	}
+	(void)state;
+}
+
 /* Everything else: every leaf number with a few register patterns, from a ready platform and
  * from one still in SYSINIT_DONE; a failure outside the table leaves the state as it was. */
 static void unlisted_failures__every_leaf__state_unchanged(void **state)
@@ -250,6 +277,7 @@ int main(void)
 		cmocka_unit_test(vp_enter__check_after_association__vcpu_associated),
 		cmocka_unit_test(vp_init__duplicate_x2apic__vcpu_count_kept),
 		cmocka_unit_test(vp_rd_wr__field_errors__vcpu_associated_first),
+		cmocka_unit_test(vp_rd_wr__unmodeled_debug_field__vcpu_associated_first),
 		cmocka_unit_test(unlisted_failures__every_leaf__state_unchanged),
 		cmocka_unit_test(table__matching__leaf_version_and_seamldr_rax),
 	};

@@ -53,6 +53,13 @@ static const struct tdxsim_failure_effect tdxsim_failure_effects[] = {
 	 "[M155] tdh_vp_rd_wr.c): every metadata error (0xC0000Cxx) may follow it"},
 	{TDXSIM_TDH_VP_WR, TDXSIM_METADATA_ERRORS,
 	 "VP.WR associates as VP.RD does before the field checks (td-build.md 3.9 row 7)"},
+	{TDXSIM_TDH_VP_RD, TDXSIM_EXACT(TDXSIM_STATUS_NOT_EMULATED),
+	 "VP.RD associates before the field is read; a debug TD's field whose value tdxsim does not "
+	 "model answers NOT_EMULATED only after that, where the module would answer the value "
+	 "(docs/fidelity.md)"},
+	{TDXSIM_TDH_VP_WR, TDXSIM_EXACT(TDXSIM_STATUS_NOT_EMULATED),
+	 "VP.WR associates before the field is written; bits only a debug host may write are not "
+	 "modeled and answer NOT_EMULATED after that (docs/fidelity.md)"},
 	{TDXSIM_TDH_VP_WR, TDXSIM_STATUS_CLASS(TDXSIM_TDX_TD_VMCS_FIELD_NOT_INITIALIZED),
 	 "VP.WR associates before the pin-based controls check (td-build.md 3.9 rows 7, 10W)"},
 	{TDXSIM_SEAMLDR_INSTALL, TDXSIM_ANY_ERROR,
