@@ -275,31 +275,11 @@ static void steps__every_key_loads(void **state)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-static tdxsim_scenario_result_t *run(const char *yaml)
-{
-	tdxsim_scenario_t *scn = scn_load_ok(yaml);
-	tdxsim_scenario_result_t *res;
-	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
-	tdxsim_scenario_free(scn);
-	return res;
-}
-
-static void show_failure(const tdxsim_scenario_result_t *res)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	tdxsim_scenario_report(&res, 1, TDXSIM_REPORT_HUMAN, false, f);
-	fclose(f);
-	print_error("%s", text);
-	free(text);
-}
-
 static void expect_pass(const char *yaml)
 {
-	tdxsim_scenario_result_t *res = run(yaml);
+	tdxsim_scenario_result_t *res = scn_run_ok(yaml);
 	if (!tdxsim_scenario_result_passed(res))
-		show_failure(res);
+		scn_print_report(res);
 	assert_true(tdxsim_scenario_result_passed(res));
 	tdxsim_scenario_result_free(res);
 }
@@ -452,10 +432,10 @@ static void run__tdreport_checked_against_mrtd_and_rtmr(void **state)
 		 "      tdreport: {gpa: 0x10400, verifies: false, mrtd: " ZERO96 ",\n"
 		 "                 rtmr: {index: 1, extended: [" HEX1 "]}}\n",
 		 prog);
-	tdxsim_scenario_result_t *res = run(y);
+	tdxsim_scenario_result_t *res = scn_run_ok(y);
 	free(y);
 	if (res->steps[6].verdict != SCN_PASS)
-		show_failure(res);
+		scn_print_report(res);
 	assert_int_equal(res->steps[6].verdict, SCN_PASS);
 	assert_int_equal(res->steps[7].verdict, SCN_FAIL);
 	const char *why = res->steps[7].why;
@@ -471,17 +451,17 @@ static void run__failed_guest_expectations_point_at_the_file(void **state)
 {
 	(void)state;
 	tdxsim_scenario_result_t *res =
-		run(RUNNABLE "  - td_guest: {td: a, ops: [{op: read, gpa: 0x10000}]}\n"
-			     "  - td_enter: a\n"
-			     "    expect:\n"
-			     "      status: EXIT_EPT_VIOLATION\n"
-			     "      r11: 1\n"
-			     "      guest: [{op: 0, state: ve, status: 1, out: [5]}, {pc: 0},\n"
-			     "              {op: 1}, {vcpu: 3, pc: 0}]\n"
-			     "      tdreport: {gpa: 0x900000}\n");
+		scn_run_ok(RUNNABLE "  - td_guest: {td: a, ops: [{op: read, gpa: 0x10000}]}\n"
+				    "  - td_enter: a\n"
+				    "    expect:\n"
+				    "      status: EXIT_EPT_VIOLATION\n"
+				    "      r11: 1\n"
+				    "      guest: [{op: 0, state: ve, status: 1, out: [5]}, {pc: 0},\n"
+				    "              {op: 1}, {vcpu: 3, pc: 0}]\n"
+				    "      tdreport: {gpa: 0x900000}\n");
 	const char *why = res->steps[6].why;
 	if (res->steps[6].verdict != SCN_FAIL)
-		show_failure(res);
+		scn_print_report(res);
 	assert_int_equal(res->steps[6].verdict, SCN_FAIL);
 	assert_non_null(
 		strstr(why, "good.yaml:12:15: status 0x4d (exit reason 77), expected 0x30 (exit reason 48)"));
@@ -499,35 +479,35 @@ static void run__failed_guest_expectations_point_at_the_file(void **state)
 static void run__fatal_exits_fail_the_default_and_pass_when_expected(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res =
-		run(RUNNABLE
-		    "  - td_guest: {td: a, ops: [triple_fault]}\n"
-		    "  - td_enter: a\n" /* default: a TD exit of class TDX_SUCCESS */
-		    "  - td_enter: a\n"
-		    "    expect: {status: TDX_VCPU_STATE_INCORRECT}\n"
-		    "  - td_create: b\n"
-		    "  - td_vcpu: {td: b}\n"
-		    "  - td_add_pages: {td: b, gpa: 0x10000, fill: 0}\n"
-		    "  - td_finalize: b\n"
-		    "  - td_guest: {td: b, ops: [illegal]}\n"
-		    "  - td_enter: b\n"
-		    "    expect: {status: TDX_NON_RECOVERABLE_TD | EXIT_CR_ACCESS, td: {td: b, fatal: 1}}\n"
-		    "  - td_enter: {td: a, vcpu: 1}\n"
-		    "  - td_teardown: b\n" /* zap refused in a fatal TD: reclaimed after FREEID */
-		    "    expect: {td: {td: b, exists: false}, rdmd: {page: \"b.page[0]\", type: PT_NDA}}\n");
+	tdxsim_scenario_result_t *res = scn_run_ok(
+		RUNNABLE
+		"  - td_guest: {td: a, ops: [triple_fault]}\n"
+		"  - td_enter: a\n" /* default: a TD exit of class TDX_SUCCESS */
+		"  - td_enter: a\n"
+		"    expect: {status: TDX_VCPU_STATE_INCORRECT}\n"
+		"  - td_create: b\n"
+		"  - td_vcpu: {td: b}\n"
+		"  - td_add_pages: {td: b, gpa: 0x10000, fill: 0}\n"
+		"  - td_finalize: b\n"
+		"  - td_guest: {td: b, ops: [illegal]}\n"
+		"  - td_enter: b\n"
+		"    expect: {status: TDX_NON_RECOVERABLE_TD | EXIT_CR_ACCESS, td: {td: b, fatal: 1}}\n"
+		"  - td_enter: {td: a, vcpu: 1}\n"
+		"  - td_teardown: b\n" /* zap refused in a fatal TD: reclaimed after FREEID */
+		"    expect: {td: {td: b, exists: false}, rdmd: {page: \"b.page[0]\", type: PT_NDA}}\n");
 	assert_int_equal(res->steps[6].verdict, SCN_FAIL);
 	assert_non_null(strstr(res->steps[6].why, "status TDX_NON_RECOVERABLE_VCPU"));
 	assert_non_null(strstr(res->steps[6].why, "expected a TD exit (status bits 63:32 clear)"));
 	assert_int_equal(res->steps[7].verdict, SCN_PASS);
 	for (int i = 8; i < 14; i++) {
 		if (res->steps[i].verdict != SCN_PASS)
-			show_failure(res);
+			scn_print_report(res);
 		assert_int_equal(res->steps[i].verdict, SCN_PASS);
 	}
 	assert_int_equal(res->steps[14].verdict, SCN_ERROR);
 	assert_non_null(strstr(res->steps[14].why, "TD a has no vCPU 1 (it has 1)"));
 	if (res->steps[15].verdict != SCN_PASS)
-		show_failure(res);
+		scn_print_report(res);
 	assert_int_equal(res->steps[15].verdict, SCN_PASS);
 	tdxsim_scenario_result_free(res);
 }
@@ -535,7 +515,7 @@ static void run__fatal_exits_fail_the_default_and_pass_when_expected(void **stat
 static void run__posted_interrupt_pending_then_taken(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res = run(
+	tdxsim_scenario_result_t *res = scn_run_ok(
 		RUNNABLE
 		"  - td_interrupt: {td: a, vector: 0x30}\n" /* posted interrupts not set up */
 		"    expect: {result: state}\n"
@@ -571,7 +551,7 @@ static void run__posted_interrupt_pending_then_taken(void **state)
 		"  - td_interrupt: {td: a, vector: 15}\n"
 		"    expect: {result: invalid_arg}\n");
 	if (!tdxsim_scenario_result_passed(res))
-		show_failure(res);
+		scn_print_report(res);
 	assert_true(tdxsim_scenario_result_passed(res));
 	assert_non_null(strstr(res->steps[10].detail, "TD a vCPU 0: interrupt 0x30 posted: ok"));
 	tdxsim_scenario_result_free(res);
@@ -679,13 +659,13 @@ static void run__reclaim_after_flushdone_clears_whole_2m_pages(void **state)
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res =
-		run(RUNNABLE "  - td_aug: {td: a, gpa: 0x11000}\n"
-			     "  - td_aug: {td: a, gpa: 0x11000}\n" /* the entry is PENDING now */
-			     "  - td_aug: {td: a, gpa: 0x200000, level: 2M, size: 4K}\n"
-			     "  - td_guest: {td: a, ops: [{op: read, gpa: 0x11000}]}\n"
-			     "  - td_enter: {td: a, aug: true}\n" /* touched before accept: AUG refused */
-			     "    expect: {status: \"TDX_EPT_ENTRY_STATE_INCORRECT|RCX\"}\n");
+	tdxsim_scenario_result_t *res = scn_run_ok(
+		RUNNABLE "  - td_aug: {td: a, gpa: 0x11000}\n"
+			 "  - td_aug: {td: a, gpa: 0x11000}\n" /* the entry is PENDING now */
+			 "  - td_aug: {td: a, gpa: 0x200000, level: 2M, size: 4K}\n"
+			 "  - td_guest: {td: a, ops: [{op: read, gpa: 0x11000}]}\n"
+			 "  - td_enter: {td: a, aug: true}\n" /* touched before accept: AUG refused */
+			 "    expect: {status: \"TDX_EPT_ENTRY_STATE_INCORRECT|RCX\"}\n");
 	assert_int_equal(res->steps[5].verdict, SCN_PASS);
 	assert_int_equal(res->steps[6].verdict, SCN_FAIL);
 	assert_non_null(strstr(res->steps[6].why, "status TDX_EPT_ENTRY_STATE_INCORRECT|RCX"));
@@ -693,7 +673,7 @@ static void run__refused_aug_is_the_step_status(void **state)
 	assert_int_equal(res->steps[7].verdict, SCN_ERROR);
 	assert_non_null(strstr(res->steps[7].why, "multiples of the level's page size"));
 	if (res->steps[9].verdict != SCN_PASS)
-		show_failure(res);
+		scn_print_report(res);
 	assert_int_equal(res->steps[9].verdict, SCN_PASS);
 	tdxsim_scenario_result_free(res);
 }

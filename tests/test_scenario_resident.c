@@ -106,26 +106,6 @@ static void help__names_the_steps(void **state)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-static tdxsim_scenario_result_t *run(const char *yaml)
-{
-	tdxsim_scenario_t *scn = scn_load_ok(yaml);
-	tdxsim_scenario_result_t *res;
-	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
-	tdxsim_scenario_free(scn);
-	return res;
-}
-
-static void show_failure(const tdxsim_scenario_result_t *res)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	tdxsim_scenario_report(&res, 1, TDXSIM_REPORT_HUMAN, false, f);
-	fclose(f);
-	print_error("%s", text);
-	free(text);
-}
-
 /* A RUNNABLE TD a with one vCPU created on LP 1 and one page at GPA 0x10000 (tables for
  * 0..2 MiB); host calls go to LP 0 unless told. */
 #define RUNNABLE                                             \
@@ -342,10 +322,10 @@ static void run__each_status_through_yaml(void **state)
 		FILE *f = open_memstream(&yaml, &len);
 		fprintf(f, "%s%s", RUNNABLE, run_rows[i].steps);
 		fclose(f);
-		tdxsim_scenario_result_t *res = run(yaml);
+		tdxsim_scenario_result_t *res = scn_run_ok(yaml);
 		if (!tdxsim_scenario_result_passed(res)) {
 			print_error("rule %s:\n", run_rows[i].rule);
-			show_failure(res);
+			scn_print_report(res);
 			wrong++;
 		}
 		tdxsim_scenario_result_free(res);
@@ -359,18 +339,19 @@ static void run__each_status_through_yaml(void **state)
 static void run__details_and_refusals(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res = run(RUNNABLE "  - td_stay_in_guest: {td: a, calls: 3}\n"
-						     "  - td_leave_guest: a\n"
-						     "  - td_leave_guest: a\n"
-						     "    expect: {result: ok}\n"
-						     "  - seamcall: TDH.VP.FLUSH\n"
-						     "    lp: 1\n"
-						     "    rcx: a.vcpu[0].tdvpr\n"
-						     "  - td_enter: a\n" /* on LP 0 now: associated there */
-						     "    lp: 0\n"
-						     "  - td_stay_in_guest: a\n"
-						     "  - td_stay_in_guest: a\n"
-						     "  - td_teardown: a\n");
+	tdxsim_scenario_result_t *res =
+		scn_run_ok(RUNNABLE "  - td_stay_in_guest: {td: a, calls: 3}\n"
+				    "  - td_leave_guest: a\n"
+				    "  - td_leave_guest: a\n"
+				    "    expect: {result: ok}\n"
+				    "  - seamcall: TDH.VP.FLUSH\n"
+				    "    lp: 1\n"
+				    "    rcx: a.vcpu[0].tdvpr\n"
+				    "  - td_enter: a\n" /* on LP 0 now: associated there */
+				    "    lp: 0\n"
+				    "  - td_stay_in_guest: a\n"
+				    "  - td_stay_in_guest: a\n"
+				    "  - td_teardown: a\n");
 	const struct scn_outcome *o = res->steps;
 	assert_int_equal(o[5].verdict, SCN_PASS);
 	assert_string_equal(

@@ -276,47 +276,27 @@ static void td_expectations__load(void **state)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-static tdxsim_scenario_result_t *run(const char *yaml)
-{
-	tdxsim_scenario_t *scn = scn_load_ok(yaml);
-	tdxsim_scenario_result_t *res;
-	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
-	tdxsim_scenario_free(scn);
-	return res;
-}
-
-static void show_failure(const tdxsim_scenario_result_t *res)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	tdxsim_scenario_report(&res, 1, TDXSIM_REPORT_HUMAN, false, f);
-	fclose(f);
-	print_error("%s", text);
-	free(text);
-}
-
 #define BRINGUP "platform: {packages: 2, lps_per_package: 2}\nsteps:\n  - bringup: all\n"
 
 static void run__names_are_the_pages_given_to_the_module(void **state)
 {
 	(void)state;
 	tdxsim_scenario_result_t *res =
-		run(BRINGUP "  - td_create: {name: a, init: false}\n"
-			    "  - assert: page(x) == page(x) && page(x) != page(y)\n"
-			    "  - seamcall: TDH.PHYMEM.PAGE.RDMD\n"
-			    "    rcx: \"a.tdcs[5]\"\n"
-			    "    expect: {rcx: PT_TDCX, rdx: a.tdr}\n"
-			    "  - assert: a.num_tdcs == 6 && a.hkid > $global_keyid\n"
-			    "    expect:\n"
-			    "      rdmd: [{page: a.tdr, type: PT_TDR, owner: 0}, {page: page(x), "
-			    "type: PT_NDA}]\n"
-			    "      kot: {keyid: a.hkid, state: HKID_ASSIGNED}\n"
-			    "      td: {td: a, lifecycle: KEYS_CONFIGURED, op_state: UNINITIALIZED, "
-			    "pkg_config_bitmap: 3, chldcnt: 6}\n"
-			    "      td_count: 1\n");
+		scn_run_ok(BRINGUP "  - td_create: {name: a, init: false}\n"
+				   "  - assert: page(x) == page(x) && page(x) != page(y)\n"
+				   "  - seamcall: TDH.PHYMEM.PAGE.RDMD\n"
+				   "    rcx: \"a.tdcs[5]\"\n"
+				   "    expect: {rcx: PT_TDCX, rdx: a.tdr}\n"
+				   "  - assert: a.num_tdcs == 6 && a.hkid > $global_keyid\n"
+				   "    expect:\n"
+				   "      rdmd: [{page: a.tdr, type: PT_TDR, owner: 0}, {page: page(x), "
+				   "type: PT_NDA}]\n"
+				   "      kot: {keyid: a.hkid, state: HKID_ASSIGNED}\n"
+				   "      td: {td: a, lifecycle: KEYS_CONFIGURED, op_state: UNINITIALIZED, "
+				   "pkg_config_bitmap: 3, chldcnt: 6}\n"
+				   "      td_count: 1\n");
 	if (!tdxsim_scenario_result_passed(res))
-		show_failure(res);
+		scn_print_report(res);
 	assert_true(tdxsim_scenario_result_passed(res));
 	tdxsim_scenario_result_free(res);
 }
@@ -325,12 +305,12 @@ static void run__refused_step_reports_the_status_and_what_failed(void **state)
 {
 	(void)state;
 	tdxsim_scenario_result_t *res =
-		run(BRINGUP "  - td_create: {name: a, init: false}\n"
-			    "  - td_create: {name: b, hkid: a.hkid, init: false}\n"
-			    "    expect: {status: TDX_HKID_NOT_FREE, td: {td: b, exists: false}}\n"
-			    "  - td_create: {name: c, hkid: $global_keyid, init: false}\n"
-			    "  - td_vcpu: {td: b}\n"
-			    "  - td_create: {name: a, init: false}\n");
+		scn_run_ok(BRINGUP "  - td_create: {name: a, init: false}\n"
+				   "  - td_create: {name: b, hkid: a.hkid, init: false}\n"
+				   "    expect: {status: TDX_HKID_NOT_FREE, td: {td: b, exists: false}}\n"
+				   "  - td_create: {name: c, hkid: $global_keyid, init: false}\n"
+				   "  - td_vcpu: {td: b}\n"
+				   "  - td_create: {name: a, init: false}\n");
 	assert_int_equal(res->steps[2].verdict, SCN_PASS);
 	assert_non_null(strstr(res->steps[2].detail, "TD b: TDH.MNG.CREATE on LP 0"));
 	assert_int_equal(res->steps[3].verdict, SCN_FAIL); /* default: success */
@@ -345,12 +325,13 @@ static void run__refused_step_reports_the_status_and_what_failed(void **state)
 static void run__failed_td_expectations_point_at_the_file(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res = run(BRINGUP "  - td_create: {name: a, init: false}\n"
-						    "    expect:\n"
-						    "      td: {td: a, lifecycle: BLOCKED, chldcnt: 7}\n"
-						    "      kot: {keyid: a.hkid, state: HKID_FREE}\n"
-						    "      rdmd: {page: a.tdr, type: PT_TDCX}\n"
-						    "      td_count: 2\n");
+	tdxsim_scenario_result_t *res =
+		scn_run_ok(BRINGUP "  - td_create: {name: a, init: false}\n"
+				   "    expect:\n"
+				   "      td: {td: a, lifecycle: BLOCKED, chldcnt: 7}\n"
+				   "      kot: {keyid: a.hkid, state: HKID_FREE}\n"
+				   "      rdmd: {page: a.tdr, type: PT_TDCX}\n"
+				   "      td_count: 2\n");
 	const char *why = res->steps[1].why;
 	assert_int_equal(res->steps[1].verdict, SCN_FAIL);
 	assert_non_null(strstr(why, "good.yaml:6:11: TD a: lifecycle KEYS_CONFIGURED, expected BLOCKED"));
@@ -365,28 +346,29 @@ static void run__teardown_stops_and_resumes(void **state)
 {
 	(void)state;
 	tdxsim_scenario_result_t *res;
-	res = run(BRINGUP
-		  "  - td_create: {name: a, tdcs: 5, init: false}\n"
-		  "  - seamcall: TDH.MNG.ADDCX\n" /* a page the hypervisor's lists do not know */
-		  "    rcx: page(extra)\n"
-		  "    rdx: a.tdr\n"
-		  "  - td_teardown: {td: a, stop: cache_wb}\n"
-		  "    expect: {td: {td: a, lifecycle: BLOCKED}, kot: {keyid: a.hkid, state: HKID_FLUSHED}}\n"
-		  "  - seamcall: TDH.PHYMEM.CACHE.WB\n" /* package 0 by hand */
-		  "  - td_teardown: {td: a, stop: reclaim}\n"
-		  "    expect: {td: {td: a, lifecycle: TEARDOWN, chldcnt: 6}, kot: {keyid: a.hkid, state: "
-		  "HKID_FREE}}\n"
-		  "  - seamcall: TDH.PHYMEM.PAGE.RECLAIM\n"
-		  "    rcx: \"a.tdcs[1]\"\n"
-		  "  - td_teardown: {td: a, stop: reclaim_tdr}\n"
-		  "    expect:\n"
-		  "      td: {td: a, chldcnt: 0}\n"
-		  "      rdmd: [{page: page(extra), type: PT_NDA}, {page: \"a.tdcs[1]\", type: PT_NDA}]\n"
-		  "  - seamcall: TDH.PHYMEM.PAGE.RECLAIM\n"
-		  "    rcx: a.tdr\n"
-		  "    expect: {td_count: 0, td: {td: a, exists: false}}\n");
+	res = scn_run_ok(
+		BRINGUP
+		"  - td_create: {name: a, tdcs: 5, init: false}\n"
+		"  - seamcall: TDH.MNG.ADDCX\n" /* a page the hypervisor's lists do not know */
+		"    rcx: page(extra)\n"
+		"    rdx: a.tdr\n"
+		"  - td_teardown: {td: a, stop: cache_wb}\n"
+		"    expect: {td: {td: a, lifecycle: BLOCKED}, kot: {keyid: a.hkid, state: HKID_FLUSHED}}\n"
+		"  - seamcall: TDH.PHYMEM.CACHE.WB\n" /* package 0 by hand */
+		"  - td_teardown: {td: a, stop: reclaim}\n"
+		"    expect: {td: {td: a, lifecycle: TEARDOWN, chldcnt: 6}, kot: {keyid: a.hkid, state: "
+		"HKID_FREE}}\n"
+		"  - seamcall: TDH.PHYMEM.PAGE.RECLAIM\n"
+		"    rcx: \"a.tdcs[1]\"\n"
+		"  - td_teardown: {td: a, stop: reclaim_tdr}\n"
+		"    expect:\n"
+		"      td: {td: a, chldcnt: 0}\n"
+		"      rdmd: [{page: page(extra), type: PT_NDA}, {page: \"a.tdcs[1]\", type: PT_NDA}]\n"
+		"  - seamcall: TDH.PHYMEM.PAGE.RECLAIM\n"
+		"    rcx: a.tdr\n"
+		"    expect: {td_count: 0, td: {td: a, exists: false}}\n");
 	if (!tdxsim_scenario_result_passed(res))
-		show_failure(res);
+		scn_print_report(res);
 	assert_true(tdxsim_scenario_result_passed(res));
 	assert_non_null(strstr(res->steps[3].detail, "teardown stopped before cache_wb"));
 	tdxsim_scenario_result_free(res);
@@ -395,17 +377,17 @@ static void run__teardown_stops_and_resumes(void **state)
 static void run__contend_makes_the_next_call_busy(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res = run(BRINGUP "  - td_create: {name: a, init: false}\n"
-						    "  - contend: {resource: kot, count: 2}\n"
-						    "  - seamcall: TDH.MNG.VPFLUSHDONE\n"
-						    "    rcx: a.tdr\n"
-						    "    expect: {status: TDX_OPERAND_BUSY|KOT}\n"
-						    "  - td_teardown: a\n"
-						    "    expect: {status: TDX_OPERAND_BUSY|KOT}\n"
-						    "  - contend: {resource: page, count: 0}\n"
-						    "    expect: {result: invalid_arg}\n");
+	tdxsim_scenario_result_t *res = scn_run_ok(BRINGUP "  - td_create: {name: a, init: false}\n"
+							   "  - contend: {resource: kot, count: 2}\n"
+							   "  - seamcall: TDH.MNG.VPFLUSHDONE\n"
+							   "    rcx: a.tdr\n"
+							   "    expect: {status: TDX_OPERAND_BUSY|KOT}\n"
+							   "  - td_teardown: a\n"
+							   "    expect: {status: TDX_OPERAND_BUSY|KOT}\n"
+							   "  - contend: {resource: page, count: 0}\n"
+							   "    expect: {result: invalid_arg}\n");
 	if (!tdxsim_scenario_result_passed(res))
-		show_failure(res);
+		scn_print_report(res);
 	assert_true(tdxsim_scenario_result_passed(res));
 	assert_non_null(strstr(res->steps[2].detail, "KOT lock (key 0x0, 0x0) held exclusively"));
 	tdxsim_scenario_result_free(res);
@@ -414,7 +396,7 @@ static void run__contend_makes_the_next_call_busy(void **state)
 static void run__add_pages_builds_on_tables_that_exist_and_teardown_zaps(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res = run(
+	tdxsim_scenario_result_t *res = scn_run_ok(
 		BRINGUP
 		"  - td_create: {name: a, max_vcpus: 1}\n"
 		"  - td_vcpu: {td: a}\n"
@@ -433,7 +415,7 @@ static void run__add_pages_builds_on_tables_that_exist_and_teardown_zaps(void **
 		"      rdmd: [{page: page(s3), type: PT_NDA}, {page: \"a.page[0]\", type: PT_NDA}, {page: "
 		"\"a.sept[3]\", type: PT_NDA}]\n");
 	if (!tdxsim_scenario_result_passed(res))
-		show_failure(res);
+		scn_print_report(res);
 	assert_true(tdxsim_scenario_result_passed(res));
 	/* The first page needs tables at levels 2 and 1 (level 3 exists: KVM reads the module's
 	 * EPT_ENTRY_STATE_INCORRECT as "there already"), the second crosses into the next 2 MiB

@@ -2,6 +2,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -38,4 +40,24 @@ tdxsim_scenario_t *scn_load_ok(const char *yaml)
 	if (tdxsim_scenario_load_buffer("good.yaml", yaml, strlen(yaml), &scn, &d))
 		fail_msg("%u:%u: %s", d.line, d.column, d.message);
 	return scn;
+}
+
+tdxsim_scenario_result_t *scn_run_ok(const char *yaml)
+{
+	tdxsim_scenario_t *scn = scn_load_ok(yaml);
+	tdxsim_scenario_result_t *res;
+	assert_int_equal(tdxsim_scenario_run(scn, NULL, &res), TDXSIM_OK);
+	tdxsim_scenario_free(scn);
+	return res;
+}
+
+void scn_print_report(const tdxsim_scenario_result_t *res)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	tdxsim_scenario_report(&res, 1, TDXSIM_REPORT_HUMAN, false, f);
+	fclose(f);
+	print_error("%s", text);
+	free(text);
 }

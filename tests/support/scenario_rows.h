@@ -24,4 +24,10 @@ void scn_assert_refused(const struct scn_bad_row *rows, size_t n);
 /* Loads @yaml as "good.yaml"; fails the test with line:col: message if it does not load. */
 tdxsim_scenario_t *scn_load_ok(const char *yaml);
 
+/* Loads and runs @yaml with default options (both must succeed); the caller frees the result. */
+tdxsim_scenario_result_t *scn_run_ok(const char *yaml);
+
+/* Prints the human report of @res as a test error message (for a run that did not pass). */
+void scn_print_report(const tdxsim_scenario_result_t *res);
+
 #endif
