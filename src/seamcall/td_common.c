@@ -32,6 +32,28 @@ static bool lock_entry(struct tdxsim_call *c, uint64_t pa, unsigned level, tdxsi
 				   mode);
 }
 
+/* The locks of a PAMT walk of @pa that ended at a leaf of @level: the 1G and 2M entries above it
+ * shared; a 4K leaf in @mode; a PT_REG large leaf shared, promoted when the caller wants it
+ * exclusive (1.3 row 3). */
+static uint64_t lock_walk_path(struct tdxsim_call *c, uint64_t pa, unsigned leaf_level, uint64_t opid,
+			       tdxsim_lock_mode_t mode)
+{
+	for (unsigned level = TDXSIM_PS_1G; level > leaf_level; level--) {
+		uint64_t base = tdxsim_align_down(pa, TDXSIM_4K << (9 * level));
+		if (!lock_entry(c, base, level, TDXSIM_LOCK_SHARED))
+			return TDXSIM_TDX_OPERAND_BUSY | opid;
+	}
+	uint64_t leaf_base = tdxsim_align_down(pa, TDXSIM_4K << (9 * leaf_level));
+	if (leaf_level == TDXSIM_PS_4K)
+		return lock_entry(c, leaf_base, TDXSIM_PS_4K, mode) ? 0 : TDXSIM_TDX_OPERAND_BUSY | opid;
+	if (!lock_entry(c, leaf_base, leaf_level, TDXSIM_LOCK_SHARED) ||
+	    (mode == TDXSIM_LOCK_EXCLUSIVE &&
+	     !tdxsim_lock_promote_held(&c->sim->td.locks, &c->held, TDXSIM_RES_PAGE,
+				       page_key(leaf_base, leaf_level), 0, NULL)))
+		return TDXSIM_TDX_OPERAND_BUSY | opid;
+	return 0;
+}
+
 uint64_t tdxsim_pamt_lock_walk(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsim_lock_mode_t mode,
 			       struct tdxsim_pamt_leaf *leaf)
 {
@@ -39,22 +61,7 @@ uint64_t tdxsim_pamt_lock_walk(struct tdxsim_call *c, uint64_t pa, uint64_t opid
 		return TDXSIM_TDX_OPERAND_INVALID | opid;
 	if (tdxsim_pamt_walk(c->sim->pamt, pa, leaf) != TDXSIM_PAMT_OK)
 		return TDXSIM_TDX_OPERAND_ADDR_RANGE_ERROR | opid;
-	/* The walk locks the 1G and 2M entries shared; where it stops at a PT_REG large page
-	 * that entry is the leaf, promoted when the caller wants it exclusive (1.3 row 3). */
-	for (unsigned level = TDXSIM_PS_1G; level > leaf->level; level--) {
-		uint64_t base = tdxsim_align_down(pa, TDXSIM_4K << (9 * level));
-		if (!lock_entry(c, base, level, TDXSIM_LOCK_SHARED))
-			return TDXSIM_TDX_OPERAND_BUSY | opid;
-	}
-	uint64_t leaf_base = tdxsim_align_down(pa, TDXSIM_4K << (9 * leaf->level));
-	if (leaf->level == TDXSIM_PS_4K)
-		return lock_entry(c, leaf_base, TDXSIM_PS_4K, mode) ? 0 : TDXSIM_TDX_OPERAND_BUSY | opid;
-	if (!lock_entry(c, leaf_base, leaf->level, TDXSIM_LOCK_SHARED) ||
-	    (mode == TDXSIM_LOCK_EXCLUSIVE &&
-	     !tdxsim_lock_promote_held(&c->sim->td.locks, &c->held, TDXSIM_RES_PAGE,
-				       page_key(leaf_base, leaf->level), 0, NULL)))
-		return TDXSIM_TDX_OPERAND_BUSY | opid;
-	return 0;
+	return lock_walk_path(c, pa, leaf->level, opid, mode);
 }
 
 uint64_t tdxsim_p4k(struct tdxsim_call *c, uint64_t pa, uint64_t opid, uint8_t expected_type,
@@ -81,13 +88,10 @@ uint64_t tdxsim_p4k_tdr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsi
 	 * shared, the page in @mode). Any other PA takes the walk and its statuses. */
 	struct tdxsim_td *t = tdxsim_td_find(&c->sim->td, pa);
 	if (t) {
-		if (!lock_entry(c, tdxsim_align_down(pa, TDXSIM_4K << 18), TDXSIM_PS_1G,
-				TDXSIM_LOCK_SHARED) ||
-		    !lock_entry(c, tdxsim_align_down(pa, TDXSIM_4K << 9), TDXSIM_PS_2M, TDXSIM_LOCK_SHARED) ||
-		    !lock_entry(c, pa, TDXSIM_PS_4K, mode))
-			return TDXSIM_TDX_OPERAND_BUSY | opid;
-		*td = t;
-		return 0;
+		uint64_t st = lock_walk_path(c, pa, TDXSIM_PS_4K, opid, mode);
+		if (!st)
+			*td = t;
+		return st;
 	}
 	uint64_t st = tdxsim_p4k(c, pa, opid, TDXSIM_PT_TDR, mode, NULL);
 	if (st)
