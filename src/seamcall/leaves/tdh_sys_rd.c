@@ -10,11 +10,12 @@
 uint64_t tdxsim_tdh_sys_rd(struct tdxsim_call *c)
 {
 	tdxsim_regs_t *r = c->regs;
-	uint64_t field = r->rdx;
 
-	r->rdx = ~UINT64_C(0);
-	r->r8 = 0;
-	if (!c->sim->mod.lp_initialized[c->lp])
+	if (!c->sim->mod.lp_initialized[c->lp]) {
+		r->rdx = ~UINT64_C(0);
+		r->r8 = 0;
 		return TDXSIM_TDX_SYS_LP_INIT_NOT_DONE;
-	return tdxsim_md_sys_read(&c->sim->mod.md, field, &r->r8, &r->rdx);
+	}
+	/* RDX is read before either output is written (the field id is passed by value). */
+	return tdxsim_md_sys_read(&c->sim->mod.md, r->rdx, &r->r8, &r->rdx);
 }
