@@ -2,6 +2,8 @@
 /*
  * SEAMCALL entry: what the CPU does (VMX check, P-SEAMLDR routing, no module), then the
  * module's dispatcher pre-checks in the order of sheet 1.2, then the leaf handler.
+ * Two paths reach the handler: seamcall_full() takes every step; a plain call (plain_call())
+ * cannot fail any of them and goes straight to the leaf, the speed bench_seamcall measures.
  */
 #include <string.h>
 
@@ -23,8 +25,8 @@ static void inject_outputs(const struct tdxsim_injection *inj, tdxsim_regs_t *re
 
 /* Consumes one matching injection, if any (tdxsim_inject): the leaf is RAX bits 15:0 and 63,
  * so module and P-SEAMLDR leaves never match each other. */
-static bool take_injection(struct tdxsim *sim, uint64_t rax, uint32_t lp, tdxsim_regs_t *regs,
-			   uint64_t *status)
+static __attribute__((noinline)) bool take_injection_slow(struct tdxsim *sim, uint64_t rax, uint32_t lp,
+							  tdxsim_regs_t *regs, uint64_t *status)
 {
 	uint64_t leaf = rax & (TDXSIM_SEAMLDR_BIT | TDXSIM_LEAF_MASK);
 	for (unsigned i = 0; i < sim->num_injections; i++) {
@@ -45,6 +47,13 @@ static bool take_injection(struct tdxsim *sim, uint64_t rax, uint32_t lp, tdxsim
 		return true;
 	}
 	return false;
+}
+
+/* Nothing queued, the usual case, costs one predictable branch and no call (bench_seamcall). */
+static inline bool take_injection(struct tdxsim *sim, uint64_t rax, uint32_t lp, tdxsim_regs_t *regs,
+				  uint64_t *status)
+{
+	return sim->num_injections && take_injection_slow(sim, rax, lp, regs, status);
 }
 
 /* Sheet 1.2 steps 1-4; returns 0 to proceed to the handler. */
@@ -78,16 +87,44 @@ static uint64_t precheck(const struct tdxsim *sim, uint64_t rax, const struct td
 	return TDXSIM_TDX_SUCCESS;
 }
 
-uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+/* Runs @row's handler (the module's checks passed), with the lock held and the rejected-call
+ * cost already charged; both paths of tdxsim_seamcall() end here. */
+static inline __attribute__((always_inline)) uint64_t run_leaf(struct tdxsim *sim, struct tdxsim_lp *cpu,
+							       uint32_t lp, uint64_t rax, tdxsim_regs_t *regs,
+							       const struct tdxsim_leaf_row *row)
 {
-	if (!sim)
-		return TDXSIM_STATUS_API_MISUSE;
-	if (!regs || lp >= sim->cpu.num_lps) {
-		tdxsim_set_error(sim, TDXSIM_ERR_INVALID_ARG, "seamcall: %s",
-				 regs ? "LP index out of range" : "NULL registers");
-		return TDXSIM_STATUS_API_MISUSE;
+	const tdxsim_costs_t *costs = &sim->cfg.costs;
+	uint64_t status;
+
+	if (!row->handler) {
+		tdxsim_set_error(sim, TDXSIM_OK, "seamcall: %s is not emulated", tdxsim_leaf_name(row->leaf));
+		return TDXSIM_STATUS_NOT_EMULATED;
 	}
-	pthread_mutex_lock(&sim->lock);
+	/* Field by field: an initializer would zero the whole held-lock array (~400 bytes) on
+	 * every call, a third of a TDH.SYS.RD (bench_seamcall); only its count needs to be 0. */
+	struct tdxsim_call call;
+	call.sim = sim;
+	call.lp = lp;
+	call.version = (rax >> TDXSIM_VERSION_SHIFT) & TDXSIM_VERSION_MASK;
+	call.regs = regs;
+	call.extra_cycles = 0;
+	call.held.n = 0;
+	status = row->handler(&call);
+	/* The leaf's one exit path: every module lock it took goes, in reverse order. */
+	if (call.held.n)
+		tdxsim_lock_release_all(&call.held);
+	/* The leaf's own cost replaces the flat cost of a rejected call. */
+	cpu->tsc += costs->leaf[row->leaf] - costs->rejected_call + call.extra_cycles;
+	return status;
+}
+
+/*
+ * The whole sequence, for every call the fast path of tdxsim_seamcall() does not take: entered
+ * with the lock held, returns with it released.
+ */
+static __attribute__((noinline)) uint64_t seamcall_full(struct tdxsim *sim, uint32_t lp, uint64_t rax,
+							tdxsim_regs_t *regs)
+{
 	struct tdxsim_lp *cpu = &sim->cpu.lps[lp];
 	const tdxsim_costs_t *costs = &sim->cfg.costs;
 	uint64_t status;
@@ -138,28 +175,8 @@ uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t
 
 	const struct tdxsim_leaf_row *row = NULL;
 	status = precheck(sim, rax, &row);
-	if (status != TDXSIM_TDX_SUCCESS)
-		goto out;
-	if (!row->handler) {
-		tdxsim_set_error(sim, TDXSIM_OK, "seamcall: %s is not emulated", tdxsim_leaf_name(row->leaf));
-		status = TDXSIM_STATUS_NOT_EMULATED;
-		goto out;
-	}
-	/* Field by field: an initializer would zero the whole held-lock array (~400 bytes) on
-	 * every call, a third of a TDH.SYS.RD (bench_seamcall); only its count needs to be 0. */
-	struct tdxsim_call call;
-	call.sim = sim;
-	call.lp = lp;
-	call.version = (rax >> TDXSIM_VERSION_SHIFT) & TDXSIM_VERSION_MASK;
-	call.regs = regs;
-	call.extra_cycles = 0;
-	call.held.n = 0;
-	status = row->handler(&call);
-	/* The leaf's one exit path: every module lock it took goes, in reverse order. */
-	if (call.held.n)
-		tdxsim_lock_release_all(&call.held);
-	/* The leaf's own cost replaces the flat cost of a rejected call. */
-	cpu->tsc += costs->leaf[row->leaf] - costs->rejected_call + call.extra_cycles;
+	if (status == TDXSIM_TDX_SUCCESS)
+		status = run_leaf(sim, cpu, lp, rax, regs, row);
 out:
 	if (sim->td.num_resident)
 		tdxsim_resident_tick(sim);
@@ -172,6 +189,48 @@ out:
 	/* Called without the lock, like the machine-check handler: the observer may query. */
 	if (observer)
 		observer(sim, &rec, observer_user);
+	return status;
+}
+
+/*
+ * A plain call: no observer, no injection queued, no resident vCPU, the LP online and in VMX
+ * operation, RAX a module leaf number of version 0 with no reserved bit (bits 63:16 clear),
+ * the module SYS_READY. For such a call no check of the CPU or of sheet 1.2 steps 1-3 can
+ * fail: the leaf either exists in the profile with a row, and its handler answers, or it is
+ * OPERAND_INVALID(RAX), for TDX 1.0 too. Anything else takes seamcall_full(). One branch per
+ * condition and no call (bench_seamcall); tests/test_dispatch_paths.c compares both paths
+ * row by row.
+ */
+static inline bool plain_call(const struct tdxsim *sim, const struct tdxsim_lp *cpu, uint64_t rax)
+{
+	uintptr_t hooks = (uintptr_t)sim->observer | sim->num_injections | sim->td.num_resident;
+
+	return !hooks && cpu->online && cpu->vmx_on && !(rax >> TDXSIM_VERSION_SHIFT) &&
+	       sim->mod.state == TDXSIM_SYS_READY;
+}
+
+uint64_t tdxsim_seamcall(tdxsim_t *sim, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
+{
+	if (!sim)
+		return TDXSIM_STATUS_API_MISUSE;
+	if (!regs || lp >= sim->cpu.num_lps) {
+		tdxsim_set_error(sim, TDXSIM_ERR_INVALID_ARG, "seamcall: %s",
+				 regs ? "LP index out of range" : "NULL registers");
+		return TDXSIM_STATUS_API_MISUSE;
+	}
+	pthread_mutex_lock(&sim->lock);
+	struct tdxsim_lp *cpu = &sim->cpu.lps[lp];
+	if (!plain_call(sim, cpu, rax))
+		return seamcall_full(sim, lp, rax, regs);
+	/* What seamcall_full() does for a plain call, in its order. Nothing to observe and no
+	 * resident vCPU to tick (only tdxsim_vcpu_stay_in_guest() makes one, never a leaf). */
+	cpu->tsc += sim->cfg.costs.rejected_call;
+	const struct tdxsim_leaf_row *row = NULL;
+	if (rax < TDXSIM_NUM_LEAF_SLOTS && sim->mod.profile->leaf_max_version[rax] != TDXSIM_LEAF_ABSENT)
+		row = sim->leaf_index[rax];
+	uint64_t status = row ? run_leaf(sim, cpu, lp, rax, regs, row)
+			      : TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RAX;
+	pthread_mutex_unlock(&sim->lock);
 	return status;
 }
 
