@@ -125,6 +125,20 @@ static void leaf_on_table_page(struct inv_world *iw)
 {
 	set_hpa(entry(iw, iw->w.td.tdr, GPA_A, 0), iw->tables[1]);
 }
+/* More pages than the checker's first buffer holds (td_sept_check.c: 512 uses on the stack):
+ * 600 AUGed 4K pages at 1 GiB keep every invariant, and one of them mapping TD 1's PAGE.ADDed
+ * page, the last in GPA order, is found in the whole list, not only in that buffer. */
+#define GPA_MANY UINT64_C(0x40000000)
+static void two_gpas_one_td_past_first_buffer(struct inv_world *iw)
+{
+	struct fx *fx = &iw->w.fx;
+	tdfx_sept_add_path(fx, &iw->w.td, GPA_MANY, NULL);
+	tdfx_sept_add_path(fx, &iw->w.td, GPA_MANY + 0x200000, NULL);
+	for (uint64_t i = 0; i < 600; i++)
+		aug(fx, iw->w.td.tdr, GPA_MANY + i * 4096, 0);
+	tdfx_assert_invariants(fx);
+	set_hpa(entry(iw, iw->w.td.tdr, GPA_MANY + 599 * 4096, 0), iw->priv);
+}
 static void misaligned_2m_leaf(struct inv_world *iw)
 {
 	/* Up by 4K: the page after the 2M page is free RAM (AUG took it last), so only the
@@ -218,6 +232,8 @@ static const struct row {
 	{"no host page in two TDs' secure EPTs", one_page_two_tds, "mapped twice"},
 	{"no 4K leaf inside another TD page's 2M leaf", leaf_inside_2m_leaf, "mapped twice"},
 	{"no leaf on a secure-EPT table page", leaf_on_table_page, "mapped twice"},
+	{"no host page at two GPAs of one TD with more pages than the first buffer",
+	 two_gpas_one_td_past_first_buffer, "mapped twice"},
 	{"a leaf's HPA is aligned to its size", misaligned_2m_leaf, "not aligned to its size"},
 	{"every mapped page is owned by the TD that maps it", owner_other_td, "not by this TD"},
 	{"the PAMT page size is the SEPT level of the leaf", page_size_differs, "PAMT page size"},
