@@ -57,7 +57,7 @@ int tdxsim_pamt_create(struct tdxsim_pamt **out)
 	return 0;
 }
 
-static void free_table(struct tdxsim_pamt *pamt, struct tdxsim_pamt_table *tab)
+void tdxsim_pamt_free_table(struct tdxsim_pamt *pamt, struct tdxsim_pamt_table *tab)
 {
 	if (!tab)
 		return;
@@ -65,11 +65,11 @@ static void free_table(struct tdxsim_pamt *pamt, struct tdxsim_pamt_table *tab)
 	tdxsim_pamt_free_mem(pamt, tab, sizeof(*tab));
 }
 
-static void free_gib(struct tdxsim_pamt *pamt, struct tdxsim_pamt_gib *gib)
+void tdxsim_pamt_free_gib(struct tdxsim_pamt *pamt, struct tdxsim_pamt_gib *gib)
 {
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
-		free_table(pamt, gib->t4k[i]);
-	free_table(pamt, gib->t2m);
+		tdxsim_pamt_free_table(pamt, gib->t4k[i]);
+	tdxsim_pamt_free_table(pamt, gib->t2m);
 	tdxsim_pamt_free_mem(pamt, gib, sizeof(*gib));
 }
 
@@ -79,7 +79,7 @@ static void free_tdmr(struct tdxsim_pamt *pamt, struct tdxsim_pamt_tdmr *t)
 		return;
 	for (uint64_t b = 0; b < t->num_blocks; b++) {
 		if (t->blocks[b])
-			free_gib(pamt, t->blocks[b]);
+			tdxsim_pamt_free_gib(pamt, t->blocks[b]);
 	}
 	tdxsim_pamt_free_mem(pamt, t->blocks, t->num_blocks * sizeof(*t->blocks));
 	t->blocks = NULL;

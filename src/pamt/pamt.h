@@ -68,6 +68,24 @@ int tdxsim_pamt_create(struct tdxsim_pamt **out); /* 0 or -1 (out of memory) */
 void tdxsim_pamt_destroy(struct tdxsim_pamt *pamt);
 /* A deep copy of @src (pamt_clone.c, for simulator snapshots). 0, or -1 when out of memory. */
 int tdxsim_pamt_clone(const struct tdxsim_pamt *src, struct tdxsim_pamt **out);
+/*
+ * A snapshot's store put back into the live one (pamt_clone.c), in two steps like the other
+ * restores of sim/snapshot.c: prepare may fail and changes nothing the store's readers see
+ * (it allocates the nodes @saved has and @live lacks, outside the test hook's budget, or,
+ * when the TDMRs differ, a whole clone); then exactly one of commit (cannot fail: @live's content becomes @saved's, reusing
+ * its own nodes, and @live may be replaced by the clone) or abort (frees what prepare made).
+ * A restore after a fuzz input copies the few tables it has instead of allocating them all.
+ */
+struct tdxsim_pamt_restore {
+	struct tdxsim_pamt *clone; /* the TDMRs differ: what replaces @live */
+	void **spare;		   /* the nodes @live lacks, in the order commit walks them */
+	size_t num_spare, cap_spare;
+};
+int tdxsim_pamt_restore_prepare(struct tdxsim_pamt *live, const struct tdxsim_pamt *saved,
+				struct tdxsim_pamt_restore *r);
+void tdxsim_pamt_restore_commit(struct tdxsim_pamt **live, const struct tdxsim_pamt *saved,
+				struct tdxsim_pamt_restore *r);
+void tdxsim_pamt_restore_abort(struct tdxsim_pamt *live, struct tdxsim_pamt_restore *r);
 
 /* Test hook for the host running out of memory: after @budget more successful allocations
  * the store's allocations fail (< 0: never, the default). A store SYS.CONFIG builds in place

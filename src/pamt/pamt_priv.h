@@ -82,6 +82,10 @@ struct tdxsim_pamt {
 	_Atomic unsigned last_hit;
 };
 
+/* Frees a node and everything under it (NULL: nothing), counted out of host_bytes. */
+void tdxsim_pamt_free_table(struct tdxsim_pamt *pamt, struct tdxsim_pamt_table *tab);
+void tdxsim_pamt_free_gib(struct tdxsim_pamt *pamt, struct tdxsim_pamt_gib *gib);
+
 static inline uint64_t tdxsim_pamt_level_size(unsigned level)
 {
 	return TDXSIM_4K << (9 * level);

@@ -113,24 +113,31 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 {
 	if (!sim || !s || s->sim != sim)
 		return TDXSIM_ERR_INVALID_ARG;
-	struct tdxsim_pamt *pamt;
+	struct tdxsim_pamt_restore pamt;
 	struct tdxsim_integrity_copy integrity;
-	struct tdxsim_tds td;
+	struct tdxsim_tds *td = &sim->td_spare;
 	struct tdxsim_injection *inj = NULL;
 	uint8_t *online = sim->online_before_sleep;
 
 	pthread_mutex_lock(&sim->lock);
 	/* Everything that can fail comes first, so that a failure changes nothing. */
-	if (tdxsim_pamt_clone(s->pamt, &pamt))
+	if (tdxsim_pamt_restore_prepare(sim->pamt, s->pamt, &pamt))
 		goto no_memory;
 	if (tdxsim_integrity_restore_prepare(sim->integrity, s->integrity, &integrity)) {
-		tdxsim_pamt_destroy(pamt);
+		tdxsim_pamt_restore_abort(sim->pamt, &pamt);
 		goto no_memory;
 	}
-	if (tdxsim_tds_init(&td, s->td.num_keyids) || tdxsim_tds_copy(&td, &s->td)) {
-		tdxsim_tds_fini(&td);
+	if (!sim->td_spare_ready) {
+		if (tdxsim_tds_init(td, sim->td.num_keyids)) {
+			tdxsim_integrity_restore_abort(sim->integrity, &integrity);
+			tdxsim_pamt_restore_abort(sim->pamt, &pamt);
+			goto no_memory;
+		}
+		sim->td_spare_ready = true;
+	}
+	if (tdxsim_tds_copy(td, &s->td)) { /* clears @td when it fails */
 		tdxsim_integrity_restore_abort(sim->integrity, &integrity);
-		tdxsim_pamt_destroy(pamt);
+		tdxsim_pamt_restore_abort(sim->pamt, &pamt);
 		goto no_memory;
 	}
 	if ((s->num_injections > sim->cap_injections && !(inj = malloc(s->num_injections * sizeof(*inj)))) ||
@@ -139,9 +146,9 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 		free(inj);
 		if (online != sim->online_before_sleep)
 			free(online);
-		tdxsim_tds_fini(&td);
+		tdxsim_tds_clear(td);
 		tdxsim_integrity_restore_abort(sim->integrity, &integrity);
-		tdxsim_pamt_destroy(pamt);
+		tdxsim_pamt_restore_abort(sim->pamt, &pamt);
 		goto no_memory;
 	}
 
@@ -157,12 +164,13 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 	tdxsim_seamldr_restore(&sim->ldr, &s->ldr);
 	/* No SEAMCALL is in flight (the lock is held): no module lock is taken, so the registry can
 	 * move as a whole. */
-	tdxsim_tds_fini(&sim->td);
-	sim->td = td;
+	struct tdxsim_tds old = sim->td;
+	sim->td = *td;
+	*td = old;
+	tdxsim_tds_clear(td);
 	sim->td.locks.num_contended = s->marks.num_contended;
 	memcpy(sim->td.locks.contended, s->marks.contended, sizeof(s->marks.contended));
-	tdxsim_pamt_destroy(sim->pamt);
-	sim->pamt = pamt;
+	tdxsim_pamt_restore_commit(&sim->pamt, s->pamt, &pamt);
 	/* In place: the machine-check handler is the host's setting, not simulator state, and
 	 * stays. */
 	tdxsim_integrity_restore_commit(sim->integrity, s->integrity, &integrity);
