@@ -33,10 +33,10 @@ static void layout(struct tdxsim_pamt *p, unsigned tdmrs)
 }
 
 /* Addresses the rows write and the test reads back. */
-#define PA_4K	(GiB + 6 * MiB + 0x3000)	/* a 4K table of the first GiB */
+#define PA_4K	(GiB + 6 * MiB + 0x3000)      /* a 4K table of the first GiB */
 #define PA_4K_B (2 * GiB + 10 * MiB + 0x5000) /* one of the second GiB */
-#define PA_4K_C (GiB + 20 * MiB)		/* another 4K table of the first GiB */
-#define PA_1G	(8 * GiB)			/* the second TDMR's only GiB, as a 1G page */
+#define PA_4K_C (GiB + 20 * MiB)	      /* another 4K table of the first GiB */
+#define PA_1G	(8 * GiB)		      /* the second TDMR's only GiB, as a 1G page */
 static const uint64_t probes[] = {PA_4K, PA_4K + 0x1000, PA_4K_B, PA_4K_C, PA_1G, PA_1G + 0x200000, GiB};
 
 static void nothing(struct tdxsim_pamt *p)
