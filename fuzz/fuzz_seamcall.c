@@ -240,12 +240,18 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 	check(c, "a SEAMCALL");
 }
 
+/* A TD build's steps: one after the other with nothing in between, so a failed step's hash
+ * is the next one's "before" (a build step fails whenever its TD did not come about), except
+ * after the build writes TD_PARAMS. */
 static uint64_t td_call(void *ctx, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 {
-	/* fuzz_td.c writes host memory (TD_PARAMS) between its calls: no hash reuse there. */
-	((struct ctx *)ctx)->hash_known = false;
 	call(ctx, lp, rax, regs);
 	return 0;
+}
+
+static void td_host_wrote(void *ctx)
+{
+	((struct ctx *)ctx)->hash_known = false;
 }
 
 /* A whole TD as KVM builds it (fuzz_td.h), each step through call() and its oracles; a
@@ -261,7 +267,8 @@ static void op_td(struct ctx *c, struct fz_input *in)
 			      .pool = c->pool,
 			      .pool_len = c->pool_len,
 			      .call = td_call,
-			      .ctx = c};
+			      .ctx = c,
+			      .host_wrote = td_host_wrote};
 	uint64_t tdr = fz_td_create(&e, in, 0);
 	if (tdr)
 		fz_vcpu_create(&e, in, tdr, NULL);

@@ -43,6 +43,8 @@ uint64_t fz_td_create(const struct fz_td_env *e, struct fz_input *in, uint64_t a
 	p[40] = 88;
 	if (flip & 0x80)
 		p[flip & 0x3F] ^= (uint8_t)(1u << (flip >> 4 & 7));
+	if (e->host_wrote)
+		e->host_wrote(e->ctx);
 	r = (tdxsim_regs_t){.rcx = tdr, .rdx = params};
 	e->call(e->ctx, 0, TDXSIM_TDH_MNG_INIT, &r);
 	return tdr;

@@ -49,6 +49,10 @@ struct fz_td_env {
 	unsigned pool_len;
 	fz_call_fn call;
 	void *ctx;
+	/* Called after the build writes host memory between its calls (TD_PARAMS), so a target
+	 * that reuses a state hash from one call to the next forgets it; NULL: not told. Nothing
+	 * else runs between the calls. */
+	void (*host_wrote)(void *ctx);
 };
 
 /*

@@ -22,9 +22,11 @@ static int map_region(struct tdxsim_mem_region *r, const tdxsim_range_t *range)
 	uint64_t words = ((range->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) / 64 + 1;
 	r->touched = calloc(words, sizeof(*r->touched));
 	r->exposed = calloc(words, sizeof(*r->exposed));
-	if (!r->touched || !r->exposed) {
+	r->restored = calloc(words, sizeof(*r->restored));
+	if (!r->touched || !r->exposed || !r->restored) {
 		free((void *)r->touched);
 		free((void *)r->exposed);
+		free(r->restored);
 		munmap(p, range->size);
 		return -1;
 	}
@@ -41,6 +43,7 @@ void tdxsim_mem_unmap(struct tdxsim_mem_region *r)
 	munmap(r->host, r->size);
 	free((void *)r->touched);
 	free((void *)r->exposed);
+	free(r->restored);
 }
 
 static int free_insert(struct tdxsim_mem *mem, uint64_t base, uint64_t size)

@@ -31,9 +31,13 @@
  * chunk: @touched, set by every lookup that hands out a pointer into the chunk (the library's
  * own accesses: whoever writes RAM asks for a pointer first), cleared by a restore; @exposed,
  * set when the host got a pointer (tdxsim_phys_to_virt(): it may write through it at any
- * time, even after a restore), never cleared. A restore only goes over chunks in either, and
- * those holding saved pages; @tracked is false until a restore went over the whole region
- * once (before that, its bytes are not known to be any snapshot's).
+ * time, even after a restore), never cleared; @restored, the chunks the last restore wrote
+ * saved pages into (the rest of that restore's chunks it left zero), under the simulator's
+ * lock. Outside @touched and @exposed a region holds the bytes of the saved set
+ * tdxsim_mem.restored_id names. So a restore of that same set goes over @touched and @exposed
+ * chunks only; of another set, also over @restored and the chunks of its own saved pages.
+ * @tracked is false until a restore went over the whole region once (before that, its bytes
+ * are not known to be any snapshot's).
  */
 #define TDXSIM_MEM_CHUNK_SHIFT 21
 
@@ -42,6 +46,7 @@ struct tdxsim_mem_region {
 	uint32_t node;
 	uint8_t *host; /* start of the host mapping */
 	_Atomic uint64_t *touched, *exposed;
+	uint64_t *restored;
 	bool tracked;
 };
 
@@ -71,6 +76,9 @@ struct tdxsim_mem {
 	struct tdxsim_mem_fail {
 		uint32_t skip, count;
 	} fail;
+	/* Saved sets (tdxsim_mem_saved) are numbered by the save that made them, from 1;
+	 * @restored_id is the one the last restore put back (0: none; struct tdxsim_mem_region). */
+	uint64_t next_saved_id, restored_id;
 };
 
 /* Maps every range of @ram (validated by the caller). 0, or -1 if the host is out of memory. */
@@ -123,8 +131,9 @@ void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
 /*
  * Snapshots (mem/snapshot.c, for sim/snapshot.c): the ranges, the allocator and the RAM
  * contents, i.e. every resident host page (mincore) that is not all zeros. A restore goes
- * over the chunks touched or exposed since the last one (and those of saved pages), not all
- * RAM (struct tdxsim_mem_region), and so does a save after a restore.
+ * over the chunks touched or exposed since the last one (and, for another saved set than the
+ * last one restored, those of both sets' saved pages), not all RAM (struct
+ * tdxsim_mem_region); a save after a restore over those and the restored ones.
  * save: 0 or -1 (out of memory). restore: puts back the ranges (hot-added ones unmapped,
  * removed ones mapped again), the allocator and the bytes; 0, or -1 when out of memory (the
  * bytes and allocator unchanged; a range hot-added over a removed one may be gone already).
@@ -135,8 +144,9 @@ struct tdxsim_mem_saved {
 	unsigned num_pages;
 	uint64_t *page_pa;
 	uint8_t *page_data; /* num_pages x 4 KiB */
+	uint64_t id;	    /* from tdxsim_mem.next_saved_id */
 };
-int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out);
+int tdxsim_mem_save(struct tdxsim_mem *mem, struct tdxsim_mem_saved *out);
 int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *saved);
 void tdxsim_mem_saved_free(struct tdxsim_mem_saved *saved);
 

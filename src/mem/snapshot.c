@@ -5,10 +5,11 @@
  * are not all zeros; a restore drops every other host page (MADV_DONTNEED: RAM reads zero
  * again) and writes the saved ones back where they differ. It does so only in the 2 MiB
  * chunks whose bytes may differ from the snapshot's: those a pointer went out for since the
- * last restore, those the host holds pointers into, and those of the last and this
- * snapshot's saved pages (struct tdxsim_mem_region). Dropping the pages of all RAM cost a
- * walk of every page table of it per restore. A snapshot taken after a restore reads only
- * those chunks too: the restore left every other one zero.
+ * last restore, those the host holds pointers into, and, when the last restore put back
+ * another snapshot, those of that one's and this one's saved pages (struct
+ * tdxsim_mem_region). Dropping the pages of all RAM cost a walk of every page table of it per
+ * restore. A snapshot taken after a restore reads only those chunks and the restored ones:
+ * the restore left every other one zero.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +68,14 @@ static int save_window(const struct tdxsim_mem_region *reg, uint64_t lo, uint64_
 	return 0;
 }
 
-/* The first chunk at or after @c whose bit is set in @reg's touched or exposed map, or @limit. */
-static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit)
+/* The first chunk at or after @c whose bit is set in @reg's touched or exposed map (or, with
+ * @restored, its restored one), or @limit. */
+static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit, bool restored)
 {
 	for (uint64_t w = c / 64; w * 64 < limit; w++) {
 		uint64_t bits = atomic_load_explicit(&reg->touched[w], memory_order_relaxed) |
-				atomic_load_explicit(&reg->exposed[w], memory_order_relaxed);
+				atomic_load_explicit(&reg->exposed[w], memory_order_relaxed) |
+				(restored ? reg->restored[w] : 0);
 		if (w == c / 64)
 			bits &= ~UINT64_C(0) << (c % 64);
 		if (bits) {
@@ -83,10 +86,11 @@ static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uin
 	return limit;
 }
 
-int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
+int tdxsim_mem_save(struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
 {
 	unsigned cap = 0;
 	memset(out, 0, sizeof(*out));
+	out->id = ++mem->next_saved_id;
 	out->mem = *mem;
 	out->mem.free = NULL;
 	out->mem.cap_free = 0;
@@ -105,11 +109,11 @@ int tdxsim_mem_save(const struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
 		if (!reg->tracked) {
 			rc = save_window(reg, reg->base, end, out, &cap);
 		} else {
-			/* Since the last restore only marked chunks can hold bytes that are not zero:
-			 * it left the others zero (its saved pages' chunks stay marked), and nothing
-			 * handed out a pointer into them since (mem.h). */
-			for (uint64_t c = next_marked(reg, 0, chunks); !rc && c < chunks;
-			     c = next_marked(reg, c + 1, chunks)) {
+			/* Since the last restore only its restored chunks and those touched or
+			 * exposed can hold bytes that are not zero: it left the others zero, and
+			 * nothing handed out a pointer into them since (mem.h). */
+			for (uint64_t c = next_marked(reg, 0, chunks, true); !rc && c < chunks;
+			     c = next_marked(reg, c + 1, chunks, true)) {
 				uint64_t lo = reg->base + c * chunk;
 				rc = save_window(reg, lo, end - lo > chunk ? lo + chunk : end, out, &cap);
 			}
@@ -145,22 +149,29 @@ static void restore_window(const struct tdxsim_mem_region *reg, const struct tdx
 		madvise(reg->host + (pos - reg->base), hi - pos, MADV_DONTNEED);
 }
 
-static void restore_region(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned *i)
+/* @same: @saved is the set the last restore put back (mem.h): chunks neither touched nor
+ * exposed since still hold its bytes. */
+static void restore_region(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned *i,
+			   bool same)
 {
 	const uint64_t chunk = UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT, end = reg->base + reg->size;
 	const uint64_t chunks = ((reg->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) + 1;
+	const uint64_t words = (chunks + 63) / 64;
 	while (*i < saved->num_pages && saved->page_pa[*i] < reg->base)
 		(*i)++; /* a saved page outside today's ranges (cannot happen) */
 	unsigned first = *i;
 	if (!reg->tracked) {
 		restore_window(reg, saved, i, reg->base, end);
 		reg->tracked = true;
+		same = false;
 	} else {
 		for (uint64_t c = 0;;) {
 			uint64_t next = chunks;
-			if (*i < saved->num_pages && saved->page_pa[*i] < end)
+			/* Another set: the chunks of its saved pages too (the last set's restored
+			 * ones are in next_marked()). */
+			if (!same && *i < saved->num_pages && saved->page_pa[*i] < end)
 				next = (saved->page_pa[*i] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
-			next = next_marked(reg, c, next);
+			next = next_marked(reg, c, next, !same);
 			if (next == chunks)
 				break;
 			uint64_t lo = reg->base + next * chunk;
@@ -168,14 +179,16 @@ static void restore_region(struct tdxsim_mem_region *reg, const struct tdxsim_me
 			c = next + 1;
 		}
 	}
-	/* The bytes are the snapshot's now. Where they are not zero, a restore of another
-	 * snapshot must look again: the chunks of this one's saved pages stay marked. */
-	for (uint64_t w = 0; w < (chunks + 63) / 64; w++)
+	while (*i < saved->num_pages && saved->page_pa[*i] < end)
+		(*i)++; /* saved pages in chunks this restore had no need to visit */
+	for (uint64_t w = 0; w < words; w++)
 		atomic_store_explicit(&reg->touched[w], 0, memory_order_relaxed);
+	if (same)
+		return; /* @restored already names this set's chunks */
+	memset(reg->restored, 0, words * sizeof(*reg->restored));
 	for (unsigned k = first; k < *i; k++) {
 		uint64_t c = (saved->page_pa[k] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
-		atomic_fetch_or_explicit(&reg->touched[c / 64], UINT64_C(1) << (c % 64),
-					 memory_order_relaxed);
+		reg->restored[c / 64] |= UINT64_C(1) << (c % 64);
 	}
 }
 
@@ -237,8 +250,10 @@ int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *sa
 	mem->fail = s->fail;
 	/* Saved pages are ascending (save walks the ranges in order). */
 	unsigned i = 0;
+	bool same = mem->restored_id == saved->id;
 	for (unsigned r = 0; r < mem->num_regions; r++)
-		restore_region(&mem->regions[r], saved, &i);
+		restore_region(&mem->regions[r], saved, &i, same);
+	mem->restored_id = saved->id;
 	return 0;
 }
 
