@@ -139,6 +139,16 @@ static void two_gpas_one_td_past_first_buffer(struct inv_world *iw)
 	tdfx_assert_invariants(fx);
 	set_hpa(entry(iw, iw->w.td.tdr, GPA_MANY + 599 * 4096, 0), iw->priv);
 }
+/* More TDs than the checker counts on its stack (td_common.c: 16): 16 more created keep every
+ * invariant, and a CHLDCNT off in the last one created is found. */
+static void chldcnt_off_past_first_buffer(struct inv_world *iw)
+{
+	struct tdfx_td more[16];
+	for (unsigned i = 0; i < 16; i++)
+		tdfx_create(&iw->w.fx, &more[i], 0);
+	tdfx_assert_invariants(&iw->w.fx);
+	td_of(iw, more[15].tdr)->chldcnt++;
+}
 static void misaligned_2m_leaf(struct inv_world *iw)
 {
 	/* Up by 4K: the page after the 2M page is free RAM (AUG took it last), so only the
@@ -235,6 +245,8 @@ static const struct row {
 	{"no host page at two GPAs of one TD with more pages than the first buffer",
 	 two_gpas_one_td_past_first_buffer, "mapped twice"},
 	{"a leaf's HPA is aligned to its size", misaligned_2m_leaf, "not aligned to its size"},
+	{"CHLDCNT equals the PAMT's count with more TDs than the first buffer",
+	 chldcnt_off_past_first_buffer, "CHLDCNT"},
 	{"every mapped page is owned by the TD that maps it", owner_other_td, "not by this TD"},
 	{"the PAMT page size is the SEPT level of the leaf", page_size_differs, "PAMT page size"},
 	{"a leaf page's BEPOCH is not after the TD epoch", leaf_bepoch_future, "BEPOCH"},

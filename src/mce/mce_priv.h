@@ -73,6 +73,10 @@ struct tdxsim_integrity {
 	 * kernel would fault in and zero page by page. Linked through their first 8 bytes;
 	 * freed with the model. */
 	uint8_t *spare;
+	/* The slot array a snapshot restore replaced (restore.c), all empty, kept for the next
+	 * restore into a table of the same size instead of a new one each time; NULL: none. */
+	struct tdxsim_mce_slot *spare_slots;
+	size_t spare_cap;
 
 	/* Range records. */
 	struct tdxsim_mce_range *ranges;

@@ -10,6 +10,7 @@
 
 #include "mce/mce_priv.h"
 
+/* Frees the records of @slots and empties it. */
 static void free_records(struct tdxsim_integrity *live, struct tdxsim_mce_slot *slots, size_t cap)
 {
 	for (size_t i = 0; slots && i < cap; i++) {
@@ -17,8 +18,8 @@ static void free_records(struct tdxsim_integrity *live, struct tdxsim_mce_slot *
 			continue;
 		tdxsim_mce_plain_free(live, slots[i].pg->priv);
 		free(slots[i].pg);
+		slots[i] = (struct tdxsim_mce_slot){0};
 	}
-	free(slots);
 }
 
 void tdxsim_integrity_restore_abort(struct tdxsim_integrity *live, struct tdxsim_integrity_copy *copy)
@@ -26,6 +27,7 @@ void tdxsim_integrity_restore_abort(struct tdxsim_integrity *live, struct tdxsim
 	pthread_mutex_lock(&live->lock);
 	free_records(live, copy->slots, copy->cap);
 	pthread_mutex_unlock(&live->lock);
+	free(copy->slots);
 	free(copy->ranges);
 	memset(copy, 0, sizeof(*copy));
 }
@@ -35,7 +37,13 @@ int tdxsim_integrity_restore_prepare(struct tdxsim_integrity *live, const struct
 {
 	/* A snapshot's clone is never used by calls: it is read without its lock. */
 	memset(copy, 0, sizeof(*copy));
-	copy->slots = calloc(saved->cap, sizeof(*copy->slots));
+	/* The table the last restore replaced, when it has the size wanted (it is empty). */
+	if (live->spare_slots && live->spare_cap == saved->cap) {
+		copy->slots = live->spare_slots;
+		live->spare_slots = NULL;
+	} else {
+		copy->slots = calloc(saved->cap, sizeof(*copy->slots));
+	}
 	copy->cap_ranges = saved->num_ranges ? saved->num_ranges : 1;
 	copy->ranges = malloc(copy->cap_ranges * sizeof(*copy->ranges));
 	if (!copy->slots || !copy->ranges)
@@ -78,6 +86,9 @@ void tdxsim_integrity_restore_commit(struct tdxsim_integrity *live, const struct
 	 * being thrown away, not work to catch up on. */
 	pthread_mutex_lock(&live->lock);
 	free_records(live, live->slots, live->cap);
+	free(live->spare_slots);
+	live->spare_slots = live->slots;
+	live->spare_cap = live->cap;
 	free(live->ranges);
 	live->slots = copy->slots;
 	live->cap = copy->cap;

@@ -72,6 +72,7 @@ void tdxsim_integrity_destroy(struct tdxsim_integrity *in)
 		if (in->slots[i].pg)
 			free_page(in, in->slots[i].pg);
 	free(in->slots);
+	free(in->spare_slots);
 	while (in->spare) {
 		uint8_t *p = tdxsim_mce_plain_alloc(in);
 		free(p);

@@ -97,8 +97,9 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 		h = tdxsim_hash_u64(h, (uint64_t)m->lp_initialized[i] | (uint64_t)lp->online << 8 |
 					       (uint64_t)lp->vmx_on << 16);
 	}
-	for (uint64_t k = 0; k < (UINT64_C(1) << sim->hkid.keyid_bits); k++)
-		h = tdxsim_hash_u64(h, sim->hkid.kot[k] | (uint64_t)sim->hkid.reserved_next[k] << 8);
+	/* The KOT and the next module's reservations, a byte per KeyID: two block hashes. */
+	size_t keyids = (size_t)1 << sim->hkid.keyid_bits;
+	h = tdxsim_hash_bytes(tdxsim_hash_bytes(h, sim->hkid.kot, keyids), sim->hkid.reserved_next, keyids);
 	h = tdxsim_pamt_hash(sim->pamt, h);
 	h = tdxsim_mce_hash(sim->integrity, h);
 	h = tdxsim_tds_hash(&sim->td, h);
