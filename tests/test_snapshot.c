@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "host_lifecycle.h"
 #include "td_fixture.h"
+#include "tdxsim/cpu.h"
 #include "tdxsim/memory.h"
 #include "tdxsim/platform.h"
 #include "tdxsim/seamldr.h"
@@ -390,6 +392,65 @@ static void restore__mce_handler_set_after__kept(void **state)
 	fx_destroy(&fx);
 }
 
+/* A runtime update loads another module instance, whose metadata view (what TDH.SYS.RD and
+ * RDALL answer) a restore must put back: the view is copied only when it differs
+ * (sim/snapshot.c), so restores with and without an update in between are both tried. */
+static void md_answers(tdxsim_t *sim, uint64_t out[3], uint8_t *page)
+{
+	tdxsim_regs_t r = {.rdx = TDXSIM_MD_UPDATE_VERSION};
+	out[0] = tdxsim_seamcall(sim, 0, TDXSIM_TDH_SYS_RD, &r);
+	out[1] = r.r8;
+	uint64_t pa;
+	assert_int_equal(tdxsim_phys_alloc(sim, 4096, 4096, UINT32_MAX, &pa), TDXSIM_OK);
+	r = (tdxsim_regs_t){.rdx = pa, .r8 = ~UINT64_C(0)}; /* from the first field */
+	out[2] = tdxsim_seamcall(sim, 0, TDXSIM_TDH_SYS_RDALL, &r);
+	memcpy(page, tdxsim_phys_to_virt(sim, pa, 4096), 4096);
+	assert_int_equal(tdxsim_phys_free(sim, pa, 4096), TDXSIM_OK);
+}
+
+static void restore__module_updated__metadata_of_old_instance(void **state)
+{
+	tdxsim_config_t cfg;
+	tdxsim_t *sim;
+	struct lc_host h;
+	tdxsim_blob_opts_t o;
+	tdxsim_snapshot_t *snap;
+	uint64_t pa, len, status, before[3], after[3], updated[3];
+	static uint8_t page_before[4096], page_after[4096], page_updated[4096];
+
+	tdxsim_config_init(&cfg);
+	cfg.module = TDXSIM_MODULE_1_5_06;
+	assert_int_equal(tdxsim_create(&cfg, &sim), TDXSIM_OK);
+	lc_host_init(&h, sim, NULL);
+	assert_int_equal(lc_tdx_init(&h), 0);
+	assert_int_equal(lc_tdx_enable(&h), 0);
+	tdxsim_blob_opts_init(&o, TDXSIM_MODULE_NEXT);
+	assert_int_equal(tdxsim_blob_place(sim, &o, &pa, &len), TDXSIM_OK);
+	md_answers(sim, before, page_before);
+	assert_int_equal(before[0], TDXSIM_TDX_SUCCESS);
+	assert_int_equal(before[2], TDXSIM_TDX_SUCCESS);
+	assert_int_equal(tdxsim_snapshot_take(sim, &snap), TDXSIM_OK);
+	for (int i = 0; i < 3; i++) {
+		if (i < 2) {
+			assert_int_equal(lc_update(&h, pa, len, &status), 0);
+			assert_int_equal(tdxsim_module_profile(sim), TDXSIM_MODULE_NEXT);
+			md_answers(sim, updated, page_updated);
+			assert_int_equal(updated[0], TDXSIM_TDX_SUCCESS);
+			assert_int_not_equal(updated[1], before[1]);
+			assert_true(memcmp(page_updated, page_before, 4096));
+		}
+		/* i == 2: a restore with no update since the last one. */
+		assert_int_equal(tdxsim_snapshot_restore(sim, snap), TDXSIM_OK);
+		assert_int_equal(tdxsim_module_profile(sim), TDXSIM_MODULE_1_5_06);
+		md_answers(sim, after, page_after);
+		assert_memory_equal(after, before, sizeof(before));
+		assert_memory_equal(page_after, page_before, sizeof(page_before));
+	}
+	tdxsim_snapshot_free(snap);
+	tdxsim_destroy(sim);
+	(void)state;
+}
+
 static void snapshot__refused__states_and_arguments(void **state)
 {
 	struct fx a, b, t;
@@ -433,6 +494,7 @@ int main(void)
 		(struct CMUnitTest)cmocka_unit_test(take__after_restore__holds_restored_and_written_bytes);
 	tests[n++] =
 		(struct CMUnitTest)cmocka_unit_test(restore__td_present_at_snapshot__td_back_new_one_gone);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__module_updated__metadata_of_old_instance);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(snapshot__refused__states_and_arguments);
 	return _cmocka_run_group_tests("snapshot", tests, n, NULL, NULL);
 }

@@ -571,6 +571,15 @@ uint64_t tdxsim_md_sys_read_all(const struct tdxsim_md_view *v, uint64_t start_i
 	return tdxsim_md_sys_dump_list(v, start_id, page, TDXSIM_MD_PAGE, next);
 }
 
+bool tdxsim_md_view_same_inputs(const struct tdxsim_md_view *a, const struct tdxsim_md_view *b)
+{
+	return a->profile == b->profile && a->num_pkgs == b->num_pkgs &&
+	       !memcmp(a->pkg_fms, b->pkg_fms, sizeof(a->pkg_fms)) && a->cmrs == b->cmrs &&
+	       a->max_tdmrs == b->max_tdmrs && a->max_reserved_per_tdmr == b->max_reserved_per_tdmr &&
+	       !memcmp(a->pamt_entry_size, b->pamt_entry_size, sizeof(a->pamt_entry_size)) &&
+	       a->built == b->built;
+}
+
 void tdxsim_md_view_build(struct tdxsim_md_view *v)
 {
 	const struct tdxsim_profile *p = v->profile;

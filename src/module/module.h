@@ -91,6 +91,10 @@ struct tdxsim_md_view {
  * RDALL page would otherwise report the old values.
  */
 void tdxsim_md_view_build(struct tdxsim_md_view *v);
+/* Whether @a and @b have the same fields above (the profile by its address: compare what it
+ * points to too), so that their derived parts are equal when both are built. Snapshot
+ * restores copy the 18 KiB view only when not (sim/snapshot.c). */
+bool tdxsim_md_view_same_inputs(const struct tdxsim_md_view *a, const struct tdxsim_md_view *b);
 
 /*
  * TDH.SYS.RD semantics for one field id (sheet 4.1): returns the status; on success *value is

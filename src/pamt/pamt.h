@@ -72,9 +72,9 @@ int tdxsim_pamt_clone(const struct tdxsim_pamt *src, struct tdxsim_pamt **out);
  * A snapshot's store put back into the live one (pamt_clone.c), in two steps like the other
  * restores of sim/snapshot.c: prepare may fail and changes nothing the store's readers see
  * (it allocates the nodes @saved has and @live lacks, outside the test hook's budget, or,
- * when the TDMRs differ, a whole clone); then exactly one of commit (cannot fail: @live's content becomes @saved's, reusing
- * its own nodes, and @live may be replaced by the clone) or abort (frees what prepare made).
- * A restore after a fuzz input copies the few tables it has instead of allocating them all.
+ * when the TDMRs differ, a whole clone); then exactly one of commit (cannot fail: @live's content becomes
+ * @saved's, reusing its own nodes, and @live may be replaced by the clone) or abort (frees what prepare
+ * made). A restore after a fuzz input copies the few tables it has instead of allocating them all.
  */
 struct tdxsim_pamt_restore {
 	struct tdxsim_pamt *clone; /* the TDMRs differ: what replaces @live */

@@ -299,7 +299,7 @@ int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
 	 * under ASan each heap block is fresh memory); the heap for more. */
 	struct owned local[16];
 	oc.td = t->tds.n <= TDXSIM_ARRAY_SIZE(local) ? memset(local, 0, sizeof(local))
-						      : calloc(t->tds.n, sizeof(*oc.td));
+						     : calloc(t->tds.n, sizeof(*oc.td));
 	if (!oc.td) {
 		snprintf(msg, len, "td: out of host memory while checking the TDs");
 		return -1;

@@ -16,6 +16,7 @@
  * the whole through tdxsim_state_hash() (tests/test_snapshot.c), so a folder that forgets
  * something its hash covers shows up there.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,7 +157,16 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 	tdxsim_cpu_restore(&sim->cpu, &s->cpu);
 	tdxsim_hkid_restore(&sim->hkid, &s->hkid);
 	_Atomic uint8_t *lp_init = sim->mod.lp_initialized;
-	sim->mod = s->mod;
+	/* The metadata view (18 KiB, the module struct's last member) is derived from its first
+	 * fields and the instance's profile: copied only when those differ (module.h). */
+	_Static_assert(offsetof(struct tdxsim_module, md) + sizeof(struct tdxsim_md_view) ==
+			       sizeof(struct tdxsim_module),
+		       "md is the last member of struct tdxsim_module");
+	bool same_md = !memcmp(&sim->mod.inst, &s->mod.inst, sizeof(s->mod.inst)) &&
+		       tdxsim_md_view_same_inputs(&sim->mod.md, &s->mod.md);
+	memcpy((void *)&sim->mod, (const void *)&s->mod, offsetof(struct tdxsim_module, md));
+	if (!same_md)
+		sim->mod.md = s->mod.md;
 	sim->mod.lp_initialized = lp_init;
 	/* Atomic stores: tdxsim_lp_initialized() reads the flags without the lock. */
 	for (uint32_t i = 0; i < sim->cpu.num_lps; i++)
