@@ -703,6 +703,16 @@ static void check__detects_corruption(void **state)
 	pamt->host_bytes++;
 	assert_int_equal(tdxsim_pamt_check(pamt, NULL, 0), -1);
 	pamt->host_bytes--;
+
+	/* The summary of 4K tables the walks go by (pamt_priv.h), both ways. */
+	struct tdxsim_pamt_gib *gib = pamt->tdmrs[0].blocks[0];
+	gib->t4k_runs &= ~UINT64_C(1);
+	assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "summary"));
+	gib->t4k_runs |= UINT64_C(1) << 5;
+	assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "summary"));
+	gib->t4k_runs = 1;
 	assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), 0);
 }
 

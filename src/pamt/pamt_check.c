@@ -186,7 +186,12 @@ static int check_gib(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, uint
 	if (gib->type == TDXSIM_PT_REG && gib->t2m && gib->t2m->busy)
 		return fail(c, "PAMT: 1G leaf %#" PRIx64 " has 2M entries in use", t->base + off);
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
-		if (i % RUN == 0 && tdxsim_pamt_no_t4k_run(gib, i)) {
+		if (i % RUN == 0 && tdxsim_pamt_no_t4k_run(gib, i) != tdxsim_pamt_no_t4k_run_raw(gib, i))
+			return fail(c,
+				    "PAMT: 1 GiB block %#" PRIx64 ": 4K-table summary %#" PRIx64
+				    " wrong for the 2 MiB regions from %u",
+				    t->base + off, gib->t4k_runs, i);
+		if (i % RUN == 0 && tdxsim_pamt_no_t4k_run_raw(gib, i)) {
 			i += RUN - 1;
 			continue;
 		}

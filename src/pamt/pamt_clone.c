@@ -34,6 +34,7 @@ static int clone_gib(struct tdxsim_pamt *dst, const struct tdxsim_pamt_gib *src,
 	g->owner = src->owner;
 	g->bepoch = src->bepoch;
 	g->type = src->type;
+	g->t4k_runs = src->t4k_runs;
 	if (src->t2m && !(g->t2m = clone_table(dst, src->t2m)))
 		return -1;
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++)
@@ -186,6 +187,8 @@ static void sync_gib(struct sync *y, struct tdxsim_pamt_gib **slot, const struct
 		for (unsigned j = i; j < i + TDXSIM_PAMT_RUN; j++)
 			sync_table(y, &d->t4k[j], src->t4k[j]);
 	}
+	if (y->apply)
+		d->t4k_runs = src->t4k_runs;
 }
 
 /* Whether @live has @saved's TDMRs with the same block arrays: then only nodes below differ. */

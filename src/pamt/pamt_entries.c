@@ -173,6 +173,7 @@ static enum tdxsim_pamt_result make_nodes(struct tdxsim_pamt *pamt, struct tdxsi
 		(*slot)->t4k[idx_2m(off)] = new_4k_table(pamt, t, tdxsim_align_down(off, TDXSIM_2M));
 		if (!(*slot)->t4k[idx_2m(off)])
 			return TDXSIM_PAMT_NO_MEMORY;
+		(*slot)->t4k_runs |= UINT64_C(1) << (idx_2m(off) / TDXSIM_PAMT_RUN);
 	}
 	return TDXSIM_PAMT_OK;
 }

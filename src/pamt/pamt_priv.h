@@ -54,7 +54,11 @@ struct tdxsim_pamt_table {
 struct tdxsim_pamt_gib {
 	struct tdxsim_pamt_table *t2m;			   /* NULL: all 2M entries initial */
 	struct tdxsim_pamt_table *t4k[TDXSIM_PAMT_FANOUT]; /* per 2 MiB; NULL: all initial */
-	uint64_t owner;					   /* the 1G entry, as in a table */
+	/* Bit r set iff t4k[8r .. 8r + 7] holds a table: the walks after every fuzzed call test
+	 * a bit per run instead of loading its 8 pointers (tdxsim_pamt_no_t4k_run()). Set where
+	 * a 4K table is made, copied with the block; the checker compares it with the pointers. */
+	uint64_t t4k_runs;
+	uint64_t owner; /* the 1G entry, as in a table */
 	uint64_t bepoch;
 	uint8_t type;
 };
@@ -111,8 +115,13 @@ static inline bool tdxsim_pamt_reserved(const struct tdxsim_pamt_tdmr *t, uint64
  * traced call.
  */
 #define TDXSIM_PAMT_RUN 8
-/* Whether the 8 4K-table pointers of @gib from @i are all NULL. */
+/* Whether the 8 4K-table pointers of @gib from @i (a multiple of 8) are all NULL: from the
+ * summary, or (_raw) from the pointers themselves, which the checker compares. */
 static inline bool tdxsim_pamt_no_t4k_run(const struct tdxsim_pamt_gib *gib, unsigned i)
+{
+	return !(gib->t4k_runs >> (i / TDXSIM_PAMT_RUN) & 1);
+}
+static inline bool tdxsim_pamt_no_t4k_run_raw(const struct tdxsim_pamt_gib *gib, unsigned i)
 {
 	struct tdxsim_pamt_table *const *p = &gib->t4k[i];
 	return !((uintptr_t)p[0] | (uintptr_t)p[1] | (uintptr_t)p[2] | (uintptr_t)p[3] | (uintptr_t)p[4] |
