@@ -75,6 +75,41 @@ static inline uint64_t tdxsim_load64(const uint8_t *p)
 }
 
 /*
+ * Oracle scans of one whole object (the PAMT checker's and hash's passes over a table's 512
+ * entries, after every fuzzed call): under AddressSanitizer each 8-byte load of such a loop
+ * carries its own shadow check, most of the pass's time. A function marked TDXSIM_NO_ASAN
+ * skips those, and first calls tdxsim_asan_check(object, size): one check of the object's
+ * whole range, which reports a freed or overflowed object as an instrumented access would.
+ * Without ASan both are nothing.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TDXSIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TDXSIM_ASAN 1
+#endif
+#endif
+#ifdef TDXSIM_ASAN
+#include <sanitizer/asan_interface.h>
+#define TDXSIM_NO_ASAN __attribute__((no_sanitize("address"), noinline))
+/* Reads the first poisoned byte of [p, p + n) through an instrumented load, so ASan stops
+ * there with its usual report (core/asan.c). */
+void tdxsim_asan_report_region(const void *p, size_t n);
+static inline void tdxsim_asan_check(const void *p, size_t n)
+{
+	if (__asan_region_is_poisoned((void *)(uintptr_t)p, n))
+		tdxsim_asan_report_region(p, n);
+}
+#else
+#define TDXSIM_NO_ASAN
+static inline void tdxsim_asan_check(const void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+#endif
+
+/*
  * Folds the @n bytes at @p into @h, for blocks of kilobytes (a TDCS, a page of plaintext)
  * that the state hash goes over after every fuzzed call, so its speed is the fuzzers'.
  * 64-byte stripes, each 8-byte word w in its own lane j (0..7), two sums per lane: the words
