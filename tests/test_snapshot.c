@@ -291,6 +291,39 @@ static void restore__library_writes_in_far_chunks__undone_every_time(void **stat
 	fx_destroy(&fx);
 }
 
+/* A restore empties the pages of a chunk it goes over that no saved page holds, in place when
+ * few of them are dirty and by dropping them when many are (mem/snapshot.c empty_pages()):
+ * 3, 16, 17 and 300 pages written in one chunk, around a page the snapshot saved, all read
+ * zero again and the saved one holds its bytes; twice, so that the pages kept resident by
+ * the first restore are written and emptied again. */
+static void restore__few_and_many_pages_in_a_chunk__zero_again(void **state)
+{
+	static const unsigned counts[] = {3, 16, 17, 300};
+	struct fx fx;
+	tdxsim_snapshot_t *snap;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	const uint64_t base = PA_C + 2 * 0x200000; /* a chunk of its own, far from the rest */
+	uint8_t *saved = tdxsim_phys_to_virt(fx.sim, base + 100 * 4096, 4096);
+	memset(saved, 0x77, 4096);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &snap), TDXSIM_OK);
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		for (int round = 0; round < 2; round++) {
+			for (unsigned k = 0; k < counts[c]; k++)
+				if (k != 100)
+					put_line(&fx, base + k * 4096 + 64 * (k % 64), (uint8_t)(k + 1));
+			memset(saved, 0x11, 64);
+			assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+			for (unsigned k = 0; k < counts[c]; k++)
+				if (k != 100)
+					assert_int_equal(get_line(&fx, base + k * 4096 + 64 * (k % 64)), 0);
+			for (unsigned b = 0; b < 4096; b++)
+				assert_int_equal(saved[b], 0x77);
+		}
+	}
+	tdxsim_snapshot_free(snap);
+	fx_destroy(&fx);
+}
+
 /* The host keeps a pointer from before the snapshot and writes through it after a restore,
  * with no call in between that could tell the library: the next restore still undoes it. */
 static void restore__host_pointer_from_before__write_after_restore_undone(void **state)
@@ -489,6 +522,7 @@ int main(void)
 		(struct CMUnitTest)cmocka_unit_test(restore__library_writes_in_far_chunks__undone_every_time);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(
 		restore__host_pointer_from_before__write_after_restore_undone);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__few_and_many_pages_in_a_chunk__zero_again);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__two_snapshots__each_brings_its_own_bytes);
 	tests[n++] =
 		(struct CMUnitTest)cmocka_unit_test(take__after_restore__holds_restored_and_written_bytes);
