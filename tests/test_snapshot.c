@@ -291,11 +291,9 @@ static void restore__library_writes_in_far_chunks__undone_every_time(void **stat
 	fx_destroy(&fx);
 }
 
-/* A restore empties the pages of a chunk it goes over that no saved page holds, in place when
- * few of them are dirty and by dropping them when many are (mem/snapshot.c empty_pages()):
+/* A restore empties the pages of a chunk it goes over that no saved page holds (mem/snapshot.c):
  * 3, 16, 17 and 300 pages written in one chunk, around a page the snapshot saved, all read
- * zero again and the saved one holds its bytes; twice, so that the pages kept resident by
- * the first restore are written and emptied again. */
+ * zero again and the saved one holds its bytes; twice each. */
 static void restore__few_and_many_pages_in_a_chunk__zero_again(void **state)
 {
 	static const unsigned counts[] = {3, 16, 17, 300};

@@ -126,46 +126,12 @@ int tdxsim_mem_save(struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
 	return 0;
 }
 
-/*
- * Empties [from, to) of @reg (page-aligned, no saved page in it): its pages must read zero.
- * @vec: mincore()'s residency of the window starting at @lo, or NULL. With it, a page that is
- * not resident already reads zero, and a resident one that is not all zeros is cleared in
- * place: no system call, and no fault when the page is used again (a fuzz input's pages come
- * back every input). More than a few such pages, or no residency: MADV_DONTNEED, which gives
- * them back to the host.
- */
-static void empty_pages(const struct tdxsim_mem_region *reg, uint64_t from, uint64_t to,
-			const unsigned char *vec, uint64_t lo)
-{
-	enum { CLEAR_IN_PLACE = 16 };
-	if (vec) {
-		unsigned dirty = 0;
-		for (uint64_t pa = from; pa < to && dirty <= CLEAR_IN_PLACE; pa += TDXSIM_4K)
-			dirty += (vec[(pa - lo) / TDXSIM_4K] & 1) && !all_zero(reg->host + (pa - reg->base));
-		if (dirty <= CLEAR_IN_PLACE) {
-			for (uint64_t pa = from; dirty && pa < to; pa += TDXSIM_4K) {
-				uint8_t *p = reg->host + (pa - reg->base);
-				if ((vec[(pa - lo) / TDXSIM_4K] & 1) && !all_zero(p)) {
-					memset(p, 0, TDXSIM_4K);
-					dirty--;
-				}
-			}
-			return;
-		}
-	}
-	madvise(reg->host + (from - reg->base), to - from, MADV_DONTNEED);
-}
-
 /* Puts back the bytes of [lo, hi) of @reg: the saved pages from *@i on that lie below @hi are
  * written where they differ (pages a run left alone cost neither a fault nor a copy), every
- * other page is emptied (empty_pages(); residency is asked once for a window of one chunk). */
+ * other page is dropped. */
 static void restore_window(const struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved,
 			   unsigned *i, uint64_t lo, uint64_t hi)
 {
-	unsigned char vec[(UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT) / TDXSIM_4K];
-	const unsigned char *res = NULL;
-	if (hi - lo <= sizeof(vec) * TDXSIM_4K && !mincore(reg->host + (lo - reg->base), hi - lo, vec))
-		res = vec;
 	uint64_t pos = lo;
 	for (; *i < saved->num_pages && saved->page_pa[*i] < hi; (*i)++) {
 		uint64_t pa = saved->page_pa[*i];
@@ -173,14 +139,14 @@ static void restore_window(const struct tdxsim_mem_region *reg, const struct tdx
 		if (pa < pos)
 			continue; /* below this range: not RAM any more (cannot happen) */
 		if (pa > pos)
-			empty_pages(reg, pos, pa, res, lo);
+			madvise(reg->host + (pos - reg->base), pa - pos, MADV_DONTNEED);
 		uint8_t *p = reg->host + (pa - reg->base);
 		if (memcmp(p, data, TDXSIM_4K))
 			memcpy(p, data, TDXSIM_4K);
 		pos = pa + TDXSIM_4K;
 	}
 	if (hi > pos)
-		empty_pages(reg, pos, hi, res, lo);
+		madvise(reg->host + (pos - reg->base), hi - pos, MADV_DONTNEED);
 }
 
 /* @same: @saved is the set the last restore put back (mem.h): chunks neither touched nor
