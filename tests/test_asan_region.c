@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The PAMT checker's and hash's whole-table scans run without per-load ASan checks and check
- * each table's range once instead (core/util.h, TDXSIM_NO_ASAN and tdxsim_asan_check): a
+ * The PAMT checker's and hash's whole-table scans (and the secure-EPT tables', sept.c
+ * tdxsim_sept_used_runs()) run without per-load ASan checks and check each table's range once
+ * instead (core/util.h, TDXSIM_NO_ASAN and tdxsim_asan_check): a
  * dangling table pointer must still stop the run with AddressSanitizer's report, as an
  * instrumented scan would. Each row runs in a child process, which ASan ends; the parent reads
  * its report. Built without ASan, the same rows check that a live table passes both scans.
@@ -21,6 +22,7 @@
 #include "core/util.h"
 #include "pamt/pamt.h"
 #include "pamt/pamt_priv.h"
+#include "sept/sept.h"
 
 #define GiB TDXSIM_1G
 
@@ -99,9 +101,29 @@ static const struct row {
 #endif
 };
 
+/* Secure-EPT tables: a root table, every entry FREE, scanned by the hash and the checker. */
+static void sept_scan(bool poison, bool hash)
+{
+	struct tdxsim_sept *sept = tdxsim_sept_new(0x7000000, 3);
+	assert_non_null(sept);
+	struct tdxsim_sept_table *root = tdxsim_sept_table_get(sept, 0x7000000);
+	assert_non_null(root);
 #ifdef TDXSIM_ASAN
-/* Runs @row in a child with stderr in a pipe; returns what the child wrote, and its status. */
-static void run_child(const struct row *row, char *out, size_t len, int *status)
+	if (poison)
+		__asan_poison_memory_region(root->e, sizeof(root->e));
+#endif
+	char msg[256];
+	if (hash)
+		(void)tdxsim_sept_hash(sept, TDXSIM_HASH_SEED);
+	else
+		assert_int_equal(tdxsim_sept_check(sept, false, msg, sizeof(msg)), 0);
+	tdxsim_sept_free(sept);
+}
+
+#ifdef TDXSIM_ASAN
+/* Runs @body(@arg) in a child with stderr in a pipe; returns what the child wrote, and its
+ * status. */
+static void run_child(void (*body)(const void *arg), const void *arg, char *out, size_t len, int *status)
 {
 	int fd[2];
 	assert_int_equal(pipe(fd), 0);
@@ -110,9 +132,7 @@ static void run_child(const struct row *row, char *out, size_t len, int *status)
 	if (pid == 0) {
 		close(fd[0]);
 		dup2(fd[1], 2);
-		struct tdxsim_pamt *p = store_with_table();
-		row->corrupt(p);
-		row->scan(p);
+		body(arg);
 		_exit(0); /* not reached when ASan reports */
 	}
 	close(fd[1]);
@@ -124,18 +144,42 @@ static void run_child(const struct row *row, char *out, size_t len, int *status)
 	close(fd[0]);
 	assert_int_equal(waitpid(pid, status, 0), pid);
 }
+
+static void expect_report(const char *rule, void (*body)(const void *arg), const void *arg,
+			  const char *report)
+{
+	static char out[1 << 16];
+	int status;
+	run_child(body, arg, out, sizeof(out), &status);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || !strstr(out, report))
+		fail_msg("rule \"%s\": child ended with status %d, report:\n%.2000s", rule, status, out);
+}
+
+static void pamt_row_body(const void *arg)
+{
+	const struct row *row = arg;
+	struct tdxsim_pamt *p = store_with_table();
+	row->corrupt(p);
+	row->scan(p);
+}
+
+static void sept_hash_poisoned(const void *arg)
+{
+	(void)arg;
+	sept_scan(true, true);
+}
+static void sept_check_poisoned(const void *arg)
+{
+	(void)arg;
+	sept_scan(true, false);
+}
 #endif
 
 static void scans__dangling_table__reported(void **state)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 #ifdef TDXSIM_ASAN
-		static char out[1 << 16];
-		int status;
-		run_child(&rows[i], out, sizeof(out), &status);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || !strstr(out, rows[i].report))
-			fail_msg("rule \"%s\": child ended with status %d, report:\n%.2000s", rows[i].rule,
-				 status, out);
+		expect_report(rows[i].rule, pamt_row_body, &rows[i], rows[i].report);
 #else
 		/* Without ASan a freed table cannot be told from a live one: the scans of a live
 		 * table must pass and see the entry the store holds. */
@@ -151,10 +195,25 @@ static void scans__dangling_table__reported(void **state)
 	(void)state;
 }
 
+static void sept_scans__unreadable_table__reported(void **state)
+{
+#ifdef TDXSIM_ASAN
+	expect_report("the secure-EPT hash's scan of an unreadable table checks its range",
+		      sept_hash_poisoned, NULL, "use-after-poison");
+	expect_report("the secure-EPT checker's scan of an unreadable table checks its range",
+		      sept_check_poisoned, NULL, "use-after-poison");
+#else
+	sept_scan(false, true);
+	sept_scan(false, false);
+#endif
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scans__dangling_table__reported),
+		cmocka_unit_test(sept_scans__unreadable_table__reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

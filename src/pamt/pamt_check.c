@@ -373,10 +373,13 @@ static void visit_table(const struct tdxsim_pamt_table *tab, uint64_t base, unsi
 {
 	if (!tab || !tab->busy)
 		return;
+	uint64_t initial, reserved;
+	run_masks(tab, false, &initial, &reserved);
 	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
 		uint64_t types = run_types(tab, r);
-		if (!types || types == RSVD_RUN)
-			continue; /* eight PT_NDA or PT_RSVD entries: nothing to visit */
+		/* Eight PT_NDA or PT_RSVD entries (the masks, then their types): nothing to visit. */
+		if (((initial | reserved) >> (r / RUN) & 1) || !types || types == RSVD_RUN)
+			continue;
 		for (unsigned i = r; i < r + RUN; i++) {
 			uint8_t type = tab->type[i];
 			if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)

@@ -32,9 +32,10 @@ typedef int (*sept_visit_fn)(void *user, const struct tdxsim_td *td, uint64_t e,
 static int visit_table(const struct tdxsim_td *td, const struct tdxsim_sept_table *t, uint64_t base,
 		       sept_visit_fn fn, void *user)
 {
+	uint64_t used = tdxsim_sept_used_runs(t);
 	for (unsigned i = 0; i < TDXSIM_SEPT_ENTRIES; i++) {
 		/* Eight entries holding the FREE value (state FREE: nothing to visit), one test. */
-		if (i % TDXSIM_SEPT_FREE_RUN == 0 && tdxsim_sept_free_run(t, i)) {
+		if (i % TDXSIM_SEPT_FREE_RUN == 0 && !(used >> (i / TDXSIM_SEPT_FREE_RUN) & 1)) {
 			i += TDXSIM_SEPT_FREE_RUN - 1;
 			continue;
 		}

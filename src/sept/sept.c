@@ -198,6 +198,21 @@ uint64_t *tdxsim_sept_walk(const struct tdxsim_sept *s, uint64_t gpa, unsigned l
  * is the same.
  */
 
+TDXSIM_NO_ASAN uint64_t tdxsim_sept_used_runs(const struct tdxsim_sept_table *t)
+{
+	tdxsim_asan_check(t->e, sizeof(t->e));
+	const uint64_t f = TDXSIM_SEPTE_FREE_VALUE;
+	uint64_t used = 0;
+	/* No calls in here: a callee would be instrumented again. */
+	for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES / TDXSIM_SEPT_FREE_RUN; r++) {
+		const uint64_t *e = &t->e[r * TDXSIM_SEPT_FREE_RUN];
+		uint64_t diff = (e[0] ^ f) | (e[1] ^ f) | (e[2] ^ f) | (e[3] ^ f) | (e[4] ^ f) | (e[5] ^ f) |
+				(e[6] ^ f) | (e[7] ^ f);
+		used |= (uint64_t)(diff != 0) << r;
+	}
+	return used;
+}
+
 uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h)
 {
 	/* Order-independent: sum of per-table hashes. */
@@ -207,8 +222,9 @@ uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h)
 		if (!t)
 			continue;
 		uint64_t th = tdxsim_hash_u64(tdxsim_hash_u64(TDXSIM_HASH_SEED, t->pa), t->level);
+		uint64_t used = tdxsim_sept_used_runs(t);
 		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += TDXSIM_SEPT_FREE_RUN) {
-			if (tdxsim_sept_free_run(t, r))
+			if (!(used >> (r / TDXSIM_SEPT_FREE_RUN) & 1))
 				continue;
 			for (unsigned j = r; j < r + TDXSIM_SEPT_FREE_RUN; j++)
 				if (t->e[j] != TDXSIM_SEPTE_FREE_VALUE)
@@ -230,8 +246,9 @@ int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, si
 		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
 		if (!t)
 			continue;
+		uint64_t used = tdxsim_sept_used_runs(t);
 		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += TDXSIM_SEPT_FREE_RUN) {
-			if (tdxsim_sept_free_run(t, r))
+			if (!(used >> (r / TDXSIM_SEPT_FREE_RUN) & 1))
 				continue;
 			for (unsigned j = r; j < r + TDXSIM_SEPT_FREE_RUN; j++) {
 				uint64_t e = t->e[j];

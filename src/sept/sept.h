@@ -155,6 +155,10 @@ static inline bool tdxsim_sept_free_run(const struct tdxsim_sept_table *t, unsig
 	return !((e[0] ^ f) | (e[1] ^ f) | (e[2] ^ f) | (e[3] ^ f) | (e[4] ^ f) | (e[5] ^ f) | (e[6] ^ f) |
 		 (e[7] ^ f));
 }
+/* Bit r set iff run r of @t holds an entry that is not FREE: all 64 runs in one pass without
+ * per-load ASan checks, the entries checked whole first (core/util.h TDXSIM_NO_ASAN); the
+ * walks after every fuzzed call (hash, checker, visits) then test a bit per run (sept.c). */
+uint64_t tdxsim_sept_used_runs(const struct tdxsim_sept_table *t);
 
 /* A secure EPT whose root table (every entry FREE) lives at @root_pa; NULL if out of memory. */
 struct tdxsim_sept *tdxsim_sept_new(uint64_t root_pa, unsigned root_level);
