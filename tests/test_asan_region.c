@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The PAMT checker's and hash's whole-table scans (and the secure-EPT tables', sept.c
- * tdxsim_sept_used_runs()) run without per-load ASan checks and check each table's range once
- * instead (core/util.h, TDXSIM_NO_ASAN and tdxsim_asan_check): a
- * dangling table pointer must still stop the run with AddressSanitizer's report, as an
- * instrumented scan would. Each row runs in a child process, which ASan ends; the parent reads
- * its report. Built without ASan, the same rows check that a live table passes both scans.
+ * tdxsim_sept_used_runs(), and the block hash, core/hash.c) run without per-load ASan checks and check each
+ * table's range once instead (core/util.h, TDXSIM_NO_ASAN and tdxsim_asan_check): a dangling table pointer
+ * must still stop the run with AddressSanitizer's report, as an instrumented scan would. Each row runs in a
+ * child process, which ASan ends; the parent reads its report. Built without ASan, the same rows check that a
+ * live table passes both scans.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,6 +163,14 @@ static void pamt_row_body(const void *arg)
 	row->scan(p);
 }
 
+static void hash_unreadable_block(const void *arg)
+{
+	(void)arg;
+	static uint8_t b[4096];
+	__asan_poison_memory_region(b + 2048, 64);
+	(void)tdxsim_hash_bytes(TDXSIM_HASH_SEED, b, sizeof(b));
+}
+
 static void sept_hash_poisoned(const void *arg)
 {
 	(void)arg;
@@ -195,13 +203,15 @@ static void scans__dangling_table__reported(void **state)
 	(void)state;
 }
 
-static void sept_scans__unreadable_table__reported(void **state)
+static void scans__unreadable_sept_table_or_block__reported(void **state)
 {
 #ifdef TDXSIM_ASAN
 	expect_report("the secure-EPT hash's scan of an unreadable table checks its range",
 		      sept_hash_poisoned, NULL, "use-after-poison");
 	expect_report("the secure-EPT checker's scan of an unreadable table checks its range",
 		      sept_check_poisoned, NULL, "use-after-poison");
+	expect_report("the block hash of a block with unreadable bytes checks its range",
+		      hash_unreadable_block, NULL, "use-after-poison");
 #else
 	sept_scan(false, true);
 	sept_scan(false, false);
@@ -213,7 +223,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(scans__dangling_table__reported),
-		cmocka_unit_test(sept_scans__unreadable_table__reported),
+		cmocka_unit_test(scans__unreadable_sept_table_or_block__reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,14 +54,19 @@ static inline bool tdxsim_range_contains(uint64_t b, uint64_t blen, uint64_t a, 
  * it costs two multiplies where FNV-1a took eight. Hashes are compared only within one process
  * (before/after a call, a snapshot and its restore), never stored.
  */
+/* The step itself, as a macro for core/hash.c, whose uninstrumented loop may call nothing. */
+#define TDXSIM_HASH_STEP(h, v)                       \
+	do {                                         \
+		(h) ^= (v);                          \
+		(h) ^= (h) >> 33;                    \
+		(h) *= UINT64_C(0xFF51AFD7ED558CCD); \
+		(h) ^= (h) >> 33;                    \
+		(h) *= UINT64_C(0xC4CEB9FE1A85EC53); \
+		(h) ^= (h) >> 33;                    \
+	} while (0)
 static inline uint64_t tdxsim_hash_u64(uint64_t h, uint64_t v)
 {
-	h ^= v;
-	h ^= h >> 33;
-	h *= UINT64_C(0xFF51AFD7ED558CCD);
-	h ^= h >> 33;
-	h *= UINT64_C(0xC4CEB9FE1A85EC53);
-	h ^= h >> 33;
+	TDXSIM_HASH_STEP(h, v);
 	return h;
 }
 #define TDXSIM_HASH_SEED UINT64_C(0xCBF29CE484222325)
@@ -118,87 +123,13 @@ static inline void tdxsim_asan_check(const void *p, size_t n)
  * stripe term makes the products depend on where a word is, so swapped stripes change them).
  * Written with vector types so that gcc and clang emit those multiplies rather than 64-bit
  * scalar ones: a 4 KiB page is three times faster than four chains of tdxsim_hash_u64().
+ * Out of line (core/hash.c), and under ASan without per-load checks after one check of the
+ * block's range (TDXSIM_NO_ASAN above): half the time again there.
  * A zero-padded last stripe takes the tail; the 16 sums, then @n, go through
  * tdxsim_hash_u64() into @h. A change of one word always changes its lane's plain sum; a
  * change of several collides only by chance (a state hash, not a cryptographic one). Blocks
  * under 64 bytes take one tdxsim_hash_u64() chain of their words instead (no sums to fold).
  */
-typedef uint64_t tdxsim_v2u64 __attribute__((vector_size(16)));
-
-/* Word @k of the @len (< 64) tail bytes at @t, zero-padded: whole words in one load, bytes
- * only for the last partial one. No array: under ASan each stack array costs poisoning per
- * call. */
-static inline uint64_t tdxsim_tail_word(const uint8_t *t, size_t len, size_t k)
-{
-	if (8 * k + 8 <= len)
-		return tdxsim_load64(t + 8 * k);
-	uint64_t v = 0;
-	for (size_t j = 8 * k; j < len; j++)
-		v |= (uint64_t)t[j] << 8 * (j - 8 * k);
-	return v;
-}
-
-static inline tdxsim_v2u64 tdxsim_tail128(const uint8_t *t, size_t len, size_t k)
-{
-	return (tdxsim_v2u64){tdxsim_tail_word(t, len, 2 * k), tdxsim_tail_word(t, len, 2 * k + 1)};
-}
-
-static inline tdxsim_v2u64 tdxsim_load128(const uint8_t *p)
-{
-	tdxsim_v2u64 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t tdxsim_hash_v2(uint64_t h, tdxsim_v2u64 v)
-{
-	return tdxsim_hash_u64(tdxsim_hash_u64(h, v[0]), v[1]);
-}
-
-static inline uint64_t tdxsim_hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	if (n < 64) {
-		/* Under a stripe (a TD's UUID, a few PAs): one chain of words, each step a
-		 * bijection, cheaper than folding sixteen sums. */
-		for (size_t k = 0; 8 * k < n; k++)
-			h = tdxsim_hash_u64(h, tdxsim_tail_word(b, n, k));
-		return tdxsim_hash_u64(h, n);
-	}
-	const tdxsim_v2u64 k0 = {UINT64_C(0x9E3779B97F4A7C15), UINT64_C(0xC2B2AE3D27D4EB4F)},
-			   k1 = {UINT64_C(0x165667B19E3779F9), UINT64_C(0x85EBCA77C2B2AE63)},
-			   k2 = {UINT64_C(0x27D4EB2F165667C5), UINT64_C(0xD6E8FEB86659FD93)},
-			   k3 = {UINT64_C(0xFF51AFD7ED558CCD), UINT64_C(0xC4CEB9FE1A85EC53)},
-			   lo = {UINT64_C(0xFFFFFFFF), UINT64_C(0xFFFFFFFF)},
-			   step = {UINT64_C(0x9E3779B97F4A7C15) << 6, UINT64_C(0x9E3779B97F4A7C15) << 6};
-	tdxsim_v2u64 p0 = {0, 0}, p1 = p0, p2 = p0, p3 = p0, s0 = p0, s1 = p0, s2 = p0, s3 = p0, sk = p0;
-	for (size_t i = 0; i < n; i += 64, sk += step) {
-		tdxsim_v2u64 w0, w1, w2, w3;
-		if (n - i >= 64) {
-			w0 = tdxsim_load128(b + i);
-			w1 = tdxsim_load128(b + i + 16);
-			w2 = tdxsim_load128(b + i + 32);
-			w3 = tdxsim_load128(b + i + 48);
-		} else {
-			w0 = tdxsim_tail128(b + i, n - i, 0);
-			w1 = tdxsim_tail128(b + i, n - i, 1);
-			w2 = tdxsim_tail128(b + i, n - i, 2);
-			w3 = tdxsim_tail128(b + i, n - i, 3);
-		}
-		tdxsim_v2u64 x0 = w0 ^ (k0 + sk), x1 = w1 ^ (k1 + sk), x2 = w2 ^ (k2 + sk),
-			     x3 = w3 ^ (k3 + sk);
-		s0 += w0;
-		s1 += w1;
-		s2 += w2;
-		s3 += w3;
-		p0 += (x0 & lo) * (x0 >> 32);
-		p1 += (x1 & lo) * (x1 >> 32);
-		p2 += (x2 & lo) * (x2 >> 32);
-		p3 += (x3 & lo) * (x3 >> 32);
-	}
-	h = tdxsim_hash_v2(tdxsim_hash_v2(tdxsim_hash_v2(tdxsim_hash_v2(h, p0), p1), p2), p3);
-	h = tdxsim_hash_v2(tdxsim_hash_v2(tdxsim_hash_v2(tdxsim_hash_v2(h, s0), s1), s2), s3);
-	return tdxsim_hash_u64(h, n);
-}
+uint64_t tdxsim_hash_bytes(uint64_t h, const void *p, size_t n);
 
 #endif
