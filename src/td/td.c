@@ -258,9 +258,8 @@ uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h)
 		if (t->vcpus.slots[i].val)
 			sum += vcpu_hash(t, t->vcpus.slots[i].val);
 	h = tdxsim_hash_u64(h, sum);
-	for (uint32_t k = 0; k < t->num_keyids; k++)
-		if (t->wbinvd_bitmap[k])
-			h = tdxsim_hash_u64(tdxsim_hash_u64(h, k), t->wbinvd_bitmap[k]);
+	/* KOT write-back bitmaps, one word per KeyID: a block hash (mostly zeros). */
+	h = tdxsim_hash_bytes(h, t->wbinvd_bitmap, t->num_keyids * sizeof(*t->wbinvd_bitmap));
 	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++)
 		h = tdxsim_hash_u64(h, t->wbt[p].resume_point);
 	return h;
