@@ -197,8 +197,10 @@ void tdxsim_destroy(tdxsim_t *sim)
 		return;
 	tdxsim_pamt_destroy(sim->pamt);
 	tdxsim_tds_fini(&sim->td);
-	if (sim->td_spare_ready)
-		tdxsim_tds_fini(&sim->td_spare);
+	if (sim->td_spare) {
+		tdxsim_tds_fini(sim->td_spare);
+		free(sim->td_spare);
+	}
 	tdxsim_integrity_destroy(sim->integrity); /* before the memory it describes */
 	free(sim->online_before_sleep);
 	tdxsim_mem_fini(&sim->mem);

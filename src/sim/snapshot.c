@@ -116,7 +116,7 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 		return TDXSIM_ERR_INVALID_ARG;
 	struct tdxsim_pamt_restore pamt;
 	struct tdxsim_integrity_copy integrity;
-	struct tdxsim_tds *td = &sim->td_spare;
+	struct tdxsim_tds *td = sim->td_spare;
 	struct tdxsim_injection *inj = NULL;
 	uint8_t *online = sim->online_before_sleep;
 
@@ -128,13 +128,14 @@ tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 		tdxsim_pamt_restore_abort(sim->pamt, &pamt);
 		goto no_memory;
 	}
-	if (!sim->td_spare_ready) {
-		if (tdxsim_tds_init(td, sim->td.num_keyids)) {
+	if (!td) {
+		if (!(td = malloc(sizeof(*td))) || tdxsim_tds_init(td, sim->td.num_keyids)) {
+			free(td); /* tdxsim_tds_init() freed what it had made */
 			tdxsim_integrity_restore_abort(sim->integrity, &integrity);
 			tdxsim_pamt_restore_abort(sim->pamt, &pamt);
 			goto no_memory;
 		}
-		sim->td_spare_ready = true;
+		sim->td_spare = td;
 	}
 	if (tdxsim_tds_copy(td, &s->td)) { /* clears @td when it fails */
 		tdxsim_integrity_restore_abort(sim->integrity, &integrity);

@@ -101,12 +101,12 @@ struct tdxsim {
 	/* Trust domains, vCPUs, the KOT lock and write-back state, the module's try-locks
 	 * (td/td.h, lock/lock.h). Cleared wherever the PAMT is, except by a TD-preserving update. */
 	struct tdxsim_tds td;
-	/* A snapshot restore copies the saved registry into this one (made by the first restore,
-	 * @td_spare_ready), swaps it with @td and clears the old one into it: restores reuse its
+	/* A snapshot restore copies the saved registry into this one (made by the first restore;
+	 * NULL before), swaps it with @td and clears the old one into it: restores reuse its
 	 * per-KeyID arrays instead of allocating a registry each (sim/snapshot.c). Empty between
-	 * restores; nothing else reads it. */
-	struct tdxsim_tds td_spare;
-	bool td_spare_ready;
+	 * restores; nothing else reads it. A pointer, so that simulators never restored do not
+	 * carry (and zero) its kilobytes. */
+	struct tdxsim_tds *td_spare;
 	tdxsim_range_t cmrs[TDXSIM_MAX_CMRS]; /* fixed at power-on: the boot RAM ranges */
 	uint32_t num_cmrs;
 
