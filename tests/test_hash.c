@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The block hash behind tdxsim_state_hash() (core/util.h, tdxsim_hash_bytes): the fuzz oracles
+ * The block hash behind tdxsim_state_hash() (core/hash.c, tdxsim_hash_bytes): the fuzz oracles
  * call a state changed when its hash does, so every kind of change a bug could make to a block
  * must change the hash. One row per kind, tried at every length from 1 to 300 bytes (full
  * stripes and every tail) and at 4 KiB.
@@ -50,30 +50,29 @@ static void one_word_swapped_halves(struct pair *x, size_t n, size_t at)
 	memcpy(x->b + w, &hi, 4);
 	memcpy(x->b + w + 4, &lo, 4);
 }
+/* The @len bytes at @s trade places with the @len after them; if that changed nothing (equal
+ * neighbours), a bit of them changes instead. */
+static void swap_neighbours(struct pair *x, size_t n, size_t s, size_t len)
+{
+	uint8_t t[64];
+	memcpy(t, x->b + s, len);
+	memcpy(x->b + s, x->b + s + len, len);
+	memcpy(x->b + s + len, t, len);
+	if (!memcmp(x->a, x->b, n))
+		x->b[s] ^= 0x80;
+}
 static void stripes_swapped(struct pair *x, size_t n, size_t at)
 {
 	/* Two 64-byte stripes trade places (the same words, in other lanes' positions). */
-	size_t s = at % (n / 64 - 1) * 64;
-	uint8_t t[64];
-	memcpy(t, x->b + s, 64);
-	memcpy(x->b + s, x->b + s + 64, 64);
-	memcpy(x->b + s + 64, t, 64);
-	if (!memcmp(x->a, x->b, n))
-		x->b[s] ^= 0x80;
+	swap_neighbours(x, n, at % (n / 64 - 1) * 64, 64);
 }
 static void words_swapped_in_stripe(struct pair *x, size_t n, size_t at)
 {
-	size_t s = (at % (n / 64)) * 64;
-	uint8_t t[8];
-	memcpy(t, x->b + s, 8);
-	memcpy(x->b + s, x->b + s + 8, 8);
-	memcpy(x->b + s + 8, t, 8);
-	if (!memcmp(x->a, x->b, n))
-		x->b[s] ^= 0x80;
+	swap_neighbours(x, n, (at % (n / 64)) * 64, 8);
 }
 static void hidden_from_product(struct pair *x, size_t n, size_t at)
 {
-	/* Word 0's low half equals lane 0's key low half (core/util.h), so its product term is 0
+	/* Word 0's low half equals lane 0's key low half (core/hash.c), so its product term is 0
 	 * whatever its high half: only the plain sum sees the high half change. */
 	const uint32_t key_lo = 0x7F4A7C15;
 	memcpy(x->a, &key_lo, 4);
