@@ -71,14 +71,6 @@ static inline uint64_t tdxsim_hash_u64(uint64_t h, uint64_t v)
 }
 #define TDXSIM_HASH_SEED UINT64_C(0xCBF29CE484222325)
 
-/* An unaligned 64-bit load (one instruction, also under ASan). */
-static inline uint64_t tdxsim_load64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
  * Oracle scans of one whole object (the PAMT checker's and hash's passes over a table's 512
  * entries, after every fuzzed call): under AddressSanitizer each 8-byte load of such a loop
@@ -124,7 +116,7 @@ static inline void tdxsim_asan_check(const void *p, size_t n)
  * Written with vector types so that gcc and clang emit those multiplies rather than 64-bit
  * scalar ones: a 4 KiB page is three times faster than four chains of tdxsim_hash_u64().
  * Out of line (core/hash.c), and under ASan without per-load checks after one check of the
- * block's range (TDXSIM_NO_ASAN above): half the time again there.
+ * block's range (TDXSIM_NO_ASAN above): 4 KiB in 0.30 us instead of 0.35 under ASan + UBSan.
  * A zero-padded last stripe takes the tail; the 16 sums, then @n, go through
  * tdxsim_hash_u64() into @h. A change of one word always changes its lane's plain sum; a
  * change of several collides only by chance (a state hash, not a cryptographic one). Blocks
