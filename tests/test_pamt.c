@@ -677,6 +677,56 @@ static void check__holds_after_random_operations(void **state)
 	assert_true(results[TDXSIM_PAMT_NOT_ASSIGNED] > 0);
 }
 
+/* The checker's visits (tdxsim_pamt_check_visit, which the TD invariants count pages with)
+ * are exactly the owned entries tdxsim_pamt_foreach_owned() visits, in the same order, over a
+ * store that random assigns and releases at every level left with stale owners, reserved
+ * pages and large leaves. */
+struct visits {
+	size_t n;
+	uint64_t v[4096][3];
+};
+
+static void record(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
+{
+	struct visits *w = user;
+	assert_true(w->n < 4096);
+	w->v[w->n][0] = pa;
+	w->v[w->n][1] = (uint64_t)level << 8 | type;
+	w->v[w->n][2] = owner;
+	w->n++;
+}
+
+static void check_visit__same_entries_as_foreach_owned(void **state)
+{
+	struct tdxsim_pamt *pamt = *state;
+	const struct tdxsim_tdmr_reserved_area area = {.offset = 0x3000, .size = 0x1000};
+	static struct visits a, b;
+	uint64_t seed = 7;
+	char msg[256];
+
+	tdxsim_pamt_add_tdmr(pamt, 2 * GiB, 2 * GiB, &area, 1, 0);
+	init_all(pamt, 0);
+	for (int n = 0; n < 3000; n++) {
+		unsigned r = (unsigned)next_rand(&seed);
+		unsigned level = r % 8 < 6 ? TDXSIM_PS_4K : r % 8 < 7 ? TDXSIM_PS_2M : TDXSIM_PS_1G;
+		uint64_t pa =
+			2 * GiB + ((r >> 3) & 1) * GiB + ((r >> 4) & 7) * 2 * MiB + ((r >> 7) & 15) * 4096;
+		pa = tdxsim_align_down(pa, tdxsim_pamt_level_size(level));
+		if ((r >> 12) % 3)
+			tdxsim_pamt_assign(pamt, pa, level,
+					   level == TDXSIM_PS_4K ? TDXSIM_PT_TDCX : TDXSIM_PT_REG,
+					   OWNER + (r >> 20));
+		else
+			tdxsim_pamt_release(pamt, pa, level);
+	}
+	a.n = b.n = 0;
+	tdxsim_pamt_foreach_owned(pamt, record, &a);
+	assert_int_equal(tdxsim_pamt_check_visit(pamt, record, &b, msg, sizeof(msg)), 0);
+	assert_true(a.n > 50);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.v, b.v, a.n * sizeof(a.v[0]));
+}
+
 static void check__detects_corruption(void **state)
 {
 	struct tdxsim_pamt *pamt = *state;
@@ -889,6 +939,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stats__4tib_costs_under_1mib, setup, teardown),
 		cmocka_unit_test_setup_teardown(stats__counts_every_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(check__holds_after_random_operations, setup, teardown),
+		cmocka_unit_test_setup_teardown(check_visit__same_entries_as_foreach_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(check__detects_corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(reserved_run__shortcut_keeps_every_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(hash__follows_entries, setup, teardown),

@@ -14,6 +14,8 @@
 struct check_ctx {
 	char *msg;
 	size_t len;
+	tdxsim_pamt_visit_fn visit; /* called for each owned entry that passed, or NULL */
+	void *user;
 	uint64_t owned[TDXSIM_PAMT_NUM_LEVELS][TDXSIM_PAMT_NUM_TYPES];
 	uint64_t bytes; /* recounted host memory */
 };
@@ -159,8 +161,11 @@ static int check_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, un
 		return fail(c, "PAMT: leaf %#" PRIx64 "/L%u contains a reserved page", pa, level);
 	if (!initialized && (owner || !(type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD)))
 		return fail(c, "PAMT: entry %#" PRIx64 "/L%u changed in an uninitialized block", pa, level);
-	if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)
+	if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD) {
 		c->owned[level][type]++;
+		if (c->visit)
+			c->visit(c->user, pa, level, type, owner);
+	}
 	return 0;
 }
 
@@ -273,7 +278,13 @@ static int check_tdmr(struct check_ctx *c, const struct tdxsim_pamt *pamt, unsig
 
 int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len)
 {
-	struct check_ctx c = {.msg = msg, .len = len};
+	return tdxsim_pamt_check_visit(pamt, NULL, NULL, msg, len);
+}
+
+int tdxsim_pamt_check_visit(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user, char *msg,
+			    size_t len)
+{
+	struct check_ctx c = {.msg = msg, .len = len, .visit = fn, .user = user};
 
 	c.bytes = sizeof(*pamt) + (uint64_t)pamt->cap_tdmrs * sizeof(*pamt->tdmrs);
 	if (pamt->num_tdmrs > pamt->cap_tdmrs)

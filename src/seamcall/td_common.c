@@ -7,6 +7,7 @@
 #include "core/util.h"
 #include "guest/guest.h"
 #include "mce/mce.h"
+#include "seamcall/td_check.h"
 #include "seamcall/td_common.h"
 #include "seamcall/td_sept.h"
 
@@ -83,7 +84,7 @@ uint64_t tdxsim_p4k_tdr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsi
 			struct tdxsim_td **td)
 {
 	/* Every live TD's TDR page is a PT_TDR 4K leaf of the PAMT at a PA that passed these
-	 * checks when MNG.CREATE took it (tdxsim_td_check_all): for a PA the TD table holds, the
+	 * checks when MNG.CREATE took it (the TD invariants, td_check.h): for a PA the TD table holds, the
 	 * walk can only end there, so only its locks are taken, in its order (1G and 2M entries
 	 * shared, the page in @mode). Any other PA takes the walk and its statuses. */
 	struct tdxsim_td *t = tdxsim_td_find(&c->sim->td, pa);
@@ -97,7 +98,7 @@ uint64_t tdxsim_p4k_tdr(struct tdxsim_call *c, uint64_t pa, uint64_t opid, tdxsi
 	if (st)
 		return st;
 	*td = tdxsim_td_find(&c->sim->td, pa);
-	/* A PT_TDR page always has its struct (tdxsim_td_check_all); answer as for a wrong type
+	/* A PT_TDR page always has its struct (the TD invariants, td_check.h); answer as for a wrong type
 	 * rather than crash if that invariant were ever broken. */
 	return *td ? 0 : TDXSIM_TDX_PAGE_METADATA_INCORRECT | opid;
 }
@@ -183,33 +184,20 @@ bool tdxsim_td_lines_readable(struct tdxsim_call *c, uint64_t pa, uint64_t len, 
 }
 
 /* Invariants tying TDs to the PAMT and the KOT (td/td.h), and their secure EPTs and guests
- * (td_sept.h, guest/guest.h). One pass over the PAMT's owned pages counts, per TD, every child
- * page (CHLDCNT), its PT_REG 4K units and its PT_EPT pages. */
-struct owned {
-	uint64_t tdr, units, reg_units, ept_pages;
-	struct tdxsim_sept_usage use; /* what its secure EPT uses (check_td) */
-};
-struct owned_count {
-	struct owned *td; /* sorted by tdr */
-	size_t n;
-	int bad;
-	char *msg;
-	size_t len;
-};
-
+ * (td_sept.h, guest/guest.h): seamcall/td_check.h. */
 static int by_tdr(const void *a, const void *b)
 {
-	const struct owned *x = a, *y = b;
+	const struct tdxsim_td_owned *x = a, *y = b;
 	return x->tdr < y->tdr ? -1 : x->tdr > y->tdr;
 }
 
-static void count_owned(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
+void tdxsim_td_count_owned(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner)
 {
-	struct owned_count *oc = user;
+	struct tdxsim_td_check *oc = user;
 	if (type == TDXSIM_PT_TDR || type == TDXSIM_PT_RSVD || type == TDXSIM_PT_NDA)
 		return;
-	struct owned key = {.tdr = owner};
-	struct owned *o = bsearch(&key, oc->td, oc->n, sizeof(key), by_tdr);
+	struct tdxsim_td_owned key = {.tdr = owner};
+	struct tdxsim_td_owned *o = bsearch(&key, oc->td, oc->n, sizeof(key), by_tdr);
 	if (!o) {
 		/* Every owned child page belongs to a live TDR. */
 		if (!oc->bad)
@@ -241,8 +229,8 @@ static int check_guests(const struct tdxsim_tds *t, char *msg, size_t len)
 	return 0;
 }
 
-static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, struct owned *o, char *msg,
-		    size_t len)
+static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, struct tdxsim_td_owned *o,
+		    char *msg, size_t len)
 {
 	const struct tdxsim_tds *t = &sim->td;
 	struct tdxsim_pamt_leaf l;
@@ -284,32 +272,44 @@ static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, struct
 	return 0;
 }
 
-int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
+int tdxsim_td_check_begin(const struct tdxsim *sim, struct tdxsim_td_check *c, char *msg, size_t len)
 {
 	const struct tdxsim_tds *t = &sim->td;
-	struct owned_count oc = {.msg = msg, .len = len};
-	int bad = 0;
-
-	if (tdxsim_tds_check(t, msg, len) || check_guests(t, msg, len))
-		return -1;
-	/* TDs pages exist only while a module has PAMTs; without TDs, nothing more to check. */
-	if (t->tds.n == 0 && t->vcpus.n == 0)
+	c->td = c->local;
+	c->n = 0;
+	c->bad = 0;
+	c->msg = msg;
+	c->len = len;
+	/* TDs pages exist only while a module has PAMTs; without TDs, nothing to count. */
+	c->counting = t->tds.n || t->vcpus.n;
+	if (!c->counting)
 		return 0;
-	/* On the stack for the TDs a fuzz input makes (this runs after each of its calls, and
-	 * under ASan each heap block is fresh memory); the heap for more. */
-	struct owned local[16];
-	oc.td = t->tds.n <= TDXSIM_ARRAY_SIZE(local) ? memset(local, 0, sizeof(local))
-						     : calloc(t->tds.n, sizeof(*oc.td));
-	if (!oc.td) {
+	if (t->tds.n > TDXSIM_ARRAY_SIZE(c->local) && !(c->td = calloc(t->tds.n, sizeof(*c->td)))) {
+		c->td = c->local;
 		snprintf(msg, len, "td: out of host memory while checking the TDs");
 		return -1;
 	}
+	if (c->td == c->local)
+		memset(c->local, 0, sizeof(c->local)); /* calloc zeroed the other */
 	for (size_t i = 0; i < t->tds.cap; i++)
 		if (t->tds.slots[i].val)
-			oc.td[oc.n++].tdr = ((const struct tdxsim_td *)t->tds.slots[i].val)->tdr_pa;
-	qsort(oc.td, oc.n, sizeof(*oc.td), by_tdr);
-	tdxsim_pamt_foreach_owned(sim->pamt, count_owned, &oc);
-	bad = oc.bad ? -1 : tdxsim_td_sept_check_unique(t, msg, len);
+			c->td[c->n++].tdr = ((const struct tdxsim_td *)t->tds.slots[i].val)->tdr_pa;
+	qsort(c->td, c->n, sizeof(*c->td), by_tdr);
+	return 0;
+}
+
+int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c)
+{
+	const struct tdxsim_tds *t = &sim->td;
+	char *msg = c->msg;
+	size_t len = c->len;
+
+	if (tdxsim_tds_check(t, msg, len) || check_guests(t, msg, len))
+		return -1;
+	if (!c->counting)
+		return 0;
+	/* The counts came from the PAMT checker's walk (tdxsim_td_count_owned). */
+	int bad = c->bad ? -1 : tdxsim_td_sept_check_unique(t, msg, len);
 	/* Each TD's own pages first, then the counts, so a page given to the wrong TD is named as
 	 * such rather than as a count that is off. */
 	for (int pass = 0; pass < 2 && !bad; pass++) {
@@ -317,14 +317,19 @@ int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len)
 			const struct tdxsim_td *td = t->tds.slots[i].val;
 			if (!td)
 				continue;
-			struct owned key = {.tdr = td->tdr_pa};
-			struct owned *o = bsearch(&key, oc.td, oc.n, sizeof(key), by_tdr);
+			struct tdxsim_td_owned key = {.tdr = td->tdr_pa};
+			struct tdxsim_td_owned *o = bsearch(&key, c->td, c->n, sizeof(key), by_tdr);
 			bad = pass == 0 ? check_td(sim, td, o, msg, len)
 					: tdxsim_td_sept_check_counts(td, &o->use, o->reg_units, o->ept_pages,
 								      msg, len);
 		}
 	}
-	if (oc.td != local)
-		free(oc.td);
 	return bad;
+}
+
+void tdxsim_td_check_release(struct tdxsim_td_check *c)
+{
+	if (c->td != c->local)
+		free(c->td);
+	c->td = c->local;
 }

@@ -87,7 +87,6 @@ void tdxsim_td_drop_page(struct tdxsim_call *c, struct tdxsim_td *td, uint64_t p
  */
 bool tdxsim_td_lines_readable(struct tdxsim_call *c, uint64_t pa, uint64_t len, uint32_t keyid);
 
-/* The invariants that tie TDs to the PAMT and the KOT (td/td.h), for tdxsim_check_invariants. */
-int tdxsim_td_check_all(const struct tdxsim *sim, char *msg, size_t len);
+/* The TD invariants, for tdxsim_check_invariants: seamcall/td_check.h. */
 
 #endif

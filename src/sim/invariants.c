@@ -4,6 +4,7 @@
 
 #include "core/util.h"
 #include "mce/mce.h"
+#include "seamcall/td_check.h"
 #include "seamcall/td_common.h"
 #include "sim/sim.h"
 
@@ -67,13 +68,20 @@ tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len)
 	if (!sim)
 		return TDXSIM_ERR_INVALID_ARG;
 	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
+	struct tdxsim_td_check td;
+	td.td = td.local; /* what release frees is begin's, if it ran */
 	tdxsim_err_t err = check_module(sim, msg, len);
-	if (!err && tdxsim_pamt_check(sim->pamt, msg, len))
+	if (!err && tdxsim_td_check_begin(sim, &td, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
+	/* The PAMT checker's walk also counts each TD's pages for the TD invariants. */
+	if (!err &&
+	    tdxsim_pamt_check_visit(sim->pamt, td.counting ? tdxsim_td_count_owned : NULL, &td, msg, len))
 		err = TDXSIM_ERR_INVARIANT;
 	if (!err && tdxsim_mce_check(sim->integrity, msg, len))
 		err = TDXSIM_ERR_INVARIANT;
-	if (!err && tdxsim_td_check_all(sim, msg, len))
+	if (!err && tdxsim_td_check_end(sim, &td))
 		err = TDXSIM_ERR_INVARIANT;
+	tdxsim_td_check_release(&td);
 	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
 	return err;
 }

@@ -31,7 +31,7 @@ uint64_t tdxsim_tdh_phymem_page_reclaim(struct tdxsim_call *c)
 		return TDXSIM_TDX_OPERAND_INVALID | TDXSIM_OPERAND_RCX;
 
 	struct tdxsim_td *td = tdxsim_td_find(&sim->td, is_tdr ? pa : leaf.owner);
-	if (!td) /* a PAMT owner is always a live TDR (tdxsim_td_check_all) */
+	if (!td) /* a PAMT owner is always a live TDR (the TD invariants, td_check.h) */
 		return TDXSIM_TDX_PAGE_METADATA_INCORRECT | TDXSIM_OPERAND_RCX;
 	if (!is_tdr && (st = tdxsim_implicit_tdr(c, td, TDXSIM_LOCK_SHARED)))
 		return st;
