@@ -284,21 +284,10 @@ static void expect_pass(const char *yaml)
 	tdxsim_scenario_result_free(res);
 }
 
-/* A RUNNABLE TD a with one vCPU and one measured page at GPA 0x10000 (tables for 0..2 MiB). */
-#define RUNNABLE                                             \
-	"platform: {packages: 1, lps_per_package: 2}\n"      \
-	"steps:\n"                                           \
-	"  - bringup: all\n"                                 \
-	"  - td_create: a\n"                                 \
-	"  - td_vcpu: {td: a}\n"                             \
-	"    lp: 1\n"                                        \
-	"  - td_add_pages: {td: a, gpa: 0x10000, fill: 0}\n" \
-	"  - td_finalize: a\n"
-
 static void run__lazy_accept_answered_with_aug(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE
+	expect_pass(SCN_RUNNABLE_TD_A
 		    "  - td_guest:\n"
 		    "      td: a\n"
 		    "      ops:\n"
@@ -344,7 +333,7 @@ static void run__lazy_accept_answered_with_aug(void **state)
 static void run__tdvmcall_answered_in_r10_to_r15(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE
+	expect_pass(SCN_RUNNABLE_TD_A
 		    "  - td_guest:\n"
 		    "      td: a\n"
 		    "      ops:\n"
@@ -372,25 +361,26 @@ static void run__tdvmcall_answered_in_r10_to_r15(void **state)
 static void run__shared_memory_goes_through_the_host_map(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE "  - td_guest:\n"
-			     "      td: a\n"
-			     "      ops:\n"
-			     "        - {op: write, gpa: 0x800010, value: 0xCAFE, size: 2, shared: true}\n"
-			     "        - {op: read, gpa: 0x800010, shared: true}\n"
-			     "  - td_enter: a\n" /* nothing mapped: the host's EPT faults */
-			     "    expect: {status: EXIT_EPT_VIOLATION, r8: 1 << 47 | 0x800000}\n"
-			     "  - td_map_shared: {td: a, gpa: 1 << 47 | 0x800000, size: 4K}\n"
-			     "    save: {m: hpa}\n"
-			     "  - td_enter: a\n"
-			     "    expect: {r11: TDVMCALL_HLT, guest: {op: 1, out: [0xCAFE]}}\n"
-			     "  - read: {addr: $m + 0x10, len: 2}\n"
-			     "    expect: {value: 0xCAFE}\n"
-			     "  - td_map_shared: {td: a, gpa: 0x800000, size: 4K, hpa: unmap}\n"
-			     "  - td_guest: {td: a, ops: [{op: read, gpa: 0x800000, shared: true}]}\n"
-			     "  - td_enter: a\n"
-			     "    expect: {status: EXIT_EPT_VIOLATION}\n"
-			     "  - td_map_shared: {td: a, gpa: 0x800001, size: 4K, hpa: page(x)}\n"
-			     "    expect: {result: invalid_arg}\n");
+	expect_pass(SCN_RUNNABLE_TD_A
+		    "  - td_guest:\n"
+		    "      td: a\n"
+		    "      ops:\n"
+		    "        - {op: write, gpa: 0x800010, value: 0xCAFE, size: 2, shared: true}\n"
+		    "        - {op: read, gpa: 0x800010, shared: true}\n"
+		    "  - td_enter: a\n" /* nothing mapped: the host's EPT faults */
+		    "    expect: {status: EXIT_EPT_VIOLATION, r8: 1 << 47 | 0x800000}\n"
+		    "  - td_map_shared: {td: a, gpa: 1 << 47 | 0x800000, size: 4K}\n"
+		    "    save: {m: hpa}\n"
+		    "  - td_enter: a\n"
+		    "    expect: {r11: TDVMCALL_HLT, guest: {op: 1, out: [0xCAFE]}}\n"
+		    "  - read: {addr: $m + 0x10, len: 2}\n"
+		    "    expect: {value: 0xCAFE}\n"
+		    "  - td_map_shared: {td: a, gpa: 0x800000, size: 4K, hpa: unmap}\n"
+		    "  - td_guest: {td: a, ops: [{op: read, gpa: 0x800000, shared: true}]}\n"
+		    "  - td_enter: a\n"
+		    "    expect: {status: EXIT_EPT_VIOLATION}\n"
+		    "  - td_map_shared: {td: a, gpa: 0x800001, size: 4K, hpa: page(x)}\n"
+		    "    expect: {result: invalid_arg}\n");
 }
 
 #define DATA1 "\"0x0102030405060708\""
@@ -406,24 +396,24 @@ static void run__tdreport_checked_against_mrtd_and_rtmr(void **state)
 	(void)state;
 	/* The guest writes 48 bytes at 0x10000 (six times 0x0102030405060708), extends RTMR[2]
 	 * with them, and reports into 0x10400; the expectation recomputes the extend chain. */
-	const char *prog = RUNNABLE "  - td_guest:\n"
-				    "      td: a\n"
-				    "      ops:\n"
-				    "        - {op: write, gpa: 0x10000, value: " DATA1 "}\n"
-				    "        - {op: write, gpa: 0x10008, value: " DATA1 "}\n"
-				    "        - {op: write, gpa: 0x10010, value: " DATA1 "}\n"
-				    "        - {op: write, gpa: 0x10018, value: " DATA1 "}\n"
-				    "        - {op: write, gpa: 0x10020, value: " DATA1 "}\n"
-				    "        - {op: write, gpa: 0x10028, value: " DATA1 "}\n"
-				    "        - {op: rtmr_extend, gpa: 0x10000, value: 2}\n"
-				    "        - {op: report, gpa: 0x10400, args: [0x10000, 0]}\n"
-				    "  - td_enter: a\n"
-				    "    expect:\n"
-				    "      guest: [{op: 6, status: 0}, {op: 7, status: 0}]\n"
-				    "      tdreport:\n"
-				    "        gpa: 0x10400\n"
-				    "        verifies: true\n"
-				    "        mrtd: td\n";
+	const char *prog = SCN_RUNNABLE_TD_A "  - td_guest:\n"
+					     "      td: a\n"
+					     "      ops:\n"
+					     "        - {op: write, gpa: 0x10000, value: " DATA1 "}\n"
+					     "        - {op: write, gpa: 0x10008, value: " DATA1 "}\n"
+					     "        - {op: write, gpa: 0x10010, value: " DATA1 "}\n"
+					     "        - {op: write, gpa: 0x10018, value: " DATA1 "}\n"
+					     "        - {op: write, gpa: 0x10020, value: " DATA1 "}\n"
+					     "        - {op: write, gpa: 0x10028, value: " DATA1 "}\n"
+					     "        - {op: rtmr_extend, gpa: 0x10000, value: 2}\n"
+					     "        - {op: report, gpa: 0x10400, args: [0x10000, 0]}\n"
+					     "  - td_enter: a\n"
+					     "    expect:\n"
+					     "      guest: [{op: 6, status: 0}, {op: 7, status: 0}]\n"
+					     "      tdreport:\n"
+					     "        gpa: 0x10400\n"
+					     "        verifies: true\n"
+					     "        mrtd: td\n";
 	char *y = malloc(8192);
 	snprintf(y, 8192,
 		 "%s        rtmr: [{index: 2, extended: [" HEX1 "]}, {index: 0, extended: []}]\n"
@@ -450,15 +440,15 @@ static void run__tdreport_checked_against_mrtd_and_rtmr(void **state)
 static void run__failed_guest_expectations_point_at_the_file(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res =
-		scn_run_ok(RUNNABLE "  - td_guest: {td: a, ops: [{op: read, gpa: 0x10000}]}\n"
-				    "  - td_enter: a\n"
-				    "    expect:\n"
-				    "      status: EXIT_EPT_VIOLATION\n"
-				    "      r11: 1\n"
-				    "      guest: [{op: 0, state: ve, status: 1, out: [5]}, {pc: 0},\n"
-				    "              {op: 1}, {vcpu: 3, pc: 0}]\n"
-				    "      tdreport: {gpa: 0x900000}\n");
+	tdxsim_scenario_result_t *res = scn_run_ok(
+		SCN_RUNNABLE_TD_A "  - td_guest: {td: a, ops: [{op: read, gpa: 0x10000}]}\n"
+				  "  - td_enter: a\n"
+				  "    expect:\n"
+				  "      status: EXIT_EPT_VIOLATION\n"
+				  "      r11: 1\n"
+				  "      guest: [{op: 0, state: ve, status: 1, out: [5]}, {pc: 0},\n"
+				  "              {op: 1}, {vcpu: 3, pc: 0}]\n"
+				  "      tdreport: {gpa: 0x900000}\n");
 	const char *why = res->steps[6].why;
 	if (res->steps[6].verdict != SCN_FAIL)
 		scn_print_report(res);
@@ -480,7 +470,7 @@ static void run__fatal_exits_fail_the_default_and_pass_when_expected(void **stat
 {
 	(void)state;
 	tdxsim_scenario_result_t *res = scn_run_ok(
-		RUNNABLE
+		SCN_RUNNABLE_TD_A
 		"  - td_guest: {td: a, ops: [triple_fault]}\n"
 		"  - td_enter: a\n" /* default: a TD exit of class TDX_SUCCESS */
 		"  - td_enter: a\n"
@@ -516,7 +506,7 @@ static void run__posted_interrupt_pending_then_taken(void **state)
 {
 	(void)state;
 	tdxsim_scenario_result_t *res = scn_run_ok(
-		RUNNABLE
+		SCN_RUNNABLE_TD_A
 		"  - td_interrupt: {td: a, vector: 0x30}\n" /* posted interrupts not set up */
 		"    expect: {result: state}\n"
 		"  - seamcall: TDH.VP.WR\n"
@@ -560,19 +550,20 @@ static void run__posted_interrupt_pending_then_taken(void **state)
 static void run__contiguous_aug_hands_out_one_range(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE "  - td_aug: {td: a, gpa: 0x200000, size: 2M, level: 4K, hpa: contiguous}\n"
-			     "    save: {base: hpa}\n"
-			     "  - assert: \"a.num_pages == 513 && a.page[1] == $base && $base % 2M == 0 && "
-			     "a.page[512] == $base + 2M - 4K && a.gpa[512] == 0x3FF000\"\n"
-			     "    expect: {rdmd: {page: $base + 4K, type: PT_REG, owner: a.tdr, level: 4K}}\n"
-			     "  - td_teardown: a\n"
-			     "    expect: {td_count: 0, rdmd: {page: $base + 2M - 4K, type: PT_NDA}}\n");
+	expect_pass(SCN_RUNNABLE_TD_A
+		    "  - td_aug: {td: a, gpa: 0x200000, size: 2M, level: 4K, hpa: contiguous}\n"
+		    "    save: {base: hpa}\n"
+		    "  - assert: \"a.num_pages == 513 && a.page[1] == $base && $base % 2M == 0 && "
+		    "a.page[512] == $base + 2M - 4K && a.gpa[512] == 0x3FF000\"\n"
+		    "    expect: {rdmd: {page: $base + 4K, type: PT_REG, owner: a.tdr, level: 4K}}\n"
+		    "  - td_teardown: a\n"
+		    "    expect: {td_count: 0, rdmd: {page: $base + 2M - 4K, type: PT_NDA}}\n");
 }
 
 static void run__teardown_zaps_demoted_pages(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE
+	expect_pass(SCN_RUNNABLE_TD_A
 		    "  - td_aug: {td: a, gpa: 0x200000, level: 2M}\n"
 		    "    save: {huge: hpa}\n"
 		    "  - seamcall: TDH.MEM.RANGE.BLOCK\n"
@@ -605,7 +596,7 @@ static void run__teardown_zaps_demoted_pages(void **state)
 static void run__teardown_zaps_promoted_pages(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE
+	expect_pass(SCN_RUNNABLE_TD_A
 		    "  - td_aug: {td: a, gpa: 0x200000, size: 2M, hpa: contiguous}\n"
 		    "    save: {base: hpa}\n"
 		    "  - seamcall: TDH.MEM.RANGE.BLOCK\n" /* one page out and back in */
@@ -638,7 +629,7 @@ static void run__teardown_zaps_promoted_pages(void **state)
 static void run__reclaim_after_flushdone_clears_whole_2m_pages(void **state)
 {
 	(void)state;
-	expect_pass(RUNNABLE
+	expect_pass(SCN_RUNNABLE_TD_A
 		    "  - td_aug: {td: a, gpa: 0x200000, level: 2M}\n"
 		    "    save: {huge: hpa}\n"
 		    "  - td_guest: {td: a, ops: [{op: accept, gpa: 0x200000, level: 2M}]}\n"
@@ -659,13 +650,14 @@ static void run__reclaim_after_flushdone_clears_whole_2m_pages(void **state)
 static void run__refused_aug_is_the_step_status(void **state)
 {
 	(void)state;
-	tdxsim_scenario_result_t *res = scn_run_ok(
-		RUNNABLE "  - td_aug: {td: a, gpa: 0x11000}\n"
-			 "  - td_aug: {td: a, gpa: 0x11000}\n" /* the entry is PENDING now */
-			 "  - td_aug: {td: a, gpa: 0x200000, level: 2M, size: 4K}\n"
-			 "  - td_guest: {td: a, ops: [{op: read, gpa: 0x11000}]}\n"
-			 "  - td_enter: {td: a, aug: true}\n" /* touched before accept: AUG refused */
-			 "    expect: {status: \"TDX_EPT_ENTRY_STATE_INCORRECT|RCX\"}\n");
+	tdxsim_scenario_result_t *res =
+		scn_run_ok(SCN_RUNNABLE_TD_A
+			   "  - td_aug: {td: a, gpa: 0x11000}\n"
+			   "  - td_aug: {td: a, gpa: 0x11000}\n" /* the entry is PENDING now */
+			   "  - td_aug: {td: a, gpa: 0x200000, level: 2M, size: 4K}\n"
+			   "  - td_guest: {td: a, ops: [{op: read, gpa: 0x11000}]}\n"
+			   "  - td_enter: {td: a, aug: true}\n" /* touched before accept: AUG refused */
+			   "    expect: {status: \"TDX_EPT_ENTRY_STATE_INCORRECT|RCX\"}\n");
 	assert_int_equal(res->steps[5].verdict, SCN_PASS);
 	assert_int_equal(res->steps[6].verdict, SCN_FAIL);
 	assert_non_null(strstr(res->steps[6].why, "status TDX_EPT_ENTRY_STATE_INCORRECT|RCX"));

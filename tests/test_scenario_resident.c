@@ -106,18 +106,6 @@ static void help__names_the_steps(void **state)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-/* A RUNNABLE TD a with one vCPU created on LP 1 and one page at GPA 0x10000 (tables for
- * 0..2 MiB); host calls go to LP 0 unless told. */
-#define RUNNABLE                                             \
-	"platform: {packages: 1, lps_per_package: 2}\n"      \
-	"steps:\n"                                           \
-	"  - bringup: all\n"                                 \
-	"  - td_create: a\n"                                 \
-	"  - td_vcpu: {td: a}\n"                             \
-	"    lp: 1\n"                                        \
-	"  - td_add_pages: {td: a, gpa: 0x10000, fill: 0}\n" \
-	"  - td_finalize: a\n"
-
 /* BLOCK of @gpa, the vCPU in (epoch e = the BLOCK's), TRACK (e + 1), then the leaf. */
 #define BLOCKED_IN_GUEST(gpa)                 \
 	"  - seamcall: TDH.MEM.RANGE.BLOCK\n" \
@@ -131,7 +119,7 @@ static void help__names_the_steps(void **state)
 
 struct run_row {
 	const char *rule;
-	const char *steps; /* after RUNNABLE; every expectation must hold */
+	const char *steps; /* after SCN_RUNNABLE_TD_A; every expectation must hold */
 };
 
 static const struct run_row run_rows[] = {
@@ -320,7 +308,7 @@ static void run__each_status_through_yaml(void **state)
 		char *yaml = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&yaml, &len);
-		fprintf(f, "%s%s", RUNNABLE, run_rows[i].steps);
+		fprintf(f, "%s%s", SCN_RUNNABLE_TD_A, run_rows[i].steps);
 		fclose(f);
 		tdxsim_scenario_result_t *res = scn_run_ok(yaml);
 		if (!tdxsim_scenario_result_passed(res)) {
@@ -340,18 +328,18 @@ static void run__details_and_refusals(void **state)
 {
 	(void)state;
 	tdxsim_scenario_result_t *res =
-		scn_run_ok(RUNNABLE "  - td_stay_in_guest: {td: a, calls: 3}\n"
-				    "  - td_leave_guest: a\n"
-				    "  - td_leave_guest: a\n"
-				    "    expect: {result: ok}\n"
-				    "  - seamcall: TDH.VP.FLUSH\n"
-				    "    lp: 1\n"
-				    "    rcx: a.vcpu[0].tdvpr\n"
-				    "  - td_enter: a\n" /* on LP 0 now: associated there */
-				    "    lp: 0\n"
-				    "  - td_stay_in_guest: a\n"
-				    "  - td_stay_in_guest: a\n"
-				    "  - td_teardown: a\n");
+		scn_run_ok(SCN_RUNNABLE_TD_A "  - td_stay_in_guest: {td: a, calls: 3}\n"
+					     "  - td_leave_guest: a\n"
+					     "  - td_leave_guest: a\n"
+					     "    expect: {result: ok}\n"
+					     "  - seamcall: TDH.VP.FLUSH\n"
+					     "    lp: 1\n"
+					     "    rcx: a.vcpu[0].tdvpr\n"
+					     "  - td_enter: a\n" /* on LP 0 now: associated there */
+					     "    lp: 0\n"
+					     "  - td_stay_in_guest: a\n"
+					     "  - td_stay_in_guest: a\n"
+					     "  - td_teardown: a\n");
 	const struct scn_outcome *o = res->steps;
 	assert_int_equal(o[5].verdict, SCN_PASS);
 	assert_string_equal(

@@ -30,4 +30,16 @@ tdxsim_scenario_result_t *scn_run_ok(const char *yaml);
 /* Prints the human report of @res as a test error message (for a run that did not pass). */
 void scn_print_report(const tdxsim_scenario_result_t *res);
 
+/* The start of a scenario that leaves a RUNNABLE TD a: one vCPU created on LP 1 and one
+ * measured page at GPA 0x10000 (tables for 0..2 MiB); host calls go to LP 0 unless told. */
+#define SCN_RUNNABLE_TD_A                                    \
+	"platform: {packages: 1, lps_per_package: 2}\n"      \
+	"steps:\n"                                           \
+	"  - bringup: all\n"                                 \
+	"  - td_create: a\n"                                 \
+	"  - td_vcpu: {td: a}\n"                             \
+	"    lp: 1\n"                                        \
+	"  - td_add_pages: {td: a, gpa: 0x10000, fill: 0}\n" \
+	"  - td_finalize: a\n"
+
 #endif
