@@ -678,9 +678,9 @@ static void check__holds_after_random_operations(void **state)
 }
 
 /* The checker's visits (tdxsim_pamt_check_visit, which the TD invariants count pages with)
- * are exactly the owned entries tdxsim_pamt_foreach_owned() visits, in the same order, over a
- * store that random assigns and releases at every level left with stale owners, reserved
- * pages and large leaves. */
+ * are exactly the owned leaves, each once: compared, as sorted lists, with a walk of every 4K
+ * page of the regions that random assigns and releases at every level touched (leaving stale
+ * owners, a reserved page and large leaves). */
 struct visits {
 	size_t n;
 	uint64_t v[4096][3];
@@ -696,11 +696,17 @@ static void record(void *user, uint64_t pa, unsigned level, uint8_t type, uint64
 	w->n++;
 }
 
-static void check_visit__same_entries_as_foreach_owned(void **state)
+static int by_pa(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static void check_visit__each_owned_leaf_once(void **state)
 {
 	struct tdxsim_pamt *pamt = *state;
 	const struct tdxsim_tdmr_reserved_area area = {.offset = 0x3000, .size = 0x1000};
-	static struct visits a, b;
+	static struct visits want, got;
 	uint64_t seed = 7;
 	char msg[256];
 
@@ -719,12 +725,35 @@ static void check_visit__same_entries_as_foreach_owned(void **state)
 		else
 			tdxsim_pamt_release(pamt, pa, level);
 	}
-	a.n = b.n = 0;
-	tdxsim_pamt_foreach_owned(pamt, record, &a);
-	assert_int_equal(tdxsim_pamt_check_visit(pamt, record, &b, msg, sizeof(msg)), 0);
-	assert_true(a.n > 50);
-	assert_int_equal(a.n, b.n);
-	assert_memory_equal(a.v, b.v, a.n * sizeof(a.v[0]));
+	/* Large leaves for certain: a 2M one beside the random regions, a 1G one in a TDMR of its
+	 * own. */
+	assert_int_equal(tdxsim_pamt_assign(pamt, 2 * GiB + 20 * MiB, TDXSIM_PS_2M, TDXSIM_PT_REG, OWNER2),
+			 TDXSIM_PAMT_OK);
+	assert_int_equal(tdxsim_pamt_add_tdmr(pamt, 8 * GiB, GiB, NULL, 0, 0), TDXSIM_PAMT_OK);
+	init_all(pamt, 1);
+	assert_int_equal(tdxsim_pamt_assign(pamt, 8 * GiB, TDXSIM_PS_1G, TDXSIM_PT_REG, OWNER2),
+			 TDXSIM_PAMT_OK);
+	/* Every 4K page of the first 24 MiB of each GiB; a large leaf once, at its base. */
+	want.n = got.n = 0;
+	for (uint64_t g = 0; g < 3; g++) {
+		uint64_t gib = g < 2 ? 2 * GiB + g * GiB : 8 * GiB;
+		for (uint64_t pa = gib; pa < gib + 24 * MiB; pa += 4096) {
+			struct tdxsim_pamt_leaf l;
+			assert_int_equal(tdxsim_pamt_walk(pamt, pa, &l), TDXSIM_PAMT_OK);
+			uint64_t base = tdxsim_align_down(pa, tdxsim_pamt_level_size(l.level));
+			if (l.type != TDXSIM_PT_NDA && l.type != TDXSIM_PT_RSVD && base == pa)
+				record(&want, pa, l.level, l.type, l.owner);
+		}
+	}
+	assert_int_equal(tdxsim_pamt_check_visit(pamt, record, &got, msg, sizeof(msg)), 0);
+	assert_true(want.n > 50);
+	unsigned levels[3] = {0, 0, 0};
+	for (size_t i = 0; i < want.n; i++)
+		levels[want.v[i][1] >> 8]++;
+	assert_true(levels[TDXSIM_PS_2M] && levels[TDXSIM_PS_1G]); /* every kind of leaf */
+	qsort(got.v, got.n, sizeof(got.v[0]), by_pa);
+	assert_int_equal(got.n, want.n);
+	assert_memory_equal(got.v, want.v, want.n * sizeof(want.v[0]));
 }
 
 static void check__detects_corruption(void **state)
@@ -939,7 +968,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stats__4tib_costs_under_1mib, setup, teardown),
 		cmocka_unit_test_setup_teardown(stats__counts_every_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(check__holds_after_random_operations, setup, teardown),
-		cmocka_unit_test_setup_teardown(check_visit__same_entries_as_foreach_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(check_visit__each_owned_leaf_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(check__detects_corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(reserved_run__shortcut_keeps_every_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(hash__follows_entries, setup, teardown),

@@ -168,18 +168,18 @@ enum tdxsim_pamt_result tdxsim_pamt_demote(struct tdxsim_pamt *pamt, uint64_t pa
  */
 enum tdxsim_pamt_result tdxsim_pamt_promote(struct tdxsim_pamt *pamt, uint64_t pa, unsigned level);
 
-/* Calls @fn for every owned leaf entry (type neither NDA nor RSVD), in address order. */
+/* A visitor of owned leaf entries (type neither NDA nor RSVD): tdxsim_pamt_check_visit(). */
 typedef void (*tdxsim_pamt_visit_fn)(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner);
-void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user);
 
 /* Statistics (covered/initialized bytes, host memory used by this store). */
 void tdxsim_pamt_get_stats(const struct tdxsim_pamt *pamt, tdxsim_pamt_stats_t *out);
 
 /* Checks the invariants above. Returns 0, or -1 with a message in @msg. */
 int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len);
-/* The same, calling @fn (unless NULL) for every owned leaf entry it checked, exactly the
- * entries and order of tdxsim_pamt_foreach_owned(): a caller that needs both (the TD
- * invariants) walks the PAMT once. Entries after the first broken rule are not visited. */
+/* The same, calling @fn (unless NULL) once for every owned leaf entry, per TDMR and GiB the 1G
+ * entry, then the 2M table's, then the 4K tables' (the TD invariants count each TD's pages
+ * with it: one walk of the PAMT for both). Entries after the first broken rule are not
+ * visited. */
 int tdxsim_pamt_check_visit(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user, char *msg,
 			    size_t len);
 

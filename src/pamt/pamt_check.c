@@ -40,13 +40,6 @@ __attribute__((format(printf, 2, 3))) static int fail(struct check_ctx *c, const
 #define RUN TDXSIM_PAMT_RUN
 _Static_assert(TDXSIM_PT_NDA == 0 && TDXSIM_PAMT_FANOUT % RUN == 0 && RUN == 8, "runs of initial entries");
 
-static uint64_t run_types(const struct tdxsim_pamt_table *tab, unsigned i)
-{
-	uint64_t types;
-	memcpy(&types, &tab->type[i], sizeof(types));
-	return types;
-}
-
 /*
  * Runs of reserved pages (a TDMR's PAMT itself is a reserved area, megabytes of it) get the
  * same shortcut: eight PT_RSVD entries with no owner (and no BEPOCH) pass every check where
@@ -377,47 +370,4 @@ uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h)
 		}
 	}
 	return h;
-}
-
-static void visit_table(const struct tdxsim_pamt_table *tab, uint64_t base, unsigned level,
-			tdxsim_pamt_visit_fn fn, void *user)
-{
-	if (!tab || !tab->busy)
-		return;
-	uint64_t initial, reserved;
-	run_masks(tab, false, &initial, &reserved);
-	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-		uint64_t types = run_types(tab, r);
-		/* Eight PT_NDA or PT_RSVD entries (the masks, then their types): nothing to visit. */
-		if (((initial | reserved) >> (r / RUN) & 1) || !types || types == RSVD_RUN)
-			continue;
-		for (unsigned i = r; i < r + RUN; i++) {
-			uint8_t type = tab->type[i];
-			if (type != TDXSIM_PT_NDA && type != TDXSIM_PT_RSVD)
-				fn(user, base + i * tdxsim_pamt_level_size(level), level, type,
-				   tab->owner[i]);
-		}
-	}
-}
-
-void tdxsim_pamt_foreach_owned(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user)
-{
-	for (unsigned t = 0; t < pamt->num_tdmrs; t++) {
-		const struct tdxsim_pamt_tdmr *tdmr = &pamt->tdmrs[t];
-		for (uint64_t b = 0; b < tdmr->num_blocks; b++) {
-			const struct tdxsim_pamt_gib *g = tdmr->blocks[b];
-			uint64_t gbase = tdmr->base + b * TDXSIM_1G;
-			if (!g)
-				continue;
-			if (g->type != TDXSIM_PT_NDA && g->type != TDXSIM_PT_RSVD)
-				fn(user, gbase, TDXSIM_PS_1G, g->type, g->owner);
-			visit_table(g->t2m, gbase, TDXSIM_PS_2M, fn, user);
-			for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-				if (tdxsim_pamt_no_t4k_run(g, r))
-					continue;
-				for (unsigned i = r; i < r + RUN; i++)
-					visit_table(g->t4k[i], gbase + i * TDXSIM_2M, TDXSIM_PS_4K, fn, user);
-			}
-		}
-	}
 }
