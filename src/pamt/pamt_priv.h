@@ -109,28 +109,17 @@ static inline bool tdxsim_pamt_reserved(const struct tdxsim_pamt_tdmr *t, uint64
 }
 
 /*
- * The walks that visit every table (checker, hash, foreach; after every fuzzed operation) go
- * in runs of 8 entries or table pointers and pass over a run that holds nothing with one
- * test. The tests are written out, not looped: in a fuzzing build each loop compare is a
- * traced call.
+ * The walks that visit every table (checker, hash; after every fuzzed operation) go in runs of
+ * 8 entries or table pointers and pass over a run that holds nothing with one test: for 4K
+ * tables, a bit of the GiB's summary (t4k_runs); for entries, masks a table's runs get in one
+ * pass (pamt_check.c run_masks).
  */
 #define TDXSIM_PAMT_RUN 8
-/* Whether the 8 4K-table pointers of @gib from @i (a multiple of 8) are all NULL: from the
- * summary, or (_raw) from the pointers themselves, which the checker compares. */
+/* Whether the 8 4K-table pointers of @gib from @i (a multiple of 8) are all NULL, from the
+ * summary (the checker compares it with the pointers). */
 static inline bool tdxsim_pamt_no_t4k_run(const struct tdxsim_pamt_gib *gib, unsigned i)
 {
 	return !(gib->t4k_runs >> (i / TDXSIM_PAMT_RUN) & 1);
-}
-static inline bool tdxsim_pamt_no_t4k_run_raw(const struct tdxsim_pamt_gib *gib, unsigned i)
-{
-	struct tdxsim_pamt_table *const *p = &gib->t4k[i];
-	return !((uintptr_t)p[0] | (uintptr_t)p[1] | (uintptr_t)p[2] | (uintptr_t)p[3] | (uintptr_t)p[4] |
-		 (uintptr_t)p[5] | (uintptr_t)p[6] | (uintptr_t)p[7]);
-}
-/* The OR of 8 64-bit values from @v. */
-static inline uint64_t tdxsim_pamt_or8(const uint64_t *v)
-{
-	return v[0] | v[1] | v[2] | v[3] | v[4] | v[5] | v[6] | v[7];
 }
 
 /*

@@ -143,18 +143,10 @@ struct tdxsim_sept_table {
 	struct tdxsim_sept_table *_Atomic child[TDXSIM_SEPT_ENTRIES];
 };
 
-/* Whether entries @j .. @j + 7 of @t all hold TDXSIM_SEPTE_FREE_VALUE: the checkers and hashes
- * that run after every fuzzed call pass over such runs with one test (a FREE entry adds
- * nothing and passes every check). Written out, not looped: in a fuzzing build each loop
- * compare is a traced call. */
+/* Runs of 8 entries: a run all TDXSIM_SEPTE_FREE_VALUE adds nothing and passes every check,
+ * so the checkers and hashes after every fuzzed call pass over it with one test. */
 #define TDXSIM_SEPT_FREE_RUN 8
 _Static_assert(TDXSIM_SEPT_ENTRIES % TDXSIM_SEPT_FREE_RUN == 0, "runs of FREE entries");
-static inline bool tdxsim_sept_free_run(const struct tdxsim_sept_table *t, unsigned j)
-{
-	const uint64_t *e = &t->e[j], f = TDXSIM_SEPTE_FREE_VALUE;
-	return !((e[0] ^ f) | (e[1] ^ f) | (e[2] ^ f) | (e[3] ^ f) | (e[4] ^ f) | (e[5] ^ f) | (e[6] ^ f) |
-		 (e[7] ^ f));
-}
 /* Bit r set iff run r of @t holds an entry that is not FREE: all 64 runs in one pass without
  * per-load ASan checks, the entries checked whole first (core/util.h TDXSIM_NO_ASAN); the
  * walks after every fuzzed call (hash, checker, visits) then test a bit per run (sept.c). */
