@@ -62,9 +62,9 @@ static int parse_image(struct lc_host *h, uint64_t pa, uint64_t len, struct tdxs
 		return -EINVAL;
 	if (memcmp(hdr->signature, "TDX-BLOB", sizeof(hdr->signature)))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(hdr->reserved); i++)
-		if (hdr->reserved[i])
-			return -EINVAL;
+	/* Linux's memchr_inv(reserved, 0, size): every byte equals the first, which is 0. */
+	if (hdr->reserved[0] || memcmp(hdr->reserved, hdr->reserved + 1, sizeof(hdr->reserved) - 1))
+		return -EINVAL;
 	memset(p, 0, sizeof(*p));
 	p->scenario = TDXSIM_SEAMLDR_SCENARIO_UPDATE;
 	p->sigstruct_pa = pa + PAGE;

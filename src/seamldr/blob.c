@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/util.h"
 #include "module/module.h"
 #include "seamldr/seamldr.h"
 
@@ -22,19 +23,10 @@ void tdxsim_descriptor_fill(struct tdxsim_module_descriptor *d, const struct tdx
 	strncpy(d->name, p->name, sizeof(d->name) - 1);
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 const struct tdxsim_profile *tdxsim_descriptor_parse(const struct tdxsim_module_descriptor *d)
 {
 	if (memcmp(d->magic, TDXSIM_DESCRIPTOR_MAGIC, sizeof(d->magic)) || d->version != 1 ||
-	    !all_zero(d->reserved, sizeof(d->reserved)))
+	    !tdxsim_all_zero(d->reserved, sizeof(d->reserved)))
 		return NULL;
 	const struct tdxsim_profile *p = tdxsim_profile_get((tdxsim_module_profile_t)d->profile);
 	if (!p || strncmp(d->name, p->name, sizeof(d->name)))

@@ -29,19 +29,10 @@
 
 #define PAGE 4096u
 
-static bool all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
 /* [PS23] check_seamldr_params. */
 static uint64_t check_params(struct tdxsim *sim, const struct tdxsim_seamldr_params *p, bool module_was_ready)
 {
-	if (p->version != 0 || !all_zero(p->reserved, sizeof(p->reserved)))
+	if (p->version != 0 || !tdxsim_all_zero(p->reserved, sizeof(p->reserved)))
 		return TDXSIM_PSEAMLDR_EBADPARAM;
 	if (p->scenario != TDXSIM_SEAMLDR_SCENARIO_LOAD && p->scenario != TDXSIM_SEAMLDR_SCENARIO_UPDATE)
 		return TDXSIM_PSEAMLDR_EBADPARAM;
@@ -63,7 +54,7 @@ static uint64_t verify_manifest(const struct tdxsim *sim, const struct tdxsim_si
 {
 	const struct tdxsim_seamldr *l = &sim->ldr;
 	if (memcmp(s->magic, TDXSIM_SIGSTRUCT_MAGIC, sizeof(s->magic)) || s->module_vendor != 0x8086 ||
-	    s->reserved0 || !all_zero(s->reserved1, sizeof(s->reserved1)) || s->num_cpuids > 8 ||
+	    s->reserved0 || !tdxsim_all_zero(s->reserved1, sizeof(s->reserved1)) || s->num_cpuids > 8 ||
 	    s->min_update_hv > s->module_hv)
 		return TDXSIM_PSEAMLDR_EBADSIG;
 	unsigned new_major = s->seam_svn >> 8, new_minor = s->seam_svn & 0xFF;

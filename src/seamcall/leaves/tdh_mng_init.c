@@ -34,12 +34,10 @@ static uint16_t rd16(const uint8_t *p, unsigned off)
 	return v;
 }
 
+/* Whether TD_PARAMS bytes [@from, @to) are all zero (reserved). */
 static bool all_zero(const uint8_t *p, unsigned from, unsigned to)
 {
-	for (unsigned i = from; i < to; i++)
-		if (p[i])
-			return false;
-	return true;
+	return to <= from || tdxsim_all_zero(p + from, to - from);
 }
 
 static uint64_t bit(uint64_t v, unsigned n)
