@@ -141,9 +141,10 @@ static struct tdxsim_pamt_table *new_4k_table(struct tdxsim_pamt *pamt, const st
 		return tab;
 	uint64_t bits[TDXSIM_PAMT_BITS_WORDS];
 	tdxsim_pamt_reserved_bits(t, off2m, bits);
-	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
-		if (tdxsim_pamt_bit(bits, i)) {
-			tab->type[i] = TDXSIM_PT_RSVD;
+	/* Set bits only, a word at a time (not a test per entry). */
+	for (unsigned w = 0; w < TDXSIM_PAMT_BITS_WORDS; w++) {
+		for (uint64_t b = bits[w]; b; b &= b - 1) {
+			tab->type[w * 64 + (unsigned)__builtin_ctzll(b)] = TDXSIM_PT_RSVD;
 			tab->busy++;
 		}
 	}
