@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The integrity model's invariants (mce/report.c, tdxsim_mce_check() inside
+ * The integrity model's invariants (mce/check.c, tdxsim_mce_check() inside
  * tdxsim_check_invariants()), one row per invariant: a model holding a page whose lines a
  * private KeyID owns is corrupted on purpose through mce_priv.h, the way a bug would leave it,
  * and the check must fail and name what broke.
@@ -97,8 +97,10 @@ static void mce_check__each_corruption__named(void **state)
 		struct world w;
 		char msg[256] = "";
 		build(&w);
+		assert_fused_check_agrees(w.sim, TDXSIM_OK, "", sizeof(msg)); /* hash of a sound world */
 		rows[i].corrupt(&w);
 		tdxsim_err_t err = tdxsim_check_invariants(w.sim, msg, sizeof(msg));
+		assert_fused_check_agrees(w.sim, err, msg, sizeof(msg));
 		if (err != TDXSIM_ERR_INVARIANT || !strstr(msg, rows[i].names))
 			fail_msg("rule \"%s\": got %d \"%s\", want a message with \"%s\"", rows[i].rule, err,
 				 msg, rows[i].names);

@@ -745,7 +745,10 @@ static void check_visit__each_owned_leaf_once(void **state)
 				record(&want, pa, l.level, l.type, l.owner);
 		}
 	}
-	assert_int_equal(tdxsim_pamt_check_visit(pamt, record, &got, msg, sizeof(msg)), 0);
+	/* The same walk hashes: what the hash alone gives from the same seed. */
+	uint64_t hash = 12345;
+	assert_int_equal(tdxsim_pamt_check_visit(pamt, record, &got, &hash, msg, sizeof(msg)), 0);
+	assert_int_equal(hash, tdxsim_pamt_hash(pamt, 12345));
 	assert_true(want.n > 50);
 	unsigned levels[3] = {0, 0, 0};
 	for (size_t i = 0; i < want.n; i++)
@@ -772,6 +775,9 @@ static void check__detects_corruption(void **state)
 	pamt->owned[TDXSIM_PS_4K][TDXSIM_PT_REG]++;
 	assert_int_equal(tdxsim_pamt_check(pamt, msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "counter"));
+	uint64_t hash = 7; /* a failed check leaves the hash as it was */
+	assert_int_equal(tdxsim_pamt_check_visit(pamt, NULL, NULL, &hash, msg, sizeof(msg)), -1);
+	assert_int_equal(hash, 7);
 	pamt->owned[TDXSIM_PS_4K][TDXSIM_PT_REG]--;
 
 	tab->type[1] = TDXSIM_PT_NDA; /* the reserved page */

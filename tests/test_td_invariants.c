@@ -274,6 +274,7 @@ static void invariants__each_corruption__named(void **state)
 		build(&iw);
 		row->corrupt(&iw);
 		tdxsim_err_t err = tdxsim_check_invariants(iw.w.fx.sim, msg, sizeof(msg));
+		assert_fused_check_agrees(iw.w.fx.sim, err, msg, sizeof(msg));
 		if (err != TDXSIM_ERR_INVARIANT || !strstr(msg, row->names))
 			fail_msg("rule \"%s\": got %d \"%s\", want a message with \"%s\"", row->rule, err,
 				 msg, row->names);

@@ -524,6 +524,16 @@ TDXSIM_API tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, 
  */
 TDXSIM_API uint64_t tdxsim_state_hash(const tdxsim_t *sim);
 
+/**
+ * tdxsim_check_invariants() and, when it returns TDXSIM_OK and @p hash is not NULL,
+ * *@p hash = tdxsim_state_hash() of the same state, both from one walk of the state: for a
+ * fuzzer that checks after every call and compares hashes around failed ones (the walks of
+ * the PAMT and the integrity model are most of either's cost). On an error *@p hash is left
+ * as it was.
+ */
+TDXSIM_API tdxsim_err_t tdxsim_check_invariants_hash(const tdxsim_t *sim, uint64_t *hash, char *msg,
+						     size_t len);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Names                                                                                      */
 /* ------------------------------------------------------------------------------------------ */

@@ -172,8 +172,10 @@ bool tdxsim_mce_last(struct tdxsim_integrity *in, tdxsim_mce_t *out);
 void tdxsim_mce_stats(struct tdxsim_integrity *in, tdxsim_mem_stats_t *out);
 void tdxsim_mce_line_info(struct tdxsim_integrity *in, uint64_t pa, tdxsim_line_info_t *out);
 
-/* Invariants (0, or -1 with a message) and the observable-state hash (order-independent). */
-int tdxsim_mce_check(struct tdxsim_integrity *in, char *msg, size_t len);
+/* Invariants (0, or -1 with a message) and the observable-state hash (order-independent). With
+ * @hash not NULL, the check also sets *@hash to tdxsim_mce_hash(in, *@hash) when it returns 0,
+ * in the same walk. */
+int tdxsim_mce_check(struct tdxsim_integrity *in, uint64_t *hash, char *msg, size_t len);
 uint64_t tdxsim_mce_hash(struct tdxsim_integrity *in, uint64_t h);
 
 /*

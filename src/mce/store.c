@@ -8,13 +8,12 @@
 
 #include "mce/mce_priv.h"
 
-#define GOLDEN	  UINT64_C(0x9E3779B97F4A7C15)
 #define MIN_SLOTS 64
 
 /* Fibonacci hashing into a power-of-two table. */
 static size_t slot_of(const struct tdxsim_integrity *in, uint64_t pfn)
 {
-	return (size_t)((pfn * GOLDEN) >> (64 - __builtin_ctzll(in->cap)));
+	return (size_t)((pfn * TDXSIM_MCE_GOLDEN) >> (64 - __builtin_ctzll(in->cap)));
 }
 
 int tdxsim_integrity_create(const struct tdxsim_integrity_cfg *cfg, struct tdxsim_integrity **out)
@@ -173,27 +172,16 @@ out:
 
 /* ---- filter ------------------------------------------------------------------------------ */
 
-static unsigned filter_index(uint64_t frame)
-{
-	return (unsigned)((frame * GOLDEN) >> (64 - TDXSIM_FILTER_BITS));
-}
-
 void tdxsim_mce_filter_add(struct tdxsim_integrity *in, uint64_t base, uint64_t end)
 {
 	for (uint64_t f = base >> TDXSIM_FILTER_FRAME; f <= (end - 1) >> TDXSIM_FILTER_FRAME; f++) {
-		unsigned i = filter_index(f);
+		unsigned i = tdxsim_mce_filter_index(f);
 		uint64_t bit = UINT64_C(1) << (i % 64);
 		/* Bits are only ever set (under the model lock): a plain load spares the locked
 		 * read-modify-write when TDH.SYS.TDMR.INIT grows a range inside a known frame. */
 		if (!(atomic_load_explicit(&in->filter[i / 64], memory_order_relaxed) & bit))
 			atomic_fetch_or_explicit(&in->filter[i / 64], bit, memory_order_release);
 	}
-}
-
-bool tdxsim_mce_filter_test(struct tdxsim_integrity *in, uint64_t frame)
-{
-	unsigned i = filter_index(frame);
-	return atomic_load_explicit(&in->filter[i / 64], memory_order_acquire) & (UINT64_C(1) << (i % 64));
 }
 
 bool tdxsim_mce_slow_path(const struct tdxsim_integrity *in, uint64_t pa, uint64_t len)
@@ -203,7 +191,7 @@ bool tdxsim_mce_slow_path(const struct tdxsim_integrity *in, uint64_t pa, uint64
 	if (atomic_load_explicit(&w->open_count, memory_order_relaxed))
 		return true;
 	for (uint64_t f = pa >> TDXSIM_FILTER_FRAME; f <= (pa + len - 1) >> TDXSIM_FILTER_FRAME; f++) {
-		unsigned i = filter_index(f);
+		unsigned i = tdxsim_mce_filter_index(f);
 		if (atomic_load_explicit(&w->filter[i / 64], memory_order_acquire) &
 		    (UINT64_C(1) << (i % 64)))
 			return true;

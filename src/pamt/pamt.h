@@ -179,11 +179,13 @@ int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len);
 /* The same, calling @fn (unless NULL) once for every owned leaf entry, per TDMR and GiB the 1G
  * entry, then the 2M table's, then the 4K tables' (the TD invariants count each TD's pages
  * with it: one walk of the PAMT for both). Entries after the first broken rule are not
- * visited. */
-int tdxsim_pamt_check_visit(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user, char *msg,
-			    size_t len);
+ * visited. With @hash not NULL, the same walk also sets *@hash to tdxsim_pamt_hash(pamt,
+ * *@hash) when it returns 0 (the checker reads every TDMR header before any entry). */
+int tdxsim_pamt_check_visit(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user,
+			    uint64_t *hash, char *msg, size_t len);
 
-/* Folds every TDMR, its progress and every non-initial entry into hash @h (FNV, core/util.h). */
+/* Folds every TDMR, its progress and every non-initial entry into hash @h (core/util.h): the
+ * checker's walk with its checks off, so the two never disagree on what they visit. */
 uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h);
 
 #endif

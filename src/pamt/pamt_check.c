@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PAMT invariants (the list in pamt.h) and the state hash. Both visit every allocated node;
- * neither depends on which nodes happen to be allocated, only on the entries they hold, so
- * equal PAMT states give equal hashes however they were reached.
+ * PAMT invariants (the list in pamt.h) and the state hash: one walk of every allocated node
+ * that checks, hashes or both (a fuzzer that does both after every call pays for one walk).
+ * Neither depends on which nodes happen to be allocated, only on the entries they hold, so
+ * equal PAMT states give equal hashes however they were reached. The hash visits in the
+ * checker's order except for the TDMR headers, all of which come first; so the walk checks
+ * and hashes every header before it walks any entries.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,12 +15,14 @@
 #include "pamt/pamt_priv.h"
 
 struct check_ctx {
+	bool check, hash; /* what this walk does: at least one */
 	char *msg;
 	size_t len;
 	tdxsim_pamt_visit_fn visit; /* called for each owned entry that passed, or NULL */
 	void *user;
 	uint64_t owned[TDXSIM_PAMT_NUM_LEVELS][TDXSIM_PAMT_NUM_TYPES];
 	uint64_t bytes; /* recounted host memory */
+	uint64_t h;	/* the hash so far */
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct check_ctx *c, const char *fmt, ...)
@@ -135,6 +140,21 @@ void tdxsim_pamt_reserved_bits(const struct tdxsim_pamt_tdmr *t, uint64_t off,
 
 /* One entry of any level: type range, "initial while uninitialized", owned counter. @rsvd:
  * a 4K entry whose page meets a reserved area (the caller knows, per table). */
+/* Folds one entry unless it still holds its initial value (then it is as good as absent). */
+static uint64_t hash_entry(uint64_t h, uint64_t pa, unsigned level, uint8_t type, uint64_t owner,
+			   uint64_t bepoch)
+{
+	/* Under the invariants a PT_RSVD entry is exactly a reserved page, i.e. initial. */
+	if (!owner && !bepoch && (type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD))
+		return h;
+	h = tdxsim_hash_u64(h, pa);
+	h = tdxsim_hash_u64(h, (uint64_t)level << 8 | type);
+	h = tdxsim_hash_u64(h, owner);
+	return bepoch ? tdxsim_hash_u64(h, bepoch) : h;
+}
+
+/* One entry of any level: type range, "initial while uninitialized", owned counter. @rsvd:
+ * a 4K entry whose page meets a reserved area (the caller knows, per table). */
 static int check_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, unsigned level, uint64_t off,
 		       uint8_t type, uint64_t owner, bool initialized, bool rsvd)
 {
@@ -162,22 +182,39 @@ static int check_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, un
 	return 0;
 }
 
-static int check_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
-		       const struct tdxsim_pamt_table *tab, unsigned level, uint64_t off, bool initialized)
+/* An entry, as the walk's modes ask. */
+static int walk_entry(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, unsigned level, uint64_t off,
+		      uint8_t type, uint64_t owner, uint64_t bepoch, bool initialized, bool rsvd)
+{
+	if (c->check && check_entry(c, t, level, off, type, owner, initialized, rsvd))
+		return -1;
+	if (c->hash)
+		c->h = hash_entry(c->h, t->base + off, level, type, owner, bepoch);
+	return 0;
+}
+
+static int walk_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
+		      const struct tdxsim_pamt_table *tab, unsigned level, uint64_t off, bool initialized)
 {
 	uint64_t step = tdxsim_pamt_level_size(level);
 	unsigned busy = 0;
 	/* Which pages of a 4K table meet a reserved area; runs of initial entries with none of
-	 * them need no look one by one. */
+	 * them need no look one by one. The hash alone skips every initial and reserved run
+	 * (hash_entry() would fold none of their entries). */
 	uint64_t rsvd_bits[TDXSIM_PAMT_BITS_WORDS] = {0};
-	if (level == TDXSIM_PS_4K)
+	if (c->check && level == TDXSIM_PS_4K)
 		tdxsim_pamt_reserved_bits(t, off, rsvd_bits);
 
-	c->bytes += sizeof(*tab) + (tab->bepoch ? TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch) : 0);
+	if (c->check)
+		c->bytes += sizeof(*tab) + (tab->bepoch ? TDXSIM_PAMT_FANOUT * sizeof(*tab->bepoch) : 0);
+	/* With the hash, a run is initial only if its BEPOCHs are 0 too: for the checker such a
+	 * run is merely looked at one by one. */
 	uint64_t initial, reserved;
-	run_masks(tab, false, &initial, &reserved);
+	run_masks(tab, c->hash, &initial, &reserved);
 	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
 		unsigned rsvd_run = rsvd_bits[r / 64] >> (r % 64) & 0xFF;
+		if (!c->check && ((initial | reserved) >> (r / RUN) & 1))
+			continue;
 		if (!rsvd_run && (initial >> (r / RUN) & 1))
 			continue;
 		if (rsvd_run == 0xFF && (reserved >> (r / RUN) & 1)) {
@@ -185,39 +222,42 @@ static int check_table(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t,
 			continue;
 		}
 		for (unsigned i = r; i < r + RUN; i++) {
-			bool rsvd = tdxsim_pamt_bit(rsvd_bits, i);
-			if (check_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i], initialized,
-					rsvd))
+			if (walk_entry(c, t, level, off + i * step, tab->type[i], tab->owner[i],
+				       tab->bepoch ? tab->bepoch[i] : 0, initialized,
+				       tdxsim_pamt_bit(rsvd_bits, i)))
 				return -1;
 			busy += tab->type[i] != TDXSIM_PT_NDA;
 		}
 	}
-	if (busy != tab->busy)
+	if (c->check && busy != tab->busy)
 		return fail(c, "PAMT: table at %#" PRIx64 "/L%u counts %u busy entries, has %u",
 			    t->base + off, level, tab->busy, busy);
 	return 0;
 }
 
 /* A REG leaf at 2M/1G has only PT_NDA entries below it (sheet 8.2 "Promote"). */
-static int check_gib(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, uint64_t b)
+static int walk_gib(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, uint64_t b)
 {
 	const struct tdxsim_pamt_gib *gib = t->blocks[b];
 	uint64_t off = b * TDXSIM_1G;
 	bool initialized = off < tdxsim_pamt_init_limit(t) - t->base;
 
-	c->bytes += sizeof(*gib);
-	if (check_entry(c, t, TDXSIM_PS_1G, off, gib->type, gib->owner, initialized, false))
+	if (c->check)
+		c->bytes += sizeof(*gib);
+	if (walk_entry(c, t, TDXSIM_PS_1G, off, gib->type, gib->owner, gib->bepoch, initialized, false))
 		return -1;
-	if (gib->t2m && check_table(c, t, gib->t2m, TDXSIM_PS_2M, off, initialized))
+	if (gib->t2m && walk_table(c, t, gib->t2m, TDXSIM_PS_2M, off, initialized))
 		return -1;
-	if (gib->type == TDXSIM_PT_REG && gib->t2m && gib->t2m->busy)
+	if (c->check && gib->type == TDXSIM_PT_REG && gib->t2m && gib->t2m->busy)
 		return fail(c, "PAMT: 1G leaf %#" PRIx64 " has 2M entries in use", t->base + off);
-	uint64_t runs = t4k_runs_of(gib);
-	if (runs != gib->t4k_runs)
+	/* The summary says which runs of 4K tables to look at; the checker first holds it to
+	 * the pointers. */
+	uint64_t runs = gib->t4k_runs;
+	if (c->check && t4k_runs_of(gib) != runs)
 		return fail(c,
 			    "PAMT: 1 GiB block %#" PRIx64 ": 4K-table summary %#" PRIx64
 			    ", tables in runs %#" PRIx64,
-			    t->base + off, gib->t4k_runs, runs);
+			    t->base + off, runs, t4k_runs_of(gib));
 	for (unsigned i = 0; i < TDXSIM_PAMT_FANOUT; i++) {
 		if (i % RUN == 0 && !(runs >> (i / RUN) & 1)) {
 			i += RUN - 1;
@@ -228,9 +268,9 @@ static int check_gib(struct check_ctx *c, const struct tdxsim_pamt_tdmr *t, uint
 
 		if (!tab)
 			continue;
-		if (check_table(c, t, tab, TDXSIM_PS_4K, off2m, initialized))
+		if (walk_table(c, t, tab, TDXSIM_PS_4K, off2m, initialized))
 			return -1;
-		if (tab->busy &&
+		if (c->check && tab->busy &&
 		    (gib->type == TDXSIM_PT_REG || (gib->t2m && gib->t2m->type[i] == TDXSIM_PT_REG)))
 			return fail(c, "PAMT: large leaf over %#" PRIx64 " has 4K entries in use",
 				    t->base + off2m);
@@ -262,112 +302,86 @@ static int check_tdmr(struct check_ctx *c, const struct tdxsim_pamt *pamt, unsig
 			return fail(c, "PAMT: TDMR %u keeps an empty reserved area %u", i, j);
 	}
 	c->bytes += t->num_blocks * sizeof(*t->blocks);
-	for (uint64_t b = 0; b < t->num_blocks; b++) {
-		if (t->blocks[b] && check_gib(c, t, b))
-			return -1;
+	return 0;
+}
+
+static uint64_t hash_tdmr(uint64_t h, const struct tdxsim_pamt_tdmr *t)
+{
+	h = tdxsim_hash_u64(h, t->base);
+	h = tdxsim_hash_u64(h, t->size);
+	h = tdxsim_hash_u64(h, t->next_to_init);
+	h = tdxsim_hash_u64(h, t->num_areas);
+	for (unsigned j = 0; j < t->num_areas; j++) {
+		h = tdxsim_hash_u64(h, t->areas[j].offset);
+		h = tdxsim_hash_u64(h, t->areas[j].size);
 	}
+	return h;
+}
+
+/* The walk: every TDMR header, then the entries in address order (pa and level name an
+ * entry), then the checker's totals. */
+static int walk(struct check_ctx *c, const struct tdxsim_pamt *pamt)
+{
+	if (c->check) {
+		c->bytes = sizeof(*pamt) + (uint64_t)pamt->cap_tdmrs * sizeof(*pamt->tdmrs);
+		if (pamt->num_tdmrs > pamt->cap_tdmrs)
+			return fail(c, "PAMT: %u TDMRs in room for %u", pamt->num_tdmrs, pamt->cap_tdmrs);
+	}
+	if (c->hash)
+		c->h = tdxsim_hash_u64(c->h, pamt->num_tdmrs);
+	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
+		if (c->check && check_tdmr(c, pamt, i))
+			return -1;
+		if (c->hash)
+			c->h = hash_tdmr(c->h, &pamt->tdmrs[i]);
+	}
+	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
+		const struct tdxsim_pamt_tdmr *t = &pamt->tdmrs[i];
+		for (uint64_t b = 0; b < t->num_blocks; b++) {
+			if (t->blocks[b] && walk_gib(c, t, b))
+				return -1;
+		}
+	}
+	if (!c->check)
+		return 0;
+	for (unsigned l = 0; l < TDXSIM_PAMT_NUM_LEVELS; l++) {
+		for (unsigned ty = 0; ty < TDXSIM_PAMT_NUM_TYPES; ty++) {
+			if (c->owned[l][ty] != pamt->owned[l][ty])
+				return fail(c,
+					    "PAMT: counter L%u type %u is %" PRIu64 ", entries say %" PRIu64,
+					    l, ty, pamt->owned[l][ty], c->owned[l][ty]);
+		}
+	}
+	if (c->bytes != pamt->host_bytes)
+		return fail(c, "PAMT: host_metadata_bytes %" PRIu64 ", allocations sum to %" PRIu64,
+			    pamt->host_bytes, c->bytes);
+	if (c->msg && c->len)
+		c->msg[0] = '\0';
 	return 0;
 }
 
 int tdxsim_pamt_check(const struct tdxsim_pamt *pamt, char *msg, size_t len)
 {
-	return tdxsim_pamt_check_visit(pamt, NULL, NULL, msg, len);
+	return tdxsim_pamt_check_visit(pamt, NULL, NULL, NULL, msg, len);
 }
 
-int tdxsim_pamt_check_visit(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user, char *msg,
-			    size_t len)
+int tdxsim_pamt_check_visit(const struct tdxsim_pamt *pamt, tdxsim_pamt_visit_fn fn, void *user,
+			    uint64_t *hash, char *msg, size_t len)
 {
-	struct check_ctx c = {.msg = msg, .len = len, .visit = fn, .user = user};
-
-	c.bytes = sizeof(*pamt) + (uint64_t)pamt->cap_tdmrs * sizeof(*pamt->tdmrs);
-	if (pamt->num_tdmrs > pamt->cap_tdmrs)
-		return fail(&c, "PAMT: %u TDMRs in room for %u", pamt->num_tdmrs, pamt->cap_tdmrs);
-	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
-		if (check_tdmr(&c, pamt, i))
-			return -1;
-	}
-	for (unsigned l = 0; l < TDXSIM_PAMT_NUM_LEVELS; l++) {
-		for (unsigned ty = 0; ty < TDXSIM_PAMT_NUM_TYPES; ty++) {
-			if (c.owned[l][ty] != pamt->owned[l][ty])
-				return fail(&c,
-					    "PAMT: counter L%u type %u is %" PRIu64 ", entries say %" PRIu64,
-					    l, ty, pamt->owned[l][ty], c.owned[l][ty]);
-		}
-	}
-	if (c.bytes != pamt->host_bytes)
-		return fail(&c, "PAMT: host_metadata_bytes %" PRIu64 ", allocations sum to %" PRIu64,
-			    pamt->host_bytes, c.bytes);
-	if (msg && len)
-		msg[0] = '\0';
+	struct check_ctx c = {
+		.check = true, .hash = hash != NULL, .msg = msg, .len = len, .visit = fn, .user = user};
+	if (hash)
+		c.h = *hash;
+	if (walk(&c, pamt))
+		return -1;
+	if (hash)
+		*hash = c.h;
 	return 0;
-}
-
-/* Folds one entry unless it still holds its initial value (then it is as good as absent). */
-static uint64_t hash_entry(uint64_t h, uint64_t pa, unsigned level, uint8_t type, uint64_t owner,
-			   uint64_t bepoch)
-{
-	/* Under the invariants a PT_RSVD entry is exactly a reserved page, i.e. initial. */
-	if (!owner && !bepoch && (type == TDXSIM_PT_NDA || type == TDXSIM_PT_RSVD))
-		return h;
-	h = tdxsim_hash_u64(h, pa);
-	h = tdxsim_hash_u64(h, (uint64_t)level << 8 | type);
-	h = tdxsim_hash_u64(h, owner);
-	return bepoch ? tdxsim_hash_u64(h, bepoch) : h;
-}
-
-static uint64_t hash_table(uint64_t h, const struct tdxsim_pamt_table *tab, uint64_t pa, unsigned level)
-{
-	uint64_t step = tdxsim_pamt_level_size(level);
-
-	uint64_t initial, reserved;
-	run_masks(tab, true, &initial, &reserved);
-	for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-		if ((initial | reserved) >> (r / RUN) & 1)
-			continue;
-		for (unsigned i = r; i < r + RUN; i++)
-			h = hash_entry(h, pa + i * step, level, tab->type[i], tab->owner[i],
-				       tab->bepoch ? tab->bepoch[i] : 0);
-	}
-	return h;
 }
 
 uint64_t tdxsim_pamt_hash(const struct tdxsim_pamt *pamt, uint64_t h)
 {
-	h = tdxsim_hash_u64(h, pamt->num_tdmrs);
-	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
-		const struct tdxsim_pamt_tdmr *t = &pamt->tdmrs[i];
-
-		h = tdxsim_hash_u64(h, t->base);
-		h = tdxsim_hash_u64(h, t->size);
-		h = tdxsim_hash_u64(h, t->next_to_init);
-		h = tdxsim_hash_u64(h, t->num_areas);
-		for (unsigned j = 0; j < t->num_areas; j++) {
-			h = tdxsim_hash_u64(h, t->areas[j].offset);
-			h = tdxsim_hash_u64(h, t->areas[j].size);
-		}
-	}
-	/* Entries after all TDMR headers, in address order; pa and level name an entry. */
-	for (unsigned i = 0; i < pamt->num_tdmrs; i++) {
-		const struct tdxsim_pamt_tdmr *t = &pamt->tdmrs[i];
-
-		for (uint64_t b = 0; b < t->num_blocks; b++) {
-			const struct tdxsim_pamt_gib *gib = t->blocks[b];
-			uint64_t pa = t->base + b * TDXSIM_1G;
-
-			if (!gib)
-				continue;
-			h = hash_entry(h, pa, TDXSIM_PS_1G, gib->type, gib->owner, gib->bepoch);
-			if (gib->t2m)
-				h = hash_table(h, gib->t2m, pa, TDXSIM_PS_2M);
-			for (unsigned r = 0; r < TDXSIM_PAMT_FANOUT; r += RUN) {
-				if (tdxsim_pamt_no_t4k_run(gib, r))
-					continue;
-				for (unsigned j = r; j < r + RUN; j++)
-					if (gib->t4k[j])
-						h = hash_table(h, gib->t4k[j], pa + j * TDXSIM_2M,
-							       TDXSIM_PS_4K);
-			}
-		}
-	}
-	return h;
+	struct check_ctx c = {.hash = true, .h = h};
+	walk(&c, pamt);
+	return c.h;
 }

@@ -63,34 +63,9 @@ static tdxsim_err_t check_module(const struct tdxsim *sim, char *msg, size_t len
 	return TDXSIM_OK;
 }
 
-tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len)
+/* The module's, the P-SEAMLDR's, the LPs' and the KOT's part of the state hash. */
+static uint64_t hash_head(const struct tdxsim *sim)
 {
-	if (!sim)
-		return TDXSIM_ERR_INVALID_ARG;
-	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
-	struct tdxsim_td_check td;
-	td.td = td.local; /* what release frees is begin's, if it ran */
-	tdxsim_err_t err = check_module(sim, msg, len);
-	if (!err && tdxsim_td_check_begin(sim, &td, msg, len))
-		err = TDXSIM_ERR_INVARIANT;
-	/* The PAMT checker's walk also counts each TD's pages for the TD invariants. */
-	if (!err &&
-	    tdxsim_pamt_check_visit(sim->pamt, td.counting ? tdxsim_td_count_owned : NULL, &td, msg, len))
-		err = TDXSIM_ERR_INVARIANT;
-	if (!err && tdxsim_mce_check(sim->integrity, msg, len))
-		err = TDXSIM_ERR_INVARIANT;
-	if (!err && tdxsim_td_check_end(sim, &td))
-		err = TDXSIM_ERR_INVARIANT;
-	tdxsim_td_check_release(&td);
-	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
-	return err;
-}
-
-uint64_t tdxsim_state_hash(const tdxsim_t *sim)
-{
-	if (!sim)
-		return 0;
-	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
 	const struct tdxsim_module *m = &sim->mod;
 	uint64_t h = TDXSIM_HASH_SEED;
 	h = tdxsim_hash_u64(h, m->state);
@@ -107,7 +82,58 @@ uint64_t tdxsim_state_hash(const tdxsim_t *sim)
 	}
 	/* The KOT and the next module's reservations, a byte per KeyID: two block hashes. */
 	size_t keyids = (size_t)1 << sim->hkid.keyid_bits;
-	h = tdxsim_hash_bytes(tdxsim_hash_bytes(h, sim->hkid.kot, keyids), sim->hkid.reserved_next, keyids);
+	return tdxsim_hash_bytes(tdxsim_hash_bytes(h, sim->hkid.kot, keyids), sim->hkid.reserved_next,
+				 keyids);
+}
+
+/*
+ * Every invariant, lock held; with @hash not NULL also the state hash, from the same walks of
+ * the PAMT and the integrity model (what tdxsim_state_hash() folds, in its order), set only
+ * when every invariant holds.
+ */
+static tdxsim_err_t check(const struct tdxsim *sim, uint64_t *hash, char *msg, size_t len)
+{
+	struct tdxsim_td_check td;
+	td.td = td.local; /* what release frees is begin's, if it ran */
+	uint64_t h = hash ? hash_head(sim) : 0, *hp = hash ? &h : NULL;
+	tdxsim_err_t err = check_module(sim, msg, len);
+	if (!err && tdxsim_td_check_begin(sim, &td, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
+	/* The PAMT checker's walk also counts each TD's pages for the TD invariants. */
+	if (!err &&
+	    tdxsim_pamt_check_visit(sim->pamt, td.counting ? tdxsim_td_count_owned : NULL, &td, hp, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
+	if (!err && tdxsim_mce_check(sim->integrity, hp, msg, len))
+		err = TDXSIM_ERR_INVARIANT;
+	if (!err && tdxsim_td_check_end(sim, &td))
+		err = TDXSIM_ERR_INVARIANT;
+	tdxsim_td_check_release(&td);
+	if (!err && hash)
+		*hash = tdxsim_tds_hash(&sim->td, h);
+	return err;
+}
+
+tdxsim_err_t tdxsim_check_invariants(const tdxsim_t *sim, char *msg, size_t len)
+{
+	return tdxsim_check_invariants_hash(sim, NULL, msg, len);
+}
+
+tdxsim_err_t tdxsim_check_invariants_hash(const tdxsim_t *sim, uint64_t *hash, char *msg, size_t len)
+{
+	if (!sim)
+		return TDXSIM_ERR_INVALID_ARG;
+	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
+	tdxsim_err_t err = check(sim, hash, msg, len);
+	pthread_mutex_unlock((pthread_mutex_t *)&sim->lock);
+	return err;
+}
+
+uint64_t tdxsim_state_hash(const tdxsim_t *sim)
+{
+	if (!sim)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&sim->lock);
+	uint64_t h = hash_head(sim);
 	h = tdxsim_pamt_hash(sim->pamt, h);
 	h = tdxsim_mce_hash(sim->integrity, h);
 	h = tdxsim_tds_hash(&sim->td, h);

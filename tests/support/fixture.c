@@ -50,6 +50,17 @@ uint64_t fx_call(tdxsim_t *sim, uint32_t lp, uint64_t rax, uint64_t rcx, uint64_
 	return status;
 }
 
+void assert_fused_check_agrees(tdxsim_t *sim, tdxsim_err_t err, const char *msg, size_t len)
+{
+	const uint64_t sentinel = UINT64_C(0x5E5E5E5E5E5E5E5E);
+	uint64_t hash = sentinel;
+	char fused[512] = "";
+	assert_true(len <= sizeof(fused));
+	assert_int_equal(tdxsim_check_invariants_hash(sim, &hash, fused, len), err);
+	assert_string_equal(fused, msg);
+	assert_int_equal(hash, err ? sentinel : tdxsim_state_hash(sim));
+}
+
 void fx_assert_status(uint64_t actual, uint64_t expected, const char *file, int line)
 {
 	if (actual == expected)

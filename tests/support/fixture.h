@@ -41,4 +41,9 @@ uint64_t fx_call(tdxsim_t *sim, uint32_t lp, uint64_t rax, uint64_t rcx, uint64_
 #define assert_status(actual, expected) fx_assert_status((actual), (expected), __FILE__, __LINE__)
 void fx_assert_status(uint64_t actual, uint64_t expected, const char *file, int line);
 
+/* tdxsim_check_invariants_hash() on @sim gives what tdxsim_check_invariants() gave (@err and
+ * @msg, from a buffer of @len bytes, at most 512): on an error the same message and the hash left as it was,
+ * on success the state hash. */
+void assert_fused_check_agrees(tdxsim_t *sim, tdxsim_err_t err, const char *msg, size_t len);
+
 #endif
