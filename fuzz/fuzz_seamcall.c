@@ -17,7 +17,7 @@
  *  - what TDH.PHYMEM.PAGE.RDMD reports equals the PAMT the library keeps (tdxsim_pamt_query);
  *  - the module state only moves along the state machine (sheet 7.1), only on a successful
  *    call of the leaf that moves it, and never on an error status;
- *  - a failed SEAMCALL changes nothing (tdxsim_state_hash() before and after), except where
+ *  - a failed SEAMCALL changes nothing (the state hash before and after), except where
  *    the module itself changes state on that failure: src/seamcall/failure_effects.h, the one
  *    list of those, shared with the tests.
  * A broken rule aborts, which libFuzzer reports with the input that did it.
@@ -48,8 +48,12 @@
 
 struct ctx {
 	tdxsim_t *sim;
-	struct host_tdx host;
-	struct lc_host lc;	 /* the Linux-style lifecycle host (update, DISABLE) */
+	/* The host's view (the bring-up's result) and the Linux-style lifecycle host (update,
+	 * DISABLE): the platform's own, read-only, until an operation changes them; host_mut()
+	 * and lc_mut() then copy them once into this input's (some 20 KiB each: most inputs
+	 * never change them, and copying them for every input cost 2% of the fuzzer's time). */
+	const struct host_tdx *host;
+	const struct lc_host *lc;
 	uint64_t blob, blob_len; /* the last module image placed, 0 if none */
 	bool host_built;
 	unsigned bringup_done;
@@ -60,9 +64,9 @@ struct ctx {
 	unsigned pool_len;
 	uint64_t tdr[8], tdvpr[8];
 	unsigned num_tdr, num_tdvpr;
-	/* The state hash a failed call() just computed after itself, while nothing has run since:
-	 * the next call() starts from exactly that state, so it reuses the value instead of
-	 * hashing the same state again. Anything else that runs clears @hash_known. */
+	/* The state hash the last check() computed with the invariants, while nothing has run
+	 * since: the next call() starts from exactly that state, so it reuses the value instead
+	 * of hashing the same state again. Anything else that runs clears @hash_known. */
 	bool hash_known;
 	uint64_t hash;
 	/* Nothing has run since the input started: the simulator is exactly in its platform's
@@ -70,6 +74,28 @@ struct ctx {
 	bool pristine;
 	struct fz_bringup_memo *memo;
 };
+
+/* This input's own copies (one input runs at a time). */
+static struct host_tdx own_host;
+static struct lc_host own_lc;
+
+static struct host_tdx *host_mut(struct ctx *c)
+{
+	if (c->host != &own_host) {
+		own_host = *c->host;
+		c->host = &own_host;
+	}
+	return &own_host;
+}
+
+static struct lc_host *lc_mut(struct ctx *c)
+{
+	if (c->lc != &own_lc) {
+		own_lc = *c->lc;
+		c->lc = &own_lc;
+	}
+	return &own_lc;
+}
 
 /* A TD-shaped value: a pool page, a live TDR or TDVPR, or a private GPA with a level. */
 static uint64_t td_value(struct ctx *c, struct fz_input *in, uint64_t small)
@@ -91,7 +117,7 @@ static uint64_t td_value(struct ctx *c, struct fz_input *in, uint64_t small)
 static uint64_t value(struct ctx *c, struct fz_input *in)
 {
 	uint8_t sel = fz_byte(in);
-	const struct host_tdx *h = &c->host;
+	const struct host_tdx *h = c->host;
 	unsigned t = h->num_tdmrs ? fz_byte(in) % h->num_tdmrs : 0;
 	uint64_t small = sel >> 4;
 	switch (sel & 15) {
@@ -159,13 +185,16 @@ static bool legal(uint64_t rax, tdxsim_module_state_t from, tdxsim_module_state_
 	return false;
 }
 
+/* The invariants after an operation; the same walk leaves the state hash in @c, for the next
+ * call()'s "before" (tdxsim_check_invariants_hash). */
 static void check(struct ctx *c, const char *after)
 {
 	char msg[256];
-	if (tdxsim_check_invariants(c->sim, msg, sizeof(msg))) {
+	if (tdxsim_check_invariants_hash(c->sim, &c->hash, msg, sizeof(msg))) {
 		fprintf(stderr, "fuzz_seamcall: invariant broken after %s: %s\n", after, msg);
 		abort();
 	}
+	c->hash_known = true;
 	tdxsim_module_state_t st = tdxsim_module_state(c->sim);
 	if (st > TDXSIM_SYS_SHUTDOWN && st != TDXSIM_MODULE_GONE)
 		fail("module state out of range", st, 0);
@@ -224,12 +253,9 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 	bool kept = (status & TDXSIM_STATUS_ERROR_BIT) && tdxsim_failure_effect_of(rax, status);
 	if (before != after && (((status & TDXSIM_STATUS_ERROR_BIT) && !kept) || !legal(rax, before, after)))
 		fail("illegal module state change by a SEAMCALL (rax, status)", rax, status);
-	if ((status & TDXSIM_STATUS_ERROR_BIT) && !tdxsim_failure_effect_of(rax, status)) {
-		if (tdxsim_state_hash(c->sim) != hash)
-			fail("a failed SEAMCALL changed state (rax, status)", rax, status);
-		c->hash = hash; /* == the state now, for the next call() */
-		c->hash_known = true;
-	}
+	check(c, "a SEAMCALL");
+	if ((status & TDXSIM_STATUS_ERROR_BIT) && !tdxsim_failure_effect_of(rax, status) && c->hash != hash)
+		fail("a failed SEAMCALL changed state (rax, status)", rax, status);
 	if (rax == TDXSIM_TDH_PHYMEM_PAGE_RDMD && status == TDXSIM_TDX_SUCCESS && !c->rdmd_injected) {
 		tdxsim_pamt_info_t info;
 		if (tdxsim_pamt_query(c->sim, in_rcx, &info))
@@ -237,7 +263,6 @@ static void call(struct ctx *c, uint32_t lp, uint64_t rax, tdxsim_regs_t *regs)
 		if (info.page_type != r.rcx || info.owner != r.rdx || info.level != r.r8)
 			fail("RDMD and the PAMT disagree (type)", r.rcx, info.page_type);
 	}
-	check(c, "a SEAMCALL");
 }
 
 /* A TD build's steps: one after the other with nothing in between, so a failed step's hash
@@ -262,8 +287,8 @@ static void op_td(struct ctx *c, struct fz_input *in)
 		return;
 	struct fz_td_env e = {.sim = c->sim,
 			      .lps = c->lps,
-			      .keyid_first = c->lc.keyid_first,
-			      .nr_keyids = c->lc.nr_keyids,
+			      .keyid_first = c->lc->keyid_first,
+			      .nr_keyids = c->lc->nr_keyids,
 			      .pool = c->pool,
 			      .pool_len = c->pool_len,
 			      .call = td_call,
@@ -286,17 +311,12 @@ static void op_bringup(struct ctx *c, struct fz_input *in)
 				  .key_config_max_tries = 1 + fz_byte(in) % FZ_BRINGUP_TRIES};
 	bool restored;
 	uint64_t kept;
-	fz_bringup(c->sim, c->memo, c->pristine, &o, &c->host, &restored, &kept);
-	if (restored) {
-		/* The restore must have brought the kept state back; its hash is the next call's
-		 * "before". */
-		c->hash = tdxsim_state_hash(c->sim);
-		c->hash_known = true;
-		if (c->hash != kept)
-			fail("a bring-up from the memo is not the kept state (hash, kept)", c->hash, kept);
-	}
-	c->host_built = c->host.tdmr_array_pa != 0;
+	fz_bringup(c->sim, c->memo, c->pristine, &o, host_mut(c), &restored, &kept);
+	c->host_built = c->host->tdmr_array_pa != 0;
 	check(c, "the bring-up");
+	/* The restore must have brought the kept state back. */
+	if (restored && c->hash != kept)
+		fail("a bring-up from the memo is not the kept state (hash, kept)", c->hash, kept);
 }
 
 static void op_platform(struct ctx *c, struct fz_input *in)
@@ -346,7 +366,7 @@ static void op_platform(struct ctx *c, struct fz_input *in)
 	default: {
 		/* A KeyID-tagged access: 0, a private KeyID or anything. */
 		uint8_t kk = fz_byte(in);
-		uint64_t keyid = kk & 1 ? c->host.keyid_first + (kk >> 1) % 4 : kk & 2 ? kk >> 2 : 0;
+		uint64_t keyid = kk & 1 ? c->host->keyid_first + (kk >> 1) % 4 : kk & 2 ? kk >> 2 : 0;
 		uint64_t pa = (value(c, in) & ~UINT64_C(63)) | keyid << tdxsim_keyid_shift(c->sim);
 		uint8_t buf[128] = {0};
 		size_t len = 1 + fz_byte(in) % 128;
@@ -380,9 +400,9 @@ static void op_poke(struct ctx *c, struct fz_input *in)
 {
 	if (!c->host_built)
 		return;
-	unsigned t = fz_byte(in) % c->host.num_tdmrs, off = (fz_byte(in) % 40) * 8;
+	unsigned t = fz_byte(in) % c->host->num_tdmrs, off = (fz_byte(in) % 40) * 8;
 	uint64_t v = value(c, in);
-	tdxsim_mem_write(c->sim, 0, c->host.tdmr_array_pa + t * 1024 + off, &v, sizeof(v));
+	tdxsim_mem_write(c->sim, 0, c->host->tdmr_array_pa + t * 1024 + off, &v, sizeof(v));
 }
 
 /* The lifecycle as Linux drives it (examples/host-lifecycle): place a module image (any
@@ -409,18 +429,18 @@ static void op_lifecycle(struct ctx *c, struct fz_input *in)
 			/* lc_update() offers the update only where Linux would; force the offer now
 			 * and then, as a host that skipped the checks. */
 			if (k & 0x10)
-				c->lc.features0 |= TDXSIM_FEATURES0_TD_PRESERVING;
-			lc_update(&c->lc, c->blob, c->blob_len, NULL);
+				lc_mut(c)->features0 |= TDXSIM_FEATURES0_TD_PRESERVING;
+			lc_update(lc_mut(c), c->blob, c->blob_len, NULL);
 		}
 		break;
 	case 2:
-		lc_shutdown(&c->lc, NULL);
+		lc_shutdown(lc_mut(c), NULL);
 		break;
 	case 3:
-		lc_cpu_offline(&c->lc, fz_byte(in) % c->lps);
+		lc_cpu_offline(lc_mut(c), fz_byte(in) % c->lps);
 		break;
 	default:
-		lc_cpu_online(&c->lc, fz_byte(in) % c->lps);
+		lc_cpu_online(lc_mut(c), fz_byte(in) % c->lps);
 		break;
 	}
 	check(c, "a lifecycle step");
@@ -474,20 +494,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!p)
 		return 0;
 	c.sim = p->sim;
-	c.lc = p->lc;
-	c.host = p->lc.tdx;
-	c.host_built = c.host.tdmr_array_pa != 0;
+	c.lc = &p->lc;
+	c.host = &p->lc.tdx;
+	c.host_built = c.host->tdmr_array_pa != 0;
 	c.lps = tdxsim_num_lps(c.sim);
 	c.pool = p->pool;
 	c.pool_len = p->pool_len;
 	c.memo = &p->memo;
 	/* The restore must have brought the snapshot's state back (tdxsim/snapshot.h); its hash
 	 * is the first call's "before". */
-	c.hash = tdxsim_state_hash(c.sim);
-	c.hash_known = true;
+	check(&c, "the restored snapshot");
 	if (c.hash != p->hash)
 		fail("the platform is not in its snapshot's state (hash, snapshot's)", c.hash, p->hash);
-	check(&c, "the restored snapshot");
 	c.pristine = true;
 	for (int ops = 0; in.left && ops < 96; ops++) {
 		uint8_t op = fz_byte(&in);
