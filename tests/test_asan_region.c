@@ -116,7 +116,7 @@ static void sept_scan(bool poison, bool hash)
 	if (hash)
 		(void)tdxsim_sept_hash(sept, TDXSIM_HASH_SEED);
 	else
-		assert_int_equal(tdxsim_sept_check(sept, false, msg, sizeof(msg)), 0);
+		assert_int_equal(tdxsim_sept_check(sept, false, NULL, msg, sizeof(msg)), 0);
 	tdxsim_sept_free(sept);
 }
 

@@ -252,7 +252,7 @@ static void tds_copy__independent_and_equal(void **state)
 	assert_int_equal(tdxsim_tds_copy(&copy, &fx->sim->td), 0);
 	uint64_t h = tdxsim_tds_hash(&copy, 1);
 	assert_int_equal(h, tdxsim_tds_hash(&fx->sim->td, 1));
-	assert_int_equal(tdxsim_tds_check(&copy, NULL, 0), 0);
+	assert_int_equal(tdxsim_tds_check(&copy, NULL, NULL, 0), 0);
 	tdfx_release_hkid(fx, &a);
 	assert_int_not_equal(tdxsim_tds_hash(&fx->sim->td, 1), h);
 	assert_int_equal(tdxsim_tds_hash(&copy, 1), h);

@@ -32,8 +32,9 @@ struct tdxsim_td_check {
 /* 0, or -1 with a message when out of host memory (then release only). */
 int tdxsim_td_check_begin(const struct tdxsim *sim, struct tdxsim_td_check *c, char *msg, size_t len);
 void tdxsim_td_count_owned(void *user, uint64_t pa, unsigned level, uint8_t type, uint64_t owner);
-/* 0, or -1 with the first broken invariant in the message begin was given. */
-int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c);
+/* 0, or -1 with the first broken invariant in the message begin was given. With @hash not
+ * NULL, also sets *@hash to tdxsim_tds_hash(&sim->td, *@hash) when it returns 0. */
+int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c, uint64_t *hash);
 void tdxsim_td_check_release(struct tdxsim_td_check *c);
 
 #endif

@@ -298,16 +298,20 @@ int tdxsim_td_check_begin(const struct tdxsim *sim, struct tdxsim_td_check *c, c
 	return 0;
 }
 
-int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c)
+int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c, uint64_t *hash)
 {
 	const struct tdxsim_tds *t = &sim->td;
 	char *msg = c->msg;
 	size_t len = c->len;
+	uint64_t h = hash ? *hash : 0;
 
-	if (tdxsim_tds_check(t, msg, len) || check_guests(t, msg, len))
+	if (tdxsim_tds_check(t, hash ? &h : NULL, msg, len) || check_guests(t, msg, len))
 		return -1;
-	if (!c->counting)
+	if (!c->counting) {
+		if (hash)
+			*hash = h;
 		return 0;
+	}
 	/* The counts came from the PAMT checker's walk (tdxsim_td_count_owned). */
 	int bad = c->bad ? -1 : tdxsim_td_sept_check_unique(t, msg, len);
 	/* Each TD's own pages first, then the counts, so a page given to the wrong TD is named as
@@ -324,6 +328,8 @@ int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c)
 								      msg, len);
 		}
 	}
+	if (!bad && hash)
+		*hash = h;
 	return bad;
 }
 

@@ -213,31 +213,50 @@ TDXSIM_NO_ASAN uint64_t tdxsim_sept_used_runs(const struct tdxsim_sept_table *t)
 	return used;
 }
 
+/*
+ * The hash is order-independent: the sum of one hash per table (its PA, level and every entry
+ * that is not FREE, with its index), folded with the root. The checker computes the same in its
+ * own pass when asked; these three steps are the one definition both use.
+ */
+static uint64_t table_seed(const struct tdxsim_sept_table *t)
+{
+	return tdxsim_hash_u64(tdxsim_hash_u64(TDXSIM_HASH_SEED, t->pa), t->level);
+}
+
+static uint64_t entry_step(uint64_t th, unsigned j, uint64_t e)
+{
+	return e != TDXSIM_SEPTE_FREE_VALUE ? tdxsim_hash_u64(tdxsim_hash_u64(th, j), e) : th;
+}
+
+static uint64_t sept_fold(const struct tdxsim_sept *s, uint64_t h, uint64_t sum)
+{
+	return tdxsim_hash_u64(tdxsim_hash_u64(h, s->root_pa), sum);
+}
+
 uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h)
 {
-	/* Order-independent: sum of per-table hashes. */
 	uint64_t sum = 0;
 	for (size_t i = 0; i < s->tables.cap; i++) {
 		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
 		if (!t)
 			continue;
-		uint64_t th = tdxsim_hash_u64(tdxsim_hash_u64(TDXSIM_HASH_SEED, t->pa), t->level);
+		uint64_t th = table_seed(t);
 		uint64_t used = tdxsim_sept_used_runs(t);
 		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += TDXSIM_SEPT_FREE_RUN) {
 			if (!(used >> (r / TDXSIM_SEPT_FREE_RUN) & 1))
 				continue;
 			for (unsigned j = r; j < r + TDXSIM_SEPT_FREE_RUN; j++)
-				if (t->e[j] != TDXSIM_SEPTE_FREE_VALUE)
-					th = tdxsim_hash_u64(tdxsim_hash_u64(th, j), t->e[j]);
+				th = entry_step(th, j, t->e[j]);
 		}
 		sum += th;
 	}
-	return tdxsim_hash_u64(tdxsim_hash_u64(h, s->root_pa), sum);
+	return sept_fold(s, h, sum);
 }
 
-int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, size_t len)
+int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, uint64_t *hash, char *msg, size_t len)
 {
 	size_t pointed = 0;
+	uint64_t sum = 0;
 	if (!tdxsim_sept_table_get(s, s->root_pa)) {
 		snprintf(msg, len, "sept: root table %#llx missing", (unsigned long long)s->root_pa);
 		return -1;
@@ -246,13 +265,15 @@ int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, si
 		const struct tdxsim_sept_table *t = s->tables.slots[i].val;
 		if (!t)
 			continue;
-		uint64_t used = tdxsim_sept_used_runs(t);
+		uint64_t used = tdxsim_sept_used_runs(t), th = hash ? table_seed(t) : 0;
 		for (unsigned r = 0; r < TDXSIM_SEPT_ENTRIES; r += TDXSIM_SEPT_FREE_RUN) {
 			if (!(used >> (r / TDXSIM_SEPT_FREE_RUN) & 1))
 				continue;
 			for (unsigned j = r; j < r + TDXSIM_SEPT_FREE_RUN; j++) {
 				uint64_t e = t->e[j];
 				unsigned code = tdxsim_septe_state(e);
+				if (hash)
+					th = entry_step(th, j, e);
 				if (tdxsim_sept_arch_state(code) == 0xFF) {
 					snprintf(msg, len, "sept: table %#llx entry %u has no state (%#llx)",
 						 (unsigned long long)t->pa, j, (unsigned long long)e);
@@ -277,11 +298,14 @@ int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, si
 				pointed++;
 			}
 		}
+		sum += th;
 	}
 	/* Torn down, a table whose parent page was reclaimed first is pointed at by nothing. */
 	if (torn_down ? pointed + 1 > s->tables.n : pointed + 1 != s->tables.n) {
 		snprintf(msg, len, "sept: %zu tables, %zu pointed at (plus the root)", s->tables.n, pointed);
 		return -1;
 	}
+	if (hash)
+		*hash = sept_fold(s, *hash, sum);
 	return 0;
 }

@@ -184,7 +184,8 @@ uint64_t tdxsim_sept_hash(const struct tdxsim_sept *s, uint64_t h);
 /* The invariants above; with @torn_down (the TD's KeyID is gone: TDH.PHYMEM.PAGE.RECLAIM may
  * take its secure-EPT pages while the entries above them stay, as the module leaves them, since
  * no leaf walks a torn-down TD's tables) a non-leaf entry may name a table that is gone, and a
- * table whose parent went first is named by none. */
-int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, char *msg, size_t len);
+ * table whose parent went first is named by none. With @hash not NULL, the same pass also sets
+ * *@hash to tdxsim_sept_hash(s, *@hash) when it returns 0. */
+int tdxsim_sept_check(const struct tdxsim_sept *s, bool torn_down, uint64_t *hash, char *msg, size_t len);
 
 #endif

@@ -105,11 +105,11 @@ static tdxsim_err_t check(const struct tdxsim *sim, uint64_t *hash, char *msg, s
 		err = TDXSIM_ERR_INVARIANT;
 	if (!err && tdxsim_mce_check(sim->integrity, hp, msg, len))
 		err = TDXSIM_ERR_INVARIANT;
-	if (!err && tdxsim_td_check_end(sim, &td))
+	if (!err && tdxsim_td_check_end(sim, &td, hp))
 		err = TDXSIM_ERR_INVARIANT;
 	tdxsim_td_check_release(&td);
 	if (!err && hash)
-		*hash = tdxsim_tds_hash(&sim->td, h);
+		*hash = h;
 	return err;
 }
 

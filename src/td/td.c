@@ -210,7 +210,9 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 	return tdxsim_hash_bytes(h, p, n);
 }
 
-static uint64_t td_hash(const struct tdxsim_td *td)
+/* A TD's hash is td_hash_head(), then its secure EPT's (tdxsim_sept_hash(), or the same from
+ * the checker's pass), then td_hash_tail(): tdxsim_tds_check() computes it around its check. */
+static uint64_t td_hash_head(const struct tdxsim_td *td)
 {
 	uint64_t h = TDXSIM_HASH_SEED;
 	h = tdxsim_hash_u64(h, td->tdr_pa);
@@ -225,9 +227,11 @@ static uint64_t td_hash(const struct tdxsim_td *td)
 	/* The TDCS is plain data with no padding-dependent meaning beyond its fields; hashing
 	 * it whole is safe because every struct is calloc'ed and assigned field by field. */
 	h = hash_bytes(h, &td->tdcs, sizeof(td->tdcs));
-	h = tdxsim_hash_u64(h, td->meas ? tdxsim_td_meas_bytes(td->meas) + 1 : 0);
-	if (td->sept)
-		h = tdxsim_sept_hash(td->sept, h);
+	return tdxsim_hash_u64(h, td->meas ? tdxsim_td_meas_bytes(td->meas) + 1 : 0);
+}
+
+static uint64_t td_hash_tail(const struct tdxsim_td *td, uint64_t h)
+{
 	uint64_t shared = 0; /* order-independent, like the registry */
 	for (size_t i = 0; i < td->shared_map.cap; i++)
 		if (td->shared_map.slots[i].val)
@@ -235,6 +239,14 @@ static uint64_t td_hash(const struct tdxsim_td *td)
 				tdxsim_hash_u64(TDXSIM_HASH_SEED, td->shared_map.slots[i].key),
 				(uint64_t)(uintptr_t)td->shared_map.slots[i].val);
 	return tdxsim_hash_u64(h, shared);
+}
+
+static uint64_t td_hash(const struct tdxsim_td *td)
+{
+	uint64_t h = td_hash_head(td);
+	if (td->sept)
+		h = tdxsim_sept_hash(td->sept, h);
+	return td_hash_tail(td, h);
 }
 
 static uint64_t vcpu_hash(const struct tdxsim_tds *t, const struct tdxsim_vcpu *v)
@@ -248,6 +260,17 @@ static uint64_t vcpu_hash(const struct tdxsim_tds *t, const struct tdxsim_vcpu *
 	return hash_bytes(h, start, sizeof(*v) - (size_t)(start - (const uint8_t *)v));
 }
 
+/* @sum: of every TD's and vCPU's hash (order-independent, like the registry). */
+static uint64_t tds_fold(const struct tdxsim_tds *t, uint64_t h, uint64_t sum)
+{
+	h = tdxsim_hash_u64(h, sum);
+	/* KOT write-back bitmaps, one word per KeyID: a block hash (mostly zeros). */
+	h = tdxsim_hash_bytes(h, t->wbinvd_bitmap, t->num_keyids * sizeof(*t->wbinvd_bitmap));
+	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++)
+		h = tdxsim_hash_u64(h, t->wbt[p].resume_point);
+	return h;
+}
+
 uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h)
 {
 	uint64_t sum = 0;
@@ -257,16 +280,12 @@ uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h)
 	for (size_t i = 0; i < t->vcpus.cap; i++)
 		if (t->vcpus.slots[i].val)
 			sum += vcpu_hash(t, t->vcpus.slots[i].val);
-	h = tdxsim_hash_u64(h, sum);
-	/* KOT write-back bitmaps, one word per KeyID: a block hash (mostly zeros). */
-	h = tdxsim_hash_bytes(h, t->wbinvd_bitmap, t->num_keyids * sizeof(*t->wbinvd_bitmap));
-	for (unsigned p = 0; p < TDXSIM_WBT_MAX_PACKAGES; p++)
-		h = tdxsim_hash_u64(h, t->wbt[p].resume_point);
-	return h;
+	return tds_fold(t, h, sum);
 }
 
-int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
+int tdxsim_tds_check(const struct tdxsim_tds *t, uint64_t *hash, char *msg, size_t len)
 {
+	uint64_t sum = 0;
 	for (size_t i = 0; i < t->tds.cap; i++) {
 		const struct tdxsim_td *td = t->tds.slots[i].val;
 		if (!td)
@@ -324,8 +343,13 @@ int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
 				 td->tdcs.num_assoc_vcpus);
 			return -1;
 		}
-		if (td->sept && tdxsim_sept_check(td->sept, td->lifecycle == TDXSIM_TD_TEARDOWN, msg, len))
+		/* The secure EPT's hash comes from its checker's pass. */
+		uint64_t h = hash ? td_hash_head(td) : 0;
+		if (td->sept && tdxsim_sept_check(td->sept, td->lifecycle == TDXSIM_TD_TEARDOWN,
+						  hash ? &h : NULL, msg, len))
 			return -1;
+		if (hash)
+			sum += td_hash_tail(td, h);
 	}
 	uint32_t resident = 0;
 	for (size_t j = 0; j < t->vcpus.cap; j++) {
@@ -335,10 +359,14 @@ int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len)
 			return -1;
 		}
 		resident += v && v->resident;
+		if (v && hash)
+			sum += vcpu_hash(t, v);
 	}
 	if (resident != t->num_resident) {
 		snprintf(msg, len, "td: %u vCPUs in the guest, %u counted", resident, t->num_resident);
 		return -1;
 	}
+	if (hash)
+		*hash = tds_fold(t, *hash, sum);
 	return 0;
 }

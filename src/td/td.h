@@ -266,7 +266,9 @@ int tdxsim_tds_copy(struct tdxsim_tds *dst, const struct tdxsim_tds *src);
 
 /* Folds every TD and vCPU field into hash @h, independent of registry order. */
 uint64_t tdxsim_tds_hash(const struct tdxsim_tds *t, uint64_t h);
-/* The invariants above that need nothing but this registry; 0, or -1 with a message. */
-int tdxsim_tds_check(const struct tdxsim_tds *t, char *msg, size_t len);
+/* The invariants above that need nothing but this registry; 0, or -1 with a message. With @hash
+ * not NULL, the same passes also set *@hash to tdxsim_tds_hash(t, *@hash) when it returns 0
+ * (each secure EPT is checked and hashed in one pass: tdxsim_sept_check()). */
+int tdxsim_tds_check(const struct tdxsim_tds *t, uint64_t *hash, char *msg, size_t len);
 
 #endif
