@@ -125,7 +125,7 @@ static void leaf_on_table_page(struct inv_world *iw)
 {
 	set_hpa(entry(iw, iw->w.td.tdr, GPA_A, 0), iw->tables[1]);
 }
-/* More pages than the checker's first buffer holds (td_sept_check.c: 512 uses on the stack):
+/* More pages than the checker's first buffer holds (td_sept_check.c: 128 uses on the stack):
  * 600 AUGed 4K pages at 1 GiB keep every invariant, and one of them mapping TD 1's PAGE.ADDed
  * page, the last in GPA order, is found in the whole list, not only in that buffer. */
 #define GPA_MANY UINT64_C(0x40000000)

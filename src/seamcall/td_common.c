@@ -246,7 +246,9 @@ static int check_td(const struct tdxsim *sim, const struct tdxsim_td *td, struct
 			 td->tdr_pa, td->chldcnt, o->units);
 		return -1;
 	}
-	if (tdxsim_td_sept_check_pamt(sim, td, &o->use, msg, len))
+	/* Measured and checked by the uniqueness check's walk; only a refusal is walked again, for
+	 * its message. */
+	if (o->use.pamt_bad && tdxsim_td_sept_check_pamt(sim, td, &o->use, msg, len))
 		return -1;
 	if (td->hkid == sim->mod.global_hkid && td->lifecycle != TDXSIM_TD_TEARDOWN) {
 		snprintf(msg, len, "td %#" PRIx64 ": has the global KeyID %u", td->tdr_pa, td->hkid);
@@ -298,6 +300,15 @@ int tdxsim_td_check_begin(const struct tdxsim *sim, struct tdxsim_td_check *c, c
 	return 0;
 }
 
+/* Where the secure-EPT walk puts a TD's usage: its entry of the counts begin sorted. */
+static struct tdxsim_sept_usage *usage_of(void *user, const struct tdxsim_td *td)
+{
+	struct tdxsim_td_check *c = user;
+	struct tdxsim_td_owned key = {.tdr = td->tdr_pa};
+	struct tdxsim_td_owned *o = bsearch(&key, c->td, c->n, sizeof(key), by_tdr);
+	return o ? &o->use : NULL;
+}
+
 int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c, uint64_t *hash)
 {
 	const struct tdxsim_tds *t = &sim->td;
@@ -313,7 +324,7 @@ int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c, uin
 		return 0;
 	}
 	/* The counts came from the PAMT checker's walk (tdxsim_td_count_owned). */
-	int bad = c->bad ? -1 : tdxsim_td_sept_check_unique(t, msg, len);
+	int bad = c->bad ? -1 : tdxsim_td_sept_check_unique(sim, t, usage_of, c, msg, len);
 	/* Each TD's own pages first, then the counts, so a page given to the wrong TD is named as
 	 * such rather than as a count that is off. */
 	for (int pass = 0; pass < 2 && !bad; pass++) {

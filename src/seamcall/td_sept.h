@@ -97,12 +97,21 @@ bool tdxsim_tlb_tracked(const struct tdxsim_td *td, uint64_t bepoch);
  * _pamt also measures what the TD's secure EPT uses (*use, complete when it returns 0).
  * _counts: the PAMT's PT_REG 4K units (@reg_units) and PT_EPT pages (@ept_pages) owned by the
  * TD equal what its leaves map and its tables below the root (@use).
+ *
+ * _unique walks every secure EPT; with @usage_of not NULL the same walk does _pamt's checks
+ * too (they run after every fuzzed call: one walk, not two): for each checked TD,
+ * usage_of(@user, td) gives where its usage goes (NULL: none), measured as _pamt measures it,
+ * with @pamt_bad set when _pamt would fail. Its message is not kept: the caller reports the
+ * TD's other invariants first, then calls _pamt for that TD, which fails the same way.
  */
-int tdxsim_td_sept_check_unique(const struct tdxsim_tds *t, char *msg, size_t len);
 struct tdxsim_sept_usage {
 	uint64_t leaf_units; /* 4K units the leaves map */
 	uint64_t tables;     /* tables below the root */
+	bool pamt_bad;	     /* _unique's walk found an entry _pamt refuses */
 };
+int tdxsim_td_sept_check_unique(const struct tdxsim *sim, const struct tdxsim_tds *t,
+				struct tdxsim_sept_usage *(*usage_of)(void *user, const struct tdxsim_td *td),
+				void *user, char *msg, size_t len);
 int tdxsim_td_sept_check_pamt(const struct tdxsim *sim, const struct tdxsim_td *td,
 			      struct tdxsim_sept_usage *use, char *msg, size_t len);
 int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, const struct tdxsim_sept_usage *use,

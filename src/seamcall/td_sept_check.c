@@ -84,12 +84,14 @@ struct use {
 
 /* The uses start in @local, on the stack: the check runs after every call of the fuzz targets,
  * and a heap block per check (ASan quarantines each freed one, so each is fresh memory that
- * faults in) was 5% of fuzz_seamcall's time. A TD bigger than that moves them to the heap. */
+ * faults in) was 5% of fuzz_seamcall's time. A TD bigger than that moves them to the heap.
+ * 128 (5 KiB) holds what a fuzz input builds; 512 cost ASan half a percent of the fuzzer's time
+ * poisoning and unpoisoning the frame's shadow on every check. */
 struct uses {
 	struct use *u;
 	size_t n, cap;
 	bool nomem;
-	struct use local[512];
+	struct use local[128];
 };
 
 static void add_use(struct uses *s, struct use u)
@@ -125,44 +127,6 @@ static int by_hpa(const void *a, const void *b)
 {
 	const struct use *x = a, *y = b;
 	return x->hpa < y->hpa ? -1 : x->hpa > y->hpa;
-}
-
-int tdxsim_td_sept_check_unique(const struct tdxsim_tds *t, char *msg, size_t len)
-{
-	struct uses s;
-	s.u = s.local;
-	s.n = 0;
-	s.cap = TDXSIM_ARRAY_SIZE(s.local);
-	s.nomem = false;
-	for (size_t i = 0; i < t->tds.cap && !s.nomem; i++) {
-		const struct tdxsim_td *td = t->tds.slots[i].val;
-		if (!td || !checked(td))
-			continue;
-		add_use(&s, (struct use){td->sept->root_pa, 4096, td->tdr_pa, 0, td->sept->root_level, true});
-		sept_foreach(td, collect, &s);
-	}
-	int bad = 0;
-	if (s.nomem) {
-		snprintf(msg, len, "td: out of host memory while checking the secure EPTs");
-		bad = -1;
-	}
-	if (!bad && s.n > 1)
-		qsort(s.u, s.n, sizeof(*s.u), by_hpa);
-	for (size_t i = 1; !bad && i < s.n; i++) {
-		const struct use *a = &s.u[i - 1], *b = &s.u[i];
-		if (b->hpa >= a->hpa + a->size)
-			continue;
-		snprintf(msg, len,
-			 "sept: host page %#" PRIx64 " mapped twice: %s at GPA %#" PRIx64
-			 " (level %u) of TD %#" PRIx64 " and %s at GPA %#" PRIx64
-			 " (level %u) of TD %#" PRIx64,
-			 b->hpa, a->table ? "table" : "leaf", a->gpa, a->level, a->tdr,
-			 b->table ? "table" : "leaf", b->gpa, b->level, b->tdr);
-		bad = -1;
-	}
-	if (s.u != s.local)
-		free(s.u);
-	return bad;
 }
 
 /* ---- Each TD's entries against the PAMT ---- */
@@ -271,4 +235,67 @@ int tdxsim_td_sept_check_counts(const struct tdxsim_td *td, const struct tdxsim_
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- Both in one walk ---- */
+
+/* One walk per TD for both checks: every entry is collected, and checked against the PAMT until
+ * the TD's first refused one. */
+struct both {
+	struct uses *s;
+	struct pamt_check pc;
+};
+
+static int collect_and_check(void *user, const struct tdxsim_td *td, uint64_t e, unsigned level, uint64_t gpa)
+{
+	struct both *b = user;
+	if (collect(b->s, td, e, level, gpa))
+		return -1;
+	if (b->pc.use && !b->pc.use->pamt_bad && check_entry(&b->pc, td, e, level, gpa))
+		b->pc.use->pamt_bad = true;
+	return 0;
+}
+
+int tdxsim_td_sept_check_unique(const struct tdxsim *sim, const struct tdxsim_tds *t,
+				struct tdxsim_sept_usage *(*usage_of)(void *user, const struct tdxsim_td *td),
+				void *user, char *msg, size_t len)
+{
+	struct uses s;
+	s.u = s.local;
+	s.n = 0;
+	s.cap = TDXSIM_ARRAY_SIZE(s.local);
+	s.nomem = false;
+	for (size_t i = 0; i < t->tds.cap && !s.nomem; i++) {
+		const struct tdxsim_td *td = t->tds.slots[i].val;
+		if (!td || !checked(td))
+			continue;
+		add_use(&s, (struct use){td->sept->root_pa, 4096, td->tdr_pa, 0, td->sept->root_level, true});
+		/* No message from the PAMT checks here: _pamt writes it if the caller gets that far. */
+		struct both b = {.s = &s, .pc = {.sim = sim, .use = usage_of ? usage_of(user, td) : NULL}};
+		if (b.pc.use)
+			*b.pc.use = (struct tdxsim_sept_usage){0};
+		sept_foreach(td, collect_and_check, &b);
+	}
+	int bad = 0;
+	if (s.nomem) {
+		snprintf(msg, len, "td: out of host memory while checking the secure EPTs");
+		bad = -1;
+	}
+	if (!bad && s.n > 1)
+		qsort(s.u, s.n, sizeof(*s.u), by_hpa);
+	for (size_t i = 1; !bad && i < s.n; i++) {
+		const struct use *a = &s.u[i - 1], *b = &s.u[i];
+		if (b->hpa >= a->hpa + a->size)
+			continue;
+		snprintf(msg, len,
+			 "sept: host page %#" PRIx64 " mapped twice: %s at GPA %#" PRIx64
+			 " (level %u) of TD %#" PRIx64 " and %s at GPA %#" PRIx64
+			 " (level %u) of TD %#" PRIx64,
+			 b->hpa, a->table ? "table" : "leaf", a->gpa, a->level, a->tdr,
+			 b->table ? "table" : "leaf", b->gpa, b->level, b->tdr);
+		bad = -1;
+	}
+	if (s.u != s.local)
+		free(s.u);
+	return bad;
 }
