@@ -169,17 +169,11 @@ uint64_t tdxsim_seamldr_hash(const struct tdxsim_seamldr *l, uint64_t h)
 				       (uint64_t)l->key_dirty << 2);
 	h = tdxsim_hash_u64(h, l->seamextend.valid);
 	h = tdxsim_hash_u64(h, l->seamextend.seam_svn);
-	for (unsigned i = 0; i < sizeof(l->seamextend.mrseam); i += 8) {
-		uint64_t v;
-		memcpy(&v, l->seamextend.mrseam + i, 8);
-		h = tdxsim_hash_u64(h, v);
-	}
+	h = tdxsim_hash_bytes(h, l->seamextend.mrseam, sizeof(l->seamextend.mrseam)); /* one block */
 	h = tdxsim_hash_u64(h, l->remaining_updates);
 	h = tdxsim_hash_u64(h, l->lps_in_update);
 	h = tdxsim_hash_u64(h, (uint64_t)(int64_t)l->saved_state);
-	for (uint32_t i = 0; i < l->num_lps; i++)
-		h = tdxsim_hash_u64(h, l->update_bitmap[i]);
-	return h;
+	return tdxsim_hash_bytes(h, l->update_bitmap, l->num_lps); /* a byte per LP */
 }
 
 int tdxsim_seamldr_save(const struct tdxsim_seamldr *l, struct tdxsim_seamldr *saved)
