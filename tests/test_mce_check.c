@@ -59,6 +59,12 @@ static void first_line_shared_keyid(struct world *w)
 {
 	w->pg->line[0] = (uint16_t)((w->pg->line[0] & ~TDXSIM_LINE_KEYID) | MKTME);
 }
+/* Every owned line with the same shared KeyID: the one-KeyID fast path must still ask. */
+static void every_line_shared_keyid(struct world *w)
+{
+	for (unsigned l = 0; l < 64; l++)
+		w->pg->line[l] = (uint16_t)((w->pg->line[l] & ~TDXSIM_LINE_KEYID) | MKTME);
+}
 static void owned_counter_off(struct world *w)
 {
 	w->pg->owned--;
@@ -85,6 +91,8 @@ static const struct row {
 } rows[] = {
 	{"an owned line's KeyID is private (a later line)", late_line_shared_keyid, "non-private KeyID 5"},
 	{"an owned line's KeyID is private (the first line)", first_line_shared_keyid, "non-private KeyID 5"},
+	{"an owned line's KeyID is private (all lines one KeyID)", every_line_shared_keyid,
+	 "line 0 owned by non-private KeyID 5"},
 	{"a page's owned counter matches its lines", owned_counter_off, "counts"},
 	{"a page's poisoned counter matches its lines", poisoned_counter_off, "counts"},
 	{"plaintext only with an owned line", plaintext_without_owned_line, "plaintext"},
@@ -109,10 +117,22 @@ static void mce_check__each_corruption__named(void **state)
 	(void)state;
 }
 
+/* Lines owned by two private KeyIDs break nothing (the check's slow path, each line asked). */
+static void mce_check__two_private_keyids__holds(void **state)
+{
+	struct world w;
+	build(&w);
+	w.pg->line[7] = (uint16_t)((w.pg->line[7] & ~TDXSIM_LINE_KEYID) | (K + 1));
+	assert_fused_check_agrees(w.sim, TDXSIM_OK, "", 256);
+	tdxsim_destroy(w.sim);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mce_check__each_corruption__named),
+		cmocka_unit_test(mce_check__two_private_keyids__holds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
