@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "guest/guest.h"
@@ -145,8 +146,10 @@ uint64_t tdxsim_td_fill_page(struct tdxsim_call *c, uint64_t pa, uint32_t keyid,
 			       ? 0
 			       : TDXSIM_STATUS_NO_MEMORY;
 	uint64_t buf[TDXSIM_4K / 8];
-	for (unsigned i = 0; i < TDXSIM_ARRAY_SIZE(buf); i++)
-		buf[i] = pattern;
+	/* Doubling copies, not a store per word: the fuzzing build traces each loop test. */
+	buf[0] = pattern;
+	for (size_t n = 1; n < TDXSIM_ARRAY_SIZE(buf); n *= 2)
+		memcpy(buf + n, buf, n * sizeof(*buf));
 	/* A whole-page write covers whole lines: they become owned by @keyid (mce/mce.h). */
 	return tdxsim_mce_write(c->sim->integrity, pa, keyid, buf, sizeof(buf)) == TDXSIM_OK
 		       ? 0
