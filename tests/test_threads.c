@@ -2,10 +2,11 @@
 /*
  * Races a host's threads really run: memory accesses on boot RAM while another thread
  * hot-adds and hot-removes a range below it (which used to shift the range table under the
- * readers), lock-free queries while another thread changes what they read, and failing calls
- * on several threads at once (the last-error message). Built twice: with the ASan build like
- * every test, and as test_threads_tsan under ThreadSanitizer (tests/CMakeLists.txt), where
- * any data race fails the run.
+ * readers), lock-free queries while another thread changes what they read, failing calls
+ * on several threads at once (the last-error message), and first lookups into a chunk on
+ * several threads at once (each installs the chunk's page bits, mem/view.c). Built twice: with the ASan build
+ * like every test, and as test_threads_tsan under ThreadSanitizer (tests/CMakeLists.txt), where any data race
+ * fails the run.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -21,6 +22,7 @@
 
 #include "tdxsim/memory.h"
 #include "tdxsim/platform.h"
+#include "tdxsim/snapshot.h"
 #include "tdxsim/tdxsim.h"
 
 #define GiB	(UINT64_C(1) << 30)
@@ -211,12 +213,93 @@ static void last_error__failing_on_two_threads__each_reads_its_own(void **state)
 	tdxsim_destroy(sim);
 }
 
+/* ---- First lookups into a chunk: page bits installed by compare-and-swap ------------------ */
+
+#define MASK_CHUNKS 64
+#define MASK_BASE   (10 * GiB)
+#define CHUNK_BYTES (UINT64_C(2) << 20)
+
+struct installer {
+	tdxsim_t *sim;
+	pthread_barrier_t *step; /* all writers enter each fresh chunk together */
+	unsigned id;
+	atomic_uint *failures;
+};
+
+/* Page @id (and page @id + 100) of every chunk, written through the library: each writer's
+ * first lookup into a chunk races the others' to install its page bits. */
+static void *mask_writer(void *arg)
+{
+	struct installer *in = arg;
+	for (unsigned c = 0; c < MASK_CHUNKS; c++) {
+		pthread_barrier_wait(in->step);
+		uint64_t pa = MASK_BASE + c * CHUNK_BYTES + in->id * 4096, v = pa | 1;
+		if (tdxsim_mem_write(in->sim, in->id, pa, &v, sizeof(v)) ||
+		    tdxsim_mem_write(in->sim, in->id, pa + 100 * 4096, &v, sizeof(v)))
+			atomic_fetch_add(in->failures, 1);
+	}
+	return NULL;
+}
+
+/* Meanwhile another thread reads across the same chunks (lookups of its own, some installing). */
+static void *mask_reader(void *arg)
+{
+	struct installer *in = arg;
+	for (unsigned round = 0; round < 4; round++)
+		for (unsigned c = 0; c < MASK_CHUNKS; c++) {
+			uint64_t got;
+			if (tdxsim_mem_read(in->sim, in->id, MASK_BASE + c * CHUNK_BYTES + 300 * 4096, &got,
+					    sizeof(got)) ||
+			    got != 0)
+				atomic_fetch_add(in->failures, 1);
+		}
+	return NULL;
+}
+
+/* Whichever lookup installs a chunk's page bits, every lookup's pages are in them: a restore
+ * after the race (page by page) puts every page written back to zero. */
+static void first_lookups__same_chunk_on_many_threads__every_page_restored(void **state)
+{
+	tdxsim_t *sim = make_sim(false);
+	tdxsim_snapshot_t *snap;
+	assert_int_equal(tdxsim_snapshot_take(sim, &snap), TDXSIM_OK);
+	/* The first restore goes over all RAM; the race is about the ones after it. */
+	assert_int_equal(tdxsim_snapshot_restore(sim, snap), TDXSIM_OK);
+	pthread_barrier_t step;
+	atomic_uint failures = 0;
+	assert_int_equal(pthread_barrier_init(&step, NULL, READERS), 0);
+	pthread_t w[READERS], r;
+	struct installer in[READERS + 1];
+	for (unsigned i = 0; i <= READERS; i++)
+		in[i] = (struct installer){sim, &step, i, &failures};
+	assert_int_equal(pthread_create(&r, NULL, mask_reader, &in[READERS]), 0);
+	for (unsigned i = 0; i < READERS; i++)
+		assert_int_equal(pthread_create(&w[i], NULL, mask_writer, &in[i]), 0);
+	for (unsigned i = 0; i < READERS; i++)
+		pthread_join(w[i], NULL);
+	pthread_join(r, NULL);
+	pthread_barrier_destroy(&step);
+	assert_int_equal(atomic_load(&failures), 0);
+	assert_int_equal(tdxsim_snapshot_restore(sim, snap), TDXSIM_OK);
+	for (unsigned c = 0; c < MASK_CHUNKS; c++)
+		for (unsigned i = 0; i < READERS; i++) {
+			const uint64_t *p = tdxsim_phys_to_virt(sim, MASK_BASE + c * CHUNK_BYTES + i * 4096,
+								100 * 4096 + 8);
+			assert_non_null(p);
+			assert_int_equal(p[0], 0);
+			assert_int_equal(p[100 * 4096 / 8], 0);
+		}
+	tdxsim_snapshot_free(snap);
+	tdxsim_destroy(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hot_add_remove__concurrent_reads_of_boot_ram__exact),
 		cmocka_unit_test(queries__while_another_thread_changes_them__consistent),
 		cmocka_unit_test(last_error__failing_on_two_threads__each_reads_its_own),
+		cmocka_unit_test(first_lookups__same_chunk_on_many_threads__every_page_restored),
 	};
 	return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }

@@ -18,15 +18,8 @@ static int map_region(struct tdxsim_mem_region *r, const tdxsim_range_t *range)
 		       -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
-	/* A bit per 2 MiB chunk (mem.h): 1 KiB per TiB of RAM, each. */
-	uint64_t words = ((range->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) / 64 + 1;
-	r->touched = calloc(words, sizeof(*r->touched));
-	r->exposed = calloc(words, sizeof(*r->exposed));
-	r->restored = calloc(words, sizeof(*r->restored));
-	if (!r->touched || !r->exposed || !r->restored) {
-		free((void *)r->touched);
-		free((void *)r->exposed);
-		free(r->restored);
+	r->track = tdxsim_mem_track_new(range->size);
+	if (!r->track) {
 		munmap(p, range->size);
 		return -1;
 	}
@@ -41,9 +34,8 @@ static int map_region(struct tdxsim_mem_region *r, const tdxsim_range_t *range)
 void tdxsim_mem_unmap(struct tdxsim_mem_region *r)
 {
 	munmap(r->host, r->size);
-	free((void *)r->touched);
-	free((void *)r->exposed);
-	free(r->restored);
+	tdxsim_mem_track_free(r->track);
+	r->track = NULL;
 }
 
 static int free_insert(struct tdxsim_mem *mem, uint64_t base, uint64_t size)

@@ -27,35 +27,80 @@
 #define TDXSIM_MEM_MAX_REGIONS (TDXSIM_MAX_RAM_RANGES * 2) /* room for hot-added ranges */
 
 /*
- * What snapshot restores need to know of a region's bytes (mem/snapshot.c), a bit per 2 MiB
- * chunk: @touched, set by every lookup that hands out a pointer into the chunk (the library's
- * own accesses: whoever writes RAM asks for a pointer first), cleared by a restore; @exposed,
- * set when the host got a pointer (tdxsim_phys_to_virt(): it may write through it at any
- * time, even after a restore), never cleared; @restored, the chunks the last restore wrote
- * saved pages into (the rest of that restore's chunks it left zero), under the simulator's
- * lock. Outside @touched and @exposed a region holds the bytes of the saved set
- * tdxsim_mem.restored_id names. So a restore of that same set goes over @touched and @exposed
- * chunks only; of another set, also over @restored and the chunks of its own saved pages.
- * @tracked is false until a restore went over the whole region once (before that, its bytes
- * are not known to be any snapshot's).
+ * What snapshot restores need to know of a region's bytes (mem/snapshot*.c), per
+ * 2 MiB chunk and, inside a chunk, per 4 KiB page. "Touched": the library handed out a pointer
+ * there since the last restore (every lookup that hands one out: whoever writes RAM asks for a
+ * pointer first, for the bytes it writes); cleared by a restore. "Exposed": the host got a
+ * pointer from tdxsim_phys_to_virt() (it may write through it at any time, even after a
+ * restore); never cleared. Bytes beyond a pointer's length are outside its contract
+ * (tdxsim/snapshot.h). Outside touched and exposed pages a region holds the bytes of the saved
+ * set tdxsim_mem.restored_id names, so a restore of that same set visits those pages only; of
+ * another set, also the pages the last restore wrote saved pages into (@saved page bits, in the
+ * chunks of @restored) and those of its own saved pages. @tracked is false until a restore went
+ * over the whole region once (before that, its bytes are not known to be any snapshot's).
+ *
+ * Chunk bits are what a restore scans: @touched, @exposed (any page of the chunk);
+ * @touched_all, @exposed_all (a lookup covered the whole chunk, or its page bits could not be
+ * allocated: the chunk is restored whole); @restored; @unrecorded (chunks of @restored whose
+ * @saved page bits could not be allocated: restored whole by the next restore of another set).
+ * Page bits live in a struct tdxsim_mem_pages per chunk, allocated by the first lookup that
+ * covers part of it, installed by compare-and-swap (lookups run without a lock, mem.h top), or
+ * by a restore that records saved pages there. So a 16 TiB region costs 64 MiB of address space
+ * for @pages (calloc'd: memory only where touched) and about 280 bytes per chunk in use.
  */
 #define TDXSIM_MEM_CHUNK_SHIFT 21
+#define TDXSIM_MEM_CHUNK_PAGES 512
+
+struct tdxsim_mem_pages {
+	_Atomic uint64_t touched[TDXSIM_MEM_CHUNK_PAGES / 64], exposed[TDXSIM_MEM_CHUNK_PAGES / 64];
+	/* Under the simulator's lock (restores only): @saved, the pages the last restore wrote
+	 * saved pages into (of the set tdxsim_mem.restored_id names); @kept, the pages restores
+	 * left in place reading zero (resident or not), what a sweep drops (mem/snapshot.c). */
+	uint64_t saved[TDXSIM_MEM_CHUNK_PAGES / 64], kept[TDXSIM_MEM_CHUNK_PAGES / 64];
+	struct tdxsim_mem_pages *next; /* the region's list of them all */
+	uint64_t chunk;		       /* whose bits these are */
+};
+
+struct tdxsim_mem_track {
+	uint64_t chunks;
+	_Atomic uint64_t *touched, *exposed, *touched_all, *exposed_all; /* a bit per chunk */
+	uint64_t *restored, *unrecorded;				 /* a bit per chunk */
+	_Atomic(struct tdxsim_mem_pages *) *pages;			 /* per chunk, or NULL */
+	_Atomic(struct tdxsim_mem_pages *) list;			 /* every one allocated */
+	uint64_t kept;							 /* pages in kept[] bits */
+	/* Tests: the next @fail_pages page-bit allocations fail (the whole-chunk fallback). */
+	_Atomic uint32_t fail_pages;
+};
+
+/* A restore drops a region's kept pages once it holds more than this many (mem/snapshot.c):
+ * 16 MiB per region, far above what a fuzz input touches, far below RAM sizes. */
+#define TDXSIM_MEM_KEPT_MAX 4096
 
 struct tdxsim_mem_region {
 	uint64_t base, size;
 	uint32_t node;
 	uint8_t *host; /* start of the host mapping */
-	_Atomic uint64_t *touched, *exposed;
-	uint64_t *restored;
+	struct tdxsim_mem_track *track;
 	bool tracked;
 };
+
+/* A region's tracking for @size bytes, all bits clear (mem/snapshot_track.c), or NULL (out of memory); its
+ * release, page bits too. */
+struct tdxsim_mem_track *tdxsim_mem_track_new(uint64_t size);
+void tdxsim_mem_track_free(struct tdxsim_mem_track *t);
+/* The page bits of chunk @c of @t, allocated and installed if it has none yet; NULL when out of
+ * memory (or failed on purpose: @fail_pages). Lock-free. */
+struct tdxsim_mem_pages *tdxsim_mem_chunk_pages(struct tdxsim_mem_track *t, uint64_t c);
+/* Marks [off, off + len) (offsets into a region of @size bytes) touched, and exposed with
+ * @expose. Lock-free: every lookup calls it. */
+void tdxsim_mem_mark(struct tdxsim_mem_track *t, uint64_t size, uint64_t off, uint64_t len, bool expose);
 
 /* A published region for lock-free lookups (view.c). @seq is odd while the writer changes the
  * slot; size 0 = empty. */
 struct tdxsim_mem_slot {
 	_Atomic uint64_t seq;
 	_Atomic uint64_t base, size;
-	_Atomic uintptr_t host, touched, exposed;
+	_Atomic uintptr_t host, track;
 };
 
 struct tdxsim_mem_extent {
@@ -85,7 +130,7 @@ struct tdxsim_mem {
 int tdxsim_mem_init(struct tdxsim_mem *mem, const tdxsim_range_t *ram, unsigned num);
 void tdxsim_mem_fini(struct tdxsim_mem *mem);
 
-/* Unmaps a region's memory and frees its chunk bitmaps (out of the lookup view first). */
+/* Unmaps a region's memory and frees its tracking (out of the lookup view first). */
 void tdxsim_mem_unmap(struct tdxsim_mem_region *r);
 
 /* Adds a RAM range (memory hot-add). 0, or -1 (no room, overlap, out of memory). */
@@ -131,9 +176,9 @@ void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
 /*
  * Snapshots (mem/snapshot.c, for sim/snapshot.c): the ranges, the allocator and the RAM
  * contents, i.e. every resident host page (mincore) that is not all zeros. A restore goes
- * over the chunks touched or exposed since the last one (and, for another saved set than the
- * last one restored, those of both sets' saved pages), not all RAM (struct
- * tdxsim_mem_region); a save after a restore over those and the restored ones.
+ * over the pages touched or exposed since the last one (and, for another saved set than the
+ * last one restored, the chunks of both sets' saved pages), not all RAM (struct
+ * tdxsim_mem_track); a save after a restore over those chunks and the restored ones.
  * save: 0 or -1 (out of memory). restore: puts back the ranges (hot-added ones unmapped,
  * removed ones mapped again), the allocator and the bytes; 0, or -1 when out of memory (the
  * bytes and allocator unchanged; a range hot-added over a removed one may be gone already).
@@ -149,5 +194,12 @@ struct tdxsim_mem_saved {
 int tdxsim_mem_save(struct tdxsim_mem *mem, struct tdxsim_mem_saved *out);
 int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *saved);
 void tdxsim_mem_saved_free(struct tdxsim_mem_saved *saved);
+
+/* Shared by the save and the restore (mem/snapshot_track.c): whether the page at @p reads all zeros; the
+ * first chunk at or after @c whose bit is set in @reg's touched or exposed map (or, with @restored, its
+ * restored one), or @limit. */
+bool tdxsim_mem_page_is_zero(const uint8_t *p);
+uint64_t tdxsim_mem_next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit,
+				bool restored);
 
 #endif

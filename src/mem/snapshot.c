@@ -1,15 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Simulated memory in snapshots (mem.h): the ranges, the allocator, and the bytes. Untouched
- * RAM costs nothing (MAP_NORESERVE), so the bytes worth saving are the resident pages that
- * are not all zeros; a restore drops every other host page (MADV_DONTNEED: RAM reads zero
- * again) and writes the saved ones back where they differ. It does so only in the 2 MiB
- * chunks whose bytes may differ from the snapshot's: those a pointer went out for since the
- * last restore, those the host holds pointers into, and, when the last restore put back
- * another snapshot, those of that one's and this one's saved pages (struct
- * tdxsim_mem_region). Dropping the pages of all RAM cost a walk of every page table of it per
- * restore. A snapshot taken after a restore reads only those chunks and the restored ones:
- * the restore left every other one zero.
+ * Restoring the RAM part of a snapshot (mem.h): the ranges, the allocator, and the bytes, only
+ * where they may differ from the snapshot's (struct tdxsim_mem_track): the pages a pointer went
+ * out for since the last restore, those the host holds pointers into, and, when the last restore
+ * put back another snapshot, the pages either snapshot saved. Dropping the pages of all RAM cost
+ * a walk of every page table of it per restore.
+ *
+ * A chunk with page bits gets only those pages visited: saved ones written where they differ,
+ * the others zeroed in place where they are not zero already. A chunk restored whole (a lookup
+ * covered it, or it has no page bits) gets its saved pages written where they differ and every
+ * other host page dropped (MADV_DONTNEED: it reads zero again). Dropping every page visited, as
+ * all restores once did per 2 MiB chunk, cost fuzz_seamcall a madvise() per gap between saved
+ * pages and, on the next input, a page fault and the kernel's zeroing per page used again
+ * (docs/fuzzing.md, "Page-granular restore").
+ *
+ * Two bounds keep the host's memory what dropping kept it. A run of more than ZERO_RUN_MAX
+ * pages to zero is dropped (one call; a long run is seldom all used again). Pages zeroed in place
+ * stay resident: each chunk's @kept bits count them, and once a region keeps more than
+ * TDXSIM_MEM_KEPT_MAX the restore drops them all (sweep()), so pages one input used and no later
+ * one uses do not pile up to the size of RAM.
+ *
+ * This file is the fuzzing harness's, not the module's: fuzz/oracles.ignorelist keeps it out of
+ * coverage instrumentation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,177 +30,285 @@
 #include "core/util.h"
 #include "mem/mem.h"
 
-static bool all_zero(const uint8_t *p)
+/* A guess, not measured: well above the runs a fuzz input leaves (a few pages), well below a
+ * chunk, where one madvise() beats reading and zeroing every page. */
+#define ZERO_RUN_MAX 64
+
+#define WORDS (TDXSIM_MEM_CHUNK_PAGES / 64)
+
+static void restore_page(uint8_t *p, const uint8_t *data)
 {
-	static const uint8_t zero[TDXSIM_4K];
-	return !memcmp(p, zero, TDXSIM_4K);
+	if (memcmp(p, data, TDXSIM_4K))
+		memcpy(p, data, TDXSIM_4K);
 }
 
-/* Appends page @pa (its bytes at @p) to @s; 0 or -1. */
-static int keep_page(struct tdxsim_mem_saved *s, unsigned *cap, uint64_t pa, const uint8_t *p)
+/* Clears bits [a, b) of @w; how many were set. */
+static unsigned clear_bits(uint64_t *w, unsigned a, unsigned b)
 {
-	if (s->num_pages == *cap) {
-		unsigned n = *cap ? 2 * *cap : 16;
-		uint64_t *pas = realloc(s->page_pa, n * sizeof(*pas));
-		if (!pas)
-			return -1;
-		s->page_pa = pas;
-		uint8_t *data = realloc(s->page_data, (size_t)n * TDXSIM_4K);
-		if (!data)
-			return -1;
-		s->page_data = data;
-		*cap = n;
+	unsigned n = 0;
+	for (unsigned k = a; k < b;) {
+		unsigned left = 64 - k % 64, len = b - k < left ? b - k : left;
+		uint64_t m = (len == 64 ? ~UINT64_C(0) : ((UINT64_C(1) << len) - 1)) << (k % 64);
+		n += (unsigned)__builtin_popcountll(w[k / 64] & m);
+		w[k / 64] &= ~m;
+		k += len;
 	}
-	s->page_pa[s->num_pages] = pa;
-	memcpy(s->page_data + (size_t)s->num_pages * TDXSIM_4K, p, TDXSIM_4K);
-	s->num_pages++;
-	return 0;
+	return n;
 }
 
-/* Appends the resident pages of [lo, hi) of @reg that are not all zeros to @out. */
-static int save_window(const struct tdxsim_mem_region *reg, uint64_t lo, uint64_t hi,
-		       struct tdxsim_mem_saved *out, unsigned *cap)
+/* The first bit at or after @k that is @set in @w, or TDXSIM_MEM_CHUNK_PAGES. */
+static unsigned next_bit(const uint64_t *w, unsigned k, bool set)
 {
-	uint64_t pages = (hi - lo) / TDXSIM_4K;
-	/* One residency byte per page, a window at a time (a 16 TiB range has 4 G pages). */
-	enum { WINDOW = 1 << 16 };
-	unsigned char vec[WINDOW];
-	for (uint64_t first = 0; first < pages; first += WINDOW) {
-		uint64_t n = pages - first < WINDOW ? pages - first : WINDOW;
-		uint8_t *host = reg->host + (lo - reg->base) + first * TDXSIM_4K;
-		if (mincore(host, n * TDXSIM_4K, vec))
-			return -1;
-		for (uint64_t i = 0; i < n; i++) {
-			const uint8_t *p = host + i * TDXSIM_4K;
-			if ((vec[i] & 1) && !all_zero(p) &&
-			    keep_page(out, cap, lo + (first + i) * TDXSIM_4K, p))
-				return -1;
-		}
+	while (k < TDXSIM_MEM_CHUNK_PAGES) {
+		uint64_t v = (set ? w[k / 64] : ~w[k / 64]) & (~UINT64_C(0) << (k % 64));
+		if (v)
+			return k / 64 * 64 + (unsigned)__builtin_ctzll(v);
+		k = (k / 64 + 1) * 64;
 	}
-	return 0;
+	return TDXSIM_MEM_CHUNK_PAGES;
 }
 
-/* The first chunk at or after @c whose bit is set in @reg's touched or exposed map (or, with
- * @restored, its restored one), or @limit. */
-static uint64_t next_marked(const struct tdxsim_mem_region *reg, uint64_t c, uint64_t limit, bool restored)
+/* Pages [a, b) of one chunk to be zeroed while the walk may extend them. */
+struct run {
+	unsigned a, b;
+};
+
+/* Drops the pages of @r (no saved page among them): they read zero again. */
+static void drop(struct tdxsim_mem_track *t, struct tdxsim_mem_pages *p, uint8_t *host, const struct run *r)
 {
-	for (uint64_t w = c / 64; w * 64 < limit; w++) {
-		uint64_t bits = atomic_load_explicit(&reg->touched[w], memory_order_relaxed) |
-				atomic_load_explicit(&reg->exposed[w], memory_order_relaxed) |
-				(restored ? reg->restored[w] : 0);
-		if (w == c / 64)
-			bits &= ~UINT64_C(0) << (c % 64);
-		if (bits) {
-			uint64_t b = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			return b < limit ? b : limit;
-		}
-	}
-	return limit;
+	madvise(host + (size_t)r->a * TDXSIM_4K, (size_t)(r->b - r->a) * TDXSIM_4K, MADV_DONTNEED);
+	t->kept -= clear_bits(p->kept, r->a, r->b);
 }
 
-int tdxsim_mem_save(struct tdxsim_mem *mem, struct tdxsim_mem_saved *out)
+/* Zeroes the pages of @r (none saved) in place and keeps them, or drops them if they are many. */
+static void zero(struct tdxsim_mem_track *t, struct tdxsim_mem_pages *p, uint8_t *host, struct run *r)
 {
-	unsigned cap = 0;
-	memset(out, 0, sizeof(*out));
-	out->id = ++mem->next_saved_id;
-	out->mem = *mem;
-	out->mem.free = NULL;
-	out->mem.cap_free = 0;
-	if (mem->num_free) {
-		out->mem.free = malloc(mem->num_free * sizeof(*mem->free));
-		if (!out->mem.free)
-			return -1;
-		memcpy(out->mem.free, mem->free, mem->num_free * sizeof(*mem->free));
-		out->mem.cap_free = mem->num_free;
-	}
-	for (unsigned r = 0; r < mem->num_regions; r++) {
-		const struct tdxsim_mem_region *reg = &mem->regions[r];
-		const uint64_t chunk = UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT, end = reg->base + reg->size;
-		const uint64_t chunks = ((reg->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) + 1;
-		int rc = 0;
-		if (!reg->tracked) {
-			rc = save_window(reg, reg->base, end, out, &cap);
-		} else {
-			/* Since the last restore only its restored chunks and those touched or
-			 * exposed can hold bytes that are not zero: it left the others zero, and
-			 * nothing handed out a pointer into them since (mem.h). */
-			for (uint64_t c = next_marked(reg, 0, chunks, true); !rc && c < chunks;
-			     c = next_marked(reg, c + 1, chunks, true)) {
-				uint64_t lo = reg->base + c * chunk;
-				rc = save_window(reg, lo, end - lo > chunk ? lo + chunk : end, out, &cap);
+	if (r->b - r->a > ZERO_RUN_MAX) {
+		drop(t, p, host, r);
+	} else {
+		for (unsigned k = r->a; k < r->b; k++) {
+			uint8_t *pg = host + (size_t)k * TDXSIM_4K;
+			/* Already zero: many pages looked up are only read (and reading one never
+			 * written maps the kernel's zero page, where a write would take a page). Kept
+			 * all the same: a page written with zeros is resident too. */
+			if (!tdxsim_mem_page_is_zero(pg))
+				memset(pg, 0, TDXSIM_4K);
+			uint64_t bit = UINT64_C(1) << (k % 64);
+			if (!(p->kept[k / 64] & bit)) {
+				p->kept[k / 64] |= bit;
+				t->kept++;
 			}
 		}
-		if (rc) {
-			tdxsim_mem_saved_free(out);
-			return -1;
-		}
 	}
-	return 0;
+	r->a = r->b = 0;
 }
 
-/* Puts back the bytes of [lo, hi) of @reg: the saved pages from *@i on that lie below @hi are
- * written where they differ (pages a run left alone cost neither a fault nor a copy), every
- * other page is dropped. */
+/* Puts back [lo, hi) of @reg whole: the saved pages from *@i on that lie below @hi are written
+ * where they differ, every other page is dropped. */
 static void restore_window(const struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved,
 			   unsigned *i, uint64_t lo, uint64_t hi)
 {
 	uint64_t pos = lo;
 	for (; *i < saved->num_pages && saved->page_pa[*i] < hi; (*i)++) {
 		uint64_t pa = saved->page_pa[*i];
-		const uint8_t *data = saved->page_data + (size_t)*i * TDXSIM_4K;
-		if (pa < pos)
-			continue; /* below this range: not RAM any more (cannot happen) */
 		if (pa > pos)
 			madvise(reg->host + (pos - reg->base), pa - pos, MADV_DONTNEED);
-		uint8_t *p = reg->host + (pa - reg->base);
-		if (memcmp(p, data, TDXSIM_4K))
-			memcpy(p, data, TDXSIM_4K);
+		restore_page(reg->host + (pa - reg->base), saved->page_data + (size_t)*i * TDXSIM_4K);
 		pos = pa + TDXSIM_4K;
 	}
 	if (hi > pos)
 		madvise(reg->host + (pos - reg->base), hi - pos, MADV_DONTNEED);
 }
 
-/* @same: @saved is the set the last restore put back (mem.h): chunks neither touched nor
+/* The page bits of saved pages [i0, i1) of @saved (all in the chunk at @lo) in @bits. */
+static void saved_bits(const struct tdxsim_mem_saved *saved, unsigned i0, unsigned i1, uint64_t lo,
+		       uint64_t bits[WORDS])
+{
+	memset(bits, 0, WORDS * sizeof(*bits));
+	for (unsigned k = i0; k < i1; k++) {
+		uint64_t n = (saved->page_pa[k] - lo) / TDXSIM_4K;
+		bits[n / 64] |= UINT64_C(1) << (n % 64);
+	}
+}
+
+/* Chunk @c page by page: its touched and exposed pages, and for another set than the last one
+ * restored (!@same) the last set's saved pages there and this one's ([i0, i1) of @saved). Saved
+ * ones are written where they differ, the others zeroed in place (the library and the host use
+ * the same pages input after input). Every page not visited holds the bytes of both sets: zero,
+ * or for @same a saved page of it. Clears the chunk's touched page bits. */
+static void restore_pages(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned i0,
+			  unsigned i1, uint64_t lo, struct tdxsim_mem_pages *p, bool same)
+{
+	struct tdxsim_mem_track *t = reg->track;
+	uint64_t bits[WORDS];
+	if (!same)
+		saved_bits(saved, i0, i1, lo, bits);
+	for (unsigned w = 0; w < WORDS; w++) {
+		uint64_t touched = atomic_load_explicit(&p->touched[w], memory_order_relaxed);
+		if (touched)
+			atomic_store_explicit(&p->touched[w], 0, memory_order_relaxed);
+		touched |= atomic_load_explicit(&p->exposed[w], memory_order_relaxed);
+		bits[w] = same ? touched : touched | bits[w] | p->saved[w];
+	}
+	uint8_t *host = reg->host + (lo - reg->base);
+	unsigned i = i0;
+	struct run z = {0, 0};
+	for (unsigned k = next_bit(bits, 0, true); k < TDXSIM_MEM_CHUNK_PAGES;
+	     k = next_bit(bits, k + 1, true)) {
+		const uint64_t pa = lo + (uint64_t)k * TDXSIM_4K;
+		while (i < i1 && saved->page_pa[i] < pa)
+			i++; /* a saved page nothing changed (@same only) */
+		if (i < i1 && saved->page_pa[i] == pa) {
+			zero(t, p, host, &z);
+			restore_page(host + (size_t)k * TDXSIM_4K, saved->page_data + (size_t)i * TDXSIM_4K);
+			i++;
+			continue;
+		}
+		if (z.b != k || z.a == z.b) {
+			zero(t, p, host, &z);
+			z.a = k;
+		}
+		z.b = k + 1;
+	}
+	zero(t, p, host, &z);
+}
+
+/* Restores chunk @c; *@i moves past its saved pages. For another set (!@same) it also records
+ * which pages of the chunk that set's saved pages are (the next restore of another set visits
+ * those), or, if it cannot, marks the chunk @unrecorded (restored whole by that one). */
+static void restore_chunk(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned *i,
+			  uint64_t c, bool same)
+{
+	struct tdxsim_mem_track *t = reg->track;
+	const uint64_t chunk = UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT, bit = UINT64_C(1) << (c % 64);
+	const uint64_t lo = reg->base + c * chunk,
+		       hi = reg->size - c * chunk > chunk ? lo + chunk : reg->base + reg->size;
+	while (*i < saved->num_pages && saved->page_pa[*i] < lo)
+		(*i)++; /* in chunks this restore had no need to visit */
+	const unsigned i0 = *i;
+	unsigned i1 = i0;
+	while (i1 < saved->num_pages && saved->page_pa[i1] < hi)
+		i1++;
+	struct tdxsim_mem_pages *p = atomic_load_explicit(&t->pages[c], memory_order_relaxed);
+	bool whole = (atomic_load_explicit(&t->touched_all[c / 64], memory_order_relaxed) |
+		      atomic_load_explicit(&t->exposed_all[c / 64], memory_order_relaxed)) &
+		     bit;
+	if (!same) {
+		whole = whole || (t->unrecorded[c / 64] & bit);
+		/* No page bits and no whole-chunk lookup: nothing looked here since the last
+		 * restore. Page bits now, to record this set's pages for the next restore. */
+		if (!p && i1 > i0)
+			p = tdxsim_mem_chunk_pages(t, c);
+	}
+	if (!p || whole) {
+		restore_window(reg, saved, i, lo, hi);
+		if (p) {
+			for (unsigned w = 0; w < WORDS; w++)
+				atomic_store_explicit(&p->touched[w], 0, memory_order_relaxed);
+			t->kept -= clear_bits(p->kept, 0, TDXSIM_MEM_CHUNK_PAGES); /* all dropped */
+		}
+	} else {
+		restore_pages(reg, saved, i0, i1, lo, p, same);
+	}
+	if (!same) {
+		if (p)
+			saved_bits(saved, i0, i1, lo, p->saved);
+		if (p || i1 == i0)
+			t->unrecorded[c / 64] &= ~bit;
+		else
+			t->unrecorded[c / 64] |= bit;
+	}
+	*i = i1;
+	atomic_fetch_and_explicit(&t->touched[c / 64], ~bit, memory_order_relaxed);
+	atomic_fetch_and_explicit(&t->touched_all[c / 64], ~bit, memory_order_relaxed);
+}
+
+/* After a restore of the whole region: nothing touched since. */
+static void clear_touched(struct tdxsim_mem_region *reg)
+{
+	struct tdxsim_mem_track *t = reg->track;
+	for (uint64_t w = 0; w < (t->chunks + 63) / 64; w++) {
+		atomic_store_explicit(&t->touched[w], 0, memory_order_relaxed);
+		atomic_store_explicit(&t->touched_all[w], 0, memory_order_relaxed);
+	}
+	for (struct tdxsim_mem_pages *p = atomic_load_explicit(&t->list, memory_order_relaxed); p;
+	     p = p->next)
+		for (unsigned w = 0; w < WORDS; w++)
+			atomic_store_explicit(&p->touched[w], 0, memory_order_relaxed);
+}
+
+/* Drops the pages zeroed in place once a region keeps more than TDXSIM_MEM_KEPT_MAX. */
+static void sweep(struct tdxsim_mem_region *reg)
+{
+	struct tdxsim_mem_track *t = reg->track;
+	if (t->kept <= TDXSIM_MEM_KEPT_MAX)
+		return;
+	for (struct tdxsim_mem_pages *p = atomic_load_explicit(&t->list, memory_order_relaxed); p;
+	     p = p->next) {
+		uint8_t *host = reg->host + (p->chunk << TDXSIM_MEM_CHUNK_SHIFT);
+		for (unsigned k = next_bit(p->kept, 0, true); k < TDXSIM_MEM_CHUNK_PAGES;) {
+			unsigned e = next_bit(p->kept, k, false);
+			madvise(host + (size_t)k * TDXSIM_4K, (size_t)(e - k) * TDXSIM_4K, MADV_DONTNEED);
+			k = next_bit(p->kept, e, true);
+		}
+		memset(p->kept, 0, sizeof(p->kept));
+	}
+	t->kept = 0;
+}
+
+/* @same: @saved is the set the last restore put back (mem.h): pages neither touched nor
  * exposed since still hold its bytes. */
 static void restore_region(struct tdxsim_mem_region *reg, const struct tdxsim_mem_saved *saved, unsigned *i,
 			   bool same)
 {
-	const uint64_t chunk = UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT, end = reg->base + reg->size;
-	const uint64_t chunks = ((reg->size - 1) >> TDXSIM_MEM_CHUNK_SHIFT) + 1;
-	const uint64_t words = (chunks + 63) / 64;
+	struct tdxsim_mem_track *t = reg->track;
+	const uint64_t end = reg->base + reg->size;
+	const uint64_t chunks = t->chunks, words = (chunks + 63) / 64;
 	while (*i < saved->num_pages && saved->page_pa[*i] < reg->base)
 		(*i)++; /* a saved page outside today's ranges (cannot happen) */
 	unsigned first = *i;
 	if (!reg->tracked) {
+		/* The first restore goes over the whole region in one walk, then records where
+		 * this set's pages are as restore_chunk() does for another set. */
 		restore_window(reg, saved, i, reg->base, end);
+		clear_touched(reg);
+		for (unsigned k = first, k1; k < *i; k = k1) {
+			uint64_t c = (saved->page_pa[k] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
+			uint64_t lo = reg->base + (c << TDXSIM_MEM_CHUNK_SHIFT);
+			for (k1 = k;
+			     k1 < *i && saved->page_pa[k1] - lo < (UINT64_C(1) << TDXSIM_MEM_CHUNK_SHIFT);)
+				k1++;
+			struct tdxsim_mem_pages *p = tdxsim_mem_chunk_pages(t, c);
+			if (p)
+				saved_bits(saved, k, k1, lo, p->saved);
+			else
+				t->unrecorded[c / 64] |= UINT64_C(1) << (c % 64);
+		}
 		reg->tracked = true;
 		same = false;
 	} else {
 		for (uint64_t c = 0;;) {
-			uint64_t next = chunks;
+			uint64_t own = chunks;
 			/* Another set: the chunks of its saved pages too (the last set's restored
-			 * ones are in next_marked()). */
+			 * ones are in tdxsim_mem_next_marked()). */
 			if (!same && *i < saved->num_pages && saved->page_pa[*i] < end)
-				next = (saved->page_pa[*i] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
-			next = next_marked(reg, c, next, !same);
+				own = (saved->page_pa[*i] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
+			uint64_t next = tdxsim_mem_next_marked(reg, c, own, !same);
 			if (next == chunks)
 				break;
-			uint64_t lo = reg->base + next * chunk;
-			restore_window(reg, saved, i, lo, end - lo > chunk ? lo + chunk : end);
+			restore_chunk(reg, saved, i, next, same);
 			c = next + 1;
 		}
 	}
 	while (*i < saved->num_pages && saved->page_pa[*i] < end)
 		(*i)++; /* saved pages in chunks this restore had no need to visit */
-	for (uint64_t w = 0; w < words; w++)
-		atomic_store_explicit(&reg->touched[w], 0, memory_order_relaxed);
+	sweep(reg);
 	if (same)
 		return; /* @restored already names this set's chunks */
-	memset(reg->restored, 0, words * sizeof(*reg->restored));
+	memset(t->restored, 0, words * sizeof(*t->restored));
 	for (unsigned k = first; k < *i; k++) {
 		uint64_t c = (saved->page_pa[k] - reg->base) >> TDXSIM_MEM_CHUNK_SHIFT;
-		reg->restored[c / 64] |= UINT64_C(1) << (c % 64);
+		t->restored[c / 64] |= UINT64_C(1) << (c % 64);
 	}
 }
 
@@ -251,16 +371,9 @@ int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *sa
 	/* Saved pages are ascending (save walks the ranges in order). */
 	unsigned i = 0;
 	bool same = mem->restored_id == saved->id;
+
 	for (unsigned r = 0; r < mem->num_regions; r++)
 		restore_region(&mem->regions[r], saved, &i, same);
 	mem->restored_id = saved->id;
 	return 0;
-}
-
-void tdxsim_mem_saved_free(struct tdxsim_mem_saved *saved)
-{
-	free(saved->mem.free);
-	free(saved->page_pa);
-	free(saved->page_data);
-	memset(saved, 0, sizeof(*saved));
 }

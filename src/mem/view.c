@@ -25,8 +25,7 @@ static void slot_write(struct tdxsim_mem_slot *s, const struct tdxsim_mem_region
 	atomic_store_explicit(&s->base, r ? r->base : 0, memory_order_release);
 	atomic_store_explicit(&s->size, r ? r->size : 0, memory_order_release);
 	atomic_store_explicit(&s->host, r ? (uintptr_t)r->host : 0, memory_order_release);
-	atomic_store_explicit(&s->touched, r ? (uintptr_t)r->touched : 0, memory_order_release);
-	atomic_store_explicit(&s->exposed, r ? (uintptr_t)r->exposed : 0, memory_order_release);
+	atomic_store_explicit(&s->track, r ? (uintptr_t)r->track : 0, memory_order_release);
 	atomic_store_explicit(&s->seq, q + 2, memory_order_release);
 }
 
@@ -56,7 +55,7 @@ void tdxsim_mem_withdraw(struct tdxsim_mem *mem, uint64_t base)
 
 /* One consistent reading of slot @s, or false if it is changing right now. */
 static bool slot_read(const struct tdxsim_mem_slot *s, uint64_t *base, uint64_t *size, uintptr_t *host,
-		      uintptr_t *touched, uintptr_t *exposed)
+		      uintptr_t *track)
 {
 	uint64_t q = atomic_load_explicit(&s->seq, memory_order_acquire);
 	if (q & 1)
@@ -66,22 +65,8 @@ static bool slot_read(const struct tdxsim_mem_slot *s, uint64_t *base, uint64_t 
 	*base = atomic_load_explicit(&s->base, memory_order_acquire);
 	*size = atomic_load_explicit(&s->size, memory_order_acquire);
 	*host = atomic_load_explicit(&s->host, memory_order_acquire);
-	*touched = atomic_load_explicit(&s->touched, memory_order_acquire);
-	*exposed = atomic_load_explicit(&s->exposed, memory_order_acquire);
+	*track = atomic_load_explicit(&s->track, memory_order_acquire);
 	return atomic_load_explicit(&s->seq, memory_order_relaxed) == q;
-}
-
-/* Sets the bits of the chunks of [off, off + len) (offsets into the region) in @bitmap, each
- * after a plain load: a chunk already marked costs no locked write (threads share words). */
-static void mark(uintptr_t bitmap, uint64_t off, uint64_t len)
-{
-	_Atomic uint64_t *bits = (_Atomic uint64_t *)bitmap;
-	uint64_t last = (off + len - 1) >> TDXSIM_MEM_CHUNK_SHIFT;
-	for (uint64_t c = off >> TDXSIM_MEM_CHUNK_SHIFT; c <= last; c++) {
-		uint64_t bit = UINT64_C(1) << (c % 64);
-		if (!(atomic_load_explicit(&bits[c / 64], memory_order_relaxed) & bit))
-			atomic_fetch_or_explicit(&bits[c / 64], bit, memory_order_relaxed);
-	}
 }
 
 static void *lookup(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len, bool expose)
@@ -91,17 +76,15 @@ static void *lookup(const struct tdxsim_mem *mem, uint64_t pa, uint64_t len, boo
 		len = 1;
 	for (unsigned i = 0; i < used; i++) {
 		uint64_t base, size;
-		uintptr_t host, touched, exposed;
+		uintptr_t host, track;
 		/* A slot that changes while read holds the region being added or removed: either
 		 * answer is right for it, and it cannot be the region of any other PA. */
-		if (!slot_read(&mem->slots[i], &base, &size, &host, &touched, &exposed) || pa - base >= size)
+		if (!slot_read(&mem->slots[i], &base, &size, &host, &track) || pa - base >= size)
 			continue;
 		if (!tdxsim_range_contains(base, size, pa, len))
 			return NULL;
 		/* A pointer into RAM leaves here: the bytes behind it may change (mem.h). */
-		mark(touched, pa - base, len);
-		if (expose)
-			mark(exposed, pa - base, len);
+		tdxsim_mem_mark((struct tdxsim_mem_track *)track, size, pa - base, len, expose);
 		return (uint8_t *)host + (pa - base);
 	}
 	return NULL;
@@ -123,8 +106,8 @@ int tdxsim_mem_pa(const struct tdxsim_mem *mem, const void *p, uint64_t *pa)
 	uintptr_t a = (uintptr_t)p;
 	for (unsigned i = 0; i < used; i++) {
 		uint64_t base, size;
-		uintptr_t host, touched, exposed;
-		if (slot_read(&mem->slots[i], &base, &size, &host, &touched, &exposed) && a - host < size) {
+		uintptr_t host, track;
+		if (slot_read(&mem->slots[i], &base, &size, &host, &track) && a - host < size) {
 			*pa = base + (a - host);
 			return 0;
 		}
