@@ -21,11 +21,13 @@
  * Cost: taking one reads every resident page of simulated RAM once (after a restore, of the
  * chunks described below only) and copies those that are not all zero; restoring copies the small state back
  * (the PAMT, the TD registry and the integrity model in place, reusing their allocations) and, in the
- * 2 MiB chunks of RAM whose bytes may differ (the library handed out a pointer there since the last
+ * 4 KiB pages of RAM whose bytes may differ (the library handed out a pointer there since the last
  * restore, the host ever got one from tdxsim_phys_to_virt(), or, when the last restore put back another
- * snapshot, either snapshot's saved pages lie there; the first restore of a range goes over all of it),
- * drops the host pages (MADV_DONTNEED) and writes the saved ones again: microseconds for a brought-up
- * test platform, whatever its RAM size. Writes through a
+ * snapshot, either snapshot saved the page; the first restore of a range goes over all of it, and a 2 MiB
+ * chunk some pointer covered whole is gone over whole), writes the saved bytes again and zeroes the other
+ * pages in place (long runs of them, and whole chunks, are dropped: MADV_DONTNEED): microseconds for a
+ * brought-up test platform, whatever its RAM size. Pages zeroed in place stay resident, a bounded number
+ * per range. Writes through a
  * tdxsim_phys_to_virt() pointer beyond the @p len bytes asked for are outside that pointer's contract and may
  * survive a restore.
  *

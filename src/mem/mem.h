@@ -177,8 +177,9 @@ void tdxsim_mem_discard(struct tdxsim_mem *mem, uint64_t pa, uint64_t size);
  * Snapshots (mem/snapshot.c, for sim/snapshot.c): the ranges, the allocator and the RAM
  * contents, i.e. every resident host page (mincore) that is not all zeros. A restore goes
  * over the pages touched or exposed since the last one (and, for another saved set than the
- * last one restored, the chunks of both sets' saved pages), not all RAM (struct
- * tdxsim_mem_track); a save after a restore over those chunks and the restored ones.
+ * last one restored, both sets' saved pages), not all RAM (struct
+ * tdxsim_mem_track); a save after a restore reads the chunks of those pages and the restored
+ * chunks.
  * save: 0 or -1 (out of memory). restore: puts back the ranges (hot-added ones unmapped,
  * removed ones mapped again), the allocator and the bytes; 0, or -1 when out of memory (the
  * bytes and allocator unchanged; a range hot-added over a removed one may be gone already).
