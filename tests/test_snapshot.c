@@ -245,7 +245,8 @@ static void restore__td_present_at_snapshot__td_back_new_one_gone(void **state)
 	fx_destroy(&fx);
 }
 
-/* ---- restores go over the 2 MiB chunks whose bytes may differ, not all RAM (mem.h) ------ */
+/* ---- restores go over the pages whose bytes may differ, not all RAM (mem.h; per page rules in
+ * test_snapshot_pages.c) ---------------------------------------------------------------------- */
 
 /* Far apart in the default RAM ([0, 2 GiB), [4 GiB, 18 GiB)), above anything allocated. */
 #define PA_A (2 * GiB - 0x2000)
@@ -269,7 +270,7 @@ static uint8_t get_line(struct fx *fx, uint64_t pa)
 }
 
 /* Writes through the library in chunks nothing else touched: undone by every restore, the
- * first one (which goes over all RAM) and the later ones (only over marked chunks). */
+ * first one (which goes over all RAM) and the later ones (only over marked pages). */
 static void restore__library_writes_in_far_chunks__undone_every_time(void **state)
 {
 	struct fx fx;
@@ -291,7 +292,7 @@ static void restore__library_writes_in_far_chunks__undone_every_time(void **stat
 	fx_destroy(&fx);
 }
 
-/* A restore empties the pages of a chunk it goes over that no saved page holds (mem/snapshot.c):
+/* A restore empties the pages it goes over that no saved page holds (mem/snapshot.c):
  * 3, 16, 17 and 300 pages written in one chunk, around a page the snapshot saved, all read
  * zero again and the saved one holds its bytes; twice each. */
 static void restore__few_and_many_pages_in_a_chunk__zero_again(void **state)

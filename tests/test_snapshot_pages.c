@@ -246,7 +246,8 @@ static void saved_pages_not_recorded__next_other_set_restores_chunk_whole(struct
 }
 
 /* Pages zeroed in place stay resident and are counted as kept; runs writing ever new pages do
- * not let them grow past TDXSIM_MEM_KEPT_MAX: the restore drops them all then. */
+ * not let them grow past TDXSIM_MEM_KEPT_MAX: the restore drops them all then. A save now and
+ * then in between holds only the snapshot's page (kept pages read zero). */
 static void many_cycles__kept_pages_bounded(struct px *x)
 {
 	const unsigned per_run = 7, runs = 2 * TDXSIM_MEM_KEPT_MAX / per_run;
@@ -259,6 +260,14 @@ static void many_cycles__kept_pages_bounded(struct px *x)
 		assert_true(kept <= TDXSIM_MEM_KEPT_MAX);
 		max_kept = kept > max_kept ? (unsigned)kept : max_kept;
 		assert_true(resident_pages(x) <= TDXSIM_MEM_KEPT_MAX + per_run + 1);
+		if (r % 256 == 255) {
+			struct tdxsim_mem_saved again;
+			assert_int_equal(tdxsim_mem_save(&x->mem, &again), 0);
+			assert_int_equal(again.num_pages, 1);
+			assert_int_equal(again.page_pa[0], PG(C, 0));
+			assert_int_equal(again.page_data[0], 0x11);
+			tdxsim_mem_saved_free(&again);
+		}
 	}
 	assert_true(max_kept > TDXSIM_MEM_KEPT_MAX / 2); /* kept in place until the bound */
 	for (unsigned p = 0; p < SIZE / TDXSIM_4K; p += 97)
@@ -303,6 +312,27 @@ static void page_bits_allocation_fails__chunk_restored_whole(struct px *x)
 	assert_int_equal(raw(x, PG(d, 2))[0], 0x33);
 }
 
+/* Ranges hot-added since the save go with their page bits; a range removed since comes back and
+ * is gone over whole by its first restore, then page by page again. */
+static void hot_add_and_remove__ranges_and_page_bits_follow(struct px *x)
+{
+	const tdxsim_range_t more = {BASE + SIZE, 4 * CHUNK, 0};
+	assert_int_equal(tdxsim_mem_add_region(&x->mem, &more), 0);
+	put(x, PG(more.base, 3), 0x31);
+	assert_non_null(atomic_load(&x->mem.regions[1].track->pages[0]));
+	assert_int_equal(tdxsim_mem_remove_region(&x->mem, BASE, SIZE), 0);
+	restore(x);
+	assert_int_equal(x->mem.num_regions, 1);
+	assert_null(tdxsim_mem_ptr(&x->mem, more.base, 1));
+	assert_true(page_is(x, PG(C, 0), 0x11));
+	put(x, PG(C, 1), 0x22);
+	raw(x, PG(C, 2))[0] = 0x33;
+	restore(x);
+	assert_true(page_is(x, PG(C, 1), 0));
+	assert_int_equal(raw(x, PG(C, 2))[0], 0x33);
+	assert_true(page_is(x, PG(C, 0), 0x11));
+}
+
 struct row {
 	const char *name;
 	void (*run)(struct px *x);
@@ -324,6 +354,7 @@ static const struct row rows[] = {
 	ROW(many_cycles__kept_pages_bounded),
 	ROW(long_run_of_pages__dropped),
 	ROW(page_bits_allocation_fails__chunk_restored_whole),
+	ROW(hot_add_and_remove__ranges_and_page_bits_follow),
 #undef ROW
 };
 
