@@ -535,6 +535,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tdxsim_module_state(c.sim), st.num_tdmrs, (unsigned long long)st.initialized_bytes,
 			tdxsim_td_count(c.sim), c.num_tdvpr);
 	}
+	/* No pointer into RAM outlives an input (the host code takes them as it goes): the restore
+	 * need not go over every page an input ever got one to (tdxsim/snapshot.h). */
+	tdxsim_snapshot_forget_pointers(p->sim);
 	if (tdxsim_snapshot_restore(p->sim, p->snap)) {
 		fprintf(stderr, "fuzz_seamcall: restoring the platform failed\n");
 		abort();

@@ -343,6 +343,37 @@ static void restore__host_pointer_from_before__write_after_restore_undone(void *
 	fx_destroy(&fx);
 }
 
+/* After tdxsim_snapshot_forget_pointers(), what the host wrote through its pointer until then is
+ * undone by the next restore; after that restore the pointer's page is the host's promise: a
+ * (contract-breaking) write through it survives the restores after it, which proves they no
+ * longer visit it. A new tdxsim_phys_to_virt() there brings the page back into every restore. */
+static void forget_pointers__written_bytes_undone_once__then_page_not_visited(void **state)
+{
+	struct fx fx;
+	tdxsim_snapshot_t *snap;
+	fx_create(&fx, NULL, FX_INITIALIZED);
+	uint8_t *p = tdxsim_phys_to_virt(fx.sim, PA_C, 4096);
+	assert_non_null(p);
+	assert_int_equal(tdxsim_snapshot_take(fx.sim, &snap), TDXSIM_OK);
+	assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+	p[10] = 0x5A;
+	assert_int_equal(tdxsim_snapshot_forget_pointers(fx.sim), TDXSIM_OK);
+	assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+	assert_int_equal(p[10], 0);
+	p[20] = 0x5B;
+	assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+	assert_int_equal(p[20], 0x5B);
+	assert_ptr_equal(tdxsim_phys_to_virt(fx.sim, PA_C, 4096), p);
+	assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+	assert_int_equal(p[20], 0);
+	p[30] = 0x5C;
+	assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
+	assert_int_equal(p[30], 0);
+	assert_int_equal(tdxsim_snapshot_forget_pointers(NULL), TDXSIM_ERR_INVALID_ARG);
+	tdxsim_snapshot_free(snap);
+	fx_destroy(&fx);
+}
+
 /* Two snapshots with bytes in different chunks, restored in turn: each brings its own bytes
  * back, and takes away the other's (kept in chunks the current state does not mark). */
 static void restore__two_snapshots__each_brings_its_own_bytes(void **state)
@@ -521,6 +552,8 @@ int main(void)
 		(struct CMUnitTest)cmocka_unit_test(restore__library_writes_in_far_chunks__undone_every_time);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(
 		restore__host_pointer_from_before__write_after_restore_undone);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+		forget_pointers__written_bytes_undone_once__then_page_not_visited);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__few_and_many_pages_in_a_chunk__zero_again);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(restore__two_snapshots__each_brings_its_own_bytes);
 	tests[n++] =

@@ -156,6 +156,48 @@ static void exposed_page__rewritten_every_restore(struct px *x)
 	}
 }
 
+/* Unexposed (tdxsim_snapshot_forget_pointers()): the next restore still puts back what the host
+ * wrote through its pointers until then, saved and unsaved pages alike; the restores after it no
+ * longer visit those pages (bytes written through the old pointers survive: the host promised
+ * not to), and a pointer taken there again makes the page exposed again. */
+static void unexposed_page__restored_once_then_not_visited(struct px *x)
+{
+	uint8_t *saved = tdxsim_mem_ptr_exposed(&x->mem, PG(C, 0), TDXSIM_4K);
+	uint8_t *other = tdxsim_mem_ptr_exposed(&x->mem, PG(C, 3), 16);
+	saved[100] = 0x55;
+	other[10] = 0x55;
+	tdxsim_mem_unexpose(&x->mem);
+	restore(x);
+	assert_true(page_is(x, PG(C, 0), 0x11));
+	assert_true(page_is(x, PG(C, 3), 0));
+	saved[100] = 0x66;
+	other[10] = 0x66;
+	restore(x);
+	assert_int_equal(saved[100], 0x66);
+	assert_int_equal(other[10], 0x66);
+	/* Exposed again: every restore visits it again. */
+	assert_ptr_equal(tdxsim_mem_ptr_exposed(&x->mem, PG(C, 3), 16), other);
+	restore(x);
+	other[10] = 0x77;
+	restore(x);
+	assert_true(page_is(x, PG(C, 3), 0));
+}
+
+/* A whole chunk the host got a pointer to, unexposed, is restored whole once, then not visited. */
+static void unexposed_whole_chunk__restored_once_then_not_visited(struct px *x)
+{
+	const uint64_t d = C + 2 * CHUNK;
+	uint8_t *p = tdxsim_mem_ptr_exposed(&x->mem, d, CHUNK);
+	assert_non_null(p);
+	p[9 * TDXSIM_4K] = 0x21;
+	tdxsim_mem_unexpose(&x->mem);
+	restore(x);
+	assert_int_equal(p[9 * TDXSIM_4K], 0);
+	p[9 * TDXSIM_4K] = 0x22;
+	restore(x);
+	assert_int_equal(p[9 * TDXSIM_4K], 0x22);
+}
+
 /* Another saved set with pages in the same chunk and in a chunk of its own: restored in turn
  * (with and without writes between), each brings exactly its own bytes; a chunk neither set
  * has pages in goes page by page then too. */
@@ -348,6 +390,8 @@ static const struct row rows[] = {
 	ROW(whole_chunk_lookup__chunk_restored_whole),
 	ROW(whole_chunk_lookup_after_page_bits__chunk_restored_whole),
 	ROW(exposed_page__rewritten_every_restore),
+	ROW(unexposed_page__restored_once_then_not_visited),
+	ROW(unexposed_whole_chunk__restored_once_then_not_visited),
 	ROW(another_saved_set__each_brings_its_own_bytes),
 	ROW(another_saved_set__pages_of_both_visited_not_the_chunk),
 	ROW(saved_pages_not_recorded__next_other_set_restores_chunk_whole),

@@ -64,6 +64,18 @@ TDXSIM_API tdxsim_err_t tdxsim_snapshot_take(tdxsim_t *sim, tdxsim_snapshot_t **
  */
 TDXSIM_API tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *snap);
 
+/**
+ * Declares that the host writes through no pointer tdxsim_phys_to_virt() has returned so far,
+ * from now on: a fuzzer whose pointers live only within one input calls it before each restore.
+ * The pages those pointers covered are still restored by the next restore (the host may have
+ * written through them until now), and after that by none unless a pointer goes out there again.
+ * Without it, every restore goes over every page the host ever got a pointer into, which, as
+ * inputs allocate at different addresses, grows to most of the pages a fuzzer writes. No other
+ * thread may use the simulator during the call (as for tdxsim_snapshot_restore()).
+ * @return TDXSIM_OK; TDXSIM_ERR_INVALID_ARG (NULL)
+ */
+TDXSIM_API tdxsim_err_t tdxsim_snapshot_forget_pointers(tdxsim_t *sim);
+
 /** Frees @p snap (NULL is fine). Snapshots outlive nothing: free them before their simulator. */
 TDXSIM_API void tdxsim_snapshot_free(tdxsim_snapshot_t *snap);
 

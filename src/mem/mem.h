@@ -196,6 +196,11 @@ int tdxsim_mem_save(struct tdxsim_mem *mem, struct tdxsim_mem_saved *out);
 int tdxsim_mem_restore(struct tdxsim_mem *mem, const struct tdxsim_mem_saved *saved);
 void tdxsim_mem_saved_free(struct tdxsim_mem_saved *saved);
 
+/* Every exposed page and chunk becomes a touched one (tdxsim_snapshot_forget_pointers()): the
+ * next restore visits it, later ones only if a pointer goes out there again. No lookup may run
+ * meanwhile. */
+void tdxsim_mem_unexpose(struct tdxsim_mem *mem);
+
 /* Shared by the save and the restore (mem/snapshot_track.c): whether the page at @p reads all zeros; the
  * first chunk at or after @c whose bit is set in @reg's touched or exposed map (or, with @restored, its
  * restored one), or @limit. */

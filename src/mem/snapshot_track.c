@@ -126,6 +126,35 @@ void tdxsim_mem_mark(struct tdxsim_mem_track *t, uint64_t size, uint64_t off, ui
 	}
 }
 
+/* Exposed bits become touched ones: the next restore visits those pages once more (the host may
+ * have written through its pointers until now), the ones after it no longer. Chunk bits last,
+ * whole-chunk bits with them. No lookup runs meanwhile (the caller's contract, snapshot.h). */
+void tdxsim_mem_unexpose(struct tdxsim_mem *mem)
+{
+	for (unsigned i = 0; i < mem->num_regions; i++) {
+		struct tdxsim_mem_track *t = mem->regions[i].track;
+		if (!t)
+			continue;
+		for (uint64_t w = 0; w * 64 < t->chunks; w++) {
+			uint64_t e = atomic_exchange_explicit(&t->exposed[w], 0, memory_order_relaxed);
+			if (!e)
+				continue;
+			for (uint64_t b = e; b; b &= b - 1) {
+				struct tdxsim_mem_pages *p =
+					atomic_load_explicit(&t->pages[w * 64 + (uint64_t)__builtin_ctzll(b)],
+							     memory_order_acquire);
+				for (unsigned k = 0; p && k < TDXSIM_MEM_CHUNK_PAGES / 64; k++)
+					set_bits(&p->touched[k],
+						 atomic_exchange_explicit(&p->exposed[k], 0,
+									  memory_order_relaxed));
+			}
+			set_bits(&t->touched_all[w],
+				 atomic_exchange_explicit(&t->exposed_all[w], 0, memory_order_relaxed));
+			set_bits(&t->touched[w], e);
+		}
+	}
+}
+
 /* Unchecked loads (core/util.h): RAM is our own mapping, which ASan never poisons, and the
  * checks (and UBSan's pointer checks, each traced by the fuzzer's coverage) doubled the cost of
  * the pages a restore reads only to find them zero. A 512-byte block

@@ -110,6 +110,16 @@ fail:
 	return err;
 }
 
+tdxsim_err_t tdxsim_snapshot_forget_pointers(tdxsim_t *sim)
+{
+	if (!sim)
+		return TDXSIM_ERR_INVALID_ARG;
+	pthread_mutex_lock(&sim->lock);
+	tdxsim_mem_unexpose(&sim->mem);
+	pthread_mutex_unlock(&sim->lock);
+	return TDXSIM_OK;
+}
+
 tdxsim_err_t tdxsim_snapshot_restore(tdxsim_t *sim, const tdxsim_snapshot_t *s)
 {
 	if (!sim || !s || s->sim != sim)
