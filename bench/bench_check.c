@@ -20,40 +20,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_stats.h"
 #include "host_tdx.h"
 #include "kvm_td.h"
 #include "tdxsim/tdxsim.h"
 
-#define MAX_REPS 64
+#define MAX_REPS BENCH_MAX_REPS
 #define IMAGE	 (UINT64_C(64) << 10)
-
-static double cpu_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void min_median(const double *in, int n, double *min, double *median)
-{
-	double v[MAX_REPS];
-	memcpy(v, in, sizeof(v[0]) * (size_t)n);
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-	*min = v[0];
-	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* CPU us per iteration of the baseline (@fused false) or the fused call; the last hash in *h. */
 static double time_calls(const tdxsim_t *sim, int iters, bool fused, uint64_t *h)
 {
 	char msg[256];
-	double t0 = cpu_us();
+	double t0 = (bench_cpu_s() * 1e6);
 	for (int i = 0; i < iters; i++) {
 		if (fused) {
 			if (tdxsim_check_invariants_hash(sim, h, msg, sizeof(msg)) != TDXSIM_OK)
@@ -64,7 +43,7 @@ static double time_calls(const tdxsim_t *sim, int iters, bool fused, uint64_t *h
 			*h = tdxsim_state_hash(sim);
 		}
 	}
-	return (cpu_us() - t0) / iters;
+	return ((bench_cpu_s() * 1e6) - t0) / iters;
 broken:
 	fprintf(stderr, "bench_check: invariant broken: %s\n", msg);
 	exit(1);
@@ -84,8 +63,8 @@ static void measure(const char *state, const tdxsim_t *sim, int iters, int reps)
 		}
 	}
 	double bmin, bmed, fmin, fmed;
-	min_median(base, reps, &bmin, &bmed);
-	min_median(fused, reps, &fmin, &fmed);
+	bench_min_median(base, reps, &bmin, &bmed);
+	bench_min_median(fused, reps, &fmin, &fmed);
 	printf("  %-8s %-44s %8.2f %8.2f\n", state, "baseline: check_invariants + state_hash", bmin, bmed);
 	printf("  %-8s %-44s %8.2f %8.2f   %.2fx of baseline\n", state, "check_invariants_hash", fmin, fmed,
 	       fmed / bmed);

@@ -20,18 +20,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_stats.h"
 #include "host_tdx.h"
 #include "tdxsim/snapshot.h"
 #include "tdxsim/tdxsim.h"
 
-#define MAX_REPS 64
-
-static double cpu_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
+#define MAX_REPS BENCH_MAX_REPS
 
 static void fuzz_platform(tdxsim_config_t *cfg)
 {
@@ -58,12 +52,6 @@ static void dirty(tdxsim_t *sim, const struct host_tdx *h)
 	tdxsim_inject_status(sim, TDXSIM_TDH_SYS_RD, TDXSIM_ANY_LP, 2, TDXSIM_TDX_SYS_BUSY);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 struct series {
 	const char *what;
 	double us[MAX_REPS];
@@ -72,11 +60,7 @@ struct series {
 
 static void summarize(struct series *s, int reps)
 {
-	double v[MAX_REPS];
-	memcpy(v, s->us, sizeof(v[0]) * (size_t)reps);
-	qsort(v, (size_t)reps, sizeof(v[0]), cmp_double);
-	s->min = v[0];
-	s->median = reps % 2 ? v[reps / 2] : (v[reps / 2 - 1] + v[reps / 2]) / 2;
+	bench_min_median(s->us, reps, &s->min, &s->median);
 }
 
 int main(int argc, char **argv)
@@ -112,32 +96,32 @@ int main(int argc, char **argv)
 		double t = 0;
 		for (int i = 0; i < iters; i++) {
 			dirty(sim, host);
-			double t0 = cpu_us();
+			double t0 = (bench_cpu_s() * 1e6);
 			if (tdxsim_snapshot_restore(sim, snap))
 				return 1;
-			t += cpu_us() - t0;
+			t += (bench_cpu_s() * 1e6) - t0;
 		}
 		s[0].us[rep] = t / iters;
 		if (tdxsim_state_hash(sim) != hash) {
 			fprintf(stderr, "the restore did not bring the state back\n");
 			return 1;
 		}
-		double t0 = cpu_us();
+		double t0 = (bench_cpu_s() * 1e6);
 		for (int i = 0; i < base_iters; i++) {
 			tdxsim_t *other;
 			if (tdxsim_create(&cfg, &other))
 				return 1;
 			tdxsim_destroy(other);
 		}
-		s[1].us[rep] = (cpu_us() - t0) / base_iters;
-		t0 = cpu_us();
+		s[1].us[rep] = ((bench_cpu_s() * 1e6) - t0) / base_iters;
+		t0 = (bench_cpu_s() * 1e6);
 		for (int i = 0; i < base_iters; i++) {
 			tdxsim_t *other;
 			if (tdxsim_create(&cfg, &other) || host_tdx_init(other, NULL, tmp))
 				return 1;
 			tdxsim_destroy(other);
 		}
-		s[2].us[rep] = (cpu_us() - t0) / base_iters;
+		s[2].us[rep] = ((bench_cpu_s() * 1e6) - t0) / base_iters;
 	}
 	printf("tdxsim bench_snapshot: per-input setup of the fuzz platform (1 package x 2 LPs, 2 x 1 "
 	       "GiB)\n");

@@ -21,46 +21,16 @@
 
 #include <openssl/evp.h>
 
+#include "bench_stats.h"
 #include "host_tdx.h"
 #include "kvm_td.h"
 
-#define MAX_REPS 32
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of the whole process (user + system: page faults count), which a busy machine
- * disturbs far less than wall time. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void min_median(const double *in, int n, double *min, double *median)
-{
-	double v[MAX_REPS];
-	memcpy(v, in, sizeof(v[0]) * (size_t)n);
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-	*min = v[0];
-	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#define MAX_REPS BENCH_MAX_REPS
 
 /* The floor: one copy of the image and SHA-384 of exactly the measured bytes. */
 static double floor_run(const uint8_t *image, uint8_t *copy, uint64_t len, uint64_t gpa, double *cpu)
 {
-	double t0 = now_s(), c0 = cpu_s();
+	double t0 = bench_wall_s(), c0 = bench_cpu_s();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t md[48];
 	unsigned n;
@@ -81,8 +51,8 @@ static double floor_run(const uint8_t *image, uint8_t *copy, uint64_t len, uint6
 	}
 	EVP_DigestFinal_ex(ctx, md, &n);
 	EVP_MD_CTX_free(ctx);
-	*cpu = cpu_s() - c0;
-	return now_s() - t0;
+	*cpu = bench_cpu_s() - c0;
+	return bench_wall_s() - t0;
 }
 
 /* One TD built with the @len bytes of image at simulated PA @src (the VMM's memory, as KVM's
@@ -92,34 +62,34 @@ static double build_run(struct kvm_tdx *k, uint64_t src, uint64_t len, uint64_t 
 	static struct kvm_td td;
 	if (kvm_td_create(k, &td, 1) || kvm_td_vcpu_create(k, &td, 0))
 		return -1;
-	double t0 = now_s(), c0 = cpu_s();
+	double t0 = bench_wall_s(), c0 = bench_cpu_s();
 	if (kvm_td_add_image_at(k, &td, gpa, src, len) || kvm_td_finalize(k, &td))
 		return -1;
-	double t = now_s() - t0;
-	*cpu = cpu_s() - c0;
+	double t = bench_wall_s() - t0;
+	*cpu = bench_cpu_s() - c0;
 	return kvm_td_destroy(k, &td) ? -1 : t;
 }
 
 static double lifecycle_run(struct kvm_tdx *k, unsigned n, double *cpu)
 {
 	static struct kvm_td td;
-	double t0 = now_s(), c0 = cpu_s();
+	double t0 = bench_wall_s(), c0 = bench_cpu_s();
 	for (unsigned i = 0; i < n; i++)
 		if (kvm_td_create(k, &td, 1) || kvm_td_vcpu_create(k, &td, 0) || kvm_td_destroy(k, &td))
 			return -1;
-	*cpu = cpu_s() - c0;
-	return now_s() - t0;
+	*cpu = bench_cpu_s() - c0;
+	return bench_wall_s() - t0;
 }
 
 static double sys_rd_run(tdxsim_t *sim, unsigned n, double *cpu)
 {
-	double t0 = now_s(), c0 = cpu_s();
+	double t0 = bench_wall_s(), c0 = bench_cpu_s();
 	for (unsigned i = 0; i < n; i++) {
 		tdxsim_regs_t r = {.rdx = UINT64_C(0x9800000100000100)};
 		tdxsim_seamcall(sim, 0, TDXSIM_TDH_SYS_RD, &r);
 	}
-	*cpu = cpu_s() - c0;
-	return now_s() - t0;
+	*cpu = bench_cpu_s() - c0;
+	return bench_wall_s() - t0;
 }
 
 int main(int argc, char **argv)
@@ -177,10 +147,10 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		min_median(b, reps, &bmin, &bmed);
-		min_median(f, reps, &fmin, &fmed);
-		min_median(bc, reps, &bcmin, &bcmed);
-		min_median(fc, reps, &fcmin, &fcmed);
+		bench_min_median(b, reps, &bmin, &bmed);
+		bench_min_median(f, reps, &fmin, &fmed);
+		bench_min_median(bc, reps, &bcmin, &bcmed);
+		bench_min_median(fc, reps, &fcmin, &fcmed);
 		printf("%7llu MiB %10.2f ms %10.2f ms %10.2f ms %10.2f ms %7.2fx %7.2fx %7.2fx %7.2fx\n",
 		       (unsigned long long)(len >> 20), bmin * 1e3, bmed * 1e3, fmin * 1e3, fmed * 1e3,
 		       bmin / fmin, bmed / fmed, bcmin / fcmin, bcmed / fcmed);
@@ -195,15 +165,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	min_median(l, reps, &lmin, &lmed);
-	min_median(s, reps, &smin, &smed);
+	bench_min_median(l, reps, &lmin, &lmed);
+	bench_min_median(s, reps, &smin, &smed);
 	printf("\nTD create+destroy (1 vCPU, no image), %d per repetition\n", N);
 	printf("  create+destroy: %10.0f /s (min time) %10.0f /s (median)  %.1f us each\n", N / lmin,
 	       N / lmed, lmed / N * 1e6);
 	printf("  TDH.SYS.RD    : %10.0f /s (min time) %10.0f /s (median)  baseline, same run\n", N / smin,
 	       N / smed);
-	min_median(lc, reps, &lcmin, &lcmed);
-	min_median(sc, reps, &smin, &smed);
+	bench_min_median(lc, reps, &lcmin, &lcmed);
+	bench_min_median(sc, reps, &smin, &smed);
 	printf("  CPU time: create+destroy %.1f / %.1f us each (min / median), TDH.SYS.RD %.1f / %.1f ns\n",
 	       lcmin / N * 1e6, lcmed / N * 1e6, smin / N * 1e9, smed / N * 1e9);
 	tdxsim_destroy(sim);

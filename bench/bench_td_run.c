@@ -23,36 +23,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_stats.h"
 #include "host_tdx.h"
 #include "kvm_run.h"
 #include "tdxsim/guest.h"
 
-#define MAX_REPS  32
+#define MAX_REPS  BENCH_MAX_REPS
 #define GPA_BASE  UINT64_C(0x40000000) /* 1 GiB: private memory above the (absent) firmware */
 #define ROUNDTRIP 65536u	       /* VMCALLs per program (TDXSIM_GUEST_MAX_OPS) */
 #define TARGET	  1e6
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void min_median(const double *in, int n, double *min, double *median)
-{
-	double v[MAX_REPS];
-	memcpy(v, in, sizeof(v[0]) * (size_t)n);
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-	*min = v[0];
-	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static uint64_t all_cycles(tdxsim_t *sim)
 {
@@ -65,13 +44,13 @@ static uint64_t all_cycles(tdxsim_t *sim)
 /* The floor: zero each 4 KiB page of a warm buffer and store its mapping. */
 static double floor_run(uint8_t *buf, uint64_t *table, unsigned n)
 {
-	double t0 = cpu_s();
+	double t0 = bench_cpu_s();
 	for (unsigned i = 0; i < n; i++) {
 		memset(buf + (size_t)i * 4096, 0, 4096);
 		table[i] = (GPA_BASE + (uint64_t)i * 4096) | 0x7;
 	}
 	__asm__ volatile("" : : "r"(buf), "r"(table) : "memory");
-	return cpu_s() - t0;
+	return bench_cpu_s() - t0;
 }
 
 struct world {
@@ -109,9 +88,9 @@ static double lazy_run(struct world *w, tdxsim_guest_op_t *ops, unsigned n, uint
 		return -1;
 	struct kvm_exit x = {0};
 	uint64_t c0 = all_cycles(w->k->sim);
-	double t0 = cpu_s();
+	double t0 = bench_cpu_s();
 	int rc = kvm_vcpu_run(&w->run, 0, &x, 0);
-	double t = cpu_s() - t0;
+	double t = bench_cpu_s() - t0;
 	*cycles = all_cycles(w->k->sim) - c0;
 	/* Past the program the guest idles in HLT; every accept must have succeeded. */
 	if (rc || x.reason != KVM_EXIT_TDCALL || x.regs.r11 != TDXSIM_TDVMCALL_HLT ||
@@ -128,12 +107,12 @@ static double lazy_run(struct world *w, tdxsim_guest_op_t *ops, unsigned n, uint
 
 static double sys_rd_run(tdxsim_t *sim, unsigned n)
 {
-	double t0 = cpu_s();
+	double t0 = bench_cpu_s();
 	for (unsigned i = 0; i < n; i++) {
 		tdxsim_regs_t r = {.rdx = UINT64_C(0x9800000100000100)};
 		tdxsim_seamcall(sim, 0, 34, &r);
 	}
-	return cpu_s() - t0;
+	return bench_cpu_s() - t0;
 }
 
 /* @n TDVMCALL round trips: the guest's VMCALL exits, the host re-enters with R10 = 0. */
@@ -145,14 +124,14 @@ static double roundtrip_run(struct world *w, tdxsim_guest_op_t *ops, unsigned n,
 		return -1;
 	struct kvm_exit x = {0};
 	uint64_t c0 = all_cycles(w->k->sim);
-	double t0 = cpu_s();
+	double t0 = bench_cpu_s();
 	for (unsigned i = 0; i < n; i++) {
 		x.regs = (tdxsim_regs_t){.r10 = 0};
 		if (kvm_vcpu_run(&w->run, 0, &x, 1) || x.reason != KVM_EXIT_TDCALL ||
 		    x.regs.r11 != 0x10000 + i)
 			return -1;
 	}
-	double t = cpu_s() - t0;
+	double t = bench_cpu_s() - t0;
 	*cycles = all_cycles(w->k->sim) - c0;
 	return t;
 }
@@ -200,8 +179,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	min_median(a, reps, &amin, &amed);
-	min_median(f, reps, &fmin, &fmed);
+	bench_min_median(a, reps, &amin, &amed);
+	bench_min_median(f, reps, &fmin, &fmed);
 	printf("Lazy accept, 4 KiB: EPT violation -> AUG -> VP.ENTER -> ACCEPT, %u pages, %d repetitions, "
 	       "CPU time\n",
 	       pages, reps);
@@ -228,8 +207,8 @@ int main(int argc, char **argv)
 	}
 	if (world_down(&w))
 		return 1;
-	min_median(v, reps, &vmin, &vmed);
-	min_median(s, reps, &smin, &smed);
+	bench_min_median(v, reps, &vmin, &vmed);
+	bench_min_median(s, reps, &smin, &smed);
 	printf("\nTDVMCALL round trips (guest VMCALL exit, host TDH.VP.ENTER), %u per repetition\n",
 	       ROUNDTRIP);
 	printf("  %-30s %12s %12s %10s\n", "", "/s min", "/s med", "ns med");
