@@ -323,16 +323,23 @@ static void restore__few_and_many_pages_in_a_chunk__zero_again(void **state)
 	fx_destroy(&fx);
 }
 
+/* A brought-up platform whose host holds a pointer to page PA_C, then its snapshot. */
+static uint8_t *host_page_then_snapshot(struct fx *fx, tdxsim_snapshot_t **snap)
+{
+	fx_create(fx, NULL, FX_INITIALIZED);
+	uint8_t *p = tdxsim_phys_to_virt(fx->sim, PA_C, 4096);
+	assert_non_null(p);
+	assert_int_equal(tdxsim_snapshot_take(fx->sim, snap), TDXSIM_OK);
+	return p;
+}
+
 /* The host keeps a pointer from before the snapshot and writes through it after a restore,
  * with no call in between that could tell the library: the next restore still undoes it. */
 static void restore__host_pointer_from_before__write_after_restore_undone(void **state)
 {
 	struct fx fx;
 	tdxsim_snapshot_t *snap;
-	fx_create(&fx, NULL, FX_INITIALIZED);
-	uint8_t *p = tdxsim_phys_to_virt(fx.sim, PA_C, 4096);
-	assert_non_null(p);
-	assert_int_equal(tdxsim_snapshot_take(fx.sim, &snap), TDXSIM_OK);
+	uint8_t *p = host_page_then_snapshot(&fx, &snap);
 	for (int round = 0; round < 3; round++) {
 		assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
 		p[100 * round] = 0x5A;
@@ -351,10 +358,7 @@ static void forget_pointers__written_bytes_undone_once__then_page_not_visited(vo
 {
 	struct fx fx;
 	tdxsim_snapshot_t *snap;
-	fx_create(&fx, NULL, FX_INITIALIZED);
-	uint8_t *p = tdxsim_phys_to_virt(fx.sim, PA_C, 4096);
-	assert_non_null(p);
-	assert_int_equal(tdxsim_snapshot_take(fx.sim, &snap), TDXSIM_OK);
+	uint8_t *p = host_page_then_snapshot(&fx, &snap);
 	assert_int_equal(tdxsim_snapshot_restore(fx.sim, snap), TDXSIM_OK);
 	p[10] = 0x5A;
 	assert_int_equal(tdxsim_snapshot_forget_pointers(fx.sim), TDXSIM_OK);

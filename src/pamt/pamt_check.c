@@ -138,8 +138,6 @@ void tdxsim_pamt_reserved_bits(const struct tdxsim_pamt_tdmr *t, uint64_t off,
 	}
 }
 
-/* One entry of any level: type range, "initial while uninitialized", owned counter. @rsvd:
- * a 4K entry whose page meets a reserved area (the caller knows, per table). */
 /* Folds one entry unless it still holds its initial value (then it is as good as absent). */
 static uint64_t hash_entry(uint64_t h, uint64_t pa, unsigned level, uint8_t type, uint64_t owner,
 			   uint64_t bepoch)

@@ -321,13 +321,11 @@ int tdxsim_td_check_end(const struct tdxsim *sim, struct tdxsim_td_check *c, uin
 
 	if (tdxsim_tds_check(t, hash ? &h : NULL, msg, len) || check_guests(t, msg, len))
 		return -1;
-	if (!c->counting) {
-		if (hash)
-			*hash = h;
-		return 0;
-	}
-	/* The counts came from the PAMT checker's walk (tdxsim_td_count_owned). */
-	int bad = c->bad ? -1 : tdxsim_td_sept_check_unique(sim, t, usage_of, c, msg, len);
+	/* The counts came from the PAMT checker's walk (tdxsim_td_count_owned); without TDs or
+	 * vCPUs there is nothing to count, and the loops below find no TD. */
+	int bad = 0;
+	if (c->counting)
+		bad = c->bad ? -1 : tdxsim_td_sept_check_unique(sim, t, usage_of, c, msg, len);
 	/* Each TD's own pages first, then the counts, so a page given to the wrong TD is named as
 	 * such rather than as a count that is off. */
 	for (int pass = 0; pass < 2 && !bad; pass++) {
